@@ -1,0 +1,1 @@
+"""The connector contract, the HTTP client and helpers shared by every connector."""

@@ -1,0 +1,1 @@
+"""The pure SLA engine: no I/O, no clock; ``now`` is always an argument."""
