@@ -1,0 +1,102 @@
+"""The hooks a slabridge plugin can implement (reference: docs/plugins/hooks.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from slabridge.connectors.base import ChangeSet, Connector
+    from slabridge.sla.results import Cycle, Evaluation
+    from slabridge.sla.ticket import Ticket
+
+hookspec = pluggy.HookspecMarker("slabridge")
+hookimpl = pluggy.HookimplMarker("slabridge")
+
+
+@hookspec
+def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    """Register connector classes: call ``register(MyConnector)`` once per class.
+
+    Called whenever slabridge needs the table of connector types (config loading,
+    ``slabridge check``, ``slabridge plugins``). Two classes with the same ``type_name`` are an
+    error naming both.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands to the ``slabridge`` command line: ``cli.add_command(my_command)``.
+
+    Called once, when ``slabridge.cli`` is imported, after the built-in commands are added.
+    """
+
+
+@hookspec
+def ticket_evaluated(connector: Connector, ticket: Ticket, evaluation: Evaluation) -> None:
+    """Observe every evaluation the sync makes (for metrics, audit trails, dashboards).
+
+    Called by the sync engine once per ticket per run, right after the engine evaluated it and
+    before write-back is planned; also for tickets re-evaluated because their due time passed.
+    Return value ignored. Must not modify its arguments (they are frozen).
+    """
+
+
+@hookspec
+def sla_breached(
+    connector: Connector, ticket: Ticket, evaluation: Evaluation, metric: str, cycle: Cycle
+) -> None:
+    """React to a NEW breach: ``metric`` (first_response|next_response|resolution) of ``ticket``.
+
+    Called by the sync engine exactly once per breached cycle, in the run that first sees it
+    breached (the state store remembers it), after ``ticket_evaluated``. A ticket breaching two
+    metrics, or two cycles of ``next_response``, gives one call each. Not called in dry runs.
+    """
+
+
+@hookspec
+def sync_started(connector: Connector, run_id: str, dry_run: bool) -> None:
+    """A sync run for ``connector`` is starting; ``run_id`` identifies it in the state store."""
+
+
+@hookspec
+def sync_finished(connector: Connector, run_id: str, summary: dict[str, Any]) -> None:
+    """A sync run ended (also after a failure); ``summary`` is the run summary the CLI prints.
+
+    ``summary`` holds at least ``status`` ("ok" or "failed") and the run's counters; treat it as
+    read-only.
+    """
+
+
+@hookspec
+def plan_actions(
+    connector: Connector, ticket: Ticket, evaluation: Evaluation, changes: ChangeSet
+) -> ChangeSet | None:
+    """Add to, change or veto the write-back planned for one ticket.
+
+    The sync engine plans ``changes`` (tags, priority, fields) for every evaluated ticket, even
+    when the plan is empty, and passes it through the implementations in pluggy's call order
+    with :func:`slabridge.plugins.apply_plan_actions`: each implementation receives the current
+    ChangeSet (the output of the one before) and returns a replacement, or None to keep it as
+    it is. Returning an empty ``ChangeSet(ticket_id)`` vetoes all writes for this ticket (later
+    implementations may still add to it). The replacement must have the same ``ticket_id``.
+    Not called in dry runs' write phase only: dry runs call it too, so they show what would be
+    written.
+    """
+
+
+__all__ = [
+    "hookimpl",
+    "hookspec",
+    "plan_actions",
+    "register_commands",
+    "register_connectors",
+    "sla_breached",
+    "sync_finished",
+    "sync_started",
+    "ticket_evaluated",
+]
