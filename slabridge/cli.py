@@ -9,7 +9,9 @@ import click
 from slabridge import __version__
 
 # Built-in commands live in slabridge/commands/<module>.py, each exposing ``command``.
-BUILTIN_COMMANDS: tuple[str, ...] = ()
+BUILTIN_COMMANDS: tuple[str, ...] = (
+    "init",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -84,8 +84,7 @@ def plan_actions(
     ChangeSet (the output of the one before) and returns a replacement, or None to keep it as
     it is. Returning an empty ``ChangeSet(ticket_id)`` vetoes all writes for this ticket (later
     implementations may still add to it). The replacement must have the same ``ticket_id``.
-    Not called in dry runs' write phase only: dry runs call it too, so they show what would be
-    written.
+    Dry runs call it too, so that they show what would be written.
     """
 
 

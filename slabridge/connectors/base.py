@@ -7,14 +7,16 @@ helpdesk's fields onto the normalized :class:`~slabridge.sla.ticket.Ticket`, and
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
+from slabridge.connectors.mapping import ConnectorMapping
 from slabridge.sla.ticket import Ticket
 
 
@@ -23,12 +25,23 @@ class ConnectorConfig(BaseModel):
 
     Override in a subclass: add the connector's own keys, with credentials typed ``SecretStr``
     so that they never print. Unknown keys are errors, so a typo is caught at load time.
+    ``mapping`` is the shared mapping block (``connectors.mapping.ConnectorMapping``); a
+    connector with extra mapping keys subclasses that model and redeclares ``mapping``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: str
-    mapping: dict[str, Any] = {}
+    mapping: ConnectorMapping = ConnectorMapping()
+
+    def secrets(self) -> list[str]:
+        """The plain values of every ``SecretStr`` field (top level), for log redaction."""
+        values = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                values.append(value.get_secret_value())
+        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,43 +137,94 @@ class Connector(ABC):
     Subclasses set ``type_name``, ``config_model`` and ``capabilities`` and implement
     :meth:`check`, :meth:`read`, :meth:`fetch` and :meth:`apply`. A connector is created once per
     configured instance (``connectors.<instance>`` in the file) and used from one thread.
+
+    Override:
+        * ``type_name`` (always): the value of ``type:`` in the config, e.g. ``"zendesk"``; also
+          what the connector puts in ``Ticket.source``.
+        * ``config_model`` (always): a :class:`ConnectorConfig` subclass with the connector's keys.
+        * ``capabilities`` (when the API cannot do something): the config loader rejects actions
+          a connector cannot write back.
+        * ``__init__`` (usually): call ``super().__init__(instance, config, sleep=sleep)`` first,
+          then build the :class:`~slabridge.connectors.http.HttpClient` passing
+          ``sleep=self.sleep`` so that tests can record waits instead of sleeping.
+        * :meth:`api_calls` and :meth:`close` when the connector holds an HTTP client.
+
+    Attributes:
+        instance: the configured instance name (the key under ``connectors:``).
+        config: the validated config, an instance of ``config_model``.
+        sleep: how the connector waits (retries, rate limits); tests inject a recorder.
     """
 
     type_name: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]] = ConnectorConfig
     capabilities: ClassVar[Capabilities] = Capabilities()
 
-    def __init__(self, instance: str, config: ConnectorConfig) -> None:
+    def __init__(
+        self,
+        instance: str,
+        config: ConnectorConfig,
+        *,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
         self.instance = instance
         self.config = config
+        self.sleep: Callable[[float], None] = time.sleep if sleep is None else sleep
 
     @abstractmethod
     def check(self) -> list[CheckProblem]:
-        """Verify credentials, permissions and that mapped fields exist; [] when all is well."""
+        """Verify credentials, permissions and that mapped fields exist.
+
+        Always override. Make one or two cheap calls (who am I, list the custom fields) and turn
+        every failure into a :class:`CheckProblem` an admin can act on, e.g. "the token lacks
+        admin rights: incremental export needs them". Do not raise for bad credentials or
+        missing rights; do let unexpected errors (a 5xx after retries) raise.
+
+        Returns:
+            The problems found; an empty list when a sync can run.
+        """
 
     @abstractmethod
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
         """Yield tickets changed since ``cursor`` (all tickets when None), in API order.
 
-        Yield a :class:`Checkpoint` whenever every ticket yielded so far is covered by its
-        cursor, and at least once at the end, even when nothing changed. Yield
-        :class:`Skipped` for a record that cannot be normalized; never raise for one.
+        Always override. Yield a :class:`Checkpoint` whenever every ticket yielded so far is
+        covered by its cursor, and at least once at the end, even when nothing changed (then
+        with the cursor it was given, or a later one). Yield :class:`Skipped` for a record that
+        cannot be normalized; never raise for one. The cursor is opaque to the sync: encode in
+        it whatever resuming needs (:class:`~slabridge.connectors.cursor.InclusiveCursor` does
+        the common "updated at or after, with de-duplication at the boundary" case).
+
+        Args:
+            cursor: a cursor from an earlier :class:`Checkpoint`, or None for a full read.
+
+        Raises:
+            HttpError: the API failed for good (4xx other than 429, or retries exhausted).
         """
 
     @abstractmethod
     def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
-        """Yield the current state of the given tickets (deleted ones are skipped)."""
+        """Yield the current state of the given tickets; deleted ones yield :class:`Skipped`.
+
+        Always override. The sync calls it to re-evaluate tickets whose due time passed
+        without a change in the helpdesk; use a bulk endpoint where there is one.
+        """
 
     @abstractmethod
     def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
-        """Apply change sets, in bulk where the API allows; one result per change set.
+        """Apply change sets, in bulk where the API allows; one result per change set, in order.
 
-        Must be idempotent: applying the same change set twice leaves the ticket as once.
-        Only the tags named in the change set are added or removed; other tags stay.
+        Always override. Must be idempotent: applying the same change set twice leaves the
+        ticket as once. Only the tags named in the change set are added or removed; other tags
+        stay. An empty change set sends nothing and is ``applied``. Report a 4xx as
+        ``rejected`` (with the redacted error), a transient failure as ``retry`` and a failed
+        conflict check as ``conflict``; do not raise for one ticket's failure.
         """
 
     def api_calls(self) -> int:
-        """How many HTTP requests this connector has made (for the run summary)."""
+        """How many HTTP requests this connector has made (for the run summary).
+
+        Override to return ``self.http.calls`` when the connector has an HTTP client.
+        """
         return 0
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors need nothing

@@ -9,7 +9,7 @@ import slabridge
 
 
 def fixtures_dir() -> Path:
-    """Where the shared recorded fixtures live: ``$SLABRIDGE_FIXTURES`` or ``<repo>/../shared/fixtures``.
+    """The shared recorded fixtures: ``$SLABRIDGE_FIXTURES`` or ``<repo>/../shared/fixtures``.
 
     Tests read fixtures in place from there; they are never copied into the repository.
     """

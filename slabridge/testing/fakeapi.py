@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-FaultKind = Literal["429", "5xx", "delay", "drop", "malformed"]
+FaultKind = Literal["429", "5xx", "4xx", "delay", "drop", "malformed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +61,14 @@ class RecordedCall:
 class Fault:
     """A fault to inject: on requests matching ``path`` (a regex) and ``method``.
 
+    Kinds: ``429`` (with ``Retry-After: retry_after``), ``5xx`` (``status``, default 503, with
+    ``Retry-After`` too), ``4xx`` (``status``, default 400), ``delay`` (sleep ``delay`` seconds
+    before answering: set it past the client's timeout), ``drop`` (close the connection without
+    an answer) and ``malformed`` (a truncated JSON body with the route's status).
+
     ``rate`` is the share of matching requests hit (seeded, so runs repeat); ``times`` caps how
-    many are hit in all (None: no cap).
+    many are hit in all (None: no cap); ``skip`` lets that many matching requests through first
+    (e.g. fail only the third page).
     """
 
     kind: FaultKind
@@ -71,9 +77,11 @@ class Fault:
     path: str = ".*"
     method: str | None = None
     retry_after: str = "0"
-    status: int = 503
+    status: int | None = None
     delay: float = 0.0
+    skip: int = 0
     hits: int = 0
+    skipped: int = 0
 
     def matches(self, request: FakeRequest, rng: random.Random) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -82,7 +90,19 @@ class Fault:
             return False
         if not re.search(self.path, request.path):
             return False
+        if self.skipped < self.skip:
+            self.skipped += 1
+            return False
         return rng.random() < self.rate
+
+    @property
+    def response_status(self) -> int:
+        """The status an error fault answers with."""
+        if self.kind == "429":
+            return 429
+        if self.status is not None:
+            return self.status
+        return 400 if self.kind == "4xx" else 503
 
 
 Handler = Callable[..., FakeResponse]
@@ -150,9 +170,9 @@ class FakeAPI:
 
     def dispatch(self, request: FakeRequest) -> tuple[FakeResponse, Fault | None]:
         fault = self._pick_fault(request)
-        if fault is not None and fault.kind in ("429", "5xx"):
-            status = 429 if fault.kind == "429" else fault.status
-            headers = {"Retry-After": fault.retry_after}
+        if fault is not None and fault.kind in ("429", "5xx", "4xx"):
+            status = fault.response_status
+            headers = {} if fault.kind == "4xx" else {"Retry-After": fault.retry_after}
             return FakeResponse(status, self.fault_body(status), headers), fault
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay)
@@ -172,7 +192,7 @@ class FakeAPI:
         return self.not_found(request), fault
 
     def fault_body(self, status: int) -> Any:
-        """The body sent with an injected 429 or 5xx; fakes return their API's error shape."""
+        """The body sent with an injected 429, 5xx or 4xx; fakes return their API's error shape."""
         return {"error": "injected", "status": status}
 
     # -- server ---------------------------------------------------------------------------
@@ -190,6 +210,9 @@ class FakeAPI:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; without this, Nagle's algorithm meets the
+            # client's delayed ACK and every keep-alive request takes ~40 ms.
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -1,4 +1,4 @@
-"""The ``slabridge`` pytest plugin (entry point ``pytest11``): fixtures every connector test uses."""
+"""The ``slabridge`` pytest plugin (entry point ``pytest11``): fixtures for connector tests."""
 
 from __future__ import annotations
 

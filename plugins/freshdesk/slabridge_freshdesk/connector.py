@@ -1,0 +1,498 @@
+"""The Freshdesk connector: incremental read with stats and conversations, tag-safe write-back."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import requests
+import structlog
+
+from slabridge.connectors.base import (
+    Capabilities,
+    ChangeSet,
+    CheckProblem,
+    Checkpoint,
+    Connector,
+    ConnectorConfig,
+    ReadItem,
+    Skipped,
+    WriteResult,
+)
+from slabridge.connectors.http import HttpClient, HttpError
+from slabridge.logs import register_secrets
+from slabridge.sla.ticket import Ticket, TicketError, format_timestamp
+
+from slabridge_freshdesk.config import FreshdeskConfig
+from slabridge_freshdesk.mapping import Lookups, map_ticket, native_priority, needs_conversations
+
+log = structlog.get_logger("slabridge.freshdesk")
+
+PAGE_CAP_MESSAGE = "beyond the 300th page"
+
+
+class FreshdeskReadError(RuntimeError):
+    """A read that cannot make progress (not a single bad record: those are skipped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadCursor:
+    """Where a read got to: the last ``updated_at`` seen and the ids already seen at it.
+
+    Freshdesk's ``updated_since`` is inclusive, so the next read starts at ``updated_at`` and
+    drops the tickets in ``ids`` (unless they changed again: then their time moved on).
+    """
+
+    updated_at: datetime
+    ids: frozenset[str] = frozenset()
+
+    def dump(self) -> str:
+        return json.dumps(
+            {"updated_at": format_timestamp(self.updated_at), "ids": sorted(self.ids, key=_id_key)},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def load(cls, text: str) -> ReadCursor:
+        try:
+            data = json.loads(text)
+            moment = datetime.fromisoformat(data["updated_at"])
+            ids = frozenset(str(i) for i in data.get("ids", []))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValueError(
+                "not a Freshdesk cursor: expected JSON like "
+                '{"updated_at": "2024-01-01T00:00:00Z", "ids": ["42"]}'
+            ) from None
+        if moment.tzinfo is None:
+            raise ValueError("Freshdesk cursor: updated_at needs a UTC offset")
+        return cls(moment.astimezone(UTC), ids)
+
+
+def _id_key(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (0, value)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+def _api_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _error_summary(exc: HttpError) -> str:
+    """Freshdesk's error body as one line: ``field: message (code)`` for each error."""
+    try:
+        body = json.loads(exc.detail)
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            parts = [
+                f"{e.get('field')}: {e.get('message')} ({e.get('code')})"
+                for e in errors
+                if isinstance(e, Mapping)
+            ]
+            return f"HTTP {exc.status}: " + "; ".join(parts)
+        if body.get("message"):
+            return f"HTTP {exc.status}: {body['message']}"
+    return str(exc)
+
+
+def _is_page_cap(exc: HttpError) -> bool:
+    return exc.status == 400 and PAGE_CAP_MESSAGE in exc.detail
+
+
+def _same(current: Any, wanted: Any) -> bool:
+    if current == wanted:
+        return True
+    if current is None or wanted is None:
+        return False
+    return str(current).lower() == str(wanted).lower()
+
+
+class FreshdeskConnector(Connector):
+    """Freshdesk API v2.
+
+    Reads ``GET /api/v2/tickets`` ordered by ``updated_at`` with ``include=stats``, follows the
+    ``Link`` header and restarts from the last seen ``updated_at`` at the 300-page cap. Fetches a
+    ticket's conversations only when ``stats`` cannot tell its clocks (see
+    :func:`~slabridge_freshdesk.mapping.needs_conversations`). Writes with one GET and at most
+    one PUT per ticket, comparing ``updated_at`` first (Freshdesk has no conflict token).
+    """
+
+    type_name: ClassVar[str] = "freshdesk"
+    config_model: ClassVar[type[ConnectorConfig]] = FreshdeskConfig
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        tags=True, priority=True, fields=True, bulk_tags=False, conflict_check=True
+    )
+
+    def __init__(
+        self,
+        instance: str,
+        config: ConnectorConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not isinstance(config, FreshdeskConfig):
+            config = FreshdeskConfig.model_validate(config.model_dump())
+        super().__init__(instance, config)
+        self.settings: FreshdeskConfig = config
+        key = config.api_key.get_secret_value()
+        register_secrets([key])
+        self.http = HttpClient(
+            config.api_root,
+            auth=(key, "X"),
+            timeout=config.timeout,
+            max_attempts=config.max_attempts,
+            requests_per_minute=config.requests_per_minute,
+            secrets=[key],
+            sleep=sleep,
+            connector=instance,
+        )
+        self._companies: dict[int, Mapping[str, Any] | None] = {}
+        self._groups: dict[int, str] | None = None
+        self._products: dict[int, str] | None = None
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
+        response = self.http.get(path, params=params)
+        self._honour_quota(response)
+        return response
+
+    def _honour_quota(self, response: requests.Response) -> None:
+        # Freshdesk sends what is left of the minute's credits but no reset time: when nothing
+        # is left, wait out a window instead of collecting a 429.
+        remaining = response.headers.get("X-RateLimit-Remaining")
+        if remaining is not None and remaining.strip().lstrip("-").isdigit():
+            if int(remaining) <= 0:
+                self.http.limiter.observe(0, self.settings.quota_window_seconds)
+
+    def _json(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise HttpError(
+                "GET",
+                response.request.path_url.split("?")[0] if response.request else "?",
+                response.status_code,
+                "the body is not JSON",
+                retryable=False,
+            ) from None
+
+    def _pages(
+        self, path: str, params: Mapping[str, Any] | None
+    ) -> Iterator[tuple[int, list[Any], bool]]:
+        """Yield ``(page number, items, has_next)`` following the ``Link: rel="next"`` header."""
+        url: str | None = path
+        page = 1
+        while url is not None:
+            response = self._get(url, params if page == 1 else None)
+            items = self._json(response)
+            if not isinstance(items, list):
+                raise FreshdeskReadError(f"GET {path}: expected a JSON array, got {type(items)}")
+            next_url = response.links.get("next", {}).get("url")
+            yield page, items, next_url is not None
+            url = next_url
+            page += 1
+
+    def _all(self, path: str) -> list[Any]:
+        return [item for _, items, _ in self._pages(path, {"per_page": 100}) for item in items]
+
+    # -- lookups --------------------------------------------------------------------------
+
+    def _reset_lookups(self) -> None:
+        self._companies = {}
+        self._groups = None
+        self._products = None
+
+    def _named(self, path: str) -> dict[int, str]:
+        try:
+            items = self._all(path)
+        except HttpError as exc:
+            if exc.retryable:
+                raise
+            log.warning("freshdesk_lookup_failed", path=path, error=str(exc))
+            return {}
+        return {
+            int(item["id"]): str(item.get("name"))
+            for item in items
+            if isinstance(item, Mapping) and isinstance(item.get("id"), int)
+        }
+
+    def _lookups(self, raw: Mapping[str, Any]) -> Lookups:
+        mapping = self.settings.mapping
+        company_id = raw.get("company_id")
+        if isinstance(company_id, int) and company_id not in self._companies:
+            try:
+                company = self._json(self._get(f"companies/{company_id}"))
+            except HttpError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("freshdesk_company_unreadable", company_id=company_id, error=str(exc))
+                company = None
+            self._companies[company_id] = company if isinstance(company, Mapping) else None
+        group_id = raw.get("group_id")
+        if (
+            mapping.region.source == "group"
+            and group_id is not None
+            and str(group_id) not in mapping.region.values
+            and self._groups is None
+        ):
+            self._groups = self._named("groups")
+        product_id = raw.get("product_id")
+        if (
+            product_id is not None
+            and mapping.product.lookup_names
+            and str(product_id) not in mapping.product.values
+            and self._products is None
+        ):
+            self._products = self._named("products")
+        companies = {k: v for k, v in self._companies.items() if v is not None}
+        return Lookups(companies, self._groups or {}, self._products or {})
+
+    def _conversations(self, ticket_id: int | str) -> list[Mapping[str, Any]]:
+        items: list[Mapping[str, Any]] = []
+        for _, page_items, _ in self._pages(
+            f"tickets/{ticket_id}/conversations", {"per_page": 100}
+        ):
+            items.extend(item for item in page_items if isinstance(item, Mapping))
+        return items
+
+    def _normalize(self, raw: Any) -> Ticket | Skipped:
+        ticket_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
+        if not isinstance(raw, Mapping):
+            log.warning("freshdesk_ticket_skipped", reason="not a JSON object")
+            return Skipped(None, "not a JSON object")
+        try:
+            conversations = None
+            if needs_conversations(raw, self.settings.conversations):
+                conversations = self._conversations(raw["id"])
+            return map_ticket(raw, self.settings.mapping, self._lookups(raw), conversations)
+        except (TicketError, KeyError) as exc:
+            reason = str(exc) if isinstance(exc, TicketError) else f"missing key {exc}"
+        except HttpError as exc:
+            if exc.retryable or exc.status != 404:
+                raise
+            reason = "deleted while being read (conversations answered 404)"
+        log.warning("freshdesk_ticket_skipped", ticket_id=ticket_id, reason=reason)
+        return Skipped(ticket_id, reason)
+
+    # -- the contract ---------------------------------------------------------------------
+
+    def check(self) -> list[CheckProblem]:
+        problems: list[CheckProblem] = []
+        try:
+            self._get("agents/me")
+        except HttpError as exc:
+            if exc.status == 401:
+                return [
+                    CheckProblem(
+                        "Freshdesk rejected the API key (401)",
+                        hint="copy the key from the agent's Profile settings → 'Your API Key' "
+                        "and check the account domain",
+                    )
+                ]
+            return [CheckProblem(f"cannot reach Freshdesk at {self.settings.api_root}: {exc}")]
+        try:
+            self._get(
+                "tickets",
+                {"updated_since": _api_time(datetime.now(UTC)), "per_page": 1, "include": "stats"},
+            )
+        except HttpError as exc:
+            problems.append(
+                CheckProblem(
+                    f"the agent cannot list tickets: {_error_summary(exc)}",
+                    hint="the incremental read needs an agent who can view all tickets",
+                )
+            )
+        mapping = self.settings.mapping
+        wanted_ticket = {
+            rule.field
+            for rule in (mapping.tier, mapping.region)
+            if rule.source == "ticket_field" and rule.field
+        }
+        wanted_company = {
+            rule.field
+            for rule in (mapping.tier, mapping.region)
+            if rule.source == "company_field" and rule.field
+        }
+        for path, wanted, what in (
+            ("ticket_fields", wanted_ticket, "ticket"),
+            ("company_fields", wanted_company, "company"),
+        ):
+            if not wanted:
+                continue
+            try:
+                names = {str(f.get("name")) for f in self._all(path) if isinstance(f, Mapping)}
+            except HttpError as exc:
+                problems.append(CheckProblem(f"cannot list {what} fields: {_error_summary(exc)}"))
+                continue
+            for name in sorted(wanted - names):
+                problems.append(
+                    CheckProblem(
+                        f"mapping refers to {what} field {name!r}, which does not exist",
+                        hint=f"create it in Admin → {what.title()} Fields, or fix the mapping; "
+                        f"existing: {', '.join(sorted(names)[:12])}",
+                    )
+                )
+        return problems
+
+    def read(self, cursor: str | None) -> Iterator[ReadItem]:
+        settings = self.settings
+        state = ReadCursor.load(cursor) if cursor else ReadCursor(settings.start)
+        self._reset_lookups()
+        last_at, seen_at_last = state.updated_at, set(state.ids)
+        since = state.updated_at
+        previous_restart: datetime | None = None
+        while True:
+            params = {
+                "updated_since": _api_time(since),
+                "order_by": "updated_at",
+                "order_type": "asc",
+                "per_page": settings.per_page,
+                "include": "stats",
+            }
+            restart = False
+            pages = self._pages("tickets", params)
+            while True:
+                try:
+                    page, items, has_next = next(pages)
+                except StopIteration:
+                    break
+                except HttpError as exc:
+                    if not _is_page_cap(exc):
+                        raise
+                    restart = True  # the API's cap came before ours
+                    break
+                for raw in items:
+                    at = _parse_time(raw.get("updated_at")) if isinstance(raw, Mapping) else None
+                    raw_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
+                    if at is None:
+                        log.warning("freshdesk_ticket_skipped", ticket_id=raw_id, reason="bad updated_at")
+                        yield Skipped(raw_id, "updated_at missing or not a timestamp")
+                        continue
+                    if at < last_at or (at == last_at and raw_id in seen_at_last):
+                        continue  # seen already (cursor boundary or the seam of a restart)
+                    if at > last_at:
+                        last_at, seen_at_last = at, set()
+                    seen_at_last.add(str(raw_id))
+                    yield self._normalize(raw)
+                yield Checkpoint(ReadCursor(last_at, frozenset(seen_at_last)).dump())
+                if has_next and page >= settings.page_cap:
+                    restart = True
+                    break
+            if not restart:
+                break
+            if previous_restart is not None and last_at <= previous_restart:
+                raise FreshdeskReadError(
+                    f"more than {settings.page_cap} pages of tickets share updated_at "
+                    f"{format_timestamp(last_at)}; cannot page past them"
+                )
+            log.info("freshdesk_page_cap_restart", updated_since=format_timestamp(last_at))
+            previous_restart = since = last_at
+        yield Checkpoint(ReadCursor(last_at, frozenset(seen_at_last)).dump())
+
+    def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
+        self._reset_lookups()
+        for ticket_id in ticket_ids:
+            if not str(ticket_id).isdigit():
+                yield Skipped(str(ticket_id), "not a Freshdesk ticket number")
+                continue
+            try:
+                raw = self._json(self._get(f"tickets/{ticket_id}", {"include": "stats"}))
+            except HttpError as exc:
+                if exc.status == 404:
+                    yield Skipped(str(ticket_id), "not found (deleted or spam)")
+                    continue
+                raise
+            yield self._normalize(raw)
+
+    def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
+        return [self._apply_one(change) for change in changes]
+
+    def _apply_one(self, change: ChangeSet) -> WriteResult:
+        ticket_id = change.ticket_id
+        if not ticket_id.isdigit():
+            return WriteResult(ticket_id, "rejected", "not a Freshdesk ticket number")
+        try:
+            current = self._json(self._get(f"tickets/{ticket_id}"))
+        except HttpError as exc:
+            return self._failure(ticket_id, exc)
+        try:
+            body = self._update_body(current, change)
+        except ValueError as exc:
+            return WriteResult(ticket_id, "rejected", str(exc))
+        if not body:
+            return WriteResult(ticket_id, "applied")  # already as wanted: nothing to clobber
+        expected = change.expected_updated_at
+        actual = _parse_time(current.get("updated_at"))
+        if expected is not None and actual != expected.astimezone(UTC).replace(microsecond=0):
+            log.info(
+                "freshdesk_write_conflict",
+                ticket_id=ticket_id,
+                expected=format_timestamp(expected),
+                actual=current.get("updated_at"),
+            )
+            return WriteResult(
+                ticket_id,
+                "conflict",
+                f"ticket changed at {current.get('updated_at')} after the plan was made",
+            )
+        try:
+            response = self.http.put(f"tickets/{ticket_id}", json=body)
+            self._honour_quota(response)
+        except HttpError as exc:
+            return self._failure(ticket_id, exc)
+        return WriteResult(ticket_id, "applied")
+
+    def _update_body(self, current: Mapping[str, Any], change: ChangeSet) -> dict[str, Any]:
+        """Only what must change: tags read a moment ago ± the owned ones, priority, fields."""
+        body: dict[str, Any] = {}
+        tags = [t for t in current.get("tags") or [] if isinstance(t, str)]
+        kept = [t for t in tags if t not in change.remove_tags]
+        added = sorted(change.add_tags - set(kept))
+        if added or len(kept) != len(tags):
+            body["tags"] = kept + added
+        if change.priority is not None:
+            wanted = native_priority(change.priority, self.settings.mapping)
+            if current.get("priority") != wanted:
+                body["priority"] = wanted
+        custom = current.get("custom_fields") or {}
+        for key, value in change.fields.items():
+            if key.startswith("cf_"):
+                if not _same(custom.get(key), value):
+                    body.setdefault("custom_fields", {})[key] = value
+            elif not _same(current.get(key), value):
+                body[key] = value
+        return body
+
+    def _failure(self, ticket_id: str, exc: HttpError) -> WriteResult:
+        if exc.retryable:
+            return WriteResult(ticket_id, "retry", str(exc))
+        if exc.status == 404:
+            return WriteResult(ticket_id, "rejected", "ticket not found (deleted or spam)")
+        if exc.status == 409:
+            return WriteResult(ticket_id, "conflict", _error_summary(exc))
+        return WriteResult(ticket_id, "rejected", _error_summary(exc))
+
+    def api_calls(self) -> int:
+        return self.http.calls
+
+    def close(self) -> None:
+        self.http.close()
+
+
+__all__ = ["FreshdeskConnector", "FreshdeskReadError", "ReadCursor"]

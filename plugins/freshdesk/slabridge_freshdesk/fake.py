@@ -1,0 +1,675 @@
+"""A fake Freshdesk API v2 on the fake-API toolkit, for tests, benchmarks and the demo.
+
+Faithful where slabridge depends on it: bare-array pages with ``Link`` headers, the 300-page cap
+(its exact 400 body), the 30-day window without ``updated_since``, ``include=stats``,
+conversations, companies, groups, products, ``X-RateLimit-*`` headers and 429 with
+``Retry-After``, validation error bodies and the 401 body.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import math
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from slabridge.sla.ticket import Ticket
+from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
+
+from slabridge_freshdesk.config import DEFAULT_PRIORITIES, DEFAULT_STATUSES
+from slabridge_freshdesk.mapping import CHANNELS
+
+UNAUTHORIZED = {
+    "code": "invalid_credentials",
+    "message": "You have to be logged in to perform this action.",
+}
+PAGE_CAP_ERROR = {
+    "field": "page",
+    "message": "You cannot access tickets beyond the 300th page. Please provide a smaller page "
+    "number.",
+    "code": "invalid_value",
+}
+LIST_INCLUDES = ("requester", "stats", "description")
+ORDER_BY = ("created_at", "due_by", "updated_at", "status")
+WRITABLE = frozenset(
+    {
+        "subject",
+        "description",
+        "status",
+        "priority",
+        "tags",
+        "custom_fields",
+        "group_id",
+        "type",
+        "product_id",
+        "responder_id",
+        "company_id",
+        "due_by",
+        "fr_due_by",
+    }
+)
+AGENT_ID = 7000
+_STATUS_NATIVE = {name: native for native, name in DEFAULT_STATUSES.items()}
+_STATUS_NATIVE.update({"new": 2, "on_hold": 6})
+_PRIORITY_NATIVE = {name: native for native, name in DEFAULT_PRIORITIES.items()}
+_CHANNEL_NATIVE = {name: native for native, name in CHANNELS.items()}
+
+
+def _ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("no offset")
+    return moment.astimezone(UTC)
+
+
+def validation_failed(*errors: Mapping[str, str]) -> FakeResponse:
+    """Freshdesk's 400 body: ``{"description": "Validation failed", "errors": [...]}``."""
+    return FakeResponse(400, {"description": "Validation failed", "errors": [dict(e) for e in errors]})
+
+
+def _invalid(field: str, message: str, code: str = "invalid_value") -> dict[str, str]:
+    return {"field": field, "message": message, "code": code}
+
+
+class FakeFreshdesk(FakeAPI):
+    """Freshdesk v2 over real HTTP on 127.0.0.1.
+
+    Seed it with :meth:`load_normalized` (a normalized ticket with its history), or natively with
+    :meth:`add_ticket`, :meth:`load_payload`, :meth:`add_conversation`, :meth:`add_company`,
+    :meth:`add_group`, :meth:`add_product`, :meth:`add_ticket_field`. ``max_pages`` is the list
+    cap (300 in Freshdesk; tests lower it); ``rate_limit`` the credits per minute of ``clock``.
+    """
+
+    def __init__(
+        self,
+        api_key: str = "fake-freshdesk-key",
+        *,
+        max_pages: int = 300,
+        rate_limit: int = 5000,
+        seed: int = 0,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(seed=seed)
+        self.api_key = api_key
+        self.max_pages = max_pages
+        self.rate_limit = rate_limit
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.tickets: dict[int, dict[str, Any]] = {}
+        self.stats: dict[int, dict[str, Any]] = {}
+        self.conversations: dict[int, list[dict[str, Any]]] = {}
+        self.companies: dict[int, dict[str, Any]] = {}
+        self.groups: dict[int, dict[str, Any]] = {}
+        self.products: dict[int, dict[str, Any]] = {}
+        self.ticket_fields: dict[str, dict[str, Any]] = {}
+        self.custom_statuses: dict[int, str] = {6: "Waiting on Third Party"}
+        self.deleted: set[int] = set()
+        self._writes = 0
+        self._next_id = {"ticket": 1, "conversation": 1, "company": 1, "group": 1, "product": 1}
+        self._window_start: datetime | None = None
+        self._used = 0
+        self._routes_installed()
+
+    # -- routes ---------------------------------------------------------------------------
+
+    def _routes_installed(self) -> None:
+        number = r"(?P<ticket_id>\d+)"
+        self.route("GET", r"/api/v2/tickets", self._list_tickets)
+        self.route("GET", rf"/api/v2/tickets/{number}", self._show_ticket)
+        self.route("PUT", rf"/api/v2/tickets/{number}", self._update_ticket)
+        self.route("GET", rf"/api/v2/tickets/{number}/conversations", self._list_conversations)
+        self.route("GET", r"/api/v2/companies", self._list_of(self.companies))
+        self.route("GET", r"/api/v2/companies/(?P<item_id>\d+)", self._show_of(self.companies))
+        self.route("GET", r"/api/v2/groups", self._list_of(self.groups))
+        self.route("GET", r"/api/v2/products", self._list_of(self.products))
+        self.route("GET", r"/api/v2/ticket_fields", self._list_ticket_fields)
+        self.route("GET", r"/api/v2/company_fields", self._list_company_fields)
+        self.route("GET", r"/api/v2/agents/me", self._me)
+
+    @staticmethod
+    def _cost(request: FakeRequest) -> int:
+        # Freshdesk charges 1 credit a call and 2 more for each embedded ``include``.
+        include = request.arg("include") or ""
+        return 1 + 2 * len([part for part in include.split(",") if part.strip()])
+
+    def authorize(self, request: FakeRequest) -> FakeResponse | None:
+        header = request.headers.get("Authorization") or request.headers.get("authorization")
+        user = None
+        if header and header.startswith("Basic "):
+            try:
+                user = base64.b64decode(header[6:]).decode().partition(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                user = None
+        if user != self.api_key:
+            return FakeResponse(401, dict(UNAUTHORIZED))
+        now = self.clock()
+        with self.lock:
+            if self._window_start is None or now - self._window_start >= timedelta(minutes=1):
+                self._window_start = now
+                self._used = 0
+            cost = self._cost(request)
+            if self._used + cost > self.rate_limit:
+                left = 60 - (now - self._window_start).total_seconds()
+                return FakeResponse(
+                    429,
+                    {"message": "You have exceeded the limit of requests per minute"},
+                    {"Retry-After": str(max(1, math.ceil(left)))},
+                )
+            self._used += cost
+        return None
+
+    def rate_limit_headers(self, request: FakeRequest) -> dict[str, str]:
+        with self.lock:
+            return {
+                "X-RateLimit-Total": str(self.rate_limit),
+                "X-RateLimit-Remaining": str(max(0, self.rate_limit - self._used)),
+                "X-RateLimit-Used-CurrentRequest": str(self._cost(request)),
+            }
+
+    def fault_body(self, status: int) -> Any:
+        if status == 429:
+            return {"message": "You have exceeded the limit of requests per minute"}
+        return {"code": "internal_error", "message": "We're sorry, something went wrong."}
+
+    def not_found(self, request: FakeRequest) -> FakeResponse:
+        return FakeResponse(404, None)
+
+    def _page_args(self, request: FakeRequest, default: int = 30) -> tuple[int, int] | FakeResponse:
+        try:
+            per_page = int(request.arg("per_page") or default)
+            page = int(request.arg("page") or 1)
+        except ValueError:
+            return validation_failed(_invalid("page", "It should be a Positive Integer"))
+        if not 1 <= per_page <= 100:
+            return validation_failed(
+                _invalid("per_page", "It should be a Positive Integer less than or equal to 100")
+            )
+        if page < 1:
+            return validation_failed(_invalid("page", "It should be a Positive Integer"))
+        return page, per_page
+
+    def _paged(
+        self, request: FakeRequest, items: list[dict[str, Any]], page: int, per_page: int
+    ) -> FakeResponse:
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers: dict[str, str] = {}
+        if page * per_page < len(items):
+            query = {k: v[0] for k, v in request.query.items()}
+            query["page"] = str(page + 1)
+            headers["Link"] = f'<{self.base_url}{request.path}?{urlencode(query)}>; rel="next"'
+        return FakeResponse(200, chunk, headers)
+
+    def _render(self, ticket_id: int, includes: set[str], *, description: bool) -> dict[str, Any]:
+        data = copy.deepcopy(self.tickets[ticket_id])
+        if not description and "description" not in includes:
+            data.pop("description", None)
+            data.pop("description_text", None)
+        if "stats" in includes:
+            data["stats"] = copy.deepcopy(self.stats[ticket_id])
+        if "requester" in includes:
+            rid = data.get("requester_id")
+            data["requester"] = {
+                "id": rid,
+                "name": f"Requester {rid}",
+                "email": f"requester{rid}@example.com",
+                "mobile": None,
+                "phone": None,
+            }
+        return data
+
+    def _includes(self, request: FakeRequest) -> set[str] | FakeResponse:
+        raw = request.arg("include") or ""
+        parts = {part.strip() for part in raw.split(",") if part.strip()}
+        if parts - set(LIST_INCLUDES):
+            return validation_failed(
+                _invalid("include", "It should be one of these values: 'requester,stats,description'")
+            )
+        return parts
+
+    def _list_tickets(self, request: FakeRequest) -> FakeResponse:
+        includes = self._includes(request)
+        if isinstance(includes, FakeResponse):
+            return includes
+        paging = self._page_args(request)
+        if isinstance(paging, FakeResponse):
+            return paging
+        page, per_page = paging
+        order_by = request.arg("order_by") or "created_at"
+        order_type = request.arg("order_type") or "desc"
+        errors = []
+        if order_by not in ORDER_BY:
+            errors.append(
+                _invalid("order_by", "It should be one of these values: " + ",".join(ORDER_BY))
+            )
+        if order_type not in ("asc", "desc"):
+            errors.append(_invalid("order_type", "It should be one of these values: 'asc,desc'"))
+        since_text = request.arg("updated_since")
+        since: datetime | None = None
+        if since_text is not None:
+            try:
+                since = _parse(since_text)
+            except ValueError:
+                errors.append(
+                    _invalid("updated_since", "It should be in the 'valid date time' format")
+                )
+        if errors:
+            return validation_failed(*errors)
+        if page > self.max_pages:
+            return validation_failed(PAGE_CAP_ERROR)
+        live = [t for i, t in self.tickets.items() if i not in self.deleted and not t["spam"]]
+        if since is not None:
+            chosen = [t for t in live if _parse(t["updated_at"]) >= since]
+        else:  # Freshdesk's default: only tickets created in the last 30 days
+            oldest = self.clock() - timedelta(days=30)
+            chosen = [t for t in live if _parse(t["created_at"]) >= oldest]
+
+        def key(ticket: dict[str, Any]) -> tuple[Any, int]:
+            value = ticket.get(order_by)
+            return (value if value is not None else "", ticket["id"])
+
+        chosen.sort(key=key, reverse=order_type == "desc")
+        rendered = [self._render(t["id"], includes, description=False) for t in chosen]
+        return self._paged(request, rendered, page, per_page)
+
+    def _show_ticket(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
+        number = int(ticket_id)
+        if number not in self.tickets or number in self.deleted:
+            return self.not_found(request)
+        includes = self._includes(request)
+        if isinstance(includes, FakeResponse):
+            return includes
+        return FakeResponse(200, self._render(number, includes, description=True))
+
+    def _list_conversations(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
+        number = int(ticket_id)
+        if number not in self.tickets or number in self.deleted:
+            return self.not_found(request)
+        paging = self._page_args(request)
+        if isinstance(paging, FakeResponse):
+            return paging
+        items = sorted(self.conversations.get(number, []), key=lambda c: (c["created_at"], c["id"]))
+        return self._paged(request, copy.deepcopy(items), *paging)
+
+    def _list_of(
+        self, table: dict[int, dict[str, Any]]
+    ) -> Callable[[FakeRequest], FakeResponse]:
+        def handler(request: FakeRequest) -> FakeResponse:
+            paging = self._page_args(request)
+            if isinstance(paging, FakeResponse):
+                return paging
+            items = [copy.deepcopy(table[k]) for k in sorted(table)]
+            return self._paged(request, items, *paging)
+
+        return handler
+
+    def _show_of(self, table: dict[int, dict[str, Any]]) -> Callable[..., FakeResponse]:
+        def handler(request: FakeRequest, item_id: str) -> FakeResponse:
+            item = table.get(int(item_id))
+            return FakeResponse(200, copy.deepcopy(item)) if item else self.not_found(request)
+
+        return handler
+
+    def _list_ticket_fields(self, request: FakeRequest) -> FakeResponse:
+        defaults = [
+            {"id": 1, "name": "status", "label": "Status", "type": "default_status", "default": True},
+            {"id": 2, "name": "priority", "label": "Priority", "type": "default_priority",
+             "default": True},
+        ]
+        custom = [copy.deepcopy(f) for f in self.ticket_fields.values()]
+        return FakeResponse(200, defaults + custom)
+
+    def _list_company_fields(self, request: FakeRequest) -> FakeResponse:
+        names = ["name", "description", "domains", "note", "health_score", "account_tier",
+                 "renewal_date", "industry"]
+        custom = sorted({k for c in self.companies.values() for k in c.get("custom_fields", {})})
+        fields = [
+            {"id": i + 1, "name": n, "label": n.replace("_", " ").title(), "default": True}
+            for i, n in enumerate(names)
+        ]
+        fields += [
+            {"id": 100 + i, "name": n, "label": n, "default": False} for i, n in enumerate(custom)
+        ]
+        return FakeResponse(200, fields)
+
+    def _me(self, request: FakeRequest) -> FakeResponse:
+        return FakeResponse(
+            200,
+            {"id": AGENT_ID, "available": True, "occasional": False,
+             "contact": {"name": "slabridge", "email": "slabridge@example.com"}},
+        )
+
+    def _update_ticket(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
+        number = int(ticket_id)
+        if number not in self.tickets or number in self.deleted:
+            return self.not_found(request)
+        try:
+            body = request.json()
+        except ValueError:
+            return FakeResponse(400, {"description": "Validation failed", "errors": [
+                _invalid("body", "Request body has invalid json format", "invalid_json")]})
+        if not isinstance(body, dict):
+            return validation_failed(_invalid("body", "It should be a JSON object", "invalid_json"))
+        errors = self._validate_update(body)
+        if errors:
+            return validation_failed(*errors)
+        changed = self._apply_update(number, body)
+        if changed:
+            self._writes += 1
+        return FakeResponse(200, self._render(number, set(), description=True))
+
+    def _validate_update(self, body: Mapping[str, Any]) -> list[dict[str, str]]:
+        errors = [
+            _invalid(key, "Unexpected/invalid field in request", "invalid_field")
+            for key in body
+            if key not in WRITABLE
+        ]
+        if "priority" in body and body["priority"] not in (1, 2, 3, 4):
+            errors.append(_invalid("priority", "It should be one of these values: '1,2,3,4'"))
+        allowed_statuses = [2, 3, 4, 5, *sorted(self.custom_statuses)]
+        if "status" in body and body["status"] not in allowed_statuses:
+            values = ",".join(str(s) for s in allowed_statuses)
+            errors.append(_invalid("status", f"It should be one of these values: '{values}'"))
+        if "tags" in body:
+            tags = body["tags"]
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                errors.append(_invalid("tags", "It should be an Array", "datatype_mismatch"))
+            elif any(len(t) > 32 for t in tags):
+                errors.append(_invalid(
+                    "tags", "It should only contain elements that have maximum of 32 characters"))
+        if "custom_fields" in body:
+            custom = body["custom_fields"]
+            if not isinstance(custom, dict):
+                errors.append(_invalid("custom_fields", "It should be a key/value pair",
+                                       "datatype_mismatch"))
+            else:
+                errors.extend(
+                    _invalid(key, "Unexpected/invalid field in request", "invalid_field")
+                    for key in custom
+                    if key not in self.ticket_fields
+                )
+        return errors
+
+    def _apply_update(self, number: int, body: Mapping[str, Any]) -> bool:
+        ticket = self.tickets[number]
+        before = copy.deepcopy(ticket)
+        for key, value in body.items():
+            if key == "custom_fields":
+                ticket["custom_fields"].update(value)
+            elif key == "status":
+                if value != ticket["status"]:
+                    self._set_status(number, value, self._bump(number))
+            else:
+                ticket[key] = copy.deepcopy(value)
+        changed = ticket != before
+        self._bump(number)
+        return changed
+
+    def _bump(self, number: int) -> datetime:
+        # updated_at moves on every write; never backwards, so a change is always visible.
+        ticket = self.tickets[number]
+        previous = _parse(ticket["updated_at"])
+        now = max(self.clock().replace(microsecond=0), previous + timedelta(seconds=1))
+        ticket["updated_at"] = _ts(now)
+        return now
+
+    def _set_status(self, number: int, native: int, at: datetime) -> None:
+        stats = self.stats[number]
+        ticket = self.tickets[number]
+        was = ticket["status"]
+        ticket["status"] = native
+        stats["status_updated_at"] = _ts(at)
+        if native == 3:
+            stats["pending_since"] = _ts(at)
+        elif native == 4:
+            stats["resolved_at"] = _ts(at)
+        elif native == 5:
+            stats["closed_at"] = _ts(at)
+        if was in (4, 5) and native not in (4, 5):
+            stats["reopened_at"] = _ts(at)
+
+    # -- seeding --------------------------------------------------------------------------
+
+    def _take(self, kind: str) -> int:
+        with self.lock:
+            value = self._next_id[kind]
+            self._next_id[kind] = value + 1
+            return value
+
+    def add_company(self, name: str, **fields: Any) -> int:
+        """Create a company (``account_tier``, ``domains``, ``custom_fields``…); return its id."""
+        with self.lock:
+            for company in self.companies.values():
+                if company["name"] == name:
+                    return int(company["id"])
+            number = self._take("company")
+            stamp = _ts(self.clock())
+            self.companies[number] = {
+                "id": number, "name": name, "description": None, "domains": [], "note": None,
+                "custom_fields": {}, "created_at": stamp, "updated_at": stamp,
+                "health_score": None, "account_tier": None, "renewal_date": None,
+                "industry": None, **fields,
+            }
+            return number
+
+    def add_group(self, name: str) -> int:
+        """Create (or find) a group by name; return its id."""
+        with self.lock:
+            for group in self.groups.values():
+                if group["name"] == name:
+                    return int(group["id"])
+            number = self._take("group")
+            self.groups[number] = {"id": number, "name": name, "description": None,
+                                   "escalate_to": None, "unassigned_for": None,
+                                   "agent_ids": [AGENT_ID]}
+            return number
+
+    def add_product(self, name: str) -> int:
+        """Create (or find) a product by name; return its id."""
+        with self.lock:
+            for product in self.products.values():
+                if product["name"] == name:
+                    return int(product["id"])
+            number = self._take("product")
+            self.products[number] = {"id": number, "name": name, "description": None}
+            return number
+
+    def add_ticket_field(self, name: str, field_type: str = "custom_text") -> None:
+        """Declare a ticket custom field (``cf_*``) so that writes to it are accepted."""
+        with self.lock:
+            if name not in self.ticket_fields:
+                self.ticket_fields[name] = {
+                    "id": 1000 + len(self.ticket_fields), "name": name,
+                    "label": name.removeprefix("cf_").replace("_", " ").title(),
+                    "type": field_type, "default": False,
+                }
+
+    def add_ticket(self, **fields: Any) -> int:
+        """Create a ticket from native Freshdesk fields (defaults fill the rest); return its id.
+
+        ``stats`` may be given as a dict; otherwise the stats of a fresh Open ticket are used.
+        """
+        with self.lock:
+            stamp = _ts(self.clock())
+            stats = fields.pop("stats", None)
+            number = int(fields.pop("id", 0)) or self._take("ticket")
+            self._next_id["ticket"] = max(self._next_id["ticket"], number + 1)
+            ticket: dict[str, Any] = {
+                "cc_emails": [], "fwd_emails": [], "reply_cc_emails": [], "ticket_cc_emails": [],
+                "email_config_id": None, "fr_escalated": False, "group_id": None, "priority": 1,
+                "requester_id": 5000 + number, "responder_id": AGENT_ID, "source": 1,
+                "spam": False, "status": 2, "subject": f"Ticket {number}", "type": None,
+                "company_id": None, "id": number, "to_emails": None, "product_id": None,
+                "created_at": stamp, "updated_at": stamp, "due_by": stamp, "fr_due_by": stamp,
+                "nr_due_by": None, "nr_escalated": False, "is_escalated": False,
+                "description_text": "", "description": "", "custom_fields": {}, "tags": [],
+                "attachments": [],
+            }
+            ticket.update(copy.deepcopy(fields))
+            for name in ticket["custom_fields"]:
+                self.add_ticket_field(name)
+            self.tickets[number] = ticket
+            self.stats[number] = dict(stats) if stats else {
+                "agent_responded_at": None, "requester_responded_at": None,
+                "first_responded_at": None, "status_updated_at": ticket["created_at"],
+                "reopened_at": None, "resolved_at": None, "closed_at": None,
+                "pending_since": None,
+            }
+            self.conversations.setdefault(number, [])
+            return number
+
+    def load_payload(
+        self, payload: Mapping[str, Any], conversations: list[dict[str, Any]] | None = None
+    ) -> int:
+        """Store a native ticket payload as given (e.g. a fixture file), with its conversations."""
+        data = copy.deepcopy(dict(payload))
+        data.pop("requester", None)
+        number = self.add_ticket(**data)
+        for item in conversations or []:
+            self.conversations[number].append({**copy.deepcopy(item), "ticket_id": number})
+        return number
+
+    def add_conversation(
+        self, ticket_id: int, at: datetime, *, incoming: bool, private: bool = False,
+        body: str = "", source: int | None = None,
+    ) -> int:
+        """Add a reply (``incoming`` = from the customer) or a note, updating ``stats``."""
+        with self.lock:
+            number = self._take("conversation")
+            ticket = self.tickets[ticket_id]
+            stamp = _ts(at)
+            self.conversations[ticket_id].append({
+                "body": f"<div>{body}</div>", "body_text": body, "id": number,
+                "incoming": incoming, "private": private,
+                "user_id": ticket["requester_id"] if incoming else AGENT_ID,
+                "support_email": None, "source": source if source is not None else (
+                    2 if private else 0),
+                "ticket_id": ticket_id, "to_emails": [], "from_email": None, "cc_emails": None,
+                "bcc_emails": None, "created_at": stamp, "updated_at": stamp, "attachments": [],
+            })
+            stats = self.stats[ticket_id]
+            if not private and incoming:
+                stats["requester_responded_at"] = stamp
+            elif not private:
+                stats["agent_responded_at"] = stamp
+                if stats.get("first_responded_at") is None:
+                    stats["first_responded_at"] = stamp
+            return number
+
+    def load_normalized(self, ticket: Ticket) -> str:
+        """Create the native form of a normalized ticket, with its history; return its id.
+
+        Freshdesk cannot represent: status ``new`` (it starts Open), priority history, a priority
+        of null (Low is stored), pending periods other than the latest (``stats.pending_since``),
+        sub-second times, and non-numeric customer ids (the company gets its own id).
+        """
+        with self.lock:
+            company_id = None
+            if ticket.customer is not None and (ticket.customer.name or ticket.customer.id):
+                company_id = self.add_company(
+                    str(ticket.customer.name or ticket.customer.id),
+                    account_tier=ticket.customer.tier,
+                )
+            region = ticket.customer.region if ticket.customer else None
+            custom = {k: v for k, v in ticket.fields.items() if k.startswith("cf_")}
+            number = self.add_ticket(
+                created_at=_ts(ticket.created_at),
+                updated_at=_ts(ticket.updated_at),
+                status=2,
+                priority=_PRIORITY_NATIVE.get(ticket.priority or "low", 1),
+                type=ticket.type,
+                source=_CHANNEL_NATIVE.get(ticket.channel or "email", 1),
+                product_id=self.add_product(ticket.product) if ticket.product else None,
+                group_id=self.add_group(region) if region else None,
+                company_id=company_id,
+                tags=list(ticket.tags),
+                custom_fields=custom,
+                subject=f"Ticket {ticket.id}",
+            )
+            self.stats[number]["status_updated_at"] = _ts(ticket.created_at)
+            current = 2
+            for event in ticket.events:
+                if event.type == "status" and event.status is not None:
+                    native = _STATUS_NATIVE[event.status]
+                    if native != current:
+                        self._set_status(number, native, event.at)
+                        current = native
+                elif event.type == "reply":
+                    self.add_conversation(
+                        number, event.at, incoming=event.author == "customer",
+                        private=not event.public,
+                    )
+            final = _STATUS_NATIVE[ticket.status]
+            if final != current:
+                self._set_status(number, final, ticket.updated_at)
+            self.tickets[number]["updated_at"] = _ts(ticket.updated_at)
+            return str(number)
+
+    # -- inspection -----------------------------------------------------------------------
+
+    def ticket(self, ticket_id: str | int) -> dict[str, Any]:
+        """A copy of the stored native ticket."""
+        with self.lock:
+            return copy.deepcopy(self.tickets[int(ticket_id)])
+
+    def tags(self, ticket_id: str | int) -> set[str]:
+        with self.lock:
+            return set(self.tickets[int(ticket_id)]["tags"])
+
+    def priority(self, ticket_id: str | int) -> str | None:
+        with self.lock:
+            return DEFAULT_PRIORITIES.get(self.tickets[int(ticket_id)]["priority"])
+
+    def field(self, ticket_id: str | int, key: str) -> Any:
+        with self.lock:
+            ticket = self.tickets[int(ticket_id)]
+            if key in ticket["custom_fields"]:
+                return ticket["custom_fields"][key]
+            return ticket.get(key)
+
+    def agent_edit(self, ticket_id: str | int, **changes: Any) -> None:
+        """Simulate an agent's change in the UI; bumps ``updated_at``.
+
+        ``tags`` (whole list), ``priority`` and ``status`` (normalized names or native ints),
+        ``cf_*`` custom fields, or any other native key.
+        """
+        with self.lock:
+            number = int(ticket_id)
+            ticket = self.tickets[number]
+            at = self._bump(number)
+            for key, value in changes.items():
+                if key == "priority" and isinstance(value, str):
+                    ticket["priority"] = _PRIORITY_NATIVE[value]
+                elif key == "status":
+                    native = _STATUS_NATIVE[value] if isinstance(value, str) else int(value)
+                    if native != ticket["status"]:
+                        self._set_status(number, native, at)
+                elif key.startswith("cf_"):
+                    self.add_ticket_field(key)
+                    ticket["custom_fields"][key] = value
+                else:
+                    ticket[key] = copy.deepcopy(value)
+
+    def delete(self, ticket_id: str | int) -> None:
+        """Delete a ticket: it leaves the list and its GET answers 404."""
+        with self.lock:
+            self.deleted.add(int(ticket_id))
+
+    def write_count(self) -> int:
+        """Write requests that changed a ticket."""
+        with self.lock:
+            return self._writes
+
+    def connector_config(self, **overrides: Any) -> dict[str, Any]:
+        """The ``connectors:`` entry that points a Freshdesk connector at this fake."""
+        return {"type": "freshdesk", "base_url": self.base_url, "api_key": self.api_key,
+                **overrides}
+
+
+__all__ = ["PAGE_CAP_ERROR", "UNAUTHORIZED", "FakeFreshdesk", "validation_failed"]

@@ -1,0 +1,364 @@
+"""Freshdesk API v2 payloads → normalized tickets and events (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slabridge.sla.ticket import Customer, Event, Ticket, TicketError, parse_timestamp
+
+from slabridge_freshdesk.config import FreshdeskMapping, TierRule
+
+SOURCE = "freshdesk"
+
+# Freshdesk ``source`` codes (how a ticket arrived) → normalized channel names.
+CHANNELS: dict[int, str] = {
+    1: "email",
+    2: "portal",
+    3: "phone",
+    4: "forum",
+    5: "twitter",
+    6: "facebook",
+    7: "chat",
+    8: "mobihelp",
+    9: "feedback_widget",
+    10: "outbound_email",
+}
+
+# Conversation ``source`` 8 is "forward": sent to a third party, never seen by the customer.
+FORWARD_SOURCE = 8
+
+# Ticket stats keys that mark the start of a status, with the status they start.
+_STATUS_STATS: tuple[tuple[str, str], ...] = (
+    ("pending_since", "pending"),
+    ("resolved_at", "solved"),
+    ("closed_at", "closed"),
+    ("reopened_at", "open"),
+)
+_REOPENABLE = frozenset({"pending", "solved", "closed"})
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """Side data a ticket's mapping may need, fetched and cached by the connector."""
+
+    companies: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    groups: Mapping[int, str] = field(default_factory=dict)
+    products: Mapping[int, str] = field(default_factory=dict)
+
+
+def map_status(native: Any, mapping: FreshdeskMapping) -> str:
+    """Freshdesk status int (2–5, custom ≥6) → normalized status."""
+    if isinstance(native, bool) or not isinstance(native, int):
+        raise ValueError(f"status {native!r} is not a Freshdesk status number")
+    return mapping.statuses.get(native, mapping.other_statuses)
+
+
+def map_priority(native: Any, mapping: FreshdeskMapping) -> str | None:
+    """Freshdesk priority int (1–4) → normalized priority; None for an unknown value."""
+    if isinstance(native, bool) or not isinstance(native, int):
+        return None
+    return mapping.priorities.get(native)
+
+
+def native_priority(name: str, mapping: FreshdeskMapping) -> int:
+    """Normalized priority → the Freshdesk priority int that maps onto it."""
+    for native, normalized in mapping.priorities.items():
+        if normalized == name:
+            return native
+    raise ValueError(f"no Freshdesk priority maps to {name!r}")
+
+
+def _timestamp(value: Any, ticket_id: str, key: str) -> datetime | None:
+    if value is None:
+        return None
+    return parse_timestamp(value, ticket_id, key)
+
+
+def conversation_event(conversation: Mapping[str, Any], ticket_id: str = "?") -> Event:
+    """One conversation (reply or note) → a ``reply`` event.
+
+    ``incoming`` tells a customer's message from an agent's; ``private`` marks a note; a forward
+    (source 8) goes to a third party, so it is not a public reply either.
+    """
+    at = parse_timestamp(conversation.get("created_at"), ticket_id, "conversations[].created_at")
+    incoming = bool(conversation.get("incoming"))
+    private = bool(conversation.get("private")) or conversation.get("source") == FORWARD_SOURCE
+    return Event(at, "reply", author="customer" if incoming else "agent", public=not private)
+
+
+def conversation_events(
+    conversations: Iterable[Mapping[str, Any]], ticket_id: str = "?"
+) -> list[Event]:
+    """Every conversation of a ticket as ``reply`` events, oldest first."""
+    events = [conversation_event(item, ticket_id) for item in conversations]
+    events.sort(key=lambda event: event.at)
+    return events
+
+
+def stats_reply_events(stats: Mapping[str, Any], ticket_id: str = "?") -> list[Event]:
+    """The replies ``stats`` alone reveal: the first and the latest agent reply, the latest
+    customer reply. Enough for ``first_response``; lossy for ``next_response``."""
+    events: list[Event] = []
+    first = _timestamp(stats.get("first_responded_at"), ticket_id, "stats.first_responded_at")
+    last = _timestamp(stats.get("agent_responded_at"), ticket_id, "stats.agent_responded_at")
+    customer = _timestamp(
+        stats.get("requester_responded_at"), ticket_id, "stats.requester_responded_at"
+    )
+    for moment in sorted({m for m in (first, last) if m is not None}):
+        events.append(Event(moment, "reply", author="agent", public=True))
+    if customer is not None:
+        events.append(Event(customer, "reply", author="customer", public=True))
+    events.sort(key=lambda event: event.at)
+    return events
+
+
+def needs_conversations(raw: Mapping[str, Any], mode: str = "when_needed") -> bool:
+    """Whether a ticket's clocks need its conversations, or ``stats`` tell enough.
+
+    ``stats`` give the first agent reply and the latest reply each way. That is all
+    ``first_response`` needs, and all there is when the customer never wrote after the first
+    agent reply. Once they did, there may be several waits (``next_response`` cycles, pending
+    periods ended by a customer reply): only the conversations show each one.
+    """
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    stats = raw.get("stats")
+    if not isinstance(stats, Mapping):
+        return True
+    first = stats.get("first_responded_at")
+    customer = stats.get("requester_responded_at")
+    if not isinstance(first, str) or not isinstance(customer, str):
+        return False
+    try:
+        return datetime.fromisoformat(customer) > datetime.fromisoformat(first)
+    except ValueError:
+        return True
+
+
+def status_events(
+    created_at: datetime,
+    current: str,
+    stats: Mapping[str, Any] | None,
+    replies: Sequence[Event],
+    *,
+    customer_reply_reopens: bool = True,
+    ticket_id: str = "?",
+) -> list[Event]:
+    """Reconstruct the status timeline Freshdesk v2 does not expose as history.
+
+    Known marks: Open at creation, then the latest ``pending_since``, ``resolved_at``,
+    ``closed_at`` and ``reopened_at``, and the current status from ``status_updated_at``. Between
+    marks, a public customer reply to a pending, resolved or closed ticket reopens it (Freshdesk's
+    default automation), which recovers earlier pending periods that ended with a reply. Pending
+    periods that an agent ended without a customer reply, older than the latest, are lost.
+    """
+    marks: list[tuple[datetime, int, str]] = [(created_at, 0, "open")]
+    last_known: datetime | None = None
+    if stats:
+        for key, status in _STATUS_STATS:
+            moment = _timestamp(stats.get(key), ticket_id, f"stats.{key}")
+            if moment is not None and moment >= created_at:
+                marks.append((moment, 1, status))
+        updated = _timestamp(stats.get("status_updated_at"), ticket_id, "stats.status_updated_at")
+        if updated is not None and updated >= created_at:
+            marks.append((updated, 3, current))
+            last_known = updated
+    if customer_reply_reopens:
+        marks.sort(key=lambda mark: (mark[0], mark[1]))
+        for reply in replies:
+            if reply.author != "customer" or not reply.public:
+                continue
+            if last_known is not None and reply.at >= last_known:
+                continue  # after the last known change, the current status is authoritative
+            before = [mark for mark in marks if mark[0] <= reply.at]
+            if before and before[-1][2] in _REOPENABLE:
+                marks.append((reply.at, 2, "open"))
+                marks.sort(key=lambda mark: (mark[0], mark[1]))
+    marks.sort(key=lambda mark: (mark[0], mark[1]))
+    events: list[Event] = []
+    for moment, _, status in marks:
+        if events and events[-1].status == status:
+            continue
+        events.append(Event(moment, "status", status=status))
+    return events
+
+
+def _company_value(company: Mapping[str, Any] | None, key: str) -> Any:
+    if not company:
+        return None
+    if company.get(key) is not None:
+        return company[key]
+    custom = company.get("custom_fields")
+    return custom.get(key) if isinstance(custom, Mapping) else None
+
+
+def _translate(value: Any, values: Mapping[str, str], default: str | None) -> str | None:
+    if value is None or value == "":
+        return default
+    text = str(value)
+    return values.get(text, values.get(text.lower(), text))
+
+
+def map_tier(
+    rule: TierRule, custom: Mapping[str, Any], company: Mapping[str, Any] | None
+) -> str | None:
+    """The customer tier per ``mapping.tier``."""
+    value: Any
+    if rule.source == "company_domain":
+        domains = company.get("domains") if company else None
+        value = domains[0] if isinstance(domains, list) and domains else None
+    elif rule.source == "ticket_field":
+        value = custom.get(rule.field)
+    else:
+        value = _company_value(company, rule.field)
+    return _translate(value, rule.values, rule.default)
+
+
+def map_region(
+    raw: Mapping[str, Any],
+    mapping: FreshdeskMapping,
+    custom: Mapping[str, Any],
+    company: Mapping[str, Any] | None,
+    groups: Mapping[int, str],
+) -> str | None:
+    """The customer region per ``mapping.region`` (default: the ticket group's name)."""
+    rule = mapping.region
+    value: Any
+    if rule.source == "group":
+        group_id = raw.get("group_id")
+        if group_id is None:
+            return rule.default
+        if str(group_id) in rule.values:
+            return rule.values[str(group_id)]
+        value = groups.get(group_id, str(group_id))
+    elif rule.source == "ticket_field":
+        value = custom.get(rule.field or "")
+    else:
+        value = _company_value(company, rule.field or "")
+    return _translate(value, rule.values, rule.default)
+
+
+def map_product(raw: Mapping[str, Any], mapping: FreshdeskMapping, products: Mapping[int, str]) -> (
+    str | None
+):
+    """``product_id`` → product name: the configured name, else the product's own name."""
+    product_id = raw.get("product_id")
+    if product_id is None:
+        return None
+    configured = mapping.product.values.get(str(product_id))
+    if configured is not None:
+        return configured
+    return products.get(product_id, str(product_id))
+
+
+def _custom_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    # v2 says ``custom_fields``; the old v1-like samples say ``custom_field``.
+    custom = raw.get("custom_fields", raw.get("custom_field"))
+    return dict(custom) if isinstance(custom, Mapping) else {}
+
+
+def map_ticket(
+    raw: Mapping[str, Any],
+    mapping: FreshdeskMapping,
+    lookups: Lookups | None = None,
+    conversations: Sequence[Mapping[str, Any]] | None = None,
+) -> Ticket:
+    """A Freshdesk ticket (as listed with ``include=stats``) → a normalized :class:`Ticket`.
+
+    Replies come from ``conversations`` when given, else from ``stats``. Raises
+    :class:`TicketError` naming the ticket and key for a record that cannot be normalized.
+    """
+    lookups = lookups or Lookups()
+    raw_id = raw.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str) or raw_id == "":
+        raise TicketError(None, "id", "missing or not a ticket number")
+    ticket_id = str(raw_id)
+    created_at = parse_timestamp(raw.get("created_at"), ticket_id, "created_at")
+    updated_at = parse_timestamp(raw.get("updated_at"), ticket_id, "updated_at")
+    try:
+        status = map_status(raw.get("status"), mapping)
+    except ValueError as exc:
+        raise TicketError(ticket_id, "status", str(exc)) from None
+    raw_stats = raw.get("stats")
+    stats = raw_stats if isinstance(raw_stats, Mapping) else None
+
+    if conversations is not None:
+        replies = conversation_events(conversations, ticket_id)
+    elif stats is not None:
+        replies = stats_reply_events(stats, ticket_id)
+    else:
+        replies = []
+    statuses = status_events(
+        created_at,
+        status,
+        stats,
+        replies,
+        customer_reply_reopens=mapping.customer_reply_reopens,
+        ticket_id=ticket_id,
+    )
+    events = sorted([*statuses, *replies], key=lambda event: event.at)
+
+    custom = _custom_fields(raw)
+    company_id = raw.get("company_id")
+    company = lookups.companies.get(company_id) if company_id is not None else None
+    tier = map_tier(mapping.tier, custom, company)
+    region = map_region(raw, mapping, custom, company, lookups.groups)
+    customer: Customer | None = None
+    if company_id is not None or tier is not None or region is not None:
+        name = company.get("name") if company else None
+        customer = Customer(
+            id=None if company_id is None else str(company_id),
+            name=None if name is None else str(name),
+            tier=tier,
+            region=region,
+        )
+    fields: dict[str, Any] = dict(custom)
+    if tier is not None:
+        fields["tier"] = tier
+    if region is not None:
+        fields["region"] = region
+
+    raw_tags = raw.get("tags") or []
+    if not isinstance(raw_tags, list) or not all(isinstance(tag, str) for tag in raw_tags):
+        raise TicketError(ticket_id, "tags", "expected a list of strings")
+    kind = raw.get("type", raw.get("ticket_type"))
+    channel = raw.get("source")
+    return Ticket(
+        id=ticket_id,
+        source=SOURCE,
+        created_at=created_at,
+        updated_at=updated_at,
+        status=status,
+        priority=map_priority(raw.get("priority"), mapping),
+        type=str(kind).lower() if kind else None,
+        channel=CHANNELS.get(channel, str(channel)) if isinstance(channel, int) else None,
+        product=map_product(raw, mapping, lookups.products),
+        tags=tuple(raw_tags),
+        fields=fields,
+        customer=customer,
+        events=tuple(events),
+    )
+
+
+__all__ = [
+    "CHANNELS",
+    "SOURCE",
+    "Lookups",
+    "conversation_event",
+    "conversation_events",
+    "map_priority",
+    "map_product",
+    "map_region",
+    "map_status",
+    "map_ticket",
+    "map_tier",
+    "native_priority",
+    "needs_conversations",
+    "stats_reply_events",
+    "status_events",
+]

@@ -1,0 +1,225 @@
+"""The ``type: jira`` connector entry: site, credentials, JQL scope, read tuning and mapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from slabridge.connectors.base import ConnectorConfig
+from slabridge.connectors.http import require_https
+
+NormalizedStatus = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
+NormalizedPriority = Literal["low", "normal", "high", "urgent"]
+
+# Jira Service Management's default service-desk workflows, plus the plain Jira ones.
+DEFAULT_STATUSES: dict[str, NormalizedStatus] = {
+    "open": "open",
+    "new": "new",
+    "to do": "new",
+    "backlog": "new",
+    "waiting for support": "open",
+    "in progress": "open",
+    "work in progress": "open",
+    "escalated": "open",
+    "reopened": "open",
+    "waiting for customer": "pending",
+    "pending": "on_hold",
+    "waiting for approval": "on_hold",
+    "under review": "on_hold",
+    "resolved": "solved",
+    "done": "solved",
+    "completed": "solved",
+    "closed": "closed",
+    "canceled": "closed",
+    "cancelled": "closed",
+    "declined": "closed",
+}
+DEFAULT_STATUS_CATEGORIES: dict[str, NormalizedStatus] = {
+    "new": "new",
+    "indeterminate": "open",
+    "done": "solved",
+    "undefined": "open",
+}
+DEFAULT_PRIORITIES: dict[str, NormalizedPriority] = {
+    "highest": "urgent",
+    "blocker": "urgent",
+    "critical": "urgent",
+    "high": "high",
+    "major": "high",
+    "medium": "normal",
+    "normal": "normal",
+    "low": "low",
+    "minor": "low",
+    "lowest": "low",
+    "trivial": "low",
+}
+DEFAULT_WRITE_PRIORITIES: dict[NormalizedPriority, str] = {
+    "urgent": "Highest",
+    "high": "High",
+    "normal": "Medium",
+    "low": "Low",
+}
+
+
+class AttributeRule(BaseModel):
+    """Where a normalized attribute (tier, product, region) comes from on an issue.
+
+    ``from``: ``field`` (a custom field, ``field: customfield_10050``), ``organizations`` (the
+    JSM Organizations field), ``components`` or ``labels``. The first value found that is listed
+    in ``values`` wins (keys compared case-insensitively); without ``values`` the first raw value
+    is used as is; ``default`` when nothing matches.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: Literal["field", "organizations", "components", "labels"] = Field(alias="from")
+    field: str | None = None
+    values: dict[str, str] = {}
+    default: str | None = None
+
+    @model_validator(mode="after")
+    def _field_needs_an_id(self) -> AttributeRule:
+        if self.source == "field" and not self.field:
+            raise ValueError("from: field needs `field: customfield_NNNNN` (the field's id)")
+        return self
+
+
+class JiraMapping(BaseModel):
+    """How Jira statuses, priorities, authors and fields map onto the normalized ticket."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    statuses: dict[str, NormalizedStatus] = {}
+    status_categories: dict[str, NormalizedStatus] = {}
+    priorities: dict[str, NormalizedPriority] = {}
+    write_priorities: dict[NormalizedPriority, str] = {}
+    organizations_field: str | None = None
+    customer: Literal["organizations", "reporter"] = "organizations"
+    tier: AttributeRule | None = None
+    product: AttributeRule | None = AttributeRule(source="components")
+    region: AttributeRule | None = None
+    agent_account_ids: list[str] = []
+    customer_account_ids: list[str] = []
+    app_comments: Literal["ignore", "agent"] = "ignore"
+
+    def status_for(self, status_id: str | None, name: str | None) -> NormalizedStatus | None:
+        """The normalized status configured for a Jira status id or name (None: use category)."""
+        own = {key.casefold(): value for key, value in self.statuses.items()}
+        for key in (status_id, name):
+            if key is not None and key.casefold() in own:
+                return own[key.casefold()]
+        if name is not None and name.casefold() in DEFAULT_STATUSES:
+            return DEFAULT_STATUSES[name.casefold()]
+        return None
+
+    def status_for_category(self, category: str | None) -> NormalizedStatus:
+        table = {**DEFAULT_STATUS_CATEGORIES, **self.status_categories}
+        return table.get(category or "undefined", "open")
+
+    def priority_for(self, priority_id: str | None, name: str | None) -> NormalizedPriority | None:
+        own = {key.casefold(): value for key, value in self.priorities.items()}
+        for key in (priority_id, name):
+            if key is not None and key.casefold() in own:
+                return own[key.casefold()]
+        if name is not None:
+            return DEFAULT_PRIORITIES.get(name.casefold())
+        return None
+
+    def jira_priority(self, priority: str) -> dict[str, str]:
+        """The ``fields.priority`` value that sets a normalized priority: by id or by name."""
+        table: dict[str, str] = {**DEFAULT_WRITE_PRIORITIES, **self.write_priorities}
+        if priority not in table:
+            raise KeyError(priority)
+        target = table[priority]
+        return {"id": target} if target.isdigit() else {"name": target}
+
+    def custom_fields(self) -> list[str]:
+        """Every custom field id this mapping reads (``check`` verifies they exist)."""
+        ids = [self.organizations_field] if self.organizations_field else []
+        for rule in (self.tier, self.product, self.region):
+            if rule is not None and rule.source == "field" and rule.field:
+                ids.append(rule.field)
+        return ids
+
+
+class JiraConfig(ConnectorConfig):
+    """One Jira Cloud site: ``site`` (or ``base_url`` for a fake), email + API token, projects."""
+
+    type: Literal["jira"] = "jira"
+    site: str | None = None
+    base_url: str | None = None
+    email: str
+    token: SecretStr
+    projects: list[str] = Field(min_length=1)
+    jql: str | None = None
+    start: datetime | None = None
+    lookback_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    page_size: int = Field(default=100, ge=1, le=5000)
+    changelog: Literal["bulk", "per_issue"] = "bulk"
+    notify_users: bool = True
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    timeout: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    mapping: JiraMapping = JiraMapping()  # type: ignore[assignment]
+
+    @field_validator("site")
+    @classmethod
+    def _site_is_https(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "://" not in value:
+            value = f"https://{value}"
+        try:
+            require_https(value)
+        except ValueError as exc:
+            raise ValueError(f"site must be https://<name>.atlassian.net ({exc})") from None
+        return value.rstrip("/")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_safe(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        require_https(value)
+        return value.rstrip("/")
+
+    @field_validator("projects")
+    @classmethod
+    def _project_keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if not key or not key.replace("_", "").isalnum():
+                raise ValueError(f"{key!r} is not a Jira project key (like HELP or IT_OPS)")
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start_is_aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @model_validator(mode="after")
+    def _needs_a_site(self) -> JiraConfig:
+        if not self.site and not self.base_url:
+            raise ValueError("set `site: https://<name>.atlassian.net` (or `base_url`)")
+        return self
+
+    @property
+    def url(self) -> str:
+        """The API root: ``base_url`` when given (a fake, a proxy), else ``site``."""
+        return self.base_url or self.site or ""
+
+
+__all__ = [
+    "DEFAULT_PRIORITIES",
+    "DEFAULT_STATUSES",
+    "DEFAULT_STATUS_CATEGORIES",
+    "DEFAULT_WRITE_PRIORITIES",
+    "AttributeRule",
+    "JiraConfig",
+    "JiraMapping",
+    "NormalizedPriority",
+    "NormalizedStatus",
+]

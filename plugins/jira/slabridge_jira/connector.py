@@ -1,0 +1,583 @@
+"""The Jira Cloud / Jira Service Management connector: JQL reads, bulk changelogs, label writes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import structlog
+
+from slabridge.connectors.base import (
+    Capabilities,
+    ChangeSet,
+    CheckProblem,
+    Checkpoint,
+    Connector,
+    ConnectorConfig,
+    ReadItem,
+    Skipped,
+    WriteResult,
+)
+from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
+from slabridge.sla.ticket import Ticket, TicketError
+
+from slabridge_jira.config import JiraConfig
+from slabridge_jira.mapping import (
+    SiteMeta,
+    comments_of,
+    format_jira_time,
+    map_issue,
+    parse_jira_time,
+    site_meta,
+)
+
+log = structlog.get_logger("slabridge.jira")
+
+API = "/rest/api/3"
+# System fields a sync needs; every custom field is added by id (see _search_fields).
+BASE_FIELDS = (
+    "summary",
+    "status",
+    "priority",
+    "labels",
+    "created",
+    "updated",
+    "reporter",
+    "issuetype",
+    "components",
+    "project",
+    "comment",
+)
+CHANGELOG_FIELDS = ("status", "priority")
+FETCH_CHUNK = 100
+BULK_CHANGELOG_MAX_ISSUES = 1000
+CURSOR_VERSION = 1
+
+
+class CursorError(ValueError):
+    """A cursor string this connector did not write."""
+
+
+def jql_time(moment: datetime, zone: ZoneInfo) -> str:
+    """``moment`` as a JQL date (``yyyy-MM-dd HH:mm``) in ``zone``, never later than ``moment``.
+
+    JQL reads the literal in the API user's profile time zone with minute precision, so the
+    instant is floored to the minute; a wall time a DST change makes ambiguous or skipped is moved
+    an hour earlier so that every reading Jira may choose is still at or before ``moment``.
+    """
+    local = moment.astimezone(zone).replace(second=0, microsecond=0)
+    wall = local.replace(tzinfo=None)
+    readings = [wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
+    round_trips = all(r.astimezone(zone).replace(tzinfo=None) == wall for r in readings)
+    if max(readings) > moment or not round_trips:
+        wall -= timedelta(hours=1)
+    return wall.strftime("%Y-%m-%d %H:%M")
+
+
+def build_jql(
+    projects: Sequence[str], extra: str | None, since: datetime | None, zone: ZoneInfo
+) -> str:
+    """The bounded sync query: projects, optional admin filter, ``updated >=``, stable order."""
+    keys = ", ".join(f'"{key}"' for key in projects)
+    clauses = [f"project in ({keys})"]
+    if extra:
+        clauses.append(f"({extra})")
+    if since is not None:
+        clauses.append(f'updated >= "{jql_time(since, zone)}"')
+    return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
+
+
+class _Cursor:
+    """``since``: the newest ``updated`` read; ``seen``: issue id -> ``updated`` inside the window."""
+
+    def __init__(self, since: datetime | None, seen: dict[str, str]) -> None:
+        self.since = since
+        self.seen = seen
+
+    @classmethod
+    def parse(cls, text: str | None) -> _Cursor:
+        if text is None:
+            return cls(None, {})
+        try:
+            data = json.loads(text)
+            since = data["since"]
+            seen = data.get("seen", {})
+            if data.get("v") != CURSOR_VERSION or not isinstance(seen, dict):
+                raise ValueError
+            moment = None if since is None else datetime.fromisoformat(since)
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError
+        except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+            raise CursorError(
+                "not a jira cursor (expected JSON with v, since, seen); "
+                "reset the connector's state to read from the start"
+            ) from None
+        return cls(moment, {str(k): str(v) for k, v in seen.items()})
+
+    def note(self, ticket_id: str, updated: datetime) -> None:
+        self.seen[ticket_id] = updated.isoformat()
+        if self.since is None or updated > self.since:
+            self.since = updated
+
+    def prune(self, lookback: timedelta) -> None:
+        if self.since is None:
+            return
+        horizon = self.since - lookback
+        self.seen = {
+            key: value
+            for key, value in self.seen.items()
+            if datetime.fromisoformat(value) >= horizon
+        }
+
+    def dump(self) -> str:
+        since = None if self.since is None else self.since.isoformat()
+        return json.dumps({"v": CURSOR_VERSION, "since": since, "seen": self.seen}, sort_keys=True)
+
+
+class JiraConnector(Connector):
+    """Jira Cloud REST v3 (+ JSM comment visibility): see docs/connectors/jira.md."""
+
+    type_name = "jira"
+    config_model = JiraConfig
+    capabilities = Capabilities(
+        tags=True, priority=True, fields=True, bulk_tags=False, conflict_check=False
+    )
+
+    def __init__(
+        self,
+        instance: str,
+        config: ConnectorConfig | Mapping[str, Any],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff_base: float = 1.0,
+    ) -> None:
+        jira = config if isinstance(config, JiraConfig) else JiraConfig.model_validate(
+            config.model_dump() if isinstance(config, ConnectorConfig) else config
+        )
+        super().__init__(instance, jira)
+        self.jira = jira
+        token = jira.token.get_secret_value()
+        self.http = HttpClient(
+            jira.url,
+            auth=(jira.email, token),
+            timeout=jira.timeout,
+            max_attempts=jira.max_attempts,
+            backoff_base=backoff_base,
+            requests_per_minute=jira.requests_per_minute,
+            secrets=[token],
+            sleep=sleep,
+            connector=instance,
+        )
+        self._zone: ZoneInfo | None = None
+        self._meta: SiteMeta | None = None
+        self._bulk_changelog = jira.changelog == "bulk"
+
+    # -- site facts, fetched once per connector ------------------------------------------
+
+    def time_zone(self) -> ZoneInfo:
+        """The API user's profile time zone, in which Jira reads JQL dates."""
+        if self._zone is None:
+            me = self.http.get(f"{API}/myself").json()
+            name = me.get("timeZone") if isinstance(me, Mapping) else None
+            try:
+                self._zone = ZoneInfo(name) if isinstance(name, str) and name else ZoneInfo("UTC")
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("jira_unknown_time_zone", connector=self.instance, zone=name)
+                self._zone = ZoneInfo("UTC")
+        return self._zone
+
+    def site_meta(self) -> SiteMeta:
+        """Statuses (for category fallback of past statuses) and fields (ids, schemas)."""
+        if self._meta is None:
+            statuses = self.http.get(f"{API}/status").json()
+            fields = self.http.get(f"{API}/field").json()
+            self._meta = site_meta(statuses, fields)
+        return self._meta
+
+    def _search_fields(self, meta: SiteMeta) -> list[str]:
+        custom = sorted(key for key, field in meta.fields.items() if field.get("custom"))
+        return [*BASE_FIELDS, *custom]
+
+    # -- check ----------------------------------------------------------------------------
+
+    def check(self) -> list[CheckProblem]:
+        problems: list[CheckProblem] = []
+        try:
+            self.http.get(f"{API}/myself")
+        except HttpError as exc:
+            if exc.status in (401, 403):
+                return [
+                    CheckProblem(
+                        f"Jira rejected the email and API token for {self.jira.url} "
+                        f"(HTTP {exc.status})",
+                        hint="create an API token at id.atlassian.com (Security > API tokens) "
+                        "for the account in `email`, and pass it as token: ${JIRA_TOKEN}",
+                    )
+                ]
+            return [CheckProblem(f"cannot reach Jira at {self.jira.url}: {exc}")]
+        for project in self.jira.projects:
+            problems.extend(self._check_project(project))
+        try:
+            meta = self.site_meta()
+        except HttpError as exc:
+            return [*problems, CheckProblem(f"cannot list Jira fields: {exc}")]
+        for field_id in self.jira.mapping.custom_fields():
+            if field_id not in meta.fields:
+                problems.append(
+                    CheckProblem(
+                        f"mapped field {field_id} does not exist on {self.jira.url}",
+                        hint="find the id under Settings > Issues > Custom fields, or with "
+                        "GET /rest/api/3/field; set it in the connector's mapping",
+                    )
+                )
+        return problems
+
+    def _check_project(self, project: str) -> list[CheckProblem]:
+        try:
+            answer = self.http.get(
+                f"{API}/mypermissions",
+                params={"projectKey": project, "permissions": "BROWSE_PROJECTS,EDIT_ISSUES"},
+            ).json()
+        except HttpError as exc:
+            if exc.status in (400, 404):
+                return [
+                    CheckProblem(
+                        f"project {project} does not exist or {self.jira.email} cannot see it",
+                        hint="check `projects:` and the project's permission scheme",
+                    )
+                ]
+            raise
+        granted = answer.get("permissions", {}) if isinstance(answer, Mapping) else {}
+
+        def has(key: str) -> bool:
+            entry = granted.get(key)
+            return isinstance(entry, Mapping) and entry.get("havePermission") is True
+
+        problems = []
+        if not has("BROWSE_PROJECTS"):
+            problems.append(
+                CheckProblem(
+                    f"{self.jira.email} lacks Browse Projects on {project}: reading issues needs it",
+                    hint="add the account to a role with Browse Projects (JSM: an agent)",
+                )
+            )
+        if not has("EDIT_ISSUES"):
+            problems.append(
+                CheckProblem(
+                    f"{self.jira.email} lacks Edit Issues on {project}: writing labels, "
+                    "priority and fields needs it",
+                    hint="add the account to a role with Edit Issues (JSM: an agent)",
+                )
+            )
+        return problems
+
+    # -- read -----------------------------------------------------------------------------
+
+    def read(self, cursor: str | None) -> Iterator[ReadItem]:
+        state = _Cursor.parse(cursor)
+        lookback = timedelta(minutes=self.jira.lookback_minutes)
+        if state.since is not None:
+            window: datetime | None = state.since - lookback
+        else:
+            window = self.jira.start
+        zone = self.time_zone()
+        meta = self.site_meta()
+        jql = build_jql(self.jira.projects, self.jira.jql, window, zone)
+        skipped_seen = 0
+        for page in self._search_pages(jql, meta):
+            fresh = []
+            for issue in page:
+                issue_id = str(issue.get("id", ""))
+                updated = parse_jira_time((issue.get("fields") or {}).get("updated"))
+                if updated is not None and state.seen.get(issue_id) == updated.isoformat():
+                    skipped_seen += 1
+                    continue
+                fresh.append(issue)
+            for item in self._complete(fresh, meta):
+                if isinstance(item, Ticket):
+                    state.note(item.id, item.updated_at)
+                elif item.ticket_id is not None:
+                    raw = next((i for i in fresh if str(i.get("id")) == item.ticket_id), None)
+                    updated = parse_jira_time(((raw or {}).get("fields") or {}).get("updated"))
+                    if updated is not None:
+                        state.note(item.ticket_id, updated)
+                yield item
+            state.prune(lookback)
+            yield Checkpoint(state.dump())
+        log.info(
+            "jira_read_done", connector=self.instance, already_seen=skipped_seen, jql=jql
+        )
+        yield Checkpoint(state.dump())
+
+    def _search_pages(self, jql: str, meta: SiteMeta) -> Iterator[list[Mapping[str, Any]]]:
+        token: str | None = None
+        used: set[str] = set()
+        fields = self._search_fields(meta)
+        while True:
+            body: dict[str, Any] = {
+                "jql": jql,
+                "fields": fields,
+                "maxResults": self.jira.page_size,
+            }
+            if token is not None:
+                body["nextPageToken"] = token
+            answer = self.http.post(f"{API}/search/jql", json=body).json()
+            issues = answer.get("issues") or []
+            yield [issue for issue in issues if isinstance(issue, Mapping)]
+            token = answer.get("nextPageToken")
+            if answer.get("isLast") is True or not token:
+                return
+            if token in used:
+                log.warning("jira_repeated_page_token", connector=self.instance)
+                return
+            used.add(token)
+
+    def _complete(
+        self, issues: Sequence[Mapping[str, Any]], meta: SiteMeta
+    ) -> Iterator[Ticket | Skipped]:
+        """Add changelogs and any comments past the embedded page, then map each issue."""
+        if not issues:
+            return
+        ids = [str(issue.get("id")) for issue in issues if issue.get("id") is not None]
+        histories = self._changelogs(ids)
+        for issue in issues:
+            issue_id = str(issue.get("id")) if issue.get("id") is not None else None
+            try:
+                fields = issue.get("fields") or {}
+                comments, total = comments_of(fields if isinstance(fields, Mapping) else {})
+                if issue_id is not None and total is not None and total > len(comments):
+                    comments = self._all_comments(issue_id)
+                yield map_issue(
+                    issue,
+                    histories.get(issue_id or "", []),
+                    comments,
+                    self.jira.mapping,
+                    meta,
+                )
+            except TicketError as exc:
+                log.warning("jira_issue_skipped", connector=self.instance, reason=str(exc))
+                yield Skipped(issue_id, str(exc))
+
+    def _changelogs(self, ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
+        if self._bulk_changelog:
+            try:
+                return self._bulk_changelogs(ids)
+            except HttpError as exc:
+                if exc.retryable or exc.status not in (400, 403, 404, 405, 501):
+                    raise
+                log.warning(
+                    "jira_bulk_changelog_unavailable", connector=self.instance, status=exc.status
+                )
+                self._bulk_changelog = False
+        return {issue_id: self._issue_changelog(issue_id) for issue_id in ids}
+
+    def _bulk_changelogs(self, ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
+        found: dict[str, list[Mapping[str, Any]]] = {issue_id: [] for issue_id in ids}
+        for start in range(0, len(ids), BULK_CHANGELOG_MAX_ISSUES):
+            token: str | None = None
+            used: set[str] = set()
+            while True:
+                body: dict[str, Any] = {
+                    "issueIdsOrKeys": list(ids[start : start + BULK_CHANGELOG_MAX_ISSUES]),
+                    "fieldIds": list(CHANGELOG_FIELDS),
+                    "maxResults": 1000,
+                }
+                if token is not None:
+                    body["nextPageToken"] = token
+                answer = self.http.post(f"{API}/changelog/bulkfetch", json=body).json()
+                for entry in answer.get("issueChangeLogs") or []:
+                    issue_id = str(entry.get("issueId"))
+                    found.setdefault(issue_id, []).extend(entry.get("changeHistories") or [])
+                token = answer.get("nextPageToken")
+                if not token or token in used:
+                    break
+                used.add(token)
+        return found
+
+    def _issue_changelog(self, issue_id: str) -> list[Mapping[str, Any]]:
+        histories: list[Mapping[str, Any]] = []
+        start = 0
+        while True:
+            answer = self.http.get(
+                f"{API}/issue/{issue_id}/changelog", params={"startAt": start, "maxResults": 100}
+            ).json()
+            values = answer.get("values") or []
+            histories.extend(values)
+            start += len(values)
+            if answer.get("isLast", True) or not values:
+                return histories
+
+    def _all_comments(self, issue_id: str) -> list[Mapping[str, Any]]:
+        comments: list[Mapping[str, Any]] = []
+        start = 0
+        while True:
+            answer = self.http.get(
+                f"{API}/issue/{issue_id}/comment",
+                params={"startAt": start, "maxResults": 100, "orderBy": "created"},
+            ).json()
+            page = answer.get("comments") or []
+            comments.extend(page)
+            start += len(page)
+            total = answer.get("total")
+            if not page or (isinstance(total, int) and start >= total):
+                return comments
+
+    # -- fetch ----------------------------------------------------------------------------
+
+    def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
+        meta = self.site_meta()
+        fields = self._search_fields(meta)
+        for start in range(0, len(ticket_ids), FETCH_CHUNK):
+            chunk = [str(ticket_id) for ticket_id in ticket_ids[start : start + FETCH_CHUNK]]
+            found = self._fetch_chunk(chunk, fields)
+            by_id = {str(issue.get("id")): issue for issue in found}
+            by_key = {str(issue.get("key")): issue for issue in found}
+            ordered = []
+            for ticket_id in chunk:
+                issue = by_id.get(ticket_id) or by_key.get(ticket_id)
+                if issue is None:
+                    yield Skipped(ticket_id, "issue not found (deleted, moved or not visible)")
+                else:
+                    ordered.append(issue)
+            yield from self._complete(ordered, meta)
+
+    def _fetch_chunk(self, chunk: Sequence[str], fields: list[str]) -> list[Mapping[str, Any]]:
+        listed = ", ".join(f'"{ticket_id}"' for ticket_id in chunk)
+        body = {"jql": f"issuekey in ({listed})", "fields": fields, "maxResults": len(chunk)}
+        try:
+            answer = self.http.post(f"{API}/search/jql", json=body).json()
+            return [issue for issue in answer.get("issues") or [] if isinstance(issue, Mapping)]
+        except HttpError as exc:
+            # JQL fails the whole query when one listed issue no longer exists: ask one by one.
+            if exc.retryable or exc.status != 400:
+                raise
+        issues = []
+        for ticket_id in chunk:
+            try:
+                issue = self.http.get(
+                    f"{API}/issue/{ticket_id}", params={"fields": ",".join(fields)}
+                ).json()
+            except HttpError as exc:
+                if exc.retryable or exc.status not in (403, 404):
+                    raise
+                continue
+            issues.append(issue)
+        return issues
+
+    # -- write ----------------------------------------------------------------------------
+
+    def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
+        return [self._apply_one(change) for change in changes]
+
+    def edit_body(self, change: ChangeSet) -> dict[str, Any]:
+        """The ``PUT /issue/{id}`` body: label add/remove operations, priority, fields."""
+        bad = [tag for tag in change.add_tags | change.remove_tags if not tag or " " in tag]
+        if bad:
+            raise ValueError(f"Jira labels cannot be empty or contain spaces: {sorted(bad)}")
+        both = change.add_tags & change.remove_tags
+        if both:
+            raise ValueError(f"labels both added and removed: {sorted(both)}")
+        body: dict[str, Any] = {}
+        operations = [{"add": tag} for tag in sorted(change.add_tags)]
+        operations += [{"remove": tag} for tag in sorted(change.remove_tags)]
+        if operations:
+            body["update"] = {"labels": operations}
+        fields: dict[str, Any] = {}
+        if change.priority is not None:
+            try:
+                fields["priority"] = self.jira.mapping.jira_priority(change.priority)
+            except KeyError:
+                raise ValueError(f"no Jira priority for {change.priority!r}") from None
+        if change.fields:
+            meta = self.site_meta()
+            for key, value in change.fields.items():
+                if key in ("labels", "priority"):
+                    raise ValueError(f"{key} is written through tags/priority, not fields")
+                fields[key] = field_write_value(value, meta.fields.get(key))
+        if fields:
+            body["fields"] = fields
+        return body
+
+    def _apply_one(self, change: ChangeSet) -> WriteResult:
+        if change.is_empty:
+            return WriteResult(change.ticket_id, "applied")
+        try:
+            body = self.edit_body(change)
+        except ValueError as exc:
+            return WriteResult(change.ticket_id, "rejected", str(exc))
+        except HttpError as exc:
+            return WriteResult(change.ticket_id, "retry", str(exc))
+        params = {} if self.jira.notify_users else {"notifyUsers": "false"}
+        try:
+            self.http.put(f"{API}/issue/{change.ticket_id}", json=body, params=params, ok=(200, 204))
+        except RetryableHttpError as exc:
+            return WriteResult(change.ticket_id, "retry", str(exc))
+        except HttpError as exc:
+            # 409 is Jira's "conflicting update" (a concurrent edit), not a stale-read check.
+            outcome = "retry" if exc.status == 409 else "rejected"
+            return WriteResult(change.ticket_id, outcome, str(exc))
+        return WriteResult(change.ticket_id, "applied")
+
+    def api_calls(self) -> int:
+        return self.http.calls
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and "T" in value:
+        moment = parse_jira_time(value)
+        if moment is not None:
+            return moment
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def field_write_value(value: Any, details: Mapping[str, Any] | None) -> Any:
+    """Shape a value for ``fields.<id>`` by the field's schema type (from ``GET /field``).
+
+    Date-times go out as ``2025-03-10T12:00:00.000+0000``; a flag (bool) becomes 1/0 on a number
+    field, ``{"value": "Yes"|"No"}`` on a select, ``[{"value": "Yes"}]``/``[]`` on checkboxes,
+    ``"true"``/``"false"`` on text; other values pass unchanged.
+    """
+    schema = details.get("schema") if isinstance(details, Mapping) else None
+    kind = schema.get("type") if isinstance(schema, Mapping) else None
+    if value is None:
+        return None
+    moment = _as_datetime(value)
+    if moment is not None and kind in (None, "datetime", "string"):
+        return format_jira_time(moment)
+    if moment is not None and kind == "date":
+        return moment.astimezone(UTC).date().isoformat()
+    if isinstance(value, bool):
+        if kind == "number":
+            return 1 if value else 0
+        if kind == "option":
+            return {"value": "Yes" if value else "No"}
+        if kind == "array":
+            return [{"value": "Yes"}] if value else []
+        if kind == "string":
+            return "true" if value else "false"
+        return value
+    if kind == "option" and isinstance(value, str):
+        return {"value": value}
+    if kind == "number" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+__all__ = ["CursorError", "JiraConnector", "build_jql", "field_write_value", "jql_time"]

@@ -1,0 +1,442 @@
+"""Jira issue JSON (+ changelog and comments) -> normalized :class:`Ticket`; pure functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from slabridge.sla.ticket import Customer, Event, Ticket, TicketError, format_timestamp
+
+from slabridge_jira.config import AttributeRule, JiraMapping, NormalizedStatus
+
+ORGANIZATIONS_SCHEMA = "com.atlassian.servicedesk:sd-customer-organizations"
+INTERNAL_COMMENT_PROPERTY = "sd.public.comment"
+
+# Jira writes offsets without a colon ("2021-12-16T05:44:40.825-0500").
+_JIRA_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:?\d{2})$"
+)
+
+Author = Literal["agent", "customer"]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteMeta:
+    """What the connector learned about the site once per run: statuses, fields, the user."""
+
+    status_categories: Mapping[str, str] = field(default_factory=dict)  # status id -> category
+    status_names: Mapping[str, str] = field(default_factory=dict)  # casefolded name -> category
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # id -> FieldDetails
+    organizations_field: str | None = None
+
+
+def parse_jira_time(value: Any) -> datetime | None:
+    """Parse a Jira timestamp (``-0500`` offsets, ``Z``, ISO) or epoch seconds/millis; else None.
+
+    The spec's illustrative examples carry integers (``"updated": 1``, ``"created": 1492070429``);
+    numbers below 10^11 are read as seconds, larger ones as milliseconds.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if abs(value) >= 1e11 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    if not isinstance(value, str):
+        return None
+    match = _JIRA_TIME.match(value.strip())
+    if not match:
+        return None
+    stamp, offset = match.groups()
+    if offset != "Z" and ":" not in offset:
+        offset = f"{offset[:3]}:{offset[3:]}"
+    try:
+        moment = datetime.fromisoformat(stamp + ("+00:00" if offset == "Z" else offset))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC)
+
+
+def format_jira_time(moment: datetime) -> str:
+    """A datetime as Jira writes it: ``2025-03-10T12:00:00.000+0000`` (UTC)."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
+
+
+def adf_text(node: Any) -> str:
+    """Plain text of an Atlassian Document Format node (or a plain string)."""
+    if isinstance(node, str):
+        return node
+    if isinstance(node, Mapping):
+        if node.get("type") == "text":
+            return str(node.get("text", ""))
+        parts = [adf_text(child) for child in node.get("content") or []]
+        separator = "\n" if node.get("type") == "doc" else ""
+        return separator.join(part for part in parts if part)
+    return ""
+
+
+def value_strings(value: Any) -> list[str]:
+    """The display strings of a field value: options, names, users, lists of those."""
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return [str(value).lower()]
+    if isinstance(value, int | float):
+        return [str(int(value)) if float(value).is_integer() else str(value)]
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, Mapping):
+        if value.get("type") == "doc":
+            return [adf_text(value)]
+        for key in ("value", "name", "key", "displayName", "accountId", "id"):
+            if isinstance(value.get(key), str | int) and not isinstance(value.get(key), bool):
+                return [str(value[key])]
+        request_type = value.get("requestType")
+        if isinstance(request_type, Mapping):
+            return value_strings(request_type)
+        return []
+    if isinstance(value, Sequence):
+        return [text for item in value for text in value_strings(item)]
+    return []
+
+
+def normalize_field_value(value: Any) -> Any:
+    """A custom field's value as slabridge compares it: datetimes in UTC ``Z``, options as text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        moment = parse_jira_time(value) if "T" in value else None
+        return format_timestamp(moment) if moment is not None else value
+    if isinstance(value, Mapping):
+        if value.get("type") == "doc":
+            return adf_text(value)
+        if "value" in value and not isinstance(value.get("value"), Mapping | list):
+            return value["value"]
+        for key in ("name", "accountId"):
+            if isinstance(value.get(key), str):
+                return value[key]
+        return dict(value)
+    if isinstance(value, Sequence):
+        return [normalize_field_value(item) for item in value]
+    return value
+
+
+def comment_is_public(comment: Mapping[str, Any]) -> bool:
+    """False for JSM internal notes and role/group-restricted comments.
+
+    JSM marks internal comments ``jsdPublic: false`` (platform API) and with the comment property
+    ``sd.public.comment`` = ``{"internal": true}``; a ``visibility`` restriction hides a comment
+    from the customer too. Any of the three makes the comment private.
+    """
+    if comment.get("jsdPublic") is False:
+        return False
+    if comment.get("visibility"):
+        return False
+    for prop in comment.get("properties") or []:
+        if isinstance(prop, Mapping) and prop.get("key") == INTERNAL_COMMENT_PROPERTY:
+            value = prop.get("value")
+            if isinstance(value, Mapping) and value.get("internal") is True:
+                return False
+    return True
+
+
+def comment_author(
+    comment: Mapping[str, Any], reporter_id: str | None, mapping: JiraMapping
+) -> Author | None:
+    """Agent or customer (None: ignore, e.g. an automation app when configured so).
+
+    Order: the configured account id lists; JSM ``accountType: customer``; an ``app`` account
+    per ``mapping.app_comments``; the issue's reporter (the JSM requester); anyone else is an
+    agent. A comment nobody outside the team can see is always an agent's.
+    """
+    if not comment_is_public(comment):
+        return "agent"
+    author = comment.get("author")
+    if not isinstance(author, Mapping):
+        return "customer"  # anonymous: an email from outside, as JSM records it
+    account_id = author.get("accountId")
+    if account_id in mapping.customer_account_ids:
+        return "customer"
+    if account_id in mapping.agent_account_ids:
+        return "agent"
+    account_type = author.get("accountType")
+    if account_type == "customer":
+        return "customer"
+    if account_type == "app":
+        return "agent" if mapping.app_comments == "agent" else None
+    if account_id is not None and account_id == reporter_id:
+        return "customer"
+    return "agent"
+
+
+def comments_of(fields: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], int | None]:
+    """The comments embedded in ``fields.comment`` and the total Jira says there are."""
+    raw = fields.get("comment")
+    if isinstance(raw, list):
+        return [c for c in raw if isinstance(c, Mapping)], None
+    if isinstance(raw, Mapping):
+        comments = [c for c in raw.get("comments") or [] if isinstance(c, Mapping)]
+        total = raw.get("total")
+        return comments, total if isinstance(total, int) else None
+    return [], None
+
+
+def _status_of(
+    status_id: str | None, name: str | None, category: str | None, mapping: JiraMapping, meta: SiteMeta
+) -> NormalizedStatus:
+    configured = mapping.status_for(status_id, name)
+    if configured is not None:
+        return configured
+    if category is None and status_id is not None:
+        category = meta.status_categories.get(status_id)
+    if category is None and name is not None:
+        category = meta.status_names.get(name.casefold())
+    return mapping.status_for_category(category)
+
+
+def _is_item(item: Mapping[str, Any], field_id: str) -> bool:
+    return item.get("fieldId") == field_id or str(item.get("field", "")).casefold() == field_id
+
+
+def history_events(
+    histories: Iterable[Mapping[str, Any]],
+    mapping: JiraMapping,
+    meta: SiteMeta,
+    ticket_id: str | None = None,
+) -> list[Event]:
+    """Status and priority change events from changelog histories (any order in, time order out)."""
+    events: list[Event] = []
+    for index, history in enumerate(histories):
+        at = parse_jira_time(history.get("created"))
+        if at is None:
+            raise TicketError(ticket_id, f"changelog[{index}].created", "not a Jira timestamp")
+        for item in history.get("items") or []:
+            if not isinstance(item, Mapping):
+                continue
+            if _is_item(item, "status"):
+                status = _status_of(item.get("to"), item.get("toString"), None, mapping, meta)
+                events.append(Event(at, "status", status=status))
+            elif _is_item(item, "priority"):
+                to_id, to_name = item.get("to"), item.get("toString")
+                events.append(Event(at, "priority", priority=mapping.priority_for(to_id, to_name)))
+    events.sort(key=lambda event: event.at)
+    return events
+
+
+def _first_status_change(histories: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    ordered = sorted(
+        (h for h in histories if parse_jira_time(h.get("created")) is not None),
+        key=lambda h: parse_jira_time(h.get("created")) or datetime.min.replace(tzinfo=UTC),
+    )
+    for history in ordered:
+        for item in history.get("items") or []:
+            if isinstance(item, Mapping) and _is_item(item, "status"):
+                return item
+    return None
+
+
+def _organizations(fields: Mapping[str, Any], meta: SiteMeta, mapping: JiraMapping) -> list[Any]:
+    field_id = mapping.organizations_field or meta.organizations_field
+    orgs = fields.get(field_id) if field_id else None
+    return [org for org in orgs if isinstance(org, Mapping)] if isinstance(orgs, list) else []
+
+
+def apply_rule(
+    rule: AttributeRule | None, fields: Mapping[str, Any], orgs: Sequence[Any]
+) -> str | None:
+    """Resolve a tier/product/region rule against an issue's fields."""
+    if rule is None:
+        return None
+    if rule.source == "field":
+        candidates = value_strings(fields.get(rule.field or ""))
+    elif rule.source == "organizations":
+        candidates = value_strings(list(orgs))
+    elif rule.source == "components":
+        candidates = value_strings(fields.get("components"))
+    else:
+        candidates = value_strings(fields.get("labels"))
+    if rule.values:
+        table = {key.casefold(): value for key, value in rule.values.items()}
+        for candidate in candidates:
+            if candidate.casefold() in table:
+                return table[candidate.casefold()]
+        return rule.default
+    return candidates[0] if candidates else rule.default
+
+
+def map_issue(
+    issue: Mapping[str, Any],
+    histories: Sequence[Mapping[str, Any]],
+    comments: Sequence[Mapping[str, Any]] | None,
+    mapping: JiraMapping,
+    meta: SiteMeta,
+) -> Ticket:
+    """Build the normalized ticket of one issue; raise TicketError naming the bad key.
+
+    ``comments`` None means "use those embedded in ``fields.comment``". A missing ``created``
+    falls back to ``updated`` (only the spec's illustrative examples lack it); a missing
+    ``status`` to the latest status change, else ``new``.
+    """
+    raw_id = issue.get("id")
+    if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or raw_id == "":
+        raise TicketError(None, "id", "missing issue id")
+    ticket_id = str(raw_id)
+    fields = issue.get("fields")
+    if not isinstance(fields, Mapping):
+        raise TicketError(ticket_id, "fields", "missing (request the fields explicitly)")
+
+    updated_at = parse_jira_time(fields.get("updated"))
+    created_at = parse_jira_time(fields.get("created")) or updated_at
+    if created_at is None:
+        raise TicketError(ticket_id, "fields.created", "missing or not a Jira timestamp")
+    if fields.get("updated") is not None and updated_at is None:
+        raise TicketError(ticket_id, "fields.updated", "not a Jira timestamp")
+
+    reporter = fields.get("reporter")
+    reporter_id = reporter.get("accountId") if isinstance(reporter, Mapping) else None
+    if comments is None:
+        comments = comments_of(fields)[0]
+
+    changes = history_events(histories, mapping, meta, ticket_id)
+    status_changes = [event for event in changes if event.type == "status"]
+
+    raw_status = fields.get("status")
+    if isinstance(raw_status, Mapping):
+        category = raw_status.get("statusCategory")
+        status = _status_of(
+            raw_status.get("id"),
+            raw_status.get("name"),
+            category.get("key") if isinstance(category, Mapping) else None,
+            mapping,
+            meta,
+        )
+    elif status_changes:
+        status = status_changes[-1].status or "new"
+    else:
+        status = "new"
+
+    first = _first_status_change(histories)
+    if first is not None:
+        initial = _status_of(first.get("from"), first.get("fromString"), None, mapping, meta)
+    else:
+        initial = status
+    events: list[Event] = [Event(created_at, "status", status=initial)]
+    for index, comment in enumerate(comments):
+        at = parse_jira_time(comment.get("created"))
+        if at is None:
+            raise TicketError(ticket_id, f"comments[{index}].created", "not a Jira timestamp")
+        author = comment_author(comment, reporter_id, mapping)
+        if author is not None:
+            events.append(Event(at, "reply", author=author, public=comment_is_public(comment)))
+    events.extend(changes)
+    events.sort(key=lambda event: event.at)
+
+    raw_priority = fields.get("priority")
+    priority = (
+        mapping.priority_for(raw_priority.get("id"), raw_priority.get("name"))
+        if isinstance(raw_priority, Mapping)
+        else None
+    )
+    orgs = _organizations(fields, meta, mapping)
+    tier = apply_rule(mapping.tier, fields, orgs)
+    product = apply_rule(mapping.product, fields, orgs)
+    region = apply_rule(mapping.region, fields, orgs)
+
+    if mapping.customer == "organizations" and orgs:
+        customer_id, customer_name = value_strings(orgs[0].get("id")), orgs[0].get("name")
+        customer = Customer(
+            id=customer_id[0] if customer_id else None,
+            name=customer_name if isinstance(customer_name, str) else None,
+            tier=tier,
+            region=region,
+        )
+    elif isinstance(reporter, Mapping):
+        customer = Customer(
+            id=reporter.get("accountId"),
+            name=reporter.get("displayName"),
+            tier=tier,
+            region=region,
+        )
+    else:
+        customer = Customer(tier=tier, region=region) if tier or region else None
+
+    custom = {
+        key: normalize_field_value(value)
+        for key, value in fields.items()
+        if key.startswith("customfield_")
+    }
+    for name, mapped in (("tier", tier), ("product", product), ("region", region)):
+        if mapped is not None:
+            custom[name] = mapped
+
+    issuetype = fields.get("issuetype")
+    labels = fields.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise TicketError(ticket_id, "fields.labels", "expected a list of strings")
+    extra: dict[str, Any] = {}
+    if isinstance(issue.get("key"), str):
+        extra["key"] = issue["key"]
+    return Ticket(
+        id=ticket_id,
+        source="jira",
+        created_at=created_at,
+        updated_at=max(updated_at or created_at, created_at),
+        status=status,
+        priority=priority,
+        type=issuetype.get("name") if isinstance(issuetype, Mapping) else None,
+        product=product,
+        tags=tuple(labels),
+        fields=custom,
+        customer=customer,
+        events=tuple(events),
+        extra=extra,
+    )
+
+
+def site_meta(
+    statuses: Iterable[Mapping[str, Any]], fields: Iterable[Mapping[str, Any]]
+) -> SiteMeta:
+    """Index ``GET /status`` and ``GET /field`` answers; find the JSM Organizations field."""
+    by_id: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for status in statuses:
+        category = status.get("statusCategory")
+        key = category.get("key") if isinstance(category, Mapping) else None
+        if isinstance(key, str):
+            if isinstance(status.get("id"), str):
+                by_id[status["id"]] = key
+            if isinstance(status.get("name"), str):
+                by_name[status["name"].casefold()] = key
+    field_index = {f["id"]: f for f in fields if isinstance(f.get("id"), str)}
+    organizations = next(
+        (
+            field_id
+            for field_id, details in field_index.items()
+            if isinstance(details.get("schema"), Mapping)
+            and details["schema"].get("custom") == ORGANIZATIONS_SCHEMA
+        ),
+        None,
+    )
+    return SiteMeta(by_id, by_name, field_index, organizations)
+
+
+__all__ = [
+    "INTERNAL_COMMENT_PROPERTY",
+    "ORGANIZATIONS_SCHEMA",
+    "SiteMeta",
+    "adf_text",
+    "apply_rule",
+    "comment_author",
+    "comment_is_public",
+    "comments_of",
+    "format_jira_time",
+    "history_events",
+    "map_issue",
+    "normalize_field_value",
+    "parse_jira_time",
+    "site_meta",
+    "value_strings",
+]

@@ -1,0 +1,620 @@
+"""The Zendesk connector: cursor export with sideloads, event history, bulk tag write-back."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import structlog
+
+from slabridge.connectors.base import (
+    Capabilities,
+    ChangeSet,
+    CheckProblem,
+    Checkpoint,
+    Connector,
+    ConnectorConfig,
+    ReadItem,
+    Skipped,
+    WriteOutcome,
+    WriteResult,
+)
+from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
+from slabridge.sla.ticket import Ticket
+
+from slabridge_zendesk.config import DEFAULT_PRIORITIES, ZendeskConfig
+from slabridge_zendesk.mapping import (
+    SkipTicket,
+    audits_from_ticket_events,
+    custom_field_values,
+    events_from_audits,
+    normalize_ticket,
+    zendesk_time,
+)
+
+log = structlog.get_logger("slabridge.zendesk")
+
+EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
+TICKET_EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
+MAX_IDS = 100  # show_many, update_many and users/show_many take at most 100 ids
+EXCLUSION_SECONDS = 60  # the export leaves out changes of the last minute
+# Per-ticket job errors that will not go away by retrying (anything else is retried).
+PERMANENT_JOB_ERRORS = frozenset(
+    {
+        "RecordNotFound",
+        "TicketNotFound",
+        "RecordInvalid",
+        "InvalidValue",
+        "PermissionDenied",
+        "Forbidden",
+        "ClosedPreventsUpdate",
+    }
+)
+
+
+@dataclass(slots=True)
+class _Known:
+    """The state of a ticket as last read or written, to skip changes that are already done."""
+
+    tags: set[str]
+    priority: str | None
+    fields: dict[str, Any]
+    updated_at: str | None
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What is left of one change set once what the ticket already has is taken out."""
+
+    index: int
+    ticket_id: int
+    add: frozenset[str]
+    remove: frozenset[str]
+    priority: str | None
+    fields: dict[str, Any]
+    stamp: str | None
+    outcome: WriteOutcome | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class _EventStream:
+    """The incremental ticket-events stream from ``start``, consumed only as far as needed."""
+
+    start: int
+    by_ticket: dict[int, list[Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    seen: set[Any] = field(default_factory=set)
+    position: int = 0
+    done: bool = False
+
+
+def _cursor_json(after_cursor: str | None, start_time: int | None, since: int) -> str:
+    return json.dumps(
+        {"after_cursor": after_cursor, "start_time": start_time, "since": since}, sort_keys=True
+    )
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ZendeskConnector(Connector):
+    """Zendesk Support: reads with the cursor export, writes tags in bulk, the rest with safe_update."""
+
+    type_name: ClassVar[str] = "zendesk"
+    config_model: ClassVar[type[ConnectorConfig]] = ZendeskConfig
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        tags=True, priority=True, fields=True, bulk_tags=True, conflict_check=True
+    )
+
+    def __init__(
+        self,
+        instance: str,
+        config: ConnectorConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if not isinstance(config, ZendeskConfig):
+            config = ZendeskConfig.model_validate(config.model_dump())
+        super().__init__(instance, config)
+        self.settings: ZendeskConfig = config
+        self.rules = config.rules
+        self._sleep = sleep
+        self._clock = clock
+        auth: tuple[str, str] | None = None
+        headers: dict[str, str] = {}
+        if config.oauth_token is not None:
+            headers["Authorization"] = f"Bearer {config.oauth_token.get_secret_value()}"
+        elif config.email is not None and config.token is not None:
+            auth = (f"{config.email}/token", config.token.get_secret_value())
+        common: dict[str, Any] = {
+            "auth": auth,
+            "headers": headers,
+            "timeout": config.timeout,
+            "secrets": config.secrets(),
+            "sleep": sleep,
+            "connector": instance,
+        }
+        self.http = HttpClient(config.url, requests_per_minute=config.requests_per_minute, **common)
+        # The incremental endpoints have their own budget (10/min): a separate, slower pacer.
+        self.export_http = HttpClient(
+            config.url, requests_per_minute=config.incremental_requests_per_minute, **common
+        )
+        self._users: dict[int, Mapping[str, Any]] = {}
+        self._known: dict[str, _Known] = {}
+        native = {v: k for k, v in DEFAULT_PRIORITIES.items()}
+        native.update({v: k for k, v in self.rules.priorities.items()})
+        self._native_priority = native
+
+    # -- contract -----------------------------------------------------------------------
+
+    def api_calls(self) -> int:
+        return self.http.calls + self.export_http.calls
+
+    def close(self) -> None:
+        self.http.close()
+        self.export_http.close()
+
+    def check(self) -> list[CheckProblem]:
+        problems: list[CheckProblem] = []
+        try:
+            me = self.http.get("/api/v2/users/me.json").json().get("user") or {}
+        except HttpError as exc:
+            if exc.status == 401:
+                return [self._bad_credentials()]
+            return [CheckProblem(f"cannot reach Zendesk at {self.settings.url}: {exc}")]
+        if me.get("id") is None:  # Zendesk answers an anonymous user to unknown credentials
+            return [self._bad_credentials()]
+        if me.get("role") != "admin":
+            problems.append(
+                CheckProblem(
+                    f"the user {me.get('email')!r} is a(n) {me.get('role')!r}: the incremental "
+                    "ticket export needs an Admin",
+                    hint="create the API token for an Admin (Admin Center > People > Team members)",
+                )
+            )
+        wanted = {
+            name: path.split(".", 1)[1]
+            for name, path in self.rules.source_paths().items()
+            if path.startswith("custom_fields.")
+        }
+        if wanted:
+            existing = self._ticket_field_ids()
+            for name, field_id in sorted(wanted.items()):
+                if field_id not in existing:
+                    problems.append(
+                        CheckProblem(
+                            f"mapping.{name} reads ticket field {field_id}, which does not exist",
+                            hint="create it under Admin Center > Objects and rules > Ticket fields, "
+                            "or fix the id in the mapping",
+                        )
+                    )
+        return problems
+
+    def read(self, cursor: str | None) -> Iterator[ReadItem]:
+        after_cursor, start_time, since = self._parse_cursor(cursor)
+        if after_cursor is None:
+            assert start_time is not None
+            newest = int(self._clock().timestamp()) - EXCLUSION_SECONDS
+            if start_time > newest:  # nothing can be exported yet; keep the cursor as it is
+                yield Checkpoint(_cursor_json(None, start_time, since))
+                return
+            params: dict[str, Any] = {"start_time": start_time}
+        else:
+            params = {"cursor": after_cursor}
+        stream: _EventStream | None = None
+        window_start = since
+        newest_seen = since
+        seen: dict[int, int] = {}
+        while True:
+            params.update(per_page=self.settings.per_page, include="users,organizations")
+            page = self.export_http.get(EXPORT_PATH, params=params).json()
+            self._remember_users(page.get("users") or [])
+            organizations = {
+                org["id"]: org for org in page.get("organizations") or [] if "id" in org
+            }
+            tickets = self._dedupe(page.get("tickets") or [], seen)
+            histories: dict[int, list[dict[str, Any]]] = {}
+            for ticket in tickets:
+                ticket_id = ticket.get("id")
+                if not isinstance(ticket_id, int) or ticket.get("status") == "deleted":
+                    continue
+                if self._use_stream(ticket, window_start):
+                    if stream is None:
+                        stream = _EventStream(start=window_start, position=window_start)
+                    self._advance(stream, int(ticket.get("generated_timestamp") or 0))
+                    histories[ticket_id] = audits_from_ticket_events(
+                        stream.by_ticket.pop(ticket_id, [])
+                    )
+                else:
+                    try:
+                        histories[ticket_id] = self._ticket_audits(ticket_id)
+                    except HttpError as exc:
+                        if exc.status != 404:
+                            raise
+            self._load_authors(histories.values())
+            for ticket in tickets:
+                item = self._normalize(ticket, organizations, histories.get(ticket.get("id")))
+                newest_seen = max(newest_seen, int(ticket.get("generated_timestamp") or 0))
+                yield item
+            after = page.get("after_cursor")
+            if after:
+                params = {"cursor": after}
+            yield Checkpoint(_cursor_json(after or after_cursor, start_time, newest_seen))
+            after_cursor = after or after_cursor
+            if page.get("end_of_stream", True) or not after:
+                return
+
+    def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
+        numeric = [tid for tid in ticket_ids if str(tid).isdigit()]
+        for tid in ticket_ids:
+            if not str(tid).isdigit():
+                yield Skipped(str(tid), "not a Zendesk ticket id")
+        for start in range(0, len(numeric), MAX_IDS):
+            chunk = numeric[start : start + MAX_IDS]
+            body = self.http.get(
+                "/api/v2/tickets/show_many.json",
+                params={"ids": ",".join(chunk), "include": "users,organizations"},
+            ).json()
+            self._remember_users(body.get("users") or [])
+            organizations = {o["id"]: o for o in body.get("organizations") or [] if "id" in o}
+            found = {t["id"]: t for t in body.get("tickets") or [] if isinstance(t.get("id"), int)}
+            histories: dict[int, list[dict[str, Any]]] = {}
+            for ticket_id, ticket in found.items():
+                if ticket.get("status") != "deleted":
+                    histories[ticket_id] = self._ticket_audits(ticket_id)
+            self._load_authors(histories.values())
+            for tid in chunk:
+                ticket = found.get(int(tid))
+                if ticket is None:
+                    yield Skipped(tid, "not found (deleted or archived)")
+                else:
+                    yield self._normalize(ticket, organizations, histories.get(int(tid)))
+
+    def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
+        plans = [self._plan(index, change) for index, change in enumerate(changes)]
+        for plan in plans:
+            if plan.outcome is None and (plan.priority is not None or plan.fields):
+                self._write_single(plan)
+        groups: dict[tuple[frozenset[str], frozenset[str]], list[_Plan]] = defaultdict(list)
+        for plan in plans:
+            if plan.outcome is None and (plan.add or plan.remove):
+                groups[(plan.add, plan.remove)].append(plan)
+        for (add, remove), members in groups.items():
+            for start in range(0, len(members), MAX_IDS):
+                chunk = members[start : start + MAX_IDS]
+                if len(chunk) == 1 and not (add and remove):
+                    self._write_tags_single(chunk[0], add, remove)
+                else:
+                    self._write_tags_bulk(chunk, add, remove)
+        results = []
+        for plan, change in zip(plans, changes, strict=True):
+            outcome: WriteOutcome = plan.outcome or "applied"
+            results.append(WriteResult(change.ticket_id, outcome, plan.error))
+        return results
+
+    # -- reading helpers ----------------------------------------------------------------
+
+    def _parse_cursor(self, cursor: str | None) -> tuple[str | None, int | None, int]:
+        if cursor is None:
+            start = self.settings.start
+            start_time = int(start.timestamp()) if start is not None else 0
+            return None, start_time, start_time
+        try:
+            data = json.loads(cursor)
+            after = data.get("after_cursor")
+            start_time = data.get("start_time")
+            since = int(data.get("since") or start_time or 0)
+        except (ValueError, AttributeError, TypeError):
+            raise ValueError(
+                f"zendesk cursor {cursor[:80]!r} is not one this connector wrote "
+                '(expected JSON like {"after_cursor": "...", "since": 1700000000})'
+            ) from None
+        if after is None and not isinstance(start_time, int):
+            raise ValueError("zendesk cursor has neither 'after_cursor' nor 'start_time'")
+        return after, start_time, since
+
+    @staticmethod
+    def _dedupe(tickets: list[Any], seen: dict[int, int]) -> list[Mapping[str, Any]]:
+        """Keep the newest copy of each id; drop copies already yielded in this read."""
+        latest: dict[Any, Mapping[str, Any]] = {}
+        for ticket in tickets:
+            if isinstance(ticket, Mapping):
+                latest[ticket.get("id", id(ticket))] = ticket
+        kept = []
+        for key, ticket in latest.items():
+            stamp = int(ticket.get("generated_timestamp") or 0)
+            if isinstance(key, int):
+                if key in seen and seen[key] >= stamp:
+                    continue
+                seen[key] = stamp
+            kept.append(ticket)
+        return kept
+
+    def _use_stream(self, ticket: Mapping[str, Any], window_start: int) -> bool:
+        """Tickets created inside the read's window have their whole history in the stream."""
+        if self.settings.history == "audits":
+            return False
+        try:
+            created = zendesk_time(ticket.get("created_at"), str(ticket.get("id")), "created_at")
+        except SkipTicket:
+            return False
+        return created.timestamp() >= window_start
+
+    def _advance(self, stream: _EventStream, until: int) -> None:
+        """Read ticket-event pages until the stream has passed ``until`` (or ends)."""
+        while not stream.done and stream.position <= until:
+            body = self.export_http.get(
+                TICKET_EVENTS_PATH,
+                params={"start_time": stream.position, "include": "comment_events"},
+            ).json()
+            for event in body.get("ticket_events") or []:
+                key = event.get("id")
+                if key in stream.seen:  # time-based pages overlap at their boundary
+                    continue
+                stream.seen.add(key)
+                if isinstance(event.get("ticket_id"), int):
+                    stream.by_ticket[event["ticket_id"]].append(event)
+            end_time = int(body.get("end_time") or stream.position)
+            if body.get("end_of_stream", True) or end_time <= stream.position:
+                stream.done = True
+            stream.position = max(end_time, stream.position)
+
+    def _ticket_audits(self, ticket_id: int) -> list[dict[str, Any]]:
+        audits: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"page[size]": 100}
+        while True:
+            body = self.http.get(f"/api/v2/tickets/{ticket_id}/audits.json", params=params).json()
+            audits.extend(body.get("audits") or [])
+            meta = body.get("meta") or {}
+            if not meta.get("has_more") or not meta.get("after_cursor"):
+                return audits
+            params = {"page[size]": 100, "page[after]": meta["after_cursor"]}
+
+    def _remember_users(self, users: Sequence[Any]) -> None:
+        for user in users:
+            if isinstance(user, Mapping) and isinstance(user.get("id"), int):
+                self._users[user["id"]] = user
+
+    def _load_authors(self, histories: Any) -> None:
+        """Sideload comment authors whose role is not known yet (one call per 100 users)."""
+        unknown = sorted(
+            {
+                child.get("author_id")
+                for audits in histories
+                for audit in audits
+                for child in audit.get("events") or []
+                if child.get("type") == "Comment"
+                and isinstance(child.get("author_id"), int)
+                and child.get("author_id") not in self._users
+            }
+        )
+        for start in range(0, len(unknown), MAX_IDS):
+            chunk = unknown[start : start + MAX_IDS]
+            body = self.http.get(
+                "/api/v2/users/show_many.json", params={"ids": ",".join(map(str, chunk))}
+            ).json()
+            self._remember_users(body.get("users") or [])
+
+    def _normalize(
+        self,
+        ticket: Mapping[str, Any],
+        organizations: Mapping[int, Mapping[str, Any]],
+        audits: list[dict[str, Any]] | None,
+    ) -> Ticket | Skipped:
+        raw_id = ticket.get("id")
+        try:
+            events = events_from_audits(audits or [], ticket, self._users, self.rules)
+            org_id = ticket.get("organization_id")
+            normalized = normalize_ticket(
+                ticket,
+                organization=organizations.get(org_id) if isinstance(org_id, int) else None,
+                users=self._users,
+                events=events,
+                rules=self.rules,
+            )
+        except SkipTicket as exc:
+            if str(exc) != "deleted":
+                log.warning("ticket_skipped", connector=self.instance, ticket_id=raw_id,
+                            reason=str(exc))
+            return Skipped(None if raw_id is None else str(raw_id), str(exc))
+        self._known[normalized.id] = _Known(
+            tags=set(normalized.tags),
+            priority=ticket.get("priority"),
+            fields=custom_field_values(ticket),
+            updated_at=ticket.get("updated_at"),
+        )
+        return normalized
+
+    def _ticket_field_ids(self) -> set[str]:
+        ids: set[str] = set()
+        path: str | None = "/api/v2/ticket_fields.json"
+        while path:
+            body = self.http.get(path).json()
+            ids.update(str(f.get("id")) for f in body.get("ticket_fields") or [])
+            path = body.get("next_page")
+        return ids
+
+    def _bad_credentials(self) -> CheckProblem:
+        how = "OAuth token" if self.settings.oauth_token is not None else "email/API token"
+        return CheckProblem(
+            f"Zendesk at {self.settings.url} rejected the {how}",
+            hint="check the credentials, and that token access is enabled under Admin Center > "
+            "Apps and integrations > APIs > Zendesk API",
+        )
+
+    # -- writing helpers ----------------------------------------------------------------
+
+    def _plan(self, index: int, change: ChangeSet) -> _Plan:
+        """Drop what the ticket already has (by its last known state): re-applying sends nothing."""
+        known = self._known.get(change.ticket_id)
+        add, remove = change.add_tags, change.remove_tags
+        priority = self._native_priority.get(change.priority) if change.priority else None
+        unknown_priority = change.priority is not None and priority is None
+        fields = dict(change.fields)
+        if known is not None:
+            add = frozenset(add - known.tags)
+            remove = frozenset(remove & known.tags)
+            if priority == known.priority:
+                priority = None
+            fields = {k: v for k, v in fields.items() if known.fields.get(k) != v}
+        stamp = None
+        if change.expected_updated_at is not None:
+            stamp = _stamp(change.expected_updated_at)
+        elif known is not None:
+            stamp = known.updated_at
+        plan = _Plan(index, 0, add, remove, priority, fields, stamp)
+        if not change.ticket_id.isdigit():
+            plan.outcome, plan.error = "rejected", "not a Zendesk ticket id"
+        elif unknown_priority:
+            plan.outcome, plan.error = "rejected", f"unknown priority {change.priority!r}"
+        elif any(not str(key).isdigit() for key in fields):
+            bad = sorted(str(k) for k in fields if not str(k).isdigit())
+            plan.outcome = "rejected"
+            plan.error = f"field keys must be numeric Zendesk ticket field ids, got {bad}"
+        else:
+            plan.ticket_id = int(change.ticket_id)
+        return plan
+
+    def _single_body(self, plan: _Plan) -> dict[str, Any]:
+        ticket: dict[str, Any] = {}
+        if plan.priority is not None:
+            ticket["priority"] = plan.priority
+        if plan.fields:
+            ticket["custom_fields"] = [
+                {"id": int(key), "value": value} for key, value in sorted(plan.fields.items())
+            ]
+        if plan.stamp is not None:
+            ticket["safe_update"] = True
+            ticket["updated_stamp"] = plan.stamp
+        return {"ticket": ticket}
+
+    def _write_single(self, plan: _Plan) -> None:
+        """PUT priority and custom fields with safe_update; on 409 re-read, re-plan, retry once."""
+        path = f"/api/v2/tickets/{plan.ticket_id}.json"
+        for attempt in (1, 2):
+            try:
+                body = self.http.put(path, json=self._single_body(plan)).json()
+            except HttpError as exc:
+                if exc.status == 409 and attempt == 1:
+                    if not self._replan(plan):
+                        return
+                    continue
+                self._fail(plan, exc)
+                return
+            self._remember_written(body.get("ticket") or {})
+            return
+
+    def _replan(self, plan: _Plan) -> bool:
+        """After a 409: is the write still needed on the ticket as it is now? False when decided."""
+        planned_priority = self._known.get(str(plan.ticket_id))
+        try:
+            current = self.http.get(f"/api/v2/tickets/{plan.ticket_id}.json").json()["ticket"]
+        except HttpError as exc:
+            self._fail(plan, exc)
+            return False
+        if (
+            plan.priority is not None
+            and planned_priority is not None
+            and current.get("priority") not in (planned_priority.priority, plan.priority)
+        ):
+            # An agent set the priority meanwhile: let the sync re-plan instead of overriding.
+            plan.outcome, plan.error = "conflict", "an agent changed the priority meanwhile"
+            return False
+        self._remember_written(current)
+        if plan.priority == current.get("priority"):
+            plan.priority = None
+        values = custom_field_values(current)
+        plan.fields = {k: v for k, v in plan.fields.items() if values.get(k) != v}
+        plan.stamp = current.get("updated_at")
+        if plan.priority is None and not plan.fields:
+            return False  # already as wanted: applied
+        return True
+
+    def _fail(self, plan: _Plan, exc: HttpError) -> None:
+        if exc.status == 409:
+            plan.outcome = "conflict"
+        elif isinstance(exc, RetryableHttpError) or exc.retryable:
+            plan.outcome = "retry"
+        else:
+            plan.outcome = "rejected"
+        plan.error = str(exc)
+
+    def _remember_written(self, ticket: Mapping[str, Any]) -> None:
+        if not isinstance(ticket.get("id"), int):
+            return
+        self._known[str(ticket["id"])] = _Known(
+            tags=set(ticket.get("tags") or []),
+            priority=ticket.get("priority"),
+            fields=custom_field_values(ticket),
+            updated_at=ticket.get("updated_at"),
+        )
+
+    def _write_tags_single(self, plan: _Plan, add: frozenset[str], remove: frozenset[str]) -> None:
+        """One ticket, one kind of tag change: the tags endpoint does it in a single call."""
+        path = f"/api/v2/tickets/{plan.ticket_id}/tags.json"
+        try:
+            if add:
+                body = self.http.put(path, json={"tags": sorted(add)}).json()
+            else:
+                body = self.http.delete(path, json={"tags": sorted(remove)}).json()
+        except HttpError as exc:
+            self._fail(plan, exc)
+            return
+        known = self._known.get(str(plan.ticket_id))
+        if known is not None and isinstance(body.get("tags"), list):
+            known.tags = set(body["tags"])
+
+    def _write_tags_bulk(
+        self, chunk: list[_Plan], add: frozenset[str], remove: frozenset[str]
+    ) -> None:
+        """update_many with additional_tags/remove_tags, then poll the job; check every result."""
+        change: dict[str, Any] = {}
+        if add:
+            change["additional_tags"] = sorted(add)
+        if remove:
+            change["remove_tags"] = sorted(remove)
+        ids = ",".join(str(plan.ticket_id) for plan in chunk)
+        try:
+            job = self.http.put(
+                "/api/v2/tickets/update_many.json", params={"ids": ids}, json={"ticket": change}
+            ).json()["job_status"]
+            polls = 0
+            while job.get("status") not in ("completed", "failed"):
+                if polls >= self.settings.job_poll_attempts:
+                    for plan in chunk:
+                        plan.outcome = "retry"
+                        plan.error = f"job {job.get('id')} still {job.get('status')} after {polls} polls"
+                    return
+                self._sleep(self.settings.job_poll_interval)
+                polls += 1
+                job = self.http.get(f"/api/v2/job_statuses/{job['id']}.json").json()["job_status"]
+        except HttpError as exc:
+            for plan in chunk:
+                self._fail(plan, exc)
+            return
+        by_id = {r.get("id"): r for r in job.get("results") or [] if isinstance(r, Mapping)}
+        for plan in chunk:
+            result = by_id.get(plan.ticket_id)
+            if result is not None and result.get("success") is True:
+                known = self._known.get(str(plan.ticket_id))
+                if known is not None:
+                    known.tags = (known.tags | add) - remove
+                continue
+            if result is None:
+                plan.outcome = "retry"
+                plan.error = f"job {job.get('id')} {job.get('status')}: no result for this ticket"
+                continue
+            code = str(result.get("error") or result.get("status") or "failed")
+            details = result.get("details") or result.get("errors") or ""
+            plan.outcome = "rejected" if code in PERMANENT_JOB_ERRORS else "retry"
+            plan.error = f"job {job.get('id')}: {code}: {details}".rstrip(": ")
+
+
+__all__ = ["ZendeskConnector"]

@@ -1,0 +1,259 @@
+"""The plugin manager: loads ``slabridge`` entry points, reports failures, lists connector types."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+import structlog
+
+from slabridge import hookspecs
+from slabridge.connectors.base import ChangeSet, Connector
+
+if TYPE_CHECKING:
+    from slabridge.sla.results import Evaluation
+    from slabridge.sla.ticket import Ticket
+
+log = structlog.get_logger("slabridge.plugins")
+
+ENTRY_POINT_GROUP = "slabridge"
+# Comma list of plugin (entry point) names to load; unset = all, empty = none.
+LOAD_PLUGINS_ENV = "SLABRIDGE_LOAD_PLUGINS"
+# Comma list of importable modules to register as plugins without an entry point (development).
+PLUGIN_MODULES_ENV = "SLABRIDGE_PLUGIN_MODULES"
+
+
+class PluginError(Exception):
+    """A plugin is broken in a way that makes a result unreliable (e.g. duplicate types)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadFailure:
+    """A plugin that could not be loaded, and why; the others keep working."""
+
+    name: str
+    error: str
+
+    def __str__(self) -> str:
+        return f"plugin {self.name!r} failed to load: {self.error}"
+
+
+class SlabridgePluginManager(pluggy.PluginManager):
+    """A pluggy manager for project ``slabridge`` that remembers plugin versions and failures."""
+
+    def __init__(self) -> None:
+        super().__init__("slabridge")
+        self.add_hookspecs(hookspecs)
+        self.load_failures: list[LoadFailure] = []
+        self.versions: dict[str, str | None] = {}
+        self.loaded = False
+
+
+def create_plugin_manager() -> SlabridgePluginManager:
+    """A fresh manager with the hookspecs and no plugins (tests, embedding)."""
+    return SlabridgePluginManager()
+
+
+def _entry_points() -> Sequence[importlib.metadata.EntryPoint]:
+    return tuple(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _wanted(environ: Mapping[str, str]) -> set[str] | None:
+    raw = environ.get(LOAD_PLUGINS_ENV)
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def register_plugin(
+    manager: SlabridgePluginManager, plugin: object, name: str, version: str | None = None
+) -> bool:
+    """Register one plugin object; a misspelled hook implementation is a load failure.
+
+    Returns True when the plugin is registered. On failure the plugin is unregistered again and
+    a :class:`LoadFailure` naming it is recorded, so that the other plugins keep working.
+    """
+    if manager.has_plugin(name):
+        return True
+    try:
+        manager.register(plugin, name=name)
+    except Exception as exc:  # pluggy validates hookimpl signatures here
+        manager.load_failures.append(LoadFailure(name, _describe(exc)))
+        log.error("plugin_load_failed", plugin=name, error=_describe(exc))
+        return False
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        manager.unregister(name=name)
+        failure = LoadFailure(name, _describe(exc))
+        manager.load_failures.append(failure)
+        log.error("plugin_load_failed", plugin=name, error=failure.error)
+        return False
+    manager.versions[name] = version
+    return True
+
+
+def load_plugins(
+    manager: SlabridgePluginManager | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    entry_points: Iterable[importlib.metadata.EntryPoint] | None = None,
+) -> SlabridgePluginManager:
+    """Load the ``slabridge`` entry points (and ``$SLABRIDGE_PLUGIN_MODULES``) into ``manager``.
+
+    ``$SLABRIDGE_LOAD_PLUGINS`` limits loading to the named plugins (empty: none). A plugin that
+    fails to import, or implements a hook that does not exist, is recorded in
+    ``manager.load_failures`` with its name and the error, and the rest are loaded.
+    """
+    manager = pm if manager is None else manager
+    env = os.environ if environ is None else environ
+    wanted = _wanted(env)
+    found: set[str] = set()
+    for entry_point in _entry_points() if entry_points is None else entry_points:
+        found.add(entry_point.name)
+        if wanted is not None and entry_point.name not in wanted:
+            continue
+        if manager.has_plugin(entry_point.name):
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:  # any import error must not take the others down
+            manager.load_failures.append(LoadFailure(entry_point.name, _describe(exc)))
+            log.error("plugin_load_failed", plugin=entry_point.name, error=_describe(exc))
+            continue
+        version = entry_point.dist.version if entry_point.dist is not None else None
+        register_plugin(manager, plugin, entry_point.name, version)
+    for module_name in (m.strip() for m in env.get(PLUGIN_MODULES_ENV, "").split(",")):
+        if not module_name or manager.has_plugin(module_name):
+            continue
+        found.add(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:
+            manager.load_failures.append(LoadFailure(module_name, _describe(exc)))
+            log.error("plugin_load_failed", plugin=module_name, error=_describe(exc))
+            continue
+        register_plugin(manager, module, module_name, getattr(module, "__version__", None))
+    for name in sorted((wanted or set()) - found):
+        if not any(failure.name == name for failure in manager.load_failures):
+            manager.load_failures.append(
+                LoadFailure(name, f"not installed (named in {LOAD_PLUGINS_ENV})")
+            )
+    manager.loaded = True
+    return manager
+
+
+def _ensure_loaded(manager: SlabridgePluginManager) -> SlabridgePluginManager:
+    if not manager.loaded:
+        load_plugins(manager)
+    return manager
+
+
+def connector_types(manager: SlabridgePluginManager | None = None) -> dict[str, type[Connector]]:
+    """``type_name`` → connector class, from every plugin's ``register_connectors``.
+
+    Raises :class:`PluginError` when a registered object is not a Connector subclass, has no
+    ``type_name``, or when two classes claim the same ``type_name``.
+    """
+    manager = _ensure_loaded(pm if manager is None else manager)
+    types: dict[str, type[Connector]] = {}
+
+    def register(cls: type[Connector]) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, Connector)):
+            raise PluginError(f"register_connectors got {cls!r}, not a Connector subclass")
+        type_name = getattr(cls, "type_name", None)
+        if not isinstance(type_name, str) or not type_name:
+            raise PluginError(f"connector class {cls.__qualname__} has no type_name")
+        existing = types.get(type_name)
+        if existing is not None and existing is not cls:
+            raise PluginError(
+                f"two connectors claim type {type_name!r}: "
+                f"{existing.__module__}.{existing.__qualname__} and "
+                f"{cls.__module__}.{cls.__qualname__}; uninstall one or limit "
+                f"{LOAD_PLUGINS_ENV}"
+            )
+        types[type_name] = cls
+
+    manager.hook.register_connectors(register=register)
+    return dict(sorted(types.items()))
+
+
+def get_plugins(manager: SlabridgePluginManager | None = None) -> list[dict[str, Any]]:
+    """Installed plugins: ``{"name", "version", "hooks"}`` each, sorted by name."""
+    manager = _ensure_loaded(pm if manager is None else manager)
+    plugins = []
+    for plugin in manager.get_plugins():
+        name = manager.get_name(plugin)
+        if name is None:
+            continue
+        hooks = sorted(caller.name for caller in manager.get_hookcallers(plugin) or [])
+        plugins.append({"name": name, "version": manager.versions.get(name), "hooks": hooks})
+    return sorted(plugins, key=lambda plugin: str(plugin["name"]))
+
+
+def apply_plan_actions(
+    connector: Connector,
+    ticket: Ticket,
+    evaluation: Evaluation,
+    changes: ChangeSet,
+    manager: SlabridgePluginManager | None = None,
+) -> ChangeSet:
+    """Pass ``changes`` through every ``plan_actions`` implementation (see the hookspec).
+
+    Each implementation gets the ChangeSet the previous one returned; None keeps it. Raises
+    :class:`PluginError` when an implementation returns something else than a ChangeSet for the
+    same ticket.
+    """
+    manager = pm if manager is None else manager
+    current = changes
+    # pluggy calls implementations last-registered first; keep that order for chaining too.
+    for impl in reversed(manager.hook.plan_actions.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            continue
+        offered = {
+            "connector": connector,
+            "ticket": ticket,
+            "evaluation": evaluation,
+            "changes": current,
+        }
+        # Like pluggy, pass only the arguments the implementation asks for.
+        result = impl.function(**{name: offered[name] for name in impl.argnames})
+        if result is None:
+            continue
+        if not isinstance(result, ChangeSet) or result.ticket_id != changes.ticket_id:
+            raise PluginError(
+                f"plugin {impl.plugin_name!r}: plan_actions must return None or a ChangeSet "
+                f"for ticket {changes.ticket_id!r}, got {result!r}"
+            )
+        current = result
+    return current
+
+
+pm = SlabridgePluginManager()
+load_plugins(pm)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "LOAD_PLUGINS_ENV",
+    "PLUGIN_MODULES_ENV",
+    "LoadFailure",
+    "PluginError",
+    "SlabridgePluginManager",
+    "apply_plan_actions",
+    "connector_types",
+    "create_plugin_manager",
+    "get_plugins",
+    "load_plugins",
+    "pm",
+    "register_plugin",
+]

@@ -1,0 +1,377 @@
+"""Turn outcome records into a report: group figures, goals, credits and chart series."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+
+from slabridge.report.credits import CreditResult, credits_owed
+from slabridge.report.models import CreditRule, Goal, Scope
+from slabridge.report.outcomes import Outcome, TicketFacts
+from slabridge.report.periods import Period, Window, goal_windows, weeks_of
+from slabridge.report.stats import median, percentile_nearest_rank, share
+
+GROUP_KEYS: tuple[str, ...] = ("tier", "product", "metric", "customer", "connector")
+NONE_LABEL = "(none)"
+TOTAL_KEY: tuple[str, ...] = ()
+
+# First-response histogram buckets: upper bounds in business seconds (the last is open-ended).
+HISTOGRAM_BOUNDS: tuple[tuple[str, int | None], ...] = (
+    ("≤15m", 900),
+    ("15–30m", 1800),
+    ("30m–1h", 3600),
+    ("1–2h", 7200),
+    ("2–4h", 14400),
+    ("4–8h", 28800),
+    ("8–24h", 86400),
+    (">24h", None),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """The figures for one group (or the total, whose key is empty)."""
+
+    key: tuple[str, ...]
+    tickets: int
+    cycles: int
+    achieved: int
+    breached: int
+    open: int
+    first_response_median: Fraction | None
+    first_response_p90: int | None
+    resolution_median: Fraction | None
+    resolution_p90: int | None
+
+    @property
+    def decided(self) -> int:
+        return self.achieved + self.breached
+
+    @property
+    def achieved_share(self) -> Fraction | None:
+        return share(self.achieved, self.decided)
+
+
+@dataclass(frozen=True, slots=True)
+class GoalResult:
+    """One goal judged over one window for one group."""
+
+    goal_index: int
+    goal: Goal
+    key: tuple[str, ...]
+    window: Window
+    met_cycles: int
+    decided_cycles: int
+
+    @property
+    def share(self) -> Fraction | None:
+        return share(self.met_cycles, self.decided_cycles)
+
+    @property
+    def met(self) -> bool | None:
+        """True when the share reaches the goal (exactly 90% meets 90%); None without data."""
+        value = self.share
+        return None if value is None else value >= self.goal.share
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    """Compliance in one ISO week of the report period (clipped to the period)."""
+
+    label: str
+    overall: Fraction | None
+    goals: tuple[Fraction | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistogramBucket:
+    label: str
+    upper_seconds: int | None
+    achieved: int
+    breached: int
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything a renderer needs; computed once from outcome records."""
+
+    period: Period
+    by: tuple[str, ...]
+    goals: tuple[Goal, ...]
+    groups: list[GroupSummary]
+    total: GroupSummary
+    goal_results: list[GoalResult]
+    credits: list[CreditResult]
+    weeks: list[WeekPoint]
+    first_response_histogram: list[HistogramBucket]
+    first_response_target: int | None
+    breaches_by: dict[str, dict[str, int]]
+    customer_names: dict[str, str]
+    source: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def group_label(self, key: tuple[str, ...]) -> str:
+        if not key:
+            return "all"
+        parts = []
+        for name, value in zip(self.by, key, strict=True):
+            if name == "customer" and value in self.customer_names:
+                value = f"{self.customer_names[value]} ({value})"
+            parts.append(f"{name}={value}")
+        return ", ".join(parts)
+
+
+def parse_group_keys(text: str | None) -> tuple[str, ...]:
+    """`"tier,product"` -> ("tier", "product"); raises ValueError naming the valid keys."""
+    if not text:
+        return ()
+    keys = tuple(part.strip() for part in text.split(",") if part.strip())
+    for key in keys:
+        if key not in GROUP_KEYS:
+            raise ValueError(f"unknown group key {key!r} (use {', '.join(GROUP_KEYS)})")
+    if len(set(keys)) != len(keys):
+        raise ValueError("a group key is repeated")
+    return keys
+
+
+def scope_predicate(scope: Scope) -> Callable[[TicketFacts], bool]:
+    """Compile a goal scope into a test on ticket facts (keys ANDed, a list means any of)."""
+    conditions = [(key, frozenset(values)) for key, values in scope.conditions().items()]
+
+    def matches(facts: TicketFacts) -> bool:
+        return all(_condition_holds(facts, key, accepted) for key, accepted in conditions)
+
+    return matches
+
+
+def _condition_holds(facts: TicketFacts, key: str, accepted: frozenset[str]) -> bool:
+    if key == "tags_any":
+        return not accepted.isdisjoint(facts.tags)
+    if key == "tags_all":
+        return accepted.issubset(facts.tags)
+    if key == "customer":
+        return facts.customer_id in accepted or facts.customer_name in accepted
+    if key.startswith("fields."):
+        return _text(facts.fields.get(key.removeprefix("fields."))) in accepted
+    return getattr(facts, key) in accepted
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def goal_verdict(goal: Goal, outcome: Outcome) -> bool | None:
+    """Did a cycle meet the goal? None while it is undecided.
+
+    Without `within` the cycle's SLA outcome counts. With `within`, a stopped cycle meets it when
+    its business time is at most `within`; a running one misses it once it has used more.
+    """
+    if goal.within is None:
+        return None if outcome.status == "open" else outcome.status == "achieved"
+    if outcome.stopped_at is not None:
+        return outcome.elapsed_seconds <= goal.within
+    return False if outcome.elapsed_seconds > goal.within else None
+
+
+def data_start(period: Period, goals: Sequence[Goal]) -> datetime:
+    """The earliest cycle start a report needs (a quarterly goal in a monthly report looks back)."""
+    starts = [period.start]
+    for goal in goals:
+        starts.extend(window.start for window in goal_windows(goal.period, period))
+    return min(starts)
+
+
+class _Accumulator:
+    __slots__ = ("achieved", "breached", "first_response", "open", "resolution", "tickets")
+
+    def __init__(self) -> None:
+        self.tickets: set[tuple[str, str]] = set()
+        self.achieved = 0
+        self.breached = 0
+        self.open = 0
+        self.first_response: list[int] = []
+        self.resolution: list[int] = []
+
+    def add(self, outcome: Outcome) -> None:
+        facts = outcome.facts
+        self.tickets.add((facts.connector, facts.ticket_id))
+        status = outcome.status
+        if status == "achieved":
+            self.achieved += 1
+        elif status == "breached":
+            self.breached += 1
+        else:
+            self.open += 1
+        if outcome.stopped_at is not None:
+            if outcome.metric == "first_response":
+                self.first_response.append(outcome.elapsed_seconds)
+            elif outcome.metric == "resolution":
+                self.resolution.append(outcome.elapsed_seconds)
+
+    def summary(self, key: tuple[str, ...]) -> GroupSummary:
+        return GroupSummary(
+            key=key,
+            tickets=len(self.tickets),
+            cycles=self.achieved + self.breached + self.open,
+            achieved=self.achieved,
+            breached=self.breached,
+            open=self.open,
+            first_response_median=median(self.first_response),
+            first_response_p90=percentile_nearest_rank(self.first_response, 90),
+            resolution_median=median(self.resolution),
+            resolution_p90=percentile_nearest_rank(self.resolution, 90),
+        )
+
+
+def _group_value(name: str, outcome: Outcome) -> str:
+    facts = outcome.facts
+    if name == "metric":
+        return outcome.metric
+    if name == "customer":
+        value = facts.customer_key
+    elif name == "connector":
+        value = facts.connector
+    else:
+        value = getattr(facts, name)
+    return NONE_LABEL if value is None else str(value)
+
+
+def build_report(
+    outcomes: Iterable[Outcome],
+    period: Period,
+    *,
+    by: Sequence[str] = (),
+    goals: Sequence[Goal] = (),
+    credits: Sequence[CreditRule] = (),
+    source: str = "",
+    problems: Sequence[str] = (),
+) -> Report:
+    """Compute a report over the cycles that START inside `period` (see docs/reports.md)."""
+    by = tuple(by)
+    period_start, period_end = period.start, period.end
+    windows = [goal_windows(goal.period, period) for goal in goals]
+    in_scope = [scope_predicate(goal.scope) for goal in goals]
+    weeks = weeks_of(period)
+    first_monday = weeks[0].first_day
+    zone = period.zone
+
+    total = _Accumulator()
+    groups: dict[tuple[str, ...], _Accumulator] = defaultdict(_Accumulator)
+    goal_counts: dict[tuple[int, int, tuple[str, ...]], list[int]] = defaultdict(lambda: [0, 0])
+    week_overall = [[0, 0] for _ in weeks]
+    week_goals = [[[0, 0] for _ in goals] for _ in weeks]
+    histogram = [[0, 0] for _ in HISTOGRAM_BOUNDS]
+    targets: Counter[int] = Counter()
+    breaches_by: dict[str, Counter[str]] = {"product": Counter(), "tier": Counter()}
+    per_customer: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    customer_names: dict[str, str] = {}
+    customer_tiers: dict[str, tuple[datetime, str | None]] = {}
+
+    for outcome in outcomes:
+        started = outcome.started_at
+        facts = outcome.facts
+        key = tuple(_group_value(name, outcome) for name in by)
+        in_period = period_start <= started < period_end
+        week = (started.astimezone(zone).date() - first_monday).days // 7 if in_period else -1
+        if in_period:
+            total.add(outcome)
+            groups[key].add(outcome)
+            status = outcome.status
+            if status != "open":
+                week_overall[week][0] += status == "achieved"
+                week_overall[week][1] += 1
+            if status == "breached":
+                breaches_by["product"][facts.product or NONE_LABEL] += 1
+                breaches_by["tier"][facts.tier or NONE_LABEL] += 1
+            if outcome.metric == "first_response" and outcome.stopped_at is not None:
+                bucket = _bucket(outcome.elapsed_seconds)
+                histogram[bucket][0 if status == "achieved" else 1] += 1
+                targets[outcome.target_seconds] += 1
+            customer = facts.customer_key
+            if customer is not None:
+                if facts.customer_name is not None and facts.customer_id is not None:
+                    customer_names[customer] = facts.customer_name
+                seen = customer_tiers.get(customer)
+                if seen is None or started >= seen[0]:
+                    customer_tiers[customer] = (started, facts.tier)
+                if status != "open":
+                    counts = per_customer[customer][outcome.metric]
+                    counts[0] += status == "achieved"
+                    counts[1] += 1
+        for index, goal in enumerate(goals):
+            if outcome.metric != goal.metric or not in_scope[index](facts):
+                continue
+            verdict = goal_verdict(goal, outcome)
+            if verdict is None:
+                continue
+            for window_index, window in enumerate(windows[index]):
+                if window.start <= started < window.end:
+                    for group in (TOTAL_KEY, key) if by else (TOTAL_KEY,):
+                        counts = goal_counts[(index, window_index, group)]
+                        counts[0] += verdict
+                        counts[1] += 1
+            if in_period:
+                week_goals[week][index][0] += verdict
+                week_goals[week][index][1] += 1
+
+    goal_results = [
+        GoalResult(index, goals[index], group, windows[index][window_index], met, decided)
+        for (index, window_index, group), (met, decided) in goal_counts.items()
+    ]
+    goal_results.sort(key=lambda r: (r.goal_index, r.key != TOTAL_KEY, r.key, r.window.start))
+    tiers = {customer: tier for customer, (_, tier) in customer_tiers.items()}
+    return Report(
+        period=period,
+        by=by,
+        goals=tuple(goals),
+        groups=[groups[key].summary(key) for key in sorted(groups)],
+        total=total.summary(TOTAL_KEY),
+        goal_results=goal_results,
+        credits=credits_owed(per_customer, tiers, customer_names, credits),
+        weeks=[
+            WeekPoint(
+                label=week.label,
+                overall=share(*week_overall[i]),
+                goals=tuple(share(*counts) for counts in week_goals[i]),
+            )
+            for i, week in enumerate(weeks)
+        ],
+        first_response_histogram=[
+            HistogramBucket(label, upper, achieved, breached)
+            for (label, upper), (achieved, breached) in zip(
+                HISTOGRAM_BOUNDS, histogram, strict=True
+            )
+        ],
+        first_response_target=targets.most_common(1)[0][0] if targets else None,
+        breaches_by={name: dict(counter.most_common()) for name, counter in breaches_by.items()},
+        customer_names=customer_names,
+        source=source,
+        problems=list(problems),
+    )
+
+
+def _bucket(seconds: int) -> int:
+    for index, (_, upper) in enumerate(HISTOGRAM_BOUNDS):
+        if upper is None or seconds <= upper:
+            return index
+    return len(HISTOGRAM_BOUNDS) - 1  # pragma: no cover - the last bound is open-ended
+
+
+__all__ = [
+    "GROUP_KEYS",
+    "HISTOGRAM_BOUNDS",
+    "NONE_LABEL",
+    "GoalResult",
+    "GroupSummary",
+    "HistogramBucket",
+    "Report",
+    "WeekPoint",
+    "build_report",
+    "data_start",
+    "goal_verdict",
+    "parse_group_keys",
+    "scope_predicate",
+]

@@ -1,0 +1,149 @@
+"""Outcome records: one per metric cycle, with the ticket facts reports group and filter by."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from slabridge.sla.results import Evaluation
+from slabridge.sla.ticket import Ticket, parse_timestamp
+
+OutcomeStatus = Literal["achieved", "breached", "open"]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What a report needs to know about a ticket; shared by all of the ticket's outcomes."""
+
+    connector: str
+    ticket_id: str
+    policy: str | None = None
+    customer_id: str | None = None
+    customer_name: str | None = None
+    tier: str | None = None
+    product: str | None = None
+    priority: str | None = None
+    source: str | None = None
+    type: str | None = None
+    channel: str | None = None
+    tags: tuple[str, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def customer_key(self) -> str | None:
+        """How credits and `--by customer` identify a customer: its id, else its name."""
+        return self.customer_id if self.customer_id is not None else self.customer_name
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One cycle of one metric of one ticket, as it stood at `as_of`."""
+
+    facts: TicketFacts
+    metric: str
+    status: OutcomeStatus
+    started_at: datetime
+    stopped_at: datetime | None
+    due_at: datetime | None
+    elapsed_seconds: int
+    target_seconds: int
+
+    @property
+    def decided(self) -> bool:
+        return self.status != "open"
+
+
+def facts_from_ticket(
+    ticket: Ticket, policy: str | None, connector: str | None = None
+) -> TicketFacts:
+    """Ticket facts from a normalized ticket; the connector defaults to the ticket's source."""
+    customer = ticket.customer
+    return TicketFacts(
+        connector=connector or ticket.source or "(none)",
+        ticket_id=ticket.id,
+        policy=policy,
+        customer_id=customer.id if customer else None,
+        customer_name=customer.name if customer else None,
+        tier=customer.tier if customer else None,
+        product=ticket.product,
+        priority=ticket.priority,
+        source=ticket.source,
+        type=ticket.type,
+        channel=ticket.channel,
+        tags=ticket.tags,
+        fields=ticket.fields,
+    )
+
+
+def settle(
+    status: str, due_at: datetime | None, stopped_at: datetime | None, as_of: datetime
+) -> OutcomeStatus:
+    """A cycle's outcome at `as_of`: a running cycle whose due time has passed is breached.
+
+    Stored evaluations may be older than `as_of`; POLICY.md §3.7 makes a running cycle breached
+    once `now` is past its `due_at`, so that is applied here without re-running the engine.
+    """
+    if status in ("achieved", "breached"):
+        return status  # type: ignore[return-value]
+    if stopped_at is None and due_at is not None and due_at < as_of:
+        return "breached"
+    return "open"
+
+
+def outcomes_from_evaluation(
+    facts: TicketFacts, evaluation: Evaluation, as_of: datetime
+) -> Iterator[Outcome]:
+    """Every cycle of every metric of an engine result."""
+    for name, result in evaluation.metrics.items():
+        for cycle in result.cycles:
+            yield Outcome(
+                facts=facts,
+                metric=name,
+                status=settle(cycle.status, cycle.due_at, cycle.stopped_at, as_of),
+                started_at=cycle.started_at,
+                stopped_at=cycle.stopped_at,
+                due_at=cycle.due_at,
+                elapsed_seconds=cycle.elapsed_seconds,
+                target_seconds=cycle.target_seconds,
+            )
+
+
+def outcomes_from_result_json(
+    facts: TicketFacts, result: Mapping[str, Any], as_of: datetime
+) -> Iterator[Outcome]:
+    """Every cycle of a stored `Evaluation.to_json()` (POLICY.md §4 shape)."""
+    ticket_id = facts.ticket_id
+    metrics = result.get("metrics") or {}
+    for name, metric in metrics.items():
+        for index, cycle in enumerate(metric.get("cycles") or [metric]):
+            where = f"metrics.{name}.cycles[{index}]"
+            started = parse_timestamp(cycle["started_at"], ticket_id, f"{where}.started_at")
+            stopped = _optional_time(cycle.get("stopped_at"), ticket_id, f"{where}.stopped_at")
+            due = _optional_time(cycle.get("due_at"), ticket_id, f"{where}.due_at")
+            yield Outcome(
+                facts=facts,
+                metric=name,
+                status=settle(str(cycle["status"]), due, stopped, as_of),
+                started_at=started,
+                stopped_at=stopped,
+                due_at=due,
+                elapsed_seconds=int(cycle.get("elapsed_seconds") or 0),
+                target_seconds=int(cycle.get("target_seconds") or 0),
+            )
+
+
+def _optional_time(value: Any, ticket_id: str, key: str) -> datetime | None:
+    return None if value is None else parse_timestamp(value, ticket_id, key)
+
+
+__all__ = [
+    "Outcome",
+    "OutcomeStatus",
+    "TicketFacts",
+    "facts_from_ticket",
+    "outcomes_from_evaluation",
+    "outcomes_from_result_json",
+    "settle",
+]

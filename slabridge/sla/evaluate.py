@@ -1,0 +1,174 @@
+"""``evaluate(ticket, policies, now)``: the pure, deterministic verdict of POLICY.md §3-§4."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from slabridge.sla.metrics import (
+    CycleClock,
+    Timeline,
+    build_timeline,
+    clock,
+    first_response_window,
+    next_response_windows,
+    resolution_windows,
+    running_segments,
+    status_at,
+)
+from slabridge.sla.policy import Policy, PolicySet
+from slabridge.sla.results import METRICS, Cycle, CycleStatus, Evaluation, MetricResult
+from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
+
+if TYPE_CHECKING:
+    from slabridge.config import AppConfig
+
+_STOPPED_OR = {
+    frozenset(): frozenset(STOPPED_STATUSES),
+    frozenset({"pending"}): frozenset({"pending", *STOPPED_STATUSES}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MetricTrace:
+    """One metric's clocks with the calendar they ran on (what ``explain`` shows)."""
+
+    name: str
+    calendar: str
+    pause_on: frozenset[str]
+    clocks: tuple[CycleClock, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """Everything the engine decided for one ticket, before it becomes an Evaluation."""
+
+    ticket: Ticket
+    now: float
+    timeline: Timeline
+    priority: str
+    policy: Policy | None
+    metrics: tuple[MetricTrace, ...]
+
+
+def evaluate(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Evaluation:
+    """The ticket's SLA state at ``now``; pure: no I/O, no clock, same input, same output."""
+    return to_evaluation(trace(ticket, policies, now))
+
+
+def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Trace:
+    """Run the engine and keep its working (segments, calendars) for ``explain``."""
+    policy_set = policies if isinstance(policies, PolicySet) else policies.policy_set
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    now_ts = now.timestamp()
+    timeline = build_timeline(ticket, now_ts)
+    priority = policy_set.effective_priority(timeline.priority)
+    policy = policy_set.match(ticket, priority)
+    if policy is None:
+        return Trace(ticket, now_ts, timeline, priority, None, ())
+    settings = policy_set.settings
+    warn_at = settings.warn_at
+    warn_before = settings.warn_before
+    traces: list[MetricTrace] = []
+    targets = policy.targets_for(priority)
+    for name in METRICS:
+        target = targets.get(name)
+        if target is None:
+            continue
+        choice = target.calendar if target.calendar is not None else policy.calendar
+        calendar_name = choice.resolve(ticket)
+        calendar = policy_set.calendar(calendar_name)
+        pause_on = target.pause_on
+        clocks: list[CycleClock] = []
+        if name == "resolution":
+            holes = _STOPPED_OR.get(pause_on)
+            if holes is None:
+                holes = pause_on | STOPPED_STATUSES
+            windows = resolution_windows(timeline, settings.reopen == "new_cycle")
+            for start, stop, _resumes in windows:
+                end = stop if stop is not None else max(now_ts, start)
+                segments = running_segments(timeline, start, end, holes)
+                paused = stop is None and status_at(timeline, end) in pause_on
+                clocks.append(
+                    clock(calendar, target.seconds, start, stop, segments, paused, now_ts,
+                          warn_at, warn_before)
+                )  # fmt: skip
+        else:
+            if name == "first_response":
+                windows_fr = [first_response_window(timeline)]
+            else:
+                windows_fr = next_response_windows(timeline)
+            for start, stop in windows_fr:
+                end = stop if stop is not None else max(now_ts, start)
+                if pause_on:
+                    segments = running_segments(timeline, start, end, pause_on)
+                    paused = stop is None and status_at(timeline, end) in pause_on
+                else:
+                    segments = [(start, end)]
+                    paused = False
+                clocks.append(
+                    clock(calendar, target.seconds, start, stop, segments, paused, now_ts,
+                          warn_at, warn_before)
+                )  # fmt: skip
+        if clocks:
+            traces.append(MetricTrace(name, calendar_name, pause_on, tuple(clocks)))
+    return Trace(ticket, now_ts, timeline, priority, policy, tuple(traces))
+
+
+def to_evaluation(result: Trace) -> Evaluation:
+    """Turn a trace into the §4 result, with the next instant the verdict changes by itself."""
+    metrics: dict[str, MetricResult] = {}
+    next_instant: float | None = None
+    now = result.now
+    for metric in result.metrics:
+        cycles = []
+        for c in metric.clocks:
+            cycles.append(_cycle(c, metric.calendar))
+            if c.stop is None and not c.paused and not c.breached:
+                for instant in (c.warn_instant if not c.at_risk else None, c.due):
+                    if instant is not None and instant >= now and (
+                        next_instant is None or instant < next_instant
+                    ):
+                        next_instant = instant
+        metrics[metric.name] = MetricResult(metric.name, tuple(cycles))
+    return Evaluation(
+        ticket_id=result.ticket.id,
+        policy=None if result.policy is None else result.policy.name,
+        evaluated_at=_dt(now),
+        metrics=metrics,
+        next_instant=None if next_instant is None else _dt(next_instant),
+    )
+
+
+def _cycle(c: CycleClock, calendar: str) -> Cycle:
+    status: CycleStatus
+    if c.breached:
+        status = "breached"
+    elif c.stop is not None:
+        status = "achieved"
+    elif c.paused:
+        status = "paused"
+    else:
+        status = "active"
+    elapsed = round(c.elapsed)
+    return Cycle(
+        status=status,
+        calendar=calendar,
+        target_seconds=c.target,
+        started_at=_dt(c.start),
+        stopped_at=None if c.stop is None else _dt(c.stop),
+        due_at=None if c.due is None else _dt(c.due),
+        breached_at=_dt(c.due) if c.breached and c.due is not None else None,
+        elapsed_seconds=elapsed,
+        remaining_seconds=c.target - elapsed,
+        at_risk=c.at_risk,
+    )
+
+
+def _dt(instant: float) -> datetime:
+    return datetime.fromtimestamp(round(instant, 6), UTC)
+
+
+__all__ = ["MetricTrace", "Trace", "evaluate", "to_evaluation", "trace"]

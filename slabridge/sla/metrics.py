@@ -1,0 +1,324 @@
+"""The three clocks of POLICY.md §3 on epoch floats: timelines, cycles, pauses, due and breach."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slabridge.sla.calendar import BusinessCalendar
+from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
+
+Segment = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """What a ticket's history says up to ``now``, as epoch floats.
+
+    ``times[i]`` is when ``statuses[i]`` began; it lasts until ``times[i + 1]`` (the last one until
+    ``now``). ``replies`` holds ``(at, is_public_agent_reply, is_customer_reply)`` in time order,
+    and ``priority`` is the ticket's priority at ``now`` (None when it has none).
+    """
+
+    created: float
+    now: float
+    times: tuple[float, ...]
+    statuses: tuple[str, ...]
+    replies: tuple[tuple[float, bool, bool], ...]
+    priority: str | None
+
+
+def build_timeline(ticket: Ticket, now: float) -> Timeline:
+    """Apply §2's status rules and drop everything after ``now``.
+
+    No status event: the ticket was in ``status`` since ``created_at``. Before the first status
+    event it was ``new``. When the last status event disagrees with ``status``, the change happened
+    at ``updated_at`` (or at that last event, if ``updated_at`` is older). Events before
+    ``created_at`` count as happening at ``created_at``. The priority at ``now`` is the one of the
+    last priority event at or before ``now``; without one, the ticket's ``priority``.
+    """
+    created = ticket.created_at.timestamp()
+    status_changes: list[tuple[float, str]] = []
+    replies: list[tuple[float, bool, bool]] = []
+    priority = ticket.priority
+    last_status: str | None = None
+    last_status_at = created
+    for event in ticket.events:
+        kind = event.type
+        if kind == "status":
+            at = event.at.timestamp()
+            if at < created:
+                at = created
+            last_status = event.status
+            last_status_at = at
+            if at <= now and event.status is not None:
+                status_changes.append((at, event.status))
+        elif kind == "reply":
+            at = event.at.timestamp()
+            if at <= now:
+                agent = event.author == "agent"
+                replies.append((max(at, created), agent and event.public, not agent))
+        elif kind == "priority" and event.at.timestamp() <= now:
+            priority = event.priority
+    if last_status is None:
+        initial = ticket.status
+    else:
+        initial = "new"
+        if last_status != ticket.status:
+            at = max(ticket.updated_at.timestamp(), last_status_at)
+            if at <= now:
+                status_changes.append((at, ticket.status))
+    times = [created]
+    statuses = [initial]
+    for at, status in status_changes:
+        if status == statuses[-1]:
+            continue
+        if at == times[-1]:
+            statuses[-1] = status  # several changes at one instant: the last one holds
+            if len(statuses) > 1 and statuses[-2] == status:
+                times.pop()
+                statuses.pop()
+        else:
+            times.append(at)
+            statuses.append(status)
+    return Timeline(created, now, tuple(times), tuple(statuses), tuple(replies), priority)
+
+
+def status_at(timeline: Timeline, at: float) -> str:
+    """The status in force at ``at`` (after every change at that instant)."""
+    times = timeline.times
+    index = 0
+    for i in range(len(times) - 1, -1, -1):
+        if times[i] <= at:
+            index = i
+            break
+    return timeline.statuses[index]
+
+
+def running_segments(
+    timeline: Timeline, start: float, end: float, holes: frozenset[str]
+) -> list[Segment]:
+    """The parts of ``[start, end)`` during which the status is not in ``holes``, merged."""
+    out: list[Segment] = []
+    times = timeline.times
+    statuses = timeline.statuses
+    count = len(times)
+    for i in range(count):
+        seg_start = times[i]
+        seg_end = times[i + 1] if i + 1 < count else end
+        if seg_end <= start:
+            continue
+        if seg_start >= end:
+            break
+        if statuses[i] in holes:
+            continue
+        a = seg_start if seg_start > start else start
+        b = seg_end if seg_end < end else end
+        if a < b:
+            if out and out[-1][1] == a:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+        elif a == b and not out:
+            out.append((a, a))  # a zero-length cycle still has its start
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CycleClock:
+    """One cycle's clock in epoch floats, with the business segments it could count."""
+
+    start: float
+    stop: float | None
+    segments: tuple[Segment, ...]
+    paused: bool
+    elapsed: float
+    due: float | None
+    breached: bool
+    at_risk: bool
+    target: int
+    calendar: BusinessCalendar
+    warn_instant: float | None
+
+
+def clock(
+    calendar: BusinessCalendar,
+    target: int,
+    start: float,
+    stop: float | None,
+    segments: Sequence[Segment],
+    paused: bool,
+    now: float,
+    warn_at: float | None,
+    warn_before: int | None,
+) -> CycleClock:
+    """Count a cycle: elapsed business time, due (§3.6), breach (§3.7) and at-risk (§4).
+
+    ``segments`` are the stretches of ``[start, stop or now)`` outside the metric's pauses;
+    ``paused`` says whether a running cycle sits in a pause at ``now``.
+    """
+    end = stop if stop is not None else (now if now > start else start)
+    elapsed = 0.0
+    due: float | None = None
+    for a, b in segments:
+        if b <= a:
+            continue
+        counted = calendar.elapsed(a, b)
+        if due is None and elapsed + counted >= target:
+            due = calendar.due(a, target - elapsed)
+        elapsed += counted
+    if due is None:
+        if stop is not None:
+            due = calendar.due(stop, target - elapsed)
+        elif not paused:
+            due = calendar.due(end, target - elapsed)
+    breached = due is not None and due < end
+    threshold = _warn_threshold(target, warn_at, warn_before)
+    at_risk = stop is None and not breached and threshold is not None and elapsed >= threshold
+    warn_instant: float | None = None
+    if stop is None and not paused and not breached and threshold is not None:
+        warn_instant = end if at_risk else calendar.due(end, threshold - elapsed)
+    return CycleClock(
+        start,
+        stop,
+        tuple(segments),
+        paused,
+        elapsed,
+        due,
+        breached,
+        at_risk,
+        target,
+        calendar,
+        warn_instant,
+    )
+
+
+def _warn_threshold(target: int, warn_at: float | None, warn_before: int | None) -> float | None:
+    """Elapsed seconds from which a running cycle is at risk (the earlier of the two rules)."""
+    limits: list[float] = []
+    if warn_at is not None:
+        limits.append(warn_at * target)
+    if warn_before is not None:
+        limits.append(max(0.0, float(target - warn_before)))
+    return min(limits) if limits else None
+
+
+def first_stop(timeline: Timeline) -> float | None:
+    """When the ticket first became solved or closed (None if it has not by now)."""
+    for at, status in zip(timeline.times, timeline.statuses, strict=True):
+        if status in STOPPED_STATUSES:
+            return at
+    return None
+
+
+def first_response_window(timeline: Timeline) -> tuple[float, float | None]:
+    """Start and stop of first_response: the first public agent reply, or the first solve."""
+    stop = first_stop(timeline)
+    for at, public_agent, _customer in timeline.replies:
+        if public_agent:
+            if stop is None or at < stop:
+                stop = at
+            break
+    return timeline.created, stop
+
+
+def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]]:
+    """The waits of next_response, oldest first: ``(start, stop or None while waiting)``.
+
+    A wait begins at the oldest customer reply after a public agent reply that is still
+    unanswered and ends at the next public agent reply. Solving or closing ends a running wait
+    (and answers it); a customer reply while the ticket is solved or closed starts its wait only
+    when the ticket is reopened.
+    """
+    # Merge replies and status changes in time order; at one instant replies come first.
+    steps: list[tuple[float, int, str, bool, bool]] = []
+    for at, public_agent, customer in timeline.replies:
+        steps.append((at, 0, "", public_agent, customer))
+    for at, status in zip(timeline.times[1:], timeline.statuses[1:], strict=True):
+        steps.append((at, 1, status, False, False))
+    steps.sort(key=lambda step: (step[0], step[1]))
+    windows: list[tuple[float, float | None]] = []
+    answered = False
+    waiting: float | None = None
+    running: float | None = None
+    solved = timeline.statuses[0] in STOPPED_STATUSES
+    for at, kind, status, public_agent, customer in steps:
+        if kind == 1:
+            now_solved = status in STOPPED_STATUSES
+            if now_solved and not solved:
+                if running is not None:
+                    windows.append((running, at))
+                running = None
+                waiting = None
+            elif solved and not now_solved and waiting is not None and running is None:
+                running = at
+            solved = now_solved
+        elif public_agent:
+            if running is not None:
+                windows.append((running, at))
+            answered = True
+            running = None
+            waiting = None
+        elif customer and answered and waiting is None:
+            waiting = at
+            if not solved:
+                running = at
+    if running is not None:
+        windows.append((running, None))
+    return windows
+
+
+def resolution_windows(
+    timeline: Timeline, new_cycle: bool
+) -> list[tuple[float, float | None, bool]]:
+    """Resolution cycles: ``(start, stop or None, skips_solved_time)``.
+
+    With ``resume`` there is one cycle from ``created_at`` whose clock skips the time spent
+    solved or closed; it is stopped while the ticket is solved or closed. With ``new_cycle``
+    every reopen starts a fresh cycle.
+    """
+    times = timeline.times
+    statuses = timeline.statuses
+    if not new_cycle:
+        stop: float | None = None
+        if statuses[-1] in STOPPED_STATUSES:
+            stop = times[-1]
+            # The stop is the instant the latest solved/closed stretch began.
+            for i in range(len(statuses) - 1, -1, -1):
+                if statuses[i] not in STOPPED_STATUSES:
+                    break
+                stop = times[i]
+        return [(timeline.created, stop, True)]
+    windows: list[tuple[float, float | None, bool]] = []
+    running: float | None = None
+    for i, (at, status) in enumerate(zip(times, statuses, strict=True)):
+        stopped = status in STOPPED_STATUSES
+        if i == 0:
+            running = at
+            if stopped:
+                windows.append((at, at, False))
+                running = None
+            continue
+        if stopped and running is not None:
+            windows.append((running, at, False))
+            running = None
+        elif not stopped and running is None:
+            running = at
+    if running is not None:
+        windows.append((running, None, False))
+    return windows
+
+
+__all__ = [
+    "CycleClock",
+    "Segment",
+    "Timeline",
+    "build_timeline",
+    "clock",
+    "first_response_window",
+    "first_stop",
+    "next_response_windows",
+    "resolution_windows",
+    "running_segments",
+    "status_at",
+]

@@ -1,0 +1,216 @@
+"""Compiled policies: ordered first-match selection, calendar choice and targets by priority."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slabridge.sla.calendar import BusinessCalendar, CalendarSpec, compile_calendar
+from slabridge.sla.ticket import Ticket
+
+# A built-in calendar every policy may name without defining it: always open, in UTC.
+BUILTIN_CALENDAR = "24x7"
+BUILTIN_CALENDAR_SPEC = CalendarSpec(name=BUILTIN_CALENDAR, timezone="UTC", always=True)
+MATCH_KEYS: tuple[str, ...] = (
+    "tier",
+    "product",
+    "priority",
+    "source",
+    "type",
+    "channel",
+    "tags_any",
+    "tags_all",
+)
+TARGET_KEYS: tuple[str, ...] = ("low", "normal", "high", "urgent", "default")
+DEFAULT_PAUSE_ON: Mapping[str, frozenset[str]] = {
+    "first_response": frozenset(),
+    "next_response": frozenset(),
+    "resolution": frozenset({"pending"}),
+}
+
+
+def match_text(value: Any) -> str | None:
+    """How a ticket or policy value compares: exact, case-sensitive text; booleans as true/false."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRule:
+    """One key of a policy's ``match``: the ticket's value must be one of ``values``."""
+
+    key: str
+    values: tuple[str, ...]
+
+    def ticket_values(self, ticket: Ticket, priority: str) -> tuple[str, ...]:
+        """The ticket's value(s) for this key, as compared (a list-valued field gives many)."""
+        key = self.key
+        if key == "priority":
+            return (priority,)
+        if key in ("tags_any", "tags_all"):
+            return ticket.tags
+        if key == "tier":
+            raw: Any = ticket.customer.tier if ticket.customer is not None else None
+        elif key in ("product", "source", "type", "channel"):
+            raw = getattr(ticket, key)
+        else:  # fields.NAME or customer.NAME
+            raw = ticket.lookup(key)
+        items = raw if isinstance(raw, list | tuple) else (raw,)
+        return tuple(text for text in map(match_text, items) if text is not None)
+
+    def holds(self, ticket: Ticket, priority: str) -> bool:
+        found = self.ticket_values(ticket, priority)
+        if self.key == "tags_all":
+            return all(value in found for value in self.values)
+        return any(value in self.values for value in found)
+
+    def describe(self) -> str:
+        wanted = ", ".join(self.values)
+        if self.key == "tags_all":
+            return f"tags_all needs every tag of [{wanted}]"
+        if self.key == "tags_any":
+            return f"tags_any needs one tag of [{wanted}]"
+        if len(self.values) == 1:
+            return f"{self.key} must be {wanted}"
+        return f"{self.key} must be one of [{wanted}]"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarChoice:
+    """A fixed calendar name, or one chosen by a ticket attribute (``by``/``map``/``default``)."""
+
+    default: str
+    by: str | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+
+    def resolve(self, ticket: Ticket) -> str:
+        if self.by is None:
+            return self.default
+        key = match_text(ticket.lookup(self.by))
+        if key is None:
+            return self.default
+        return self.mapping.get(key, self.default)
+
+    def names(self) -> set[str]:
+        return {self.default, *self.mapping.values()}
+
+
+@dataclass(frozen=True, slots=True)
+class MetricTarget:
+    """A metric's target within one priority of a policy."""
+
+    metric: str
+    seconds: int
+    calendar: CalendarChoice | None = None
+    pause_on: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """``settings:`` of the policy file; ``warn_at`` is a fraction of the target."""
+
+    warn_at: float | None = 0.75
+    warn_before: int | None = None
+    default_priority: str = "normal"
+    reopen: str = "resume"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """One entry of ``policies:``, compiled."""
+
+    name: str
+    match: tuple[MatchRule, ...] = ()
+    calendar: CalendarChoice = field(default_factory=lambda: CalendarChoice(BUILTIN_CALENDAR))
+    targets: Mapping[str, Mapping[str, MetricTarget]] = field(default_factory=dict)
+
+    def first_failing(self, ticket: Ticket, priority: str) -> MatchRule | None:
+        """The first match rule the ticket fails, or None when the policy applies."""
+        for rule in self.match:
+            if not rule.holds(ticket, priority):
+                return rule
+        return None
+
+    def targets_for(self, priority: str) -> Mapping[str, MetricTarget]:
+        """The targets of this priority's block, else of ``default``; {} when neither exists."""
+        block = self.targets.get(priority)
+        if block is None:
+            block = self.targets.get("default", {})
+        return block
+
+
+@dataclass(frozen=True, slots=True)
+class MatchStep:
+    """How one policy fared for a ticket in first-match order (for ``slabridge explain``)."""
+
+    policy: Policy
+    failed: MatchRule | None
+    found: tuple[str, ...] = ()
+
+
+class PolicySet:
+    """Ordered policies with their calendars and settings: what ``evaluate`` needs."""
+
+    def __init__(
+        self,
+        policies: Iterable[Policy],
+        calendars: Mapping[str, CalendarSpec] | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.policies: tuple[Policy, ...] = tuple(policies)
+        specs = dict(calendars or {})
+        specs.setdefault(BUILTIN_CALENDAR, BUILTIN_CALENDAR_SPEC)
+        self.calendar_specs: Mapping[str, CalendarSpec] = specs
+        self.settings = settings or Settings()
+        self._compiled: dict[str, BusinessCalendar] = {}
+
+    def calendar(self, name: str) -> BusinessCalendar:
+        compiled = self._compiled.get(name)
+        if compiled is None:
+            compiled = compile_calendar(self.calendar_specs[name])
+            self._compiled[name] = compiled
+        return compiled
+
+    def effective_priority(self, priority: str | None) -> str:
+        return priority if priority is not None else self.settings.default_priority
+
+    def match(self, ticket: Ticket, priority: str | None = None) -> Policy | None:
+        """The first policy whose every match key holds (``priority``: the effective one)."""
+        effective = self.effective_priority(priority if priority is not None else ticket.priority)
+        for policy in self.policies:
+            if policy.first_failing(ticket, effective) is None:
+                return policy
+        return None
+
+    def explain_match(self, ticket: Ticket, priority: str | None = None) -> list[MatchStep]:
+        """Each policy up to and including the one that applies, with the key that failed."""
+        effective = self.effective_priority(priority if priority is not None else ticket.priority)
+        steps: list[MatchStep] = []
+        for policy in self.policies:
+            failed = policy.first_failing(ticket, effective)
+            found = () if failed is None else failed.ticket_values(ticket, effective)
+            steps.append(MatchStep(policy, failed, found))
+            if failed is None:
+                break
+        return steps
+
+
+__all__ = [
+    "BUILTIN_CALENDAR",
+    "BUILTIN_CALENDAR_SPEC",
+    "DEFAULT_PAUSE_ON",
+    "MATCH_KEYS",
+    "TARGET_KEYS",
+    "CalendarChoice",
+    "MatchRule",
+    "MatchStep",
+    "MetricTarget",
+    "Policy",
+    "PolicySet",
+    "Settings",
+    "match_text",
+]

@@ -1,0 +1,607 @@
+"""The sync engine: read changed tickets, evaluate, plan, queue, write back, re-check due ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+
+from slabridge.connectors.base import ChangeSet, Checkpoint, Connector, Skipped, WriteResult
+from slabridge.plugins import SlabridgePluginManager, apply_plan_actions
+from slabridge.sla.results import Evaluation
+from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
+from slabridge.sync import schema
+from slabridge.sync.events import derive_events, evaluation_digest
+from slabridge.sync.plan import (
+    WriteBackSettings,
+    escalation_target,
+    escalation_triggers,
+    plan_changes,
+    priority_rank,
+)
+from slabridge.sync.store import SlaEvent, StateStore
+
+log = structlog.get_logger("slabridge.sync")
+
+Evaluator = Callable[[Ticket, datetime], Evaluation]
+Progress = Callable[[str, int], None]
+
+WRITE_CHUNK = 100  # change sets per apply() call; connectors split further as their API needs
+FETCH_CHUNK = 100  # ids per fetch() call
+MAX_CONFLICT_ROUNDS = 3
+
+
+class LockHeldError(RuntimeError):
+    """Another sync holds the connector's lease."""
+
+    def __init__(self, connector: str, owner: str | None, expires_at: datetime | None) -> None:
+        self.connector = connector
+        self.owner = owner
+        self.expires_at = expires_at
+        detail = f" (held by {owner} until {expires_at:%Y-%m-%d %H:%M:%SZ})" if owner else ""
+        super().__init__(
+            f"{connector}: another slabridge sync is running for this connector{detail}; "
+            "this run did nothing. Wait for it to finish, or, if it died, for its lease to expire."
+        )
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """The counters of one sync of one connector (logged as one line, stored in ``runs``)."""
+
+    connector: str
+    run_id: str = ""
+    status: str = "ok"  # ok | failed | interrupted
+    dry_run: bool = False
+    fetched: int = 0
+    skipped: int = 0
+    evaluated: int = 0
+    due_rechecked: int = 0
+    changed: int = 0
+    written: int = 0
+    retried: int = 0
+    conflicts: int = 0
+    failed: int = 0
+    parked: int = 0
+    new_breaches: int = 0
+    api_calls: int = 0
+    duration_seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "connector": self.connector,
+            "run_id": self.run_id,
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "fetched": self.fetched,
+            "skipped": self.skipped,
+            "evaluated": self.evaluated,
+            "due_rechecked": self.due_rechecked,
+            "changed": self.changed,
+            "written": self.written,
+            "retried": self.retried,
+            "conflicts": self.conflicts,
+            "failed": self.failed,
+            "parked": self.parked,
+            "new_breaches": self.new_breaches,
+            "api_calls": self.api_calls,
+            "duration_seconds": round(self.duration_seconds, 3),
+            "errors": list(self.errors),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWrite:
+    """A change set the sync would send (what ``--dry-run`` prints)."""
+
+    connector: str
+    ticket_id: str
+    policy: str | None
+    breached: bool
+    at_risk: bool
+    changes: ChangeSet
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(slots=True)
+class _Processed:
+    conflicts: list[ChangeSet] = field(default_factory=list)
+    handled: set[str] = field(default_factory=set)
+
+
+class SyncEngine:
+    """Syncs connectors against one state store; one engine per process, one run at a time."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        evaluate: Evaluator,
+        settings: Mapping[str, WriteBackSettings],
+        *,
+        plugin_manager: SlabridgePluginManager | None = None,
+        now: datetime | None = None,
+        dry_run: bool = False,
+        full: bool = False,
+        owner: str | None = None,
+        lease_ttl: timedelta = timedelta(minutes=10),
+        batch_size: int = 200,
+        progress: Progress | None = None,
+        stop_requested: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.store = store
+        self.evaluate = evaluate
+        self.settings = settings
+        self.pm = plugin_manager
+        self.fixed_now = now
+        self.dry_run = dry_run
+        self.full = full
+        self.owner = owner or default_owner()
+        self.lease_ttl = lease_ttl
+        self.batch_size = batch_size
+        self.progress = progress
+        self.stop_requested = stop_requested
+        self.planned: list[PlannedWrite] = []
+
+    # -- public ---------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.fixed_now if self.fixed_now is not None else datetime.now(UTC)
+
+    def sync(self, name: str, connector: Connector) -> RunSummary:
+        """One run for one connector; raises :class:`LockHeldError` if another run holds it."""
+        summary = RunSummary(connector=name, dry_run=self.dry_run)
+        if not self.dry_run and not self.store.acquire_lease(name, self.owner, self.lease_ttl):
+            holder = self.store.lease_holder(name)
+            raise LockHeldError(name, *(holder or (None, None)))
+        started = time.monotonic()
+        calls_before = connector.api_calls()
+        run = _Run(self, name, connector, summary)
+        try:
+            if not self.dry_run:
+                summary.run_id = str(self.store.start_run(name))
+            self._hook(
+                "sync_started", connector=connector, run_id=summary.run_id, dry_run=self.dry_run
+            )
+            run.execute()
+        except Exception as error:  # report, persist what we have, let the next run resume
+            summary.status = "failed"
+            summary.errors.append(f"{name}: {error}")
+            log.error(
+                "sync_failed",
+                connector=name,
+                error=str(error),
+                hint="the cursor stays at the last completed page; the next run resumes there",
+            )
+        finally:
+            summary.api_calls = connector.api_calls() - calls_before
+            summary.duration_seconds = time.monotonic() - started
+            if summary.status == "ok" and (summary.failed or summary.parked):
+                summary.status = "failed"
+            if not self.dry_run:
+                self.store.finish_run(int(summary.run_id), summary.status, summary.to_json())
+                self.store.release_lease(name, self.owner)
+            self._hook(
+                "sync_finished",
+                connector=connector,
+                run_id=summary.run_id,
+                summary=summary.to_json(),
+            )
+            log.info("sync_summary", **_log_fields(summary))
+        return summary
+
+    # -- helpers used by _Run -------------------------------------------------------------
+
+    def _hook(self, hook_name: str, **kwargs: Any) -> None:
+        if self.pm is None:
+            return
+        try:
+            getattr(self.pm.hook, hook_name)(**kwargs)
+        except Exception as error:  # a broken plugin must not stop the sync
+            log.error("plugin_hook_failed", hook=hook_name, error=str(error))
+
+
+def _log_fields(summary: RunSummary) -> dict[str, Any]:
+    data = summary.to_json()
+    data.pop("errors")
+    data["errors"] = len(summary.errors)
+    return data
+
+
+class _Run:
+    """The state of one run of one connector."""
+
+    def __init__(
+        self, engine: SyncEngine, name: str, connector: Connector, summary: RunSummary
+    ) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.name = name
+        self.connector = connector
+        self.summary = summary
+        self.settings = engine.settings.get(name, WriteBackSettings())
+        self.seen: set[str] = set()
+
+    def execute(self) -> None:
+        self._drain_outbox()
+        if not self.engine.stop_requested():
+            self._read_changed()
+        if not self.engine.stop_requested():
+            self._recheck_due()
+        if self.engine.stop_requested():
+            self.summary.status = "interrupted"
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _drain_outbox(self) -> None:
+        """Retry writes left pending by an earlier run: re-read, re-plan, send the difference."""
+        pending = self.store.pending_outbox(self.name)
+        if not pending:
+            return
+        carried: dict[str, str] = {}
+        for entry in pending:
+            priority = entry.changes.get("priority")
+            if isinstance(priority, str):
+                carried[entry.ticket_id] = priority
+        ids = list(dict.fromkeys(entry.ticket_id for entry in pending))
+        # Processing settles each entry: a new plan supersedes it, an empty plan closes it.
+        _, gone = self._fetch_and_process(ids, carried)
+        outcomes: list[tuple[int, str, str | None]] = [
+            (entry.id, "parked", "the ticket no longer exists in the helpdesk")
+            for entry in pending
+            if entry.ticket_id in gone
+        ]
+        if not self.engine.dry_run and outcomes:
+            self._finish_pending(outcomes)
+
+    def _finish_pending(self, outcomes: list[tuple[int, str, str | None]]) -> None:
+        import sqlalchemy as sa
+
+        o = schema.outbox
+        with self.store.begin() as connection:
+            for entry_id, status, error in outcomes:
+                connection.execute(
+                    sa.update(o)
+                    .where(o.c.id == entry_id, o.c.status == "pending")
+                    .values(status=status, last_error=error, updated_at=schema.utcnow())
+                )
+
+    def _read_changed(self) -> None:
+        cursor = None if self.engine.full else self.store.get_cursor(self.name)
+        batch: list[Ticket] = []
+        for item in self.connector.read(cursor):
+            if isinstance(item, Ticket):
+                self.summary.fetched += 1
+                batch.append(item)
+                if len(batch) >= self.engine.batch_size:
+                    self._process_all(batch)
+                    batch = []
+            elif isinstance(item, Skipped):
+                self._skipped(item)
+            elif isinstance(item, Checkpoint):
+                self._process_all(batch)
+                batch = []
+                if not self.engine.dry_run:
+                    self.store.set_cursor(self.name, item.cursor)
+                    self.store.renew_lease(self.name, self.engine.owner, self.engine.lease_ttl)
+                if self.engine.stop_requested():
+                    return
+        # Tickets after the last checkpoint are written but the cursor stays: read again next time.
+        self._process_all(batch)
+
+    def _recheck_due(self) -> None:
+        """Re-evaluate tracked open tickets whose next interesting instant has passed."""
+        now = self.engine.now()
+        while not self.engine.stop_requested():
+            due = [
+                ticket_id
+                for ticket_id in self.store.due_ticket_ids(self.name, now, limit=FETCH_CHUNK * 10)
+                if ticket_id not in self.seen
+            ]
+            if not due:
+                return
+            self.summary.due_rechecked += len(due)
+            _, gone = self._fetch_and_process(due, {}, settle=False)
+            if not self.engine.dry_run:
+                self._untrack(gone)
+            if self.engine.dry_run:
+                return  # nothing is stored in a dry run, so the same ids would come back
+
+    # -- processing -----------------------------------------------------------------------
+
+    def _fetch_and_process(
+        self, ids: Sequence[str], carried: Mapping[str, str], *, settle: bool = True
+    ) -> tuple[set[str], set[str]]:
+        """Fetch tickets by id and process them; return (handled ids, ids that are gone)."""
+        handled: set[str] = set()
+        gone: set[str] = set()
+        for start in range(0, len(ids), FETCH_CHUNK):
+            chunk = list(ids[start : start + FETCH_CHUNK])
+            tickets: list[Ticket] = []
+            for item in self.connector.fetch(chunk):
+                if isinstance(item, Ticket):
+                    tickets.append(item)
+                else:
+                    self._skipped(item)
+                    if item.ticket_id is not None:
+                        gone.add(item.ticket_id)
+            returned = {ticket.id for ticket in tickets}
+            gone.update(set(chunk) - returned - gone)
+            handled |= self._process_all(tickets, carried, settle=settle)
+            if not self.engine.dry_run:
+                self.store.renew_lease(self.name, self.engine.owner, self.engine.lease_ttl)
+        return handled, gone
+
+    def _process_all(
+        self,
+        tickets: Sequence[Ticket],
+        carried: Mapping[str, str] | None = None,
+        *,
+        settle: bool = False,
+    ) -> set[str]:
+        """Process tickets; conflicting writes are re-read and re-planned a few times.
+
+        ``settle``: the tickets may have pending outbox entries, to be closed when nothing is
+        left to write (a conflict leaves its entry pending until the re-plan settles it).
+        """
+        carried = dict(carried or {})
+        result = self._process(tickets, carried, settle=settle)
+        handled = set(result.handled)
+        for _ in range(MAX_CONFLICT_ROUNDS):
+            if not result.conflicts:
+                break
+            self.summary.conflicts += len(result.conflicts)
+            for changes in result.conflicts:
+                if changes.priority:
+                    carried[changes.ticket_id] = changes.priority
+            ids = [changes.ticket_id for changes in result.conflicts]
+            fresh = [item for item in self.connector.fetch(ids) if isinstance(item, Ticket)]
+            result = self._process(fresh, carried, settle=True)
+        for changes in result.conflicts:
+            self.summary.retried += 1
+            log.warning(
+                "write_conflict_unresolved",
+                connector=self.name,
+                ticket=changes.ticket_id,
+                hint="the ticket keeps changing; the write stays queued for the next run",
+            )
+        return handled
+
+    def _process(
+        self, tickets: Sequence[Ticket], carried: Mapping[str, str], *, settle: bool
+    ) -> _Processed:
+        out = _Processed()
+        if not tickets:
+            return out
+        engine = self.engine
+        now = engine.now()
+        ids = [ticket.id for ticket in tickets]
+        tracked = self.store.get_tickets(self.name, ids)
+        known_events = self.store.event_keys(self.name, ids)
+        ticket_rows: list[dict[str, Any]] = []
+        evaluation_rows: list[dict[str, Any]] = []
+        new_events: list[SlaEvent] = []
+        to_write: list[ChangeSet] = []
+        settled: list[str] = []
+        new_breaches: list[tuple[Ticket, Evaluation, str, int]] = []
+        for ticket in tickets:
+            self.seen.add(ticket.id)
+            try:
+                evaluation = engine.evaluate(ticket, now)
+            except Exception as error:
+                self.summary.failed += 1
+                message = (
+                    f"{self.name}: ticket {ticket.id}: cannot evaluate: {error} "
+                    "(fix the ticket or the policy; it is evaluated again when it changes)"
+                )
+                self.summary.errors.append(message)
+                log.error(
+                    "evaluate_failed", connector=self.name, ticket=ticket.id, error=str(error)
+                )
+                continue
+            out.handled.add(ticket.id)
+            self.summary.evaluated += 1
+            engine._hook(
+                "ticket_evaluated", connector=self.connector, ticket=ticket, evaluation=evaluation
+            )
+            events = derive_events(self.name, ticket, evaluation, known_events.get(ticket.id, []))
+            recorded = {(e.metric, e.cycle, e.kind) for e in known_events.get(ticket.id, [])}
+            for event in events:
+                if event.kind == "breached":
+                    new_breaches.append((ticket, evaluation, event.metric, event.cycle))
+            raise_to = carried.get(ticket.id)
+            triggers = [
+                trigger
+                for trigger in escalation_triggers(evaluation, self.settings)
+                if (trigger[0], trigger[1], "escalated") not in recorded
+            ]
+            if triggers:
+                target = escalation_target(ticket.priority, self.settings)
+                if target is not None and (
+                    raise_to is None or priority_rank(target) > priority_rank(raise_to)
+                ):
+                    raise_to = target
+                for metric, cycle in triggers:
+                    events.append(SlaEvent(self.name, ticket.id, metric, cycle, "escalated", now))
+            new_events.extend(events)
+            changes = plan_changes(ticket, evaluation, self.settings, raise_priority_to=raise_to)
+            if engine.pm is not None:
+                changes = apply_plan_actions(self.connector, ticket, evaluation, changes, engine.pm)
+            digest = evaluation_digest(evaluation)
+            previous = tracked.get(ticket.id)
+            is_open = ticket.status not in STOPPED_STATUSES
+            ticket_rows.append(
+                {
+                    "connector": self.name,
+                    "ticket_id": ticket.id,
+                    "snapshot_json": json.dumps(ticket.to_json(), sort_keys=True),
+                    "policy": evaluation.policy,
+                    "is_open": is_open,
+                    "next_instant": evaluation.next_instant if is_open else None,
+                    "breached": evaluation.breached,
+                    "at_risk": evaluation.at_risk,
+                    "updated_at": ticket.updated_at,
+                    "evaluated_at": evaluation.evaluated_at,
+                    "digest": digest,
+                }
+            )
+            if previous is None or previous.digest != digest:
+                evaluation_rows.append(
+                    {
+                        "connector": self.name,
+                        "ticket_id": ticket.id,
+                        "evaluated_at": evaluation.evaluated_at,
+                        "policy": evaluation.policy,
+                        "breached": evaluation.breached,
+                        "at_risk": evaluation.at_risk,
+                        "result_json": json.dumps(evaluation.to_json(), sort_keys=True),
+                    }
+                )
+            if changes.is_empty and settle:
+                settled.append(ticket.id)
+            if not changes.is_empty:
+                self.summary.changed += 1
+                to_write.append(changes)
+                if engine.dry_run:
+                    engine.planned.append(
+                        PlannedWrite(
+                            self.name,
+                            ticket.id,
+                            evaluation.policy,
+                            evaluation.breached,
+                            evaluation.at_risk,
+                            changes,
+                        )
+                    )
+        self.summary.new_breaches += len(new_breaches)
+        if engine.progress is not None:
+            engine.progress(self.name, len(tickets))
+        if engine.dry_run:
+            return out
+        # Durably queue everything before a single write is sent (crash anywhere, lose nothing).
+        with self.store.begin() as connection:
+            self.store.save_tickets(connection, ticket_rows)
+            self.store.add_evaluations(connection, evaluation_rows)
+            self.store.add_sla_events(connection, new_events)
+            outbox_ids = self.store.enqueue(
+                connection, self.name, [changes.to_json() for changes in to_write]
+            )
+            self.store.settle(connection, self.name, settled)
+        for ticket, evaluation, metric, cycle_index in new_breaches:
+            engine._hook(
+                "sla_breached",
+                connector=self.connector,
+                ticket=ticket,
+                evaluation=evaluation,
+                metric=metric,
+                cycle=evaluation.metrics[metric].cycles[cycle_index],
+            )
+        out.conflicts = self._send(to_write, outbox_ids)
+        return out
+
+    def _send(
+        self, to_write: Sequence[ChangeSet], outbox_ids: Mapping[str, int]
+    ) -> list[ChangeSet]:
+        conflicts: list[ChangeSet] = []
+        for start in range(0, len(to_write), WRITE_CHUNK):
+            chunk = list(to_write[start : start + WRITE_CHUNK])
+            try:
+                results = self.connector.apply(chunk)
+            except Exception as error:  # the whole call failed: everything stays queued
+                self.summary.retried += len(chunk)
+                self.summary.errors.append(
+                    f"{self.name}: writing {len(chunk)} ticket(s) failed: {error} "
+                    "(queued; the next run retries them)"
+                )
+                log.error("write_failed", connector=self.name, tickets=len(chunk), error=str(error))
+                self.store.finish_outbox(
+                    [(outbox_ids[c.ticket_id], "pending", str(error)) for c in chunk]
+                )
+                continue
+            outcomes = self._outcomes(chunk, results, conflicts)
+            self.store.finish_outbox(
+                [(outbox_ids[ticket_id], status, error) for ticket_id, status, error in outcomes]
+            )
+        return conflicts
+
+    def _outcomes(
+        self,
+        chunk: Sequence[ChangeSet],
+        results: Iterable[WriteResult],
+        conflicts: list[ChangeSet],
+    ) -> list[tuple[str, str, str | None]]:
+        by_id = {changes.ticket_id: changes for changes in chunk}
+        outcomes: list[tuple[str, str, str | None]] = []
+        answered: set[str] = set()
+        for result in results:
+            if result.ticket_id not in by_id or result.ticket_id in answered:
+                continue
+            answered.add(result.ticket_id)
+            if result.outcome == "applied":
+                self.summary.written += 1
+                outcomes.append((result.ticket_id, "done", None))
+            elif result.outcome == "rejected":
+                self.summary.parked += 1
+                message = (
+                    f"{self.name}: ticket {result.ticket_id}: the helpdesk rejected the write: "
+                    f"{result.error or 'no reason given'} (parked in the outbox; fix the cause, "
+                    "then the next change to the ticket plans it again)"
+                )
+                self.summary.errors.append(message)
+                log.error(
+                    "write_rejected",
+                    connector=self.name,
+                    ticket=result.ticket_id,
+                    error=result.error,
+                )
+                outcomes.append((result.ticket_id, "parked", result.error or "rejected"))
+            elif result.outcome == "conflict":
+                conflicts.append(by_id[result.ticket_id])
+                outcomes.append((result.ticket_id, "pending", "conflict: the ticket changed"))
+            else:
+                self.summary.retried += 1
+                outcomes.append((result.ticket_id, "pending", result.error or "retry"))
+        for ticket_id in by_id.keys() - answered:
+            self.summary.retried += 1
+            outcomes.append((ticket_id, "pending", "the connector returned no result"))
+        return outcomes
+
+    def _skipped(self, item: Skipped) -> None:
+        self.summary.skipped += 1
+        log.warning(
+            "ticket_skipped", connector=self.name, ticket=item.ticket_id, reason=item.reason
+        )
+
+    def _untrack(self, ids: Iterable[str]) -> None:
+        import sqlalchemy as sa
+
+        ids = list(ids)
+        if not ids:
+            return
+        t = schema.tickets
+        with self.store.begin() as connection:
+            connection.execute(
+                sa.update(t)
+                .where(t.c.connector == self.name, t.c.ticket_id.in_(ids))
+                .values(is_open=False, next_instant=None)
+            )
+
+
+__all__ = [
+    "Evaluator",
+    "LockHeldError",
+    "PlannedWrite",
+    "RunSummary",
+    "SyncEngine",
+    "default_owner",
+]

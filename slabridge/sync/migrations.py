@@ -1,0 +1,69 @@
+"""Versioned schema migrations of the state store: ordered functions, a ``schema_version`` table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from slabridge.sync import schema
+
+Migration = Callable[[sa.Connection], None]
+
+
+def _v1_initial(connection: sa.Connection) -> None:
+    """Every table of the first release."""
+    for table in (
+        schema.runs,
+        schema.cursors,
+        schema.tickets,
+        schema.evaluations,
+        schema.sla_events,
+        schema.outbox,
+        schema.leases,
+    ):
+        table.create(connection, checkfirst=True)
+
+
+# Append only: a released migration is never edited, a change is a new function at the end.
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was migrated by a newer slabridge than this one."""
+
+
+def current_version(connection: sa.Connection) -> int:
+    if not sa.inspect(connection).has_table(schema.schema_version.name):
+        return 0
+    value = connection.execute(sa.select(sa.func.max(schema.schema_version.c.version))).scalar()
+    return int(value or 0)
+
+
+def migrate(engine: sa.Engine) -> int:
+    """Bring the schema up to :data:`SCHEMA_VERSION`; return the version it was at before.
+
+    Each migration runs in its own transaction together with its ``schema_version`` row, so a
+    crash between two migrations leaves a consistent, resumable schema.
+    """
+    with engine.begin() as connection:
+        schema.schema_version.create(connection, checkfirst=True)
+        before = current_version(connection)
+    if before > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"the state store has schema version {before}, this slabridge knows up to "
+            f"{SCHEMA_VERSION}: upgrade slabridge"
+        )
+    for version in range(before + 1, SCHEMA_VERSION + 1):
+        with engine.begin() as connection:
+            if current_version(connection) >= version:  # another worker got there first
+                continue
+            MIGRATIONS[version - 1](connection)
+            connection.execute(
+                sa.insert(schema.schema_version).values(version=version, applied_at=schema.utcnow())
+            )
+    return before
+
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SchemaTooNewError", "current_version", "migrate"]

@@ -1,0 +1,202 @@
+"""Planning write-back: the tags, priority and fields a ticket should carry, as a ChangeSet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from slabridge.connectors.base import ChangeSet
+from slabridge.sla.results import Evaluation
+from slabridge.sla.ticket import PRIORITIES, Ticket, format_timestamp, parse_timestamp
+
+EscalateOn = Literal["breach", "at_risk"]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteBackSettings:
+    """What slabridge owns on a ticket of one connector (``actions:`` in the config file)."""
+
+    breached_tag: str | None = None
+    at_risk_tag: str | None = None
+    policy_tag: str | None = None  # a template with ``{policy}``
+    escalate_on: EscalateOn | None = None
+    escalate_to: str | None = None  # ``one_level_up`` or a priority name
+    due_at_field: str | None = None  # the helpdesk's own field key
+    breached_field: str | None = None
+    default_priority: str = "normal"
+    _policy_pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.policy_tag and "{policy}" in self.policy_tag:
+            head, _, tail = self.policy_tag.partition("{policy}")
+            pattern = re.compile(re.escape(head) + ".+" + re.escape(tail) + r"\Z")
+            object.__setattr__(self, "_policy_pattern", pattern)
+
+    def policy_tag_for(self, policy: str | None) -> str | None:
+        if policy is None or not self.policy_tag:
+            return None
+        return self.policy_tag.replace("{policy}", policy)
+
+    def owns_tag(self, tag: str) -> bool:
+        """True for the tags slabridge adds and removes (every other tag is left alone)."""
+        if tag in (self.breached_tag, self.at_risk_tag):
+            return True
+        if self._policy_pattern is not None:
+            return bool(self._policy_pattern.match(tag))
+        return bool(self.policy_tag) and tag == self.policy_tag
+
+
+def desired_tags(evaluation: Evaluation, settings: WriteBackSettings) -> set[str]:
+    tags: set[str] = set()
+    if settings.breached_tag and evaluation.breached:
+        tags.add(settings.breached_tag)
+    if settings.at_risk_tag and evaluation.at_risk and not evaluation.breached:
+        tags.add(settings.at_risk_tag)
+    policy_tag = settings.policy_tag_for(evaluation.policy)
+    if policy_tag:
+        tags.add(policy_tag)
+    return tags
+
+
+def priority_rank(priority: str | None, default: str = "normal") -> int:
+    name = priority if priority in PRIORITIES else default
+    return PRIORITIES.index(name) if name in PRIORITIES else 1
+
+
+def escalation_target(current: str | None, settings: WriteBackSettings) -> str | None:
+    """The priority an escalation raises ``current`` to; None when it would not raise it."""
+    if not settings.escalate_to:
+        return None
+    rank = priority_rank(current, settings.default_priority)
+    if settings.escalate_to == "one_level_up":
+        target = PRIORITIES[min(rank + 1, len(PRIORITIES) - 1)]
+    else:
+        target = settings.escalate_to
+    return target if priority_rank(target) > rank else None
+
+
+def escalation_triggers(
+    evaluation: Evaluation, settings: WriteBackSettings
+) -> list[tuple[str, int]]:
+    """The ``(metric, cycle)`` pairs whose state calls for an escalation under the settings."""
+    if settings.escalate_on is None:
+        return []
+    found = []
+    for name, metric in evaluation.metrics.items():
+        for index, cycle in enumerate(metric.cycles):
+            if cycle.status == "breached" or (settings.escalate_on == "at_risk" and cycle.at_risk):
+                found.append((name, index))
+    return found
+
+
+def next_due(evaluation: Evaluation) -> datetime | None:
+    """The earliest due time of a cycle that has not stopped (what the due-at field shows)."""
+    dues = [
+        cycle.due_at
+        for metric in evaluation.metrics.values()
+        for cycle in metric.cycles
+        if cycle.stopped_at is None and cycle.due_at is not None
+    ]
+    return min(dues) if dues else None
+
+
+def _same_instant(current: Any, wanted: datetime | None) -> bool:
+    if current in (None, ""):
+        return wanted is None
+    if wanted is None:
+        return False
+    try:
+        return parse_timestamp(str(current), None, "due_at") == wanted
+    except ValueError:
+        return False
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes", "on")
+
+
+def desired_fields(
+    ticket: Ticket, evaluation: Evaluation, settings: WriteBackSettings
+) -> dict[str, Any]:
+    """The owned fields whose value on the ticket differs from what slabridge wants."""
+    changes: dict[str, Any] = {}
+    if settings.due_at_field:
+        due = next_due(evaluation)
+        if not _same_instant(ticket.fields.get(settings.due_at_field), due):
+            changes[settings.due_at_field] = None if due is None else format_timestamp(due)
+    if settings.breached_field:
+        current = ticket.fields.get(settings.breached_field)
+        if current is None or _truthy(current) != evaluation.breached:
+            changes[settings.breached_field] = evaluation.breached
+    return changes
+
+
+def plan_changes(
+    ticket: Ticket,
+    evaluation: Evaluation,
+    settings: WriteBackSettings,
+    *,
+    raise_priority_to: str | None = None,
+) -> ChangeSet:
+    """The difference between what slabridge wants on ``ticket`` and what it carries.
+
+    ``raise_priority_to`` is an escalation decided by the caller (which remembers, per cycle,
+    that it escalated, so that an agent lowering the priority again is not overruled).
+    """
+    current = set(ticket.tags)
+    wanted = desired_tags(evaluation, settings)
+    add = wanted - current
+    remove = {tag for tag in current if settings.owns_tag(tag)} - wanted
+    priority = None
+    if raise_priority_to is not None and priority_rank(raise_priority_to) > priority_rank(
+        ticket.priority, settings.default_priority
+    ):
+        priority = raise_priority_to
+    return ChangeSet(
+        ticket_id=ticket.id,
+        add_tags=frozenset(add),
+        remove_tags=frozenset(remove),
+        priority=priority,
+        fields=desired_fields(ticket, evaluation, settings),
+        expected_updated_at=ticket.updated_at,
+    )
+
+
+def changeset_from_json(data: Mapping[str, Any]) -> ChangeSet:
+    expected = data.get("expected_updated_at")
+    return ChangeSet(
+        ticket_id=str(data["ticket_id"]),
+        add_tags=frozenset(data.get("add_tags") or ()),
+        remove_tags=frozenset(data.get("remove_tags") or ()),
+        priority=data.get("priority"),
+        fields=dict(data.get("fields") or {}),
+        expected_updated_at=None if expected is None else datetime.fromisoformat(expected),
+    )
+
+
+def describe_changes(changes: ChangeSet) -> str:
+    parts: list[str] = []
+    parts.extend(f"+{tag}" for tag in sorted(changes.add_tags))
+    parts.extend(f"-{tag}" for tag in sorted(changes.remove_tags))
+    if changes.priority:
+        parts.append(f"priority={changes.priority}")
+    parts.extend(f"{key}={value}" for key, value in sorted(changes.fields.items()))
+    return " ".join(parts)
+
+
+__all__ = [
+    "EscalateOn",
+    "WriteBackSettings",
+    "changeset_from_json",
+    "describe_changes",
+    "desired_fields",
+    "desired_tags",
+    "escalation_target",
+    "escalation_triggers",
+    "next_due",
+    "plan_changes",
+    "priority_rank",
+]

@@ -1,0 +1,602 @@
+"""The state store: cursors, tracked tickets, outbox, evaluations, SLA events, runs and leases.
+
+One code path (SQLAlchemy Core) for SQLite, the default, and PostgreSQL (psycopg 3). Readers such
+as the reports use :meth:`StateStore.iter_tickets`, :meth:`StateStore.iter_evaluations` and
+:meth:`StateStore.iter_sla_events`; the table layout is in :mod:`slabridge.sync.schema`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from slabridge.sync import schema
+from slabridge.sync.migrations import migrate
+from slabridge.sync.schema import utcnow
+
+DEFAULT_STATE = "sqlite:///slabridge.db"
+_CHUNK = 500  # ids per IN (...) query: well under SQLite's parameter limit
+
+
+class StateStoreError(RuntimeError):
+    """The state store cannot be opened or used; the message says what to check."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedTicket:
+    """A row of ``tickets``: the latest snapshot and verdict of one ticket."""
+
+    connector: str
+    ticket_id: str
+    snapshot: dict[str, Any]
+    policy: str | None
+    is_open: bool
+    next_instant: datetime | None
+    breached: bool
+    at_risk: bool
+    updated_at: datetime
+    evaluated_at: datetime
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationRecord:
+    """A row of ``evaluations``; ``result`` is ``Evaluation.to_json()`` (POLICY.md §4)."""
+
+    id: int
+    connector: str
+    ticket_id: str
+    evaluated_at: datetime
+    policy: str | None
+    breached: bool
+    at_risk: bool
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SlaEvent:
+    """One event in the life of an SLA cycle (``kind``: applied, paused, resumed, fulfilled,
+    at_risk, breached, escalated); ``cycle`` is the index in the metric's ``cycles``."""
+
+    connector: str
+    ticket_id: str
+    metric: str
+    cycle: int
+    kind: str
+    at: datetime
+    seq: int = 0
+    recorded_at: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, int, str, int]:
+        return (self.connector, self.ticket_id, self.metric, self.cycle, self.kind, self.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A planned write: ``changes`` is ``ChangeSet.to_json()``."""
+
+    id: int
+    connector: str
+    ticket_id: str
+    changes: dict[str, Any]
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A row of ``runs``."""
+
+    id: int
+    connector: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    summary: dict[str, Any] | None
+
+
+def normalize_url(url: str, *, base_dir: Path | None = None) -> str:
+    """Accept ``postgresql://`` (use psycopg 3) and resolve a relative SQLite path.
+
+    ``sqlite:///slabridge.db`` is relative to ``base_dir`` (the config file's folder).
+    """
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///") and base_dir is not None:
+        path = url[len("sqlite:///") :]
+        if path and not path.startswith("/") and path != ":memory:":
+            return "sqlite:///" + str((base_dir / path).resolve())
+    return url
+
+
+def _make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = sa.create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            poolclass=sa.pool.StaticPool if in_memory else sa.pool.NullPool,
+        )
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class StateStore:
+    """Access to the state store; create with :func:`open_store` (which migrates the schema)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def begin(self) -> Any:
+        """A transaction (context manager yielding a connection) for several writes at once."""
+        return self.engine.begin()
+
+    # -- cursors --------------------------------------------------------------------------
+
+    def get_cursor(self, connector: str) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(schema.cursors.c.cursor).where(schema.cursors.c.connector == connector)
+            ).scalar()
+
+    def set_cursor(self, connector: str, cursor: str | None) -> None:
+        with self.engine.begin() as connection:
+            self._upsert(
+                connection,
+                schema.cursors,
+                {"connector": connector, "cursor": cursor, "updated_at": utcnow()},
+                ["connector"],
+            )
+
+    # -- tickets --------------------------------------------------------------------------
+
+    def get_tickets(self, connector: str, ticket_ids: Iterable[str]) -> dict[str, TrackedTicket]:
+        ids = list(dict.fromkeys(ticket_ids))
+        found: dict[str, TrackedTicket] = {}
+        t = schema.tickets
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), _CHUNK):
+                rows = connection.execute(
+                    sa.select(t).where(
+                        t.c.connector == connector, t.c.ticket_id.in_(ids[start : start + _CHUNK])
+                    )
+                )
+                for row in rows.mappings():
+                    found[row["ticket_id"]] = _tracked(row)
+        return found
+
+    def save_tickets(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Upsert ``tickets`` rows (dicts with every column; ``snapshot_json`` already text)."""
+        for row in rows:
+            self._upsert(connection, schema.tickets, row, ["connector", "ticket_id"])
+
+    def due_ticket_ids(
+        self, connector: str, now: datetime, *, limit: int | None = None
+    ) -> list[str]:
+        """Open tracked tickets whose next interesting instant is at or before ``now``."""
+        t = schema.tickets
+        query = (
+            sa.select(t.c.ticket_id)
+            .where(t.c.connector == connector, t.c.is_open.is_(True), t.c.next_instant <= now)
+            .order_by(t.c.next_instant, t.c.ticket_id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            return [str(value) for value in connection.execute(query).scalars()]
+
+    def iter_tickets(self, connector: str | None = None) -> Iterator[TrackedTicket]:
+        """Every tracked ticket (of one connector), ordered by connector and id."""
+        t = schema.tickets
+        query = sa.select(t).order_by(t.c.connector, t.c.ticket_id)
+        if connector is not None:
+            query = query.where(t.c.connector == connector)
+        with self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=1000).execute(query)
+            for row in result.mappings():
+                yield _tracked(row)
+
+    # -- evaluations and events -----------------------------------------------------------
+
+    def add_evaluations(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            connection.execute(sa.insert(schema.evaluations), list(rows))
+
+    def iter_evaluations(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        connector: str | None = None,
+    ) -> Iterator[EvaluationRecord]:
+        """Stored evaluations with ``since <= evaluated_at < until``, oldest first."""
+        e = schema.evaluations
+        query = sa.select(e).order_by(e.c.evaluated_at, e.c.id)
+        if since is not None:
+            query = query.where(e.c.evaluated_at >= since)
+        if until is not None:
+            query = query.where(e.c.evaluated_at < until)
+        if connector is not None:
+            query = query.where(e.c.connector == connector)
+        with self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=1000).execute(query)
+            for row in result.mappings():
+                yield EvaluationRecord(
+                    id=row["id"],
+                    connector=row["connector"],
+                    ticket_id=row["ticket_id"],
+                    evaluated_at=row["evaluated_at"],
+                    policy=row["policy"],
+                    breached=bool(row["breached"]),
+                    at_risk=bool(row["at_risk"]),
+                    result=json.loads(row["result_json"]),
+                )
+
+    def event_keys(self, connector: str, ticket_ids: Iterable[str]) -> dict[str, list[SlaEvent]]:
+        """The recorded SLA events of the given tickets, by ticket id."""
+        ids = list(dict.fromkeys(ticket_ids))
+        s = schema.sla_events
+        found: dict[str, list[SlaEvent]] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), _CHUNK):
+                rows = connection.execute(
+                    sa.select(s).where(
+                        s.c.connector == connector, s.c.ticket_id.in_(ids[start : start + _CHUNK])
+                    )
+                )
+                for row in rows.mappings():
+                    found.setdefault(row["ticket_id"], []).append(_event(row))
+        return found
+
+    def add_sla_events(self, connection: sa.Connection, events: Sequence[SlaEvent]) -> None:
+        """Insert events; one already recorded (same key) is left as it is."""
+        now = utcnow()
+        for event in events:
+            values = {
+                "connector": event.connector,
+                "ticket_id": event.ticket_id,
+                "metric": event.metric,
+                "cycle": event.cycle,
+                "kind": event.kind,
+                "seq": event.seq,
+                "at": event.at,
+                "recorded_at": event.recorded_at or now,
+            }
+            connection.execute(self._insert_ignore(schema.sla_events, values))
+
+    def iter_sla_events(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        connector: str | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> Iterator[SlaEvent]:
+        """Recorded SLA events with ``since <= at < until``, in time order."""
+        s = schema.sla_events
+        query = sa.select(s).order_by(s.c.at, s.c.id)
+        if since is not None:
+            query = query.where(s.c.at >= since)
+        if until is not None:
+            query = query.where(s.c.at < until)
+        if connector is not None:
+            query = query.where(s.c.connector == connector)
+        if kinds is not None:
+            query = query.where(s.c.kind.in_(list(kinds)))
+        with self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=1000).execute(query)
+            for row in result.mappings():
+                yield _event(row)
+
+    # -- outbox ---------------------------------------------------------------------------
+
+    def enqueue(
+        self, connection: sa.Connection, connector: str, changes: Sequence[dict[str, Any]]
+    ) -> dict[str, int]:
+        """Queue change sets (``ChangeSet.to_json()``); return the outbox id per ticket id.
+
+        An older pending entry of the same ticket is superseded: the new plan was made from a
+        fresher read and carries everything still needed.
+        """
+        o = schema.outbox
+        now = utcnow()
+        ids: dict[str, int] = {}
+        ticket_ids = [str(change["ticket_id"]) for change in changes]
+        for start in range(0, len(ticket_ids), _CHUNK):
+            connection.execute(
+                sa.update(o)
+                .where(
+                    o.c.connector == connector,
+                    o.c.status == "pending",
+                    o.c.ticket_id.in_(ticket_ids[start : start + _CHUNK]),
+                )
+                .values(status="done", last_error="superseded by a newer plan", updated_at=now)
+            )
+        for change in changes:
+            result = connection.execute(
+                sa.insert(o)
+                .values(
+                    connector=connector,
+                    ticket_id=str(change["ticket_id"]),
+                    changes_json=json.dumps(change, sort_keys=True),
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(o.c.id)
+            )
+            ids[str(change["ticket_id"])] = int(result.scalar_one())
+        return ids
+
+    def settle(self, connection: sa.Connection, connector: str, ticket_ids: Sequence[str]) -> None:
+        """Close the pending entries of tickets that need no write any more."""
+        o = schema.outbox
+        for start in range(0, len(ticket_ids), _CHUNK):
+            connection.execute(
+                sa.update(o)
+                .where(
+                    o.c.connector == connector,
+                    o.c.status == "pending",
+                    o.c.ticket_id.in_(list(ticket_ids[start : start + _CHUNK])),
+                )
+                .values(status="done", last_error=None, updated_at=utcnow())
+            )
+
+    def pending_outbox(self, connector: str) -> list[OutboxEntry]:
+        return self._outbox(connector, "pending")
+
+    def parked_outbox(self, connector: str | None = None) -> list[OutboxEntry]:
+        return self._outbox(connector, "parked")
+
+    def _outbox(self, connector: str | None, status: str) -> list[OutboxEntry]:
+        o = schema.outbox
+        query = sa.select(o).where(o.c.status == status).order_by(o.c.id)
+        if connector is not None:
+            query = query.where(o.c.connector == connector)
+        with self.engine.connect() as connection:
+            return [_outbox(row) for row in connection.execute(query).mappings()]
+
+    def finish_outbox(self, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
+        """Record outcomes ``(outbox id, status, error)``; status pending counts an attempt."""
+        o = schema.outbox
+        now = utcnow()
+        with self.engine.begin() as connection:
+            for entry_id, status, error in outcomes:
+                connection.execute(
+                    sa.update(o)
+                    .where(o.c.id == entry_id)
+                    .values(
+                        status=status,
+                        attempts=o.c.attempts + 1,
+                        last_error=error,
+                        updated_at=now,
+                    )
+                )
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def start_run(self, connector: str, started_at: datetime | None = None) -> int:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                sa.insert(schema.runs)
+                .values(connector=connector, started_at=started_at or utcnow(), status="running")
+                .returning(schema.runs.c.id)
+            )
+            return int(result.scalar_one())
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(schema.runs)
+                .where(schema.runs.c.id == run_id)
+                .values(finished_at=utcnow(), status=status, summary_json=json.dumps(summary))
+            )
+
+    def iter_runs(self, connector: str | None = None) -> Iterator[RunRecord]:
+        r = schema.runs
+        query = sa.select(r).order_by(r.c.id)
+        if connector is not None:
+            query = query.where(r.c.connector == connector)
+        with self.engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                yield RunRecord(
+                    id=row["id"],
+                    connector=row["connector"],
+                    started_at=row["started_at"],
+                    finished_at=row["finished_at"],
+                    status=row["status"],
+                    summary=json.loads(row["summary_json"]) if row["summary_json"] else None,
+                )
+
+    # -- leases ---------------------------------------------------------------------------
+
+    def acquire_lease(self, connector: str, owner: str, ttl: timedelta) -> bool:
+        """Claim the connector for ``owner`` until ``now + ttl``; False if someone else holds it.
+
+        The claim is one conditional UPDATE (or an INSERT guarded by the primary key), atomic on
+        SQLite and PostgreSQL alike; on PostgreSQL the row is first locked with
+        ``FOR UPDATE SKIP LOCKED`` so a worker never waits behind another's claim.
+        """
+        now = utcnow()
+        lease = schema.leases
+        try:
+            with self.engine.begin() as connection:
+                if self.dialect == "postgresql":
+                    locked = connection.execute(
+                        sa.select(lease.c.connector)
+                        .where(lease.c.connector == connector)
+                        .with_for_update(skip_locked=True)
+                    ).first()
+                    exists = connection.execute(
+                        sa.select(sa.func.count()).where(lease.c.connector == connector)
+                    ).scalar()
+                    if exists and locked is None:
+                        return False  # another worker is claiming it right now
+                updated = connection.execute(
+                    sa.update(lease)
+                    .where(
+                        lease.c.connector == connector,
+                        sa.or_(lease.c.expires_at <= now, lease.c.owner == owner),
+                    )
+                    .values(owner=owner, expires_at=now + ttl)
+                )
+                if updated.rowcount == 1:
+                    return True
+                held = connection.execute(
+                    sa.select(lease.c.owner).where(lease.c.connector == connector)
+                ).first()
+                if held is not None:
+                    return False
+                connection.execute(
+                    sa.insert(lease).values(connector=connector, owner=owner, expires_at=now + ttl)
+                )
+                return True
+        except sa.exc.IntegrityError:
+            return False  # inserted by a concurrent worker a moment ago
+
+    def lease_holder(self, connector: str) -> tuple[str, datetime] | None:
+        lease = schema.leases
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(lease.c.owner, lease.c.expires_at).where(lease.c.connector == connector)
+            ).first()
+        return None if row is None else (str(row[0]), row[1])
+
+    def renew_lease(self, connector: str, owner: str, ttl: timedelta) -> bool:
+        lease = schema.leases
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                sa.update(lease)
+                .where(lease.c.connector == connector, lease.c.owner == owner)
+                .values(expires_at=utcnow() + ttl)
+            )
+            return result.rowcount == 1
+
+    def release_lease(self, connector: str, owner: str) -> None:
+        lease = schema.leases
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.delete(lease).where(lease.c.connector == connector, lease.c.owner == owner)
+            )
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _insert_ignore(self, table: sa.Table, values: dict[str, Any]) -> Any:
+        if self.dialect == "postgresql":
+            return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+
+    def _upsert(
+        self, connection: sa.Connection, table: sa.Table, values: dict[str, Any], keys: list[str]
+    ) -> None:
+        insert: Any = (
+            postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+        )
+        statement = insert.values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={k: statement.excluded[k] for k in values if k not in keys},
+        )
+        connection.execute(statement)
+
+
+def open_store(url: str = DEFAULT_STATE, *, base_dir: Path | None = None) -> StateStore:
+    """Open (creating and migrating as needed) the state store at ``url``."""
+    url = normalize_url(url, base_dir=base_dir)
+    if not url.startswith(("sqlite", "postgresql+psycopg")):
+        raise StateStoreError(
+            f"state: unsupported database URL scheme {url.split(':', 1)[0]!r} "
+            "(use sqlite:///path.db or postgresql://user@host/db)"
+        )
+    try:
+        engine = _make_engine(url)
+        migrate(engine)
+    except sa.exc.SQLAlchemyError as error:
+        original = getattr(error, "orig", None)
+        detail = str(original) if original is not None else str(error)
+        where = sa.engine.make_url(url).render_as_string(hide_password=True)
+        raise StateStoreError(f"state: cannot open {where}: {detail.strip()}") from None
+    return StateStore(engine)
+
+
+def _tracked(row: Any) -> TrackedTicket:
+    return TrackedTicket(
+        connector=row["connector"],
+        ticket_id=row["ticket_id"],
+        snapshot=json.loads(row["snapshot_json"]),
+        policy=row["policy"],
+        is_open=bool(row["is_open"]),
+        next_instant=row["next_instant"],
+        breached=bool(row["breached"]),
+        at_risk=bool(row["at_risk"]),
+        updated_at=row["updated_at"],
+        evaluated_at=row["evaluated_at"],
+        digest=row["digest"],
+    )
+
+
+def _event(row: Any) -> SlaEvent:
+    return SlaEvent(
+        connector=row["connector"],
+        ticket_id=row["ticket_id"],
+        metric=row["metric"],
+        cycle=int(row["cycle"]),
+        kind=row["kind"],
+        at=row["at"],
+        seq=int(row["seq"]),
+        recorded_at=row["recorded_at"],
+    )
+
+
+def _outbox(row: Any) -> OutboxEntry:
+    return OutboxEntry(
+        id=int(row["id"]),
+        connector=row["connector"],
+        ticket_id=row["ticket_id"],
+        changes=json.loads(row["changes_json"]),
+        status=row["status"],
+        attempts=int(row["attempts"]),
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+__all__ = [
+    "DEFAULT_STATE",
+    "EvaluationRecord",
+    "OutboxEntry",
+    "RunRecord",
+    "SlaEvent",
+    "StateStore",
+    "StateStoreError",
+    "TrackedTicket",
+    "normalize_url",
+    "open_store",
+]

@@ -1,0 +1,142 @@
+"""The standard connector suite, run against the Example connector, and shown to catch bugs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from slabridge.connectors.base import ChangeSet, Connector, WriteResult
+from slabridge.testing.example import ExampleConnector, ExampleFake, ExampleHarness
+from slabridge.testing.suite import StandardConnectorTests
+
+TOKEN = "good-token-4f9a1c"
+
+
+@pytest.fixture
+def example_harness() -> Iterator[ExampleHarness]:
+    with ExampleFake(tokens={TOKEN: "admin"}) as fake:
+        harness = ExampleHarness(fake, secrets=[TOKEN])
+        harness.token = TOKEN
+        yield harness
+        harness.close_connectors()
+
+
+class TestExampleConnector(StandardConnectorTests):
+    @pytest.fixture
+    def harness(self, example_harness: ExampleHarness) -> ExampleHarness:
+        return example_harness
+
+
+# -- the suite fails connectors that break the contract ------------------------------------
+
+suite = StandardConnectorTests()
+
+
+class _LoopingHarness(ExampleHarness):
+    """Its connectors follow page tokens blindly, as a naive connector would."""
+
+    def make_connector(self, **overrides: object) -> Connector:
+        connector = super().make_connector(**overrides)
+        assert isinstance(connector, ExampleConnector)
+
+        def read_forever(cursor: str | None) -> Iterator[object]:
+            token = None
+            while True:
+                params = {"limit": self.page_size, **({"page_token": token} if token else {})}
+                page = connector.http.get("/api/tickets", params=params).json()
+                yield from (connector.normalize(record) for record in page["tickets"])
+                token = page["next_page_token"]
+                if token is None:
+                    return
+
+        connector.read = read_forever  # type: ignore[method-assign,assignment]
+        return connector
+
+
+def test_suite_fails_a_connector_that_loops_on_a_repeated_page_token(
+    example_harness: ExampleHarness,
+) -> None:
+    harness = _LoopingHarness(example_harness.fake, secrets=[TOKEN])
+    harness.token = TOKEN
+    with pytest.raises(pytest.fail.Exception, match="repeated a page token"):
+        suite.test_read_stops_on_a_repeated_page_token(harness)
+
+
+class _ResumeFromScratchHarness(ExampleHarness):
+    """Its connectors' cursors point at "now", so changes between reads are lost."""
+
+    def make_connector(self, **overrides: object) -> Connector:
+        connector = super().make_connector(**overrides)
+        original = connector.read
+
+        def read_and_lose(cursor: str | None) -> Iterator[object]:
+            for item in original(cursor):
+                yield item if type(item).__name__ != "Checkpoint" else type(item)(
+                    self.future_cursor()
+                )
+
+        connector.read = read_and_lose  # type: ignore[method-assign,assignment]
+        return connector
+
+
+def test_suite_fails_a_connector_whose_cursor_skips_changes(
+    example_harness: ExampleHarness,
+) -> None:
+    harness = _ResumeFromScratchHarness(example_harness.fake, secrets=[TOKEN])
+    harness.token = TOKEN
+    with pytest.raises(AssertionError, match="missed"):
+        suite.test_second_read_resumes_from_the_cursor_without_a_gap(harness)
+
+
+class _ReplacingTagsHarness(ExampleHarness):
+    """Its connectors replace the whole tag list instead of adding and removing named tags."""
+
+    def make_connector(self, **overrides: object) -> Connector:
+        connector = super().make_connector(**overrides)
+        assert isinstance(connector, ExampleConnector)
+
+        def replace_tags(changes: Sequence[ChangeSet]) -> list[WriteResult]:
+            for change in changes:
+                self.example.tickets[change.ticket_id]["tags"] = sorted(change.add_tags)
+            return [WriteResult(change.ticket_id, "applied") for change in changes]
+
+        connector.apply = replace_tags  # type: ignore[method-assign]
+        return connector
+
+
+def test_suite_fails_a_connector_that_replaces_the_tag_list(
+    example_harness: ExampleHarness,
+) -> None:
+    harness = _ReplacingTagsHarness(example_harness.fake, secrets=[TOKEN])
+    harness.token = TOKEN
+    with pytest.raises(AssertionError, match="other tags"):
+        suite.test_apply_removes_only_the_named_tags(harness)
+
+
+class _LeakyHarness(ExampleHarness):
+    """Its connectors put the token into their error messages."""
+
+    def make_connector(self, **overrides: object) -> Connector:
+        connector = super().make_connector(**overrides)
+        assert isinstance(connector, ExampleConnector)
+        connector.http.secrets = ()  # no redaction of response bodies
+        self.example.fault_body = lambda status: {"error": f"bad token {TOKEN}"}  # type: ignore[method-assign]
+        return connector
+
+
+def test_suite_fails_a_connector_that_leaks_its_token(
+    example_harness: ExampleHarness, captured_logs: object
+) -> None:
+    harness = _LeakyHarness(example_harness.fake, secrets=[TOKEN])
+    harness.token = TOKEN
+    with pytest.raises(AssertionError, match="credential"):
+        suite.test_no_secret_in_logs_or_error_text(harness, captured_logs)  # type: ignore[arg-type]
+
+
+def test_repeated_token_test_is_skipped_only_when_the_harness_says_so(
+    example_harness: ExampleHarness,
+) -> None:
+    example_harness.has_page_tokens = False
+    with pytest.raises(pytest.skip.Exception, match="pages without tokens"):
+        suite.test_read_stops_on_a_repeated_page_token(example_harness)
