@@ -145,6 +145,14 @@ def _report(
         f"{name:<22}{rate(count, seconds):>14}{f'{our_rate / their_rate:,.0f}x slower':>16}"
         f"{f'{100 * len(wrong) / count:.1f}%':>10}"
     )
+    closing = wall_time(17)
+    after_hours = sum(
+        1
+        for i in wrong
+        if theirs[i] == 0.0 and naive[i][0].time() >= closing and naive[i][1].time() >= closing
+    )
+    if wrong:
+        print(f"    {after_hours} of {len(wrong)}: start and end after closing, library says 0")
     for i in wrong[:3]:
         start, end = naive[i]
         print(f"    e.g. {start} -> {end}: {name} {theirs[i]}, slabridge {ours[i]:.0f}")

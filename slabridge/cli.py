@@ -7,10 +7,20 @@ import importlib
 import click
 
 from slabridge import __version__
+from slabridge.plugins import register_plugin_commands
 
 # Built-in commands live in slabridge/commands/<module>.py, each exposing ``command``.
 BUILTIN_COMMANDS: tuple[str, ...] = (
     "init",
+    "sync",
+    "run",
+    "report",
+    "backtest",
+    "evaluate",
+    "explain",
+    "plugins",
+    "check",
+    "new_connector",
 )
 
 
@@ -23,6 +33,9 @@ def cli() -> None:
 for _module_name in BUILTIN_COMMANDS:
     _module = importlib.import_module(f"slabridge.commands.{_module_name}")
     cli.add_command(_module.command)
+
+# Plugins add their commands through the `register_commands` hook (after the built-ins).
+register_plugin_commands(cli)
 
 
 def main() -> None:

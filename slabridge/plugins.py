@@ -16,6 +16,8 @@ from slabridge import hookspecs
 from slabridge.connectors.base import ChangeSet, Connector
 
 if TYPE_CHECKING:
+    import click
+
     from slabridge.sla.results import Evaluation
     from slabridge.sla.ticket import Ticket
 
@@ -189,7 +191,11 @@ def connector_types(manager: SlabridgePluginManager | None = None) -> dict[str, 
 
 
 def get_plugins(manager: SlabridgePluginManager | None = None) -> list[dict[str, Any]]:
-    """Installed plugins: ``{"name", "version", "hooks"}`` each, sorted by name."""
+    """Installed plugins, sorted by name: ``{"name", "version", "hooks", "connectors"}`` each.
+
+    ``hooks`` are the hook names the plugin implements; ``connectors`` the connector types its
+    ``register_connectors`` registers.
+    """
     manager = _ensure_loaded(pm if manager is None else manager)
     plugins = []
     for plugin in manager.get_plugins():
@@ -197,8 +203,41 @@ def get_plugins(manager: SlabridgePluginManager | None = None) -> list[dict[str,
         if name is None:
             continue
         hooks = sorted(caller.name for caller in manager.get_hookcallers(plugin) or [])
-        plugins.append({"name": name, "version": manager.versions.get(name), "hooks": hooks})
+        plugins.append(
+            {
+                "name": name,
+                "version": manager.versions.get(name),
+                "hooks": hooks,
+                "connectors": _connectors_of(manager, plugin),
+            }
+        )
     return sorted(plugins, key=lambda plugin: str(plugin["name"]))
+
+
+def _connectors_of(manager: SlabridgePluginManager, plugin: object) -> list[str]:
+    names: list[str] = []
+    for impl in manager.hook.register_connectors.get_hookimpls():
+        if impl.plugin is plugin:
+            impl.function(register=lambda cls: names.append(str(getattr(cls, "type_name", "?"))))
+    return sorted(names)
+
+
+def register_plugin_commands(
+    cli: click.Group, manager: SlabridgePluginManager | None = None
+) -> None:
+    """Call every ``register_commands`` implementation; a failing one is a load failure.
+
+    Each implementation is called on its own so that one broken plugin cannot take the whole
+    command line down.
+    """
+    manager = _ensure_loaded(pm if manager is None else manager)
+    for impl in reversed(manager.hook.register_commands.get_hookimpls()):
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:
+            failure = LoadFailure(impl.plugin_name, f"register_commands: {_describe(exc)}")
+            manager.load_failures.append(failure)
+            log.error("plugin_load_failed", plugin=impl.plugin_name, error=failure.error)
 
 
 def apply_plan_actions(
@@ -256,4 +295,5 @@ __all__ = [
     "load_plugins",
     "pm",
     "register_plugin",
+    "register_plugin_commands",
 ]

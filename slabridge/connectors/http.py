@@ -18,7 +18,6 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
 )
 
 from slabridge.logs import redact_text
@@ -98,7 +97,10 @@ def require_https(base_url: str) -> None:
 
 
 class RateLimiter:
-    """Paces requests to at most ``per_minute``, and slows down when the API says quota is low."""
+    """Paces requests to at most ``per_minute``, and slows down when the API says quota is low.
+
+    Thread-safe; ``clock`` and ``sleep`` are injectable so tests neither wait nor race.
+    """
 
     def __init__(
         self,
@@ -106,8 +108,10 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        low_water: int = 10,
     ) -> None:
         self.interval = 60.0 / per_minute if per_minute else 0.0
+        self.low_water = low_water
         self._clock = clock
         self._sleep = sleep
         self._next_at = 0.0
@@ -123,17 +127,19 @@ class RateLimiter:
             self._next_at = max(self._next_at, now) + self.interval
 
     def observe(self, remaining: int | None, reset_seconds: float | None) -> None:
-        """Spread what is left of the quota over the time until it resets."""
-        if remaining is None or reset_seconds is None or reset_seconds <= 0:
+        """Slow down when the API says little quota is left.
+
+        With ``remaining`` at or below ``low_water`` the remaining requests are spread over the
+        time until the quota resets (``reset_seconds``; a minute when the API does not say,
+        since every helpdesk quota here is per minute); with none left, wait for the reset.
+        """
+        if remaining is None or remaining > self.low_water:
             return
-        if remaining <= 0:
+        window = reset_seconds if reset_seconds is not None and reset_seconds > 0 else 60.0
+        delay = window if remaining <= 0 else window / (remaining + 1)
+        if delay > self.interval:
             with self._lock:
-                self._next_at = max(self._next_at, self._clock() + reset_seconds)
-            return
-        spread = reset_seconds / remaining
-        if spread > self.interval:
-            with self._lock:
-                self._next_at = max(self._next_at, self._clock() + spread)
+                self._next_at = max(self._next_at, self._clock() + delay)
 
 
 def _int_header(headers: Mapping[str, str], *names: str) -> int | None:
@@ -151,9 +157,17 @@ def _int_header(headers: Mapping[str, str], *names: str) -> int | None:
 class HttpClient:
     """A requests session with retries (tenacity), pacing and one structured log line per call.
 
-    Retries 429, 5xx, timeouts and connection errors with jittered exponential backoff capped at
-    ``backoff_cap`` seconds, waiting at least what ``Retry-After`` asks. Other 4xx raise
-    :class:`HttpError` at once.
+    Retries 429, 5xx, timeouts, dropped connections and (in :meth:`request_json`) malformed JSON
+    bodies with jittered exponential backoff capped at ``backoff_cap`` seconds, waiting at least
+    what ``Retry-After`` asks (seconds or an HTTP date) unless that exceeds ``max_retry_after``,
+    when it gives up at once. Other 4xx raise :class:`HttpError` at once. Every call has
+    ``timeout``. Plain ``http://`` is refused except to loopback addresses, and absolute URLs
+    (next-page links) must point at the same origin as ``base_url`` so that credentials never
+    go elsewhere.
+
+    Logging: one ``http_request`` line per call at INFO (method, path without the query string,
+    status, duration_ms, retries, error) and one ``http_retry`` line per retry at DEBUG; text
+    taken from responses is scrubbed of ``secrets``.
     """
 
     def __init__(
@@ -166,17 +180,22 @@ class HttpClient:
         max_attempts: int = 6,
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
+        max_retry_after: float = 600.0,
         requests_per_minute: float | None = None,
         secrets: Sequence[str] = (),
         sleep: Callable[[float], None] = time.sleep,
         connector: str | None = None,
     ) -> None:
         require_https(base_url)
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
         self.base_url = base_url.rstrip("/") + "/"
+        self._origin = _origin(self.base_url)
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.max_retry_after = max_retry_after
         self.secrets = tuple(secret for secret in secrets if secret)
         self.connector = connector
         self._sleep = sleep
@@ -189,19 +208,42 @@ class HttpClient:
         self.calls = 0
 
     def url(self, path: str) -> str:
+        """The absolute URL of ``path``; an absolute URL must be on the client's own origin."""
         if path.startswith(("http://", "https://")):
             require_https(path)
+            if _origin(path) != self._origin:
+                raise ValueError(
+                    f"refusing to send credentials to {urlsplit(path).hostname!r}: "
+                    f"the client is for {urlsplit(self.base_url).hostname!r}"
+                )
             return path
         return urljoin(self.base_url, path.lstrip("/"))
 
+    def backoff(self, attempt: int) -> float:
+        """The jittered wait after failed attempt number ``attempt`` (1-based), capped."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        backoff = min(self.backoff_cap, self.backoff_base * 2 ** (state.attempt_number - 1))
-        jittered = random.uniform(backoff / 2, backoff)
+        jittered = self.backoff(state.attempt_number)
         retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return max(float(retry_after), jittered if retry_after == 0 else 0.0)
-        return jittered
+        wait = jittered if retry_after is None or retry_after == 0 else float(retry_after)
+        log.debug(
+            "http_retry",
+            connector=self.connector,
+            attempt=state.attempt_number,
+            wait_seconds=round(wait, 3),
+            reason=str(exc) if exc is not None else None,
+        )
+        return wait
+
+    def _stop(self, state: RetryCallState) -> bool:
+        if state.attempt_number >= self.max_attempts:
+            return True
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        return retry_after is not None and retry_after > self.max_retry_after
 
     def request(
         self,
@@ -212,58 +254,122 @@ class HttpClient:
         json: Any = None,
         ok: Sequence[int] = (200, 201, 202, 204),
     ) -> requests.Response:
-        """Send one request with retries; return the response when its status is in ``ok``."""
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(RetryableHttpError),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        attempts = 0
+        """Send one request with retries; return the response when its status is in ``ok``.
 
-        def attempt() -> requests.Response:
-            nonlocal attempts
-            attempts += 1
-            return self._send_once(method, path, params, json, ok, attempts - 1)
-
-        response: requests.Response = retrying(attempt)
+        Raises:
+            HttpError: a status outside ``ok`` that is not worth retrying (most 4xx).
+            RetryableHttpError: 429, 5xx, timeouts or dropped connections after the last
+                attempt; its message says how many attempts were made.
+        """
+        response: requests.Response = self._call(method, path, params, json, ok, parse=False)
         return response
 
-    def _send_once(
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        ok: Sequence[int] = (200, 201, 202, 204),
+    ) -> Any:
+        """Like :meth:`request`, returning the parsed body; a malformed body is retried."""
+        response = self._call(method, path, params, json, ok, parse=True)
+        return response.json() if response.content else None
+
+    def get_json(self, path: str, **kwargs: Any) -> Any:
+        return self.request_json("GET", path, **kwargs)
+
+    def _call(
         self,
         method: str,
         path: str,
         params: Mapping[str, Any] | None,
         body: Any,
         ok: Sequence[int],
-        retries: int,
+        *,
+        parse: bool,
     ) -> requests.Response:
         url = self.url(path)
-        shown_path = urlsplit(url).path
+        shown_path = self.redact(urlsplit(url).path)
+        started = time.monotonic()
+        attempts = 0
+        status: int | None = None
+
+        def attempt() -> requests.Response:
+            nonlocal attempts, status
+            attempts += 1
+            status = None
+            response = self._send_once(method, url, shown_path, params, body)
+            status = response.status_code
+            self._raise_for_status(method, shown_path, response, ok)
+            if parse and response.content:
+                try:
+                    response.json()
+                except ValueError:
+                    raise RetryableHttpError(
+                        method, shown_path, status, "the body is not valid JSON", None
+                    ) from None
+            return response
+
+        retrying = Retrying(
+            stop=self._stop,
+            wait=self._wait,
+            retry=retry_if_exception_type(RetryableHttpError),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            response: requests.Response = retrying(attempt)
+        except RetryableHttpError as exc:
+            self._log(method, shown_path, status, started, attempts - 1, error=exc.detail)
+            raise _gave_up(exc, attempts, self.max_retry_after) from None
+        except HttpError as exc:
+            self._log(method, shown_path, status, started, attempts - 1, error=exc.detail)
+            raise
+        self._log(method, shown_path, status, started, attempts - 1)
+        return response
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        shown_path: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+    ) -> requests.Response:
         self.limiter.wait()
         self.calls += 1
-        started = time.monotonic()
         try:
             response = self.session.request(
                 method, url, params=params, json=body, timeout=self.timeout
             )
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            self._log(method, shown_path, None, started, retries, error=type(exc).__name__)
-            raise RetryableHttpError(method, shown_path, None, type(exc).__name__, None) from None
-        self._log(method, shown_path, response.status_code, started, retries)
+        except requests.Timeout:
+            detail = f"timed out after {self.timeout:g} s"
+            raise RetryableHttpError(method, shown_path, None, detail, None) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            detail = f"connection failed ({type(exc).__name__})"
+            raise RetryableHttpError(method, shown_path, None, detail, None) from None
         self.limiter.observe(
             _int_header(
                 response.headers,
                 "X-Rate-Limit-Remaining",
                 "X-RateLimit-Remaining",
                 "ratelimit-remaining",
+                "rate-limit-remaining",
             ),
-            _int_header(response.headers, "ratelimit-reset", "X-RateLimit-Reset-After"),
+            _int_header(
+                response.headers, "ratelimit-reset", "rate-limit-reset", "X-RateLimit-Reset-After"
+            ),
         )
+        return response
+
+    def _raise_for_status(
+        self, method: str, shown_path: str, response: requests.Response, ok: Sequence[int]
+    ) -> None:
         if response.status_code in ok:
-            return response
-        detail = self.redact(response.text[:300])
+            return
+        detail = self.redact(response.text[:300].strip())
         if response.status_code in RETRYABLE_STATUSES:
             raise RetryableHttpError(
                 method,
@@ -306,11 +412,29 @@ class HttpClient:
     def put(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("PUT", path, **kwargs)
 
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
 
     def close(self) -> None:
         self.session.close()
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default_port
+
+
+def _gave_up(exc: RetryableHttpError, attempts: int, max_retry_after: float) -> RetryableHttpError:
+    if exc.retry_after is not None and exc.retry_after > max_retry_after:
+        why = f"the server asked to retry after {exc.retry_after:g} s (limit {max_retry_after:g} s)"
+    else:
+        why = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}"
+    detail = f"{exc.detail} ({why})" if exc.detail else why
+    return RetryableHttpError(exc.method, exc.path, exc.status, detail, exc.retry_after)
 
 
 __all__ = [

@@ -7,7 +7,7 @@ Every connector's config has a ``mapping:`` block of this shape (connectors may 
       statuses: {hold: on_hold}              # helpdesk status -> normalized status
       priorities: {"1": low, "4": urgent}    # helpdesk priority -> normalized priority
       tier: {from: organization.tier, values: {enterprise: gold}, default: bronze}
-      product: {from: fields.360001234}
+      product: {from: custom_field, id: 360001234}   # same as {from: custom_field.360001234}
       region: {from: tags, values: {emea: EMEA, apac: APAC}}
       fields: {team: {from: group.name}}     # extra normalized names in Ticket.fields
 
@@ -63,6 +63,8 @@ def _as_text(value: Any) -> str | None:
 class MappingRule(BaseModel):
     """Where one normalized value comes from: ``{from: PATH, values: {RAW: VALUE}, default: X}``.
 
+    ``id`` (optional) is appended to ``from`` as a last path segment.
+
     The raw value at ``from`` is turned into text; with ``values`` it is translated (a raw value
     not listed gives ``default``), without ``values`` it is taken as is. When the raw value is a
     list (e.g. ``tags``), the first element listed in ``values`` wins, so tags can carry a tier.
@@ -71,12 +73,22 @@ class MappingRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     from_: str = Field(alias="from", min_length=1)
+    id: str | int | None = None
     values: dict[str, str] = {}
     default: str | None = None
 
+    @property
+    def path(self) -> str:
+        """The dotted path read: ``from``, plus ``id`` as a last segment when given.
+
+        ``{from: custom_field, id: 360001234}`` (POLICY.md's form for a custom field by id)
+        reads ``custom_field.360001234``.
+        """
+        return self.from_ if self.id is None else f"{self.from_}.{self.id}"
+
     def resolve(self, record: Any) -> str | None:
         """The normalized value for ``record`` (None when absent and there is no default)."""
-        raw = lookup_path(record, self.from_)
+        raw = lookup_path(record, self.path)
         if isinstance(raw, list | tuple | set | frozenset):
             if not self.values:
                 texts = [_as_text(item) for item in raw]
@@ -163,9 +175,9 @@ class ConnectorMapping(BaseModel):
         for name in ("tier", "product", "region"):
             rule = getattr(self, name)
             if rule is not None:
-                paths[name] = rule.from_
+                paths[name] = rule.path
         for name, rule in self.fields.items():
-            paths[f"fields.{name}"] = rule.from_
+            paths[f"fields.{name}"] = rule.path
         return paths
 
 

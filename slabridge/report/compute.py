@@ -9,7 +9,7 @@ from datetime import datetime
 from fractions import Fraction
 
 from slabridge.report.credits import CreditResult, credits_owed
-from slabridge.report.models import CreditRule, Goal, Scope
+from slabridge.report.models import CreditSettings, Goal, Scope
 from slabridge.report.outcomes import Outcome, TicketFacts
 from slabridge.report.periods import Period, Window, goal_windows, weeks_of
 from slabridge.report.stats import median, percentile_nearest_rank, share
@@ -245,7 +245,7 @@ def build_report(
     *,
     by: Sequence[str] = (),
     goals: Sequence[Goal] = (),
-    credits: Sequence[CreditRule] = (),
+    credits: CreditSettings | None = None,
     source: str = "",
     problems: Sequence[str] = (),
 ) -> Report:
@@ -330,7 +330,7 @@ def build_report(
         groups=[groups[key].summary(key) for key in sorted(groups)],
         total=total.summary(TOTAL_KEY),
         goal_results=goal_results,
-        credits=credits_owed(per_customer, tiers, customer_names, credits),
+        credits=credits_owed(per_customer, tiers, customer_names, credits or CreditSettings()),
         weeks=[
             WeekPoint(
                 label=week.label,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from slabridge.report.models import CreditRule, CreditStep, short_percent
+from slabridge.report.models import CreditRule, CreditSettings, CreditStep, short_percent
 from slabridge.report.stats import share
 
 
@@ -43,21 +43,6 @@ class CreditResult:
         return text
 
 
-def select_rule(
-    customer: str, customer_name: str | None, tier: str | None, rules: Sequence[CreditRule]
-) -> CreditRule | None:
-    """A rule naming the customer (by id or name) wins over a tier rule; first in file order."""
-    for rule in rules:
-        if customer in rule.customers or (
-            customer_name is not None and customer_name in rule.customers
-        ):
-            return rule
-    for rule in rules:
-        if tier is not None and tier in rule.tiers:
-            return rule
-    return None
-
-
 def credit_for(rule: CreditRule, compliance: Fraction) -> tuple[CreditStep | None, Fraction, bool]:
     """The step that applies (the lowest threshold compliance is strictly below), credit, capped.
 
@@ -76,15 +61,16 @@ def credits_owed(
     per_customer: Mapping[str, Mapping[str, Sequence[int]]],
     tiers: Mapping[str, str | None],
     names: Mapping[str, str],
-    rules: Sequence[CreditRule],
+    settings: CreditSettings,
 ) -> list[CreditResult]:
     """Credits for every customer a rule covers; `per_customer[c][metric]` = [achieved, decided]."""
     results: list[CreditResult] = []
     for customer in sorted(set(per_customer) | set(tiers)):
         tier = tiers.get(customer)
-        rule = select_rule(customer, names.get(customer), tier, rules)
-        if rule is None:
+        found = settings.for_customer(customer, names.get(customer), tier)
+        if found is None:
             continue
+        label, rule = found
         counted = rule.counted_metrics
         by_metric = per_customer.get(customer, {})
         achieved = sum(by_metric[m][0] for m in counted if m in by_metric)
@@ -98,7 +84,7 @@ def credits_owed(
                 customer=customer,
                 customer_name=names.get(customer),
                 tier=tier,
-                rule=rule.label,
+                rule=label,
                 metrics=counted,
                 achieved_cycles=achieved,
                 decided_cycles=decided,
@@ -110,4 +96,4 @@ def credits_owed(
     return results
 
 
-__all__ = ["CreditResult", "credit_for", "credits_owed", "select_rule"]
+__all__ = ["CreditResult", "credit_for", "credits_owed"]

@@ -26,7 +26,8 @@ figcaption{font-weight:600;margin-bottom:6px}
 table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden}
 th,td{padding:6px 10px;border-bottom:1px solid #e5e7eb;text-align:right;white-space:nowrap}
 th:first-child,td:first-child,td.text,th.text{text-align:left}
-th{background:#f9fafb;font-weight:600}
+th{background:#f9fafb;font-weight:600;white-space:normal}
+.scroll{overflow-x:auto}
 .met{color:#15803d;font-weight:600}.missed{color:#b91c1c;font-weight:600}.nodata{color:#6b7280}
 .note{color:#6b7280;font-size:12px}
 """
@@ -58,7 +59,8 @@ def _table(
         + "</tr>"
         for row in rows
     )
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    table = f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<div class="scroll">{table}</div>'
 
 
 def _group_row(report: Report, summary: GroupSummary) -> list[str]:

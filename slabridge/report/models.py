@@ -90,13 +90,22 @@ def percent_number(share: Fraction | None, places: int = 2) -> float | None:
 
 Percent = Annotated[Fraction, BeforeValidator(parse_percent)]
 DurationSeconds = Annotated[int, BeforeValidator(parse_duration_seconds)]
-StrOrList = str | list[str]
 
 
-def _as_list(value: StrOrList | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ValueError("expected a string or a non-empty list of strings")
+
+
+# A match value: one string, or a list meaning "any of" (as in policy `match:`).
+StrOrList = Annotated[tuple[str, ...], BeforeValidator(_strings)]
+
+
+def _as_list(value: tuple[str, ...] | None) -> tuple[str, ...]:
+    return () if value is None else value
 
 
 class _Strict(BaseModel):
@@ -116,8 +125,8 @@ class Scope(_Strict):
     source: StrOrList | None = None
     type: StrOrList | None = None
     channel: StrOrList | None = None
-    tags_any: list[str] | None = None
-    tags_all: list[str] | None = None
+    tags_any: StrOrList | None = None
+    tags_all: StrOrList | None = None
     customer: StrOrList | None = None
 
     @model_validator(mode="after")
@@ -127,10 +136,12 @@ class Scope(_Strict):
                 raise ValueError(
                     f"unknown scope key {key!r} (use {', '.join(SCOPE_KEYS)} or fields.NAME)"
                 )
-            if not isinstance(value, str | list) or (
-                isinstance(value, list) and not all(isinstance(item, str) for item in value)
-            ):
-                raise ValueError(f"{key}: expected a string or a list of strings")
+            try:
+                _strings(value)
+            except ValueError:
+                raise ValueError(
+                    f"{key}: expected a string or a non-empty list of strings"
+                ) from None
         return self
 
     def conditions(self) -> dict[str, tuple[str, ...]]:
@@ -141,7 +152,7 @@ class Scope(_Strict):
             if value is not None:
                 found[key] = _as_list(value)
         for key, value in (self.model_extra or {}).items():
-            found[key] = _as_list(value)
+            found[key] = _strings(value)
         return found
 
 
@@ -173,11 +184,8 @@ class CreditStep(_Strict):
 
 
 class CreditRule(_Strict):
-    """A credit schedule for a tier or for named customers."""
+    """A credit schedule with an optional cap, for one tier or one customer."""
 
-    name: str | None = None
-    tier: StrOrList | None = None
-    customer: StrOrList | None = None
     metrics: list[Literal["first_response", "next_response", "resolution"]] | None = None
     schedule: list[CreditStep]
     cap: Percent | None = None
@@ -199,34 +207,30 @@ class CreditRule(_Strict):
                 )
         return steps
 
-    @model_validator(mode="after")
-    def _one_target(self) -> CreditRule:
-        if (self.tier is None) == (self.customer is None):
-            raise ValueError("a credit rule names exactly one of 'tier' or 'customer'")
-        return self
-
-    @property
-    def label(self) -> str:
-        if self.name:
-            return self.name
-        if self.customer is not None:
-            return "customer " + ",".join(_as_list(self.customer))
-        return "tier " + ",".join(_as_list(self.tier))
-
-    @property
-    def tiers(self) -> tuple[str, ...]:
-        return _as_list(self.tier)
-
-    @property
-    def customers(self) -> tuple[str, ...]:
-        return _as_list(self.customer)
-
     @property
     def counted_metrics(self) -> tuple[str, ...]:
         return tuple(self.metrics) if self.metrics is not None else METRICS
 
-    def steps_descending(self) -> list[CreditStep]:
-        return sorted(self.schedule, key=lambda step: step.below, reverse=True)
+
+class CreditSettings(_Strict):
+    """`credits:`: schedules per customer tier and per customer (a customer's own one wins)."""
+
+    tiers: dict[str, CreditRule] = Field(default_factory=dict)
+    customers: dict[str, CreditRule] = Field(default_factory=dict)
+
+    def for_customer(
+        self, customer_id: str | None, customer_name: str | None, tier: str | None
+    ) -> tuple[str, CreditRule] | None:
+        """The rule for a customer and its key path: `customers.<id or name>`, else `tiers.<x>`."""
+        for key in (customer_id, customer_name):
+            if key is not None and key in self.customers:
+                return f"customers.{key}", self.customers[key]
+        if tier is not None and tier in self.tiers:
+            return f"tiers.{tier}", self.tiers[tier]
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.tiers or self.customers)
 
 
 def format_seconds(seconds: float | Fraction | None) -> str:
@@ -247,7 +251,11 @@ def format_seconds(seconds: float | Fraction | None) -> str:
 
 
 _GOALS = TypeAdapter(list[Goal])
-_CREDITS = TypeAdapter(list[CreditRule])
+# A problem in the file: its key path and what is wrong (ConfigIssue's shape in slabridge.config).
+Problem = tuple[str, str]
+
+
+_MESSAGES = {"extra_forbidden": "unknown key", "missing": "missing required key"}
 
 
 def error_path(prefix: str, location: Sequence[int | str]) -> str:
@@ -256,87 +264,95 @@ def error_path(prefix: str, location: Sequence[int | str]) -> str:
     for part in location:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part.startswith(("function-", "literal[", "union[", "list[", "str", "list")) and (
-            part.endswith("]") or part in ("str", "list")
-        ):
-            continue  # pydantic's union-branch markers are not keys in the file
+        elif part.startswith(("function-", "literal[", "union[")) or part in ("str", "list[str]"):
+            continue  # pydantic's validator and union-branch markers are not keys in the file
         else:
             path += f".{part}" if path else part
     return path
 
 
-def _messages(prefix: str, error: ValidationError) -> list[str]:
-    messages: list[str] = []
+def _problems(prefix: str, error: ValidationError) -> list[Problem]:
+    found: list[Problem] = []
     for item in error.errors(include_input=False, include_url=False):
-        message = str(item["msg"]).removeprefix("Value error, ")
-        line = f"{error_path(prefix, item['loc'])}: {message}"
-        if line not in messages:
-            messages.append(line)
-    return messages
+        message = _MESSAGES.get(item["type"], str(item["msg"]).removeprefix("Value error, "))
+        problem = (error_path(prefix, item["loc"]), message)
+        if problem not in found:
+            found.append(problem)
+    return found
 
 
-def _names_unique(prefix: str, items: Sequence[Goal | CreditRule]) -> list[str]:
+def _names_unique(prefix: str, goals: Sequence[Goal]) -> list[Problem]:
     seen: dict[str, int] = {}
-    problems: list[str] = []
-    for index, item in enumerate(items):
-        if item.name is None:
+    problems: list[Problem] = []
+    for index, goal in enumerate(goals):
+        if goal.name is None:
             continue
-        if item.name in seen:
-            first = f"{prefix}[{seen[item.name]}]"
-            problems.append(f"{prefix}[{index}].name: {item.name!r} is already used by {first}")
-        seen.setdefault(item.name, index)
+        if goal.name in seen:
+            first = f"{prefix}[{seen[goal.name]}]"
+            problems.append(
+                (f"{prefix}[{index}].name", f"{goal.name!r} is already used by {first}")
+            )
+        seen.setdefault(goal.name, index)
     return problems
 
 
-def validate_goals(raw: Any, prefix: str = "goals") -> tuple[list[Goal], list[str]]:
+def validate_goals(raw: Any, prefix: str = "goals") -> tuple[list[Goal], list[Problem]]:
     """Validate a raw `goals:` list; returns the goals and every problem with its key path."""
     if raw is None:
         return [], []
     if not isinstance(raw, list):
-        return [], [f"{prefix}: expected a list of goals"]
+        return [], [(prefix, "expected a list of goals")]
     try:
         goals = _GOALS.validate_python(raw)
     except ValidationError as error:
-        return [], _messages(prefix, error)
+        return [], _problems(prefix, error)
     return goals, _names_unique(prefix, goals)
 
 
-def validate_credits(raw: Any, prefix: str = "credits") -> tuple[list[CreditRule], list[str]]:
-    """Validate a raw `credits:` list; returns the rules and every problem with its key path."""
+def validate_credits(raw: Any, prefix: str = "credits") -> tuple[CreditSettings, list[Problem]]:
+    """Validate a raw `credits:` mapping; returns the settings and every problem with its path."""
     if raw is None:
-        return [], []
-    if not isinstance(raw, list):
-        return [], [f"{prefix}: expected a list of credit rules"]
+        return CreditSettings(), []
+    if not isinstance(raw, Mapping):
+        return CreditSettings(), [(prefix, "expected a mapping with tiers: and/or customers:")]
+    # YAML reads a customer id like 1234 as a number; ids are strings everywhere else.
+    data = {
+        key: {str(name): rule for name, rule in value.items()}
+        if isinstance(value, Mapping)
+        else value
+        for key, value in raw.items()
+    }
     try:
-        rules = _CREDITS.validate_python(raw)
+        return CreditSettings.model_validate(data), []
     except ValidationError as error:
-        return [], _messages(prefix, error)
-    return rules, _names_unique(prefix, rules)
+        return CreditSettings(), _problems(prefix, error)
 
 
 class ReportSettingsError(ValueError):
-    """`goals:` or `credits:` is invalid; `problems` holds one line per key path."""
+    """`goals:` or `credits:` is invalid; `problems` holds every (key path, message)."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+        super().__init__("\n".join(f"{path}: {message}" for path, message in self.problems))
 
 
-def load_report_settings(data: Mapping[str, Any]) -> tuple[list[Goal], list[CreditRule]]:
+def load_report_settings(data: Mapping[str, Any]) -> tuple[list[Goal], CreditSettings]:
     """Goals and credits from a parsed config mapping; raises ReportSettingsError listing all."""
     goals, goal_problems = validate_goals(data.get("goals"))
-    rules, credit_problems = validate_credits(data.get("credits"))
+    credits, credit_problems = validate_credits(data.get("credits"))
     if goal_problems or credit_problems:
         raise ReportSettingsError(goal_problems + credit_problems)
-    return goals, rules
+    return goals, credits
 
 
 __all__ = [
     "SCOPE_KEYS",
     "CreditRule",
+    "CreditSettings",
     "CreditStep",
     "Goal",
     "GoalPeriod",
+    "Problem",
     "ReportSettingsError",
     "Scope",
     "error_path",

@@ -161,10 +161,10 @@ def stacked_columns(
         )
         parts.append(_text(x + 4, top - 2, marker_label))
     parts.append(
-        f'<rect x="{width - 190}" y="4" width="10" height="10" fill="{GOOD}"/>'
-        + _text(width - 176, 13, legend[0])
-        + f'<rect x="{width - 100}" y="4" width="10" height="10" fill="{BAD}"/>'
-        + _text(width - 86, 13, legend[1])
+        f'<rect x="{width - 230}" y="4" width="10" height="10" fill="{GOOD}"/>'
+        + _text(width - 216, 13, legend[0])
+        + f'<rect x="{width - 115}" y="4" width="10" height="10" fill="{BAD}"/>'
+        + _text(width - 101, 13, legend[1])
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -45,9 +45,13 @@ def seconds_number(value: Fraction | int | None) -> int | float | None:
     return float(value)
 
 
+def _group_dict(report: Report, key: tuple[str, ...]) -> dict[str, str]:
+    return dict(zip(report.by, key, strict=True)) if key else {}
+
+
 def _group_json(report: Report, summary: GroupSummary) -> dict[str, Any]:
     return {
-        "group": dict(zip(report.by, summary.key, strict=True)),
+        "group": _group_dict(report, summary.key),
         "label": report.group_label(summary.key),
         "tickets": summary.tickets,
         "cycles": summary.cycles,
@@ -80,7 +84,7 @@ def _goal_json(report: Report, result: GoalResult) -> dict[str, Any]:
             "end": format_timestamp(result.window.end),
             "partial": result.window.partial,
         },
-        "group": dict(zip(report.by, result.key, strict=True)),
+        "group": _group_dict(report, result.key),
         "label": report.group_label(result.key),
         "met_cycles": result.met_cycles,
         "decided_cycles": result.decided_cycles,

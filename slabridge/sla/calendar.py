@@ -62,7 +62,6 @@ _ORDINAL_1970 = date(1970, 1, 1).toordinal()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MIN_INSTANT = (datetime(2, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()
 _MAX_INSTANT = (datetime(9998, 12, 31, tzinfo=UTC) - _EPOCH).total_seconds()
-_MIN_CHUNK = int(_MIN_INSTANT // _CHUNK)
 _MAX_CHUNK = int(_MAX_INSTANT // _CHUNK)
 _FULL_DAY: Ranges = ((0, 1440),)
 _INF = math.inf
@@ -230,6 +229,9 @@ class BusinessCalendar:
 
     # -- compilation -------------------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        return f"BusinessCalendar({self.name!r}, {self.spec.timezone!r})"
+
     def _cover(
         self, start: float, end: float
     ) -> tuple[float, float, list[float], list[float], int, list[list[float]]]:
@@ -380,16 +382,19 @@ def _utc_offset(zone: ZoneInfo, instant: int) -> int:
 
 
 def _offset_segments(zone: ZoneInfo, a: int, b: int) -> list[tuple[int, int, int]]:
-    """Split ``[a, b)`` (UTC seconds) into ``(start, end, utc_offset_seconds)`` pieces."""
+    """Split ``[a, b)`` (UTC seconds) into ``(start, end, utc_offset_seconds)`` pieces.
+
+    The offset is probed every few hours and each change located to the second by bisection;
+    offset changes are integral seconds in tzdata.  Two changes that undo each other between
+    two probes (never seen in tzdata) would be missed.
+    """
     segments: list[tuple[int, int, int]] = []
-    seg_start = a
-    previous_t = a
+    seg_start = previous_t = a
     previous_offset = _utc_offset(zone, a)
-    probes = [*range(a + _OFFSET_SAMPLE, b, _OFFSET_SAMPLE), b - 1]
-    for t in probes:
+    for t in [*range(a + _OFFSET_SAMPLE, b, _OFFSET_SAMPLE), b - 1]:
         offset = _utc_offset(zone, t)
-        if offset != previous_offset:
-            low, high = previous_t, t  # offset(low) == previous, offset(high) differs
+        while offset != previous_offset:  # a loop: one probe window may hold two changes
+            low, high = previous_t, t  # offset(low) == previous_offset != offset(high)
             while high - low > 1:
                 mid = (low + high) // 2
                 if _utc_offset(zone, mid) == previous_offset:
@@ -397,13 +402,9 @@ def _offset_segments(zone: ZoneInfo, a: int, b: int) -> list[tuple[int, int, int
                 else:
                     high = mid
             segments.append((seg_start, high, previous_offset))
-            seg_start = high
+            seg_start = previous_t = high
             previous_offset = _utc_offset(zone, high)
-            if previous_offset != offset:  # a second change inside one probe window
-                previous_t = high
-                continue
         previous_t = t
-        previous_offset = offset
     segments.append((seg_start, b, previous_offset))
     return segments
 

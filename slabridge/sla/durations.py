@@ -6,7 +6,13 @@ import re
 from typing import Any
 
 # Units from largest to smallest; ``1d`` is 24 hours of the metric's clock, ``1w`` is 7 days.
-UNITS: tuple[tuple[str, int], ...] = (("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
+UNITS: tuple[tuple[str, int], ...] = (
+    ("w", 604_800),
+    ("d", 86_400),
+    ("h", 3_600),
+    ("m", 60),
+    ("s", 1),
+)
 _UNIT_SECONDS = dict(UNITS)
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _WORD_UNITS = {
@@ -38,7 +44,9 @@ def parse_duration(value: Any) -> int:
     if not text or match is None:
         return _fail(f"{value!r} is not a duration ({_suggestion(text)})")
     seconds = sum(
-        int(amount) * unit for amount, (_, unit) in zip(match.groups(), UNITS, strict=True) if amount
+        int(amount) * unit
+        for amount, (_, unit) in zip(match.groups(), UNITS, strict=True)
+        if amount
     )
     if seconds <= 0:
         return _fail(f"{value!r} is not a duration (it must be longer than zero)")

@@ -128,8 +128,10 @@ def to_evaluation(result: Trace) -> Evaluation:
             cycles.append(_cycle(c, metric.calendar))
             if c.stop is None and not c.paused and not c.breached:
                 for instant in (c.warn_instant if not c.at_risk else None, c.due):
-                    if instant is not None and instant >= now and (
-                        next_instant is None or instant < next_instant
+                    if (
+                        instant is not None
+                        and instant >= now
+                        and (next_instant is None or instant < next_instant)
                     ):
                         next_instant = instant
         metrics[metric.name] = MetricResult(metric.name, tuple(cycles))

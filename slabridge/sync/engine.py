@@ -114,6 +114,31 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def owner_is_dead(owner: str) -> bool:
+    """True when ``owner`` is a process of this machine that no longer runs."""
+    host, _, pid_text = owner.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 @dataclass(slots=True)
 class _Processed:
     conflicts: list[ChangeSet] = field(default_factory=list)
@@ -161,7 +186,7 @@ class SyncEngine:
     def sync(self, name: str, connector: Connector) -> RunSummary:
         """One run for one connector; raises :class:`LockHeldError` if another run holds it."""
         summary = RunSummary(connector=name, dry_run=self.dry_run)
-        if not self.dry_run and not self.store.acquire_lease(name, self.owner, self.lease_ttl):
+        if not self.dry_run and not self._claim(name):
             holder = self.store.lease_holder(name)
             raise LockHeldError(name, *(holder or (None, None)))
         started = time.monotonic()
@@ -199,6 +224,16 @@ class SyncEngine:
             )
             log.info("sync_summary", **_log_fields(summary))
         return summary
+
+    def _claim(self, name: str) -> bool:
+        if self.store.acquire_lease(name, self.owner, self.lease_ttl):
+            return True
+        holder = self.store.lease_holder(name)
+        if holder is not None and owner_is_dead(holder[0]):
+            # A run on this machine was killed (SIGKILL, OOM): no need to wait for the expiry.
+            log.warning("lease_taken_over", connector=name, dead_owner=holder[0])
+            return self.store.take_over_lease(name, holder[0], self.owner, self.lease_ttl)
+        return False
 
     # -- helpers used by _Run -------------------------------------------------------------
 
@@ -604,4 +639,5 @@ __all__ = [
     "RunSummary",
     "SyncEngine",
     "default_owner",
+    "owner_is_dead",
 ]

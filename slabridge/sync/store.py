@@ -418,6 +418,22 @@ class StateStore:
                 .values(finished_at=utcnow(), status=status, summary_json=json.dumps(summary))
             )
 
+    def synced_since(self, connector: str, since: datetime, *, except_owner_run: int = 0) -> bool:
+        """True when a run of ``connector`` started at or after ``since`` and has finished."""
+        r = schema.runs
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                sa.select(r.c.id)
+                .where(
+                    r.c.connector == connector,
+                    r.c.started_at >= since,
+                    r.c.finished_at.is_not(None),
+                    r.c.id != except_owner_run,
+                )
+                .limit(1)
+            ).first()
+        return found is not None
+
     def iter_runs(self, connector: str | None = None) -> Iterator[RunRecord]:
         r = schema.runs
         query = sa.select(r).order_by(r.c.id)
@@ -479,6 +495,17 @@ class StateStore:
                 return True
         except sa.exc.IntegrityError:
             return False  # inserted by a concurrent worker a moment ago
+
+    def take_over_lease(self, connector: str, dead_owner: str, owner: str, ttl: timedelta) -> bool:
+        """Claim a lease from an owner known to be dead (atomic: only if it still holds it)."""
+        lease = schema.leases
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                sa.update(lease)
+                .where(lease.c.connector == connector, lease.c.owner == dead_owner)
+                .values(owner=owner, expires_at=utcnow() + ttl)
+            )
+            return result.rowcount == 1
 
     def lease_holder(self, connector: str) -> tuple[str, datetime] | None:
         lease = schema.leases

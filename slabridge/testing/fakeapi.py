@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from urllib.parse import parse_qs, urlsplit
 
 FaultKind = Literal["429", "5xx", "4xx", "delay", "drop", "malformed"]
@@ -257,7 +257,11 @@ class FakeAPI:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server = self._server
+        # A short poll interval: stop() waits up to one interval for the loop to notice.
+        self._thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.02), daemon=True
+        )
         self._thread.start()
         return self.base_url
 
@@ -267,7 +271,7 @@ class FakeAPI:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> FakeAPI:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

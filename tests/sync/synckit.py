@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from slabridge.connectors.base import (
     ChangeSet,
-    CheckProblem,
     Checkpoint,
+    CheckProblem,
     Connector,
     ReadItem,
     Skipped,
@@ -112,9 +112,7 @@ class MemoryConnector(Connector):
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
         after = tuple(json.loads(cursor)) if cursor else ("", "")
-        rows = sorted(
-            (t.updated_at.isoformat(), t.id, t) for t in self.tickets.values()
-        )
+        rows = sorted((t.updated_at.isoformat(), t.id, t) for t in self.tickets.values())
         rows = [row for row in rows if (row[0], row[1]) > after]
         self.calls += 1
         position = after

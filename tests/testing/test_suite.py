@@ -6,8 +6,9 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from slabridge.connectors.base import ChangeSet, Connector, WriteResult
-from slabridge.testing.example import ExampleConnector, ExampleFake, ExampleHarness
+from slabridge.connectors.base import ChangeSet, Checkpoint, Connector, WriteResult
+from slabridge.testing.example import ExampleConnector, ExampleFake
+from slabridge.testing.example.harness import ExampleHarness
 from slabridge.testing.suite import StandardConnectorTests
 
 TOKEN = "good-token-4f9a1c"
@@ -72,9 +73,7 @@ class _ResumeFromScratchHarness(ExampleHarness):
 
         def read_and_lose(cursor: str | None) -> Iterator[object]:
             for item in original(cursor):
-                yield item if type(item).__name__ != "Checkpoint" else type(item)(
-                    self.future_cursor()
-                )
+                yield Checkpoint(self.future_cursor()) if isinstance(item, Checkpoint) else item
 
         connector.read = read_and_lose  # type: ignore[method-assign,assignment]
         return connector

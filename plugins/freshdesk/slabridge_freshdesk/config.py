@@ -6,82 +6,40 @@ import re
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from slabridge.connectors.base import ConnectorConfig
 from slabridge.connectors.http import require_https
-from slabridge.sla.ticket import PRIORITIES, STATUSES
+from slabridge.connectors.mapping import ConnectorMapping, MappingRule
+from slabridge.sla.ticket import STATUSES
 
 DEFAULT_START = datetime(2000, 1, 1, tzinfo=UTC)
 
-DEFAULT_STATUSES: dict[int, str] = {2: "open", 3: "pending", 4: "solved", 5: "closed"}
-DEFAULT_PRIORITIES: dict[int, str] = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
+DEFAULT_STATUSES: dict[str, str] = {"2": "open", "3": "pending", "4": "solved", "5": "closed"}
+DEFAULT_PRIORITIES: dict[str, str] = {"1": "low", "2": "normal", "3": "high", "4": "urgent"}
 
 _DOMAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*(\.freshdesk\.com)?$")
 
 
-class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+def _rule(path: str) -> MappingRule:
+    return MappingRule.model_validate({"from": path})
 
 
-class TierRule(_Rule):
-    """Where a ticket's customer tier comes from.
+class FreshdeskMapping(ConnectorMapping):
+    """The ``mapping:`` block of a Freshdesk connector entry (shared shape, Freshdesk defaults).
 
-    ``company_field``: a company field (a default one such as ``account_tier`` or a custom one
-    under ``custom_fields``); ``company_domain``: the company's first domain; ``ticket_field``: a
-    ticket custom field (``cf_*``). ``values`` translates what is found; ``default`` fills a gap.
+    ``from`` paths resolve in the ticket payload plus the objects the connector sideloads:
+    ``company`` (``GET /companies/{id}``: ``account_tier``, ``domains``, ``custom_fields.*``),
+    ``group`` (``{id, name}``) and ``product`` (``{id, name}``). ``statuses`` and ``priorities``
+    are keyed by the Freshdesk number as text; a status not listed (a custom status, 6 and up)
+    becomes ``other_statuses``.
     """
 
-    source: Literal["company_field", "company_domain", "ticket_field"] = Field(
-        "company_field", alias="from"
-    )
-    field: str = "account_tier"
-    values: dict[str, str] = {}
-    default: str | None = None
-
-
-class RegionRule(_Rule):
-    """Where a ticket's region comes from: its group's name, a company field or a ticket field."""
-
-    source: Literal["group", "company_field", "ticket_field"] = Field("group", alias="from")
-    field: str | None = None
-    values: dict[str, str] = {}
-    default: str | None = None
-
-    @model_validator(mode="after")
-    def _field_needed(self) -> RegionRule:
-        if self.source != "group" and not self.field:
-            raise ValueError(f"'field' is required when region comes from {self.source}")
-        return self
-
-
-class ProductRule(_Rule):
-    """How ``product_id`` becomes a product name: ``values`` first, then the product's own name."""
-
-    values: dict[str, str] = {}
-    lookup_names: bool = True
-
-
-class FreshdeskMapping(_Rule):
-    """The ``mapping:`` block of a Freshdesk connector entry."""
-
-    statuses: dict[int, str] = dict(DEFAULT_STATUSES)
+    tier: MappingRule | None = _rule("company.account_tier")
+    region: MappingRule | None = _rule("group.name")
+    product: MappingRule | None = _rule("product.name")
     other_statuses: str = "on_hold"
-    priorities: dict[int, str] = dict(DEFAULT_PRIORITIES)
-    tier: TierRule = TierRule()
-    region: RegionRule = RegionRule()
-    product: ProductRule = ProductRule()
     customer_reply_reopens: bool = True
-
-    @field_validator("statuses")
-    @classmethod
-    def _known_statuses(cls, value: dict[int, str]) -> dict[int, str]:
-        for native, name in value.items():
-            if name not in STATUSES:
-                raise ValueError(
-                    f"status {native} maps to {name!r}; use one of {', '.join(STATUSES)}"
-                )
-        return {**DEFAULT_STATUSES, **value}
 
     @field_validator("other_statuses")
     @classmethod
@@ -92,16 +50,35 @@ class FreshdeskMapping(_Rule):
 
     @field_validator("priorities")
     @classmethod
-    def _known_priorities(cls, value: dict[int, str]) -> dict[int, str]:
-        for native, name in value.items():
-            if name not in PRIORITIES:
-                raise ValueError(
-                    f"priority {native} maps to {name!r}; use one of {', '.join(PRIORITIES)}"
-                )
+    def _one_to_one(cls, value: dict[str, str]) -> dict[str, str]:
         merged = {**DEFAULT_PRIORITIES, **value}
         if len(set(merged.values())) != len(merged):
             raise ValueError("two Freshdesk priorities map to the same name; write-back needs 1:1")
-        return merged
+        return value
+
+    def status_of(self, native: object) -> str:
+        """Freshdesk status number → normalized status (unknown numbers: ``other_statuses``)."""
+        if isinstance(native, bool) or not isinstance(native, int):
+            raise ValueError(f"status {native!r} is not a Freshdesk status number")
+        return self.status(native, DEFAULT_STATUSES) or self.other_statuses
+
+    def priority_of(self, native: object) -> str | None:
+        """Freshdesk priority number → normalized priority (None when absent or unknown)."""
+        if isinstance(native, bool):
+            return None
+        return self.priority(native, DEFAULT_PRIORITIES)
+
+    def native_priority(self, name: str) -> int:
+        """Normalized priority → the Freshdesk number that maps onto it (for write-back)."""
+        merged = {**DEFAULT_PRIORITIES, **self.priorities}
+        for native in sorted(merged, key=lambda key: (not key.isdigit(), key.zfill(9))):
+            if merged[native] == name and native.isdigit():
+                return int(native)
+        raise ValueError(f"no Freshdesk priority maps to {name!r} (see mapping.priorities)")
+
+    def needs(self, prefix: str) -> bool:
+        """Whether any ``from`` path reads the sideloaded object ``prefix`` (company, group…)."""
+        return any(path.split(".", 1)[0] == prefix for path in self.source_paths().values())
 
 
 class FreshdeskConfig(ConnectorConfig):
@@ -109,7 +86,9 @@ class FreshdeskConfig(ConnectorConfig):
 
     Give ``domain`` (``acme`` or ``acme.freshdesk.com``) or ``base_url`` (tests and proxies),
     and the agent's ``api_key``. A full read starts at ``start``: Freshdesk's own default window
-    is only the last 30 days, so slabridge always sends ``updated_since``.
+    is only the last 30 days, so slabridge always sends ``updated_since``. ``status_journal``
+    (a SQLite file, or ``:memory:``) remembers the status starts each read sees, so that
+    pending periods older than the latest one survive (Freshdesk keeps no status history).
     """
 
     type: Literal["freshdesk"] = "freshdesk"
@@ -117,14 +96,14 @@ class FreshdeskConfig(ConnectorConfig):
     base_url: str | None = None
     api_key: SecretStr
     start: datetime = DEFAULT_START
-    per_page: int = Field(100, ge=1, le=100)
-    page_cap: int = Field(300, ge=1)
+    per_page: int = Field(default=100, ge=1, le=100)
+    page_cap: int = Field(default=300, ge=1)
     conversations: Literal["when_needed", "always", "never"] = "when_needed"
-    requests_per_minute: float | None = Field(None, gt=0)
-    timeout: float = Field(30.0, gt=0)
-    max_attempts: int = Field(6, ge=1)
-    quota_window_seconds: float = Field(60.0, gt=0)
-    mapping: FreshdeskMapping = FreshdeskMapping()  # type: ignore[assignment]
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    timeout: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    status_journal: str | None = None
+    mapping: FreshdeskMapping = FreshdeskMapping()
 
     @field_validator("domain")
     @classmethod
@@ -169,7 +148,4 @@ __all__ = [
     "DEFAULT_STATUSES",
     "FreshdeskConfig",
     "FreshdeskMapping",
-    "ProductRule",
-    "RegionRule",
-    "TierRule",
 ]

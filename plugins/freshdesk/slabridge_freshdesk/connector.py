@@ -9,26 +9,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import requests
 import structlog
 
 from slabridge.connectors.base import (
     Capabilities,
     ChangeSet,
-    CheckProblem,
     Checkpoint,
+    CheckProblem,
     Connector,
     ConnectorConfig,
     ReadItem,
     Skipped,
     WriteResult,
 )
-from slabridge.connectors.http import HttpClient, HttpError
+from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.logs import register_secrets
 from slabridge.sla.ticket import Ticket, TicketError, format_timestamp
-
 from slabridge_freshdesk.config import FreshdeskConfig
-from slabridge_freshdesk.mapping import Lookups, map_ticket, native_priority, needs_conversations
+from slabridge_freshdesk.journal import StatusJournal
+from slabridge_freshdesk.mapping import Lookups, map_ticket, needs_conversations, stats_marks
 
 log = structlog.get_logger("slabridge.freshdesk")
 
@@ -161,36 +160,35 @@ class FreshdeskConnector(Connector):
             sleep=sleep,
             connector=instance,
         )
+        self.journal = (
+            StatusJournal(config.status_journal, config.api_root) if config.status_journal else None
+        )
         self._companies: dict[int, Mapping[str, Any] | None] = {}
         self._groups: dict[int, str] | None = None
         self._products: dict[int, str] | None = None
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
-        response = self.http.get(path, params=params)
-        self._honour_quota(response)
-        return response
+    def _get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        # HttpClient paces on X-RateLimit-Remaining (Freshdesk's window is a minute), retries
+        # 429 after Retry-After, 5xx, timeouts and malformed bodies.
+        return self.http.get_json(path, params=params)
 
-    def _honour_quota(self, response: requests.Response) -> None:
-        # Freshdesk sends what is left of the minute's credits but no reset time: when nothing
-        # is left, wait out a window instead of collecting a 429.
-        remaining = response.headers.get("X-RateLimit-Remaining")
-        if remaining is not None and remaining.strip().lstrip("-").isdigit():
-            if int(remaining) <= 0:
-                self.http.limiter.observe(0, self.settings.quota_window_seconds)
-
-    def _json(self, response: requests.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise HttpError(
-                "GET",
-                response.request.path_url.split("?")[0] if response.request else "?",
-                response.status_code,
-                "the body is not JSON",
-                retryable=False,
-            ) from None
+    def _get_page(self, url: str, params: Mapping[str, Any] | None) -> tuple[list[Any], str | None]:
+        """One list page and its ``Link: rel="next"`` URL; a malformed body is asked again."""
+        shown = url.split("?")[0]
+        for attempt in range(1, self.settings.max_attempts + 1):
+            response = self.http.get(url, params=params)
+            try:
+                body = response.json()
+            except ValueError:
+                log.warning("freshdesk_malformed_page", path=shown, attempt=attempt)
+                continue
+            if not isinstance(body, list):
+                raise FreshdeskReadError(f"GET {shown}: expected a JSON array")
+            next_url: str | None = response.links.get("next", {}).get("url")
+            return body, next_url
+        raise RetryableHttpError("GET", shown, 200, "the body was not JSON every time", None)
 
     def _pages(
         self, path: str, params: Mapping[str, Any] | None
@@ -198,12 +196,14 @@ class FreshdeskConnector(Connector):
         """Yield ``(page number, items, has_next)`` following the ``Link: rel="next"`` header."""
         url: str | None = path
         page = 1
+        requested: set[str] = set()
         while url is not None:
-            response = self._get(url, params if page == 1 else None)
-            items = self._json(response)
-            if not isinstance(items, list):
-                raise FreshdeskReadError(f"GET {path}: expected a JSON array, got {type(items)}")
-            next_url = response.links.get("next", {}).get("url")
+            requested.add(url)
+            items, next_url = self._get_page(url, params if page == 1 else None)
+            if next_url is not None and next_url in requested:
+                # A broken Link that points back at a page already read would loop forever.
+                log.warning("freshdesk_repeated_link", path=path, page=page)
+                next_url = None
             yield page, items, next_url is not None
             url = next_url
             page += 1
@@ -237,27 +237,19 @@ class FreshdeskConnector(Connector):
         company_id = raw.get("company_id")
         if isinstance(company_id, int) and company_id not in self._companies:
             try:
-                company = self._json(self._get(f"companies/{company_id}"))
+                company = self._get_json(f"companies/{company_id}")
             except HttpError as exc:
                 if exc.retryable:
                     raise
                 log.warning("freshdesk_company_unreadable", company_id=company_id, error=str(exc))
                 company = None
             self._companies[company_id] = company if isinstance(company, Mapping) else None
-        group_id = raw.get("group_id")
-        if (
-            mapping.region.source == "group"
-            and group_id is not None
-            and str(group_id) not in mapping.region.values
-            and self._groups is None
-        ):
+        if raw.get("group_id") is not None and self._groups is None and mapping.needs("group"):
             self._groups = self._named("groups")
-        product_id = raw.get("product_id")
         if (
-            product_id is not None
-            and mapping.product.lookup_names
-            and str(product_id) not in mapping.product.values
+            raw.get("product_id") is not None
             and self._products is None
+            and mapping.needs("product")
         ):
             self._products = self._named("products")
         companies = {k: v for k, v in self._companies.items() if v is not None}
@@ -279,8 +271,25 @@ class FreshdeskConnector(Connector):
         try:
             conversations = None
             if needs_conversations(raw, self.settings.conversations):
+                if not str(raw["id"]).isdigit():
+                    raise TicketError(ticket_id, "id", "not a Freshdesk ticket number")
                 conversations = self._conversations(raw["id"])
-            return map_ticket(raw, self.settings.mapping, self._lookups(raw), conversations)
+            known = self.journal.marks(str(ticket_id)) if self.journal else []
+            ticket = map_ticket(
+                raw, self.settings.mapping, self._lookups(raw), conversations, known
+            )
+            if self.journal is not None:
+                stats = raw.get("stats")
+                self.journal.record(
+                    ticket.id,
+                    stats_marks(
+                        ticket.created_at,
+                        ticket.status,
+                        stats if isinstance(stats, Mapping) else None,
+                        ticket.id,
+                    ),
+                )
+            return ticket
         except (TicketError, KeyError) as exc:
             reason = str(exc) if isinstance(exc, TicketError) else f"missing key {exc}"
         except HttpError as exc:
@@ -295,7 +304,7 @@ class FreshdeskConnector(Connector):
     def check(self) -> list[CheckProblem]:
         problems: list[CheckProblem] = []
         try:
-            self._get("agents/me")
+            self._get_json("agents/me")
         except HttpError as exc:
             if exc.status == 401:
                 return [
@@ -307,7 +316,7 @@ class FreshdeskConnector(Connector):
                 ]
             return [CheckProblem(f"cannot reach Freshdesk at {self.settings.api_root}: {exc}")]
         try:
-            self._get(
+            self._get_json(
                 "tickets",
                 {"updated_since": _api_time(datetime.now(UTC)), "per_page": 1, "include": "stats"},
             )
@@ -318,17 +327,16 @@ class FreshdeskConnector(Connector):
                     hint="the incremental read needs an agent who can view all tickets",
                 )
             )
-        mapping = self.settings.mapping
-        wanted_ticket = {
-            rule.field
-            for rule in (mapping.tier, mapping.region)
-            if rule.source == "ticket_field" and rule.field
-        }
-        wanted_company = {
-            rule.field
-            for rule in (mapping.tier, mapping.region)
-            if rule.source == "company_field" and rule.field
-        }
+        wanted_ticket: set[str] = set()
+        wanted_company: set[str] = set()
+        for path in self.settings.mapping.source_paths().values():
+            head, _, rest = path.partition(".")
+            if head == "custom_fields" and rest:
+                wanted_ticket.add(rest.split(".")[0])
+            elif head == "company" and rest:
+                name = rest.removeprefix("custom_fields.").split(".")[0]
+                if name not in ("id", "name", "domains", "custom_fields"):
+                    wanted_company.add(name)
         for path, wanted, what in (
             ("ticket_fields", wanted_ticket, "ticket"),
             ("company_fields", wanted_company, "company"),
@@ -381,7 +389,9 @@ class FreshdeskConnector(Connector):
                     at = _parse_time(raw.get("updated_at")) if isinstance(raw, Mapping) else None
                     raw_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
                     if at is None:
-                        log.warning("freshdesk_ticket_skipped", ticket_id=raw_id, reason="bad updated_at")
+                        log.warning(
+                            "freshdesk_ticket_skipped", ticket_id=raw_id, reason="bad updated_at"
+                        )
                         yield Skipped(raw_id, "updated_at missing or not a timestamp")
                         continue
                     if at < last_at or (at == last_at and raw_id in seen_at_last):
@@ -412,7 +422,7 @@ class FreshdeskConnector(Connector):
                 yield Skipped(str(ticket_id), "not a Freshdesk ticket number")
                 continue
             try:
-                raw = self._json(self._get(f"tickets/{ticket_id}", {"include": "stats"}))
+                raw = self._get_json(f"tickets/{ticket_id}", {"include": "stats"})
             except HttpError as exc:
                 if exc.status == 404:
                     yield Skipped(str(ticket_id), "not found (deleted or spam)")
@@ -428,7 +438,7 @@ class FreshdeskConnector(Connector):
         if not ticket_id.isdigit():
             return WriteResult(ticket_id, "rejected", "not a Freshdesk ticket number")
         try:
-            current = self._json(self._get(f"tickets/{ticket_id}"))
+            current = self._get_json(f"tickets/{ticket_id}")
         except HttpError as exc:
             return self._failure(ticket_id, exc)
         try:
@@ -452,8 +462,7 @@ class FreshdeskConnector(Connector):
                 f"ticket changed at {current.get('updated_at')} after the plan was made",
             )
         try:
-            response = self.http.put(f"tickets/{ticket_id}", json=body)
-            self._honour_quota(response)
+            self.http.put(f"tickets/{ticket_id}", json=body)
         except HttpError as exc:
             return self._failure(ticket_id, exc)
         return WriteResult(ticket_id, "applied")
@@ -467,7 +476,7 @@ class FreshdeskConnector(Connector):
         if added or len(kept) != len(tags):
             body["tags"] = kept + added
         if change.priority is not None:
-            wanted = native_priority(change.priority, self.settings.mapping)
+            wanted = self.settings.mapping.native_priority(change.priority)
             if current.get("priority") != wanted:
                 body["priority"] = wanted
         custom = current.get("custom_fields") or {}
@@ -493,6 +502,8 @@ class FreshdeskConnector(Connector):
 
     def close(self) -> None:
         self.http.close()
+        if self.journal is not None:
+            self.journal.close()
 
 
 __all__ = ["FreshdeskConnector", "FreshdeskReadError", "ReadCursor"]

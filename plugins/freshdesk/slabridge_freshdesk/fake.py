@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from slabridge.sla.ticket import Ticket
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
-
 from slabridge_freshdesk.config import DEFAULT_PRIORITIES, DEFAULT_STATUSES
 from slabridge_freshdesk.mapping import CHANNELS
 
@@ -53,9 +52,9 @@ WRITABLE = frozenset(
     }
 )
 AGENT_ID = 7000
-_STATUS_NATIVE = {name: native for native, name in DEFAULT_STATUSES.items()}
+_STATUS_NATIVE = {name: int(native) for native, name in DEFAULT_STATUSES.items()}
 _STATUS_NATIVE.update({"new": 2, "on_hold": 6})
-_PRIORITY_NATIVE = {name: native for native, name in DEFAULT_PRIORITIES.items()}
+_PRIORITY_NATIVE = {name: int(native) for native, name in DEFAULT_PRIORITIES.items()}
 _CHANNEL_NATIVE = {name: native for native, name in CHANNELS.items()}
 
 
@@ -72,7 +71,9 @@ def _parse(value: str) -> datetime:
 
 def validation_failed(*errors: Mapping[str, str]) -> FakeResponse:
     """Freshdesk's 400 body: ``{"description": "Validation failed", "errors": [...]}``."""
-    return FakeResponse(400, {"description": "Validation failed", "errors": [dict(e) for e in errors]})
+    return FakeResponse(
+        400, {"description": "Validation failed", "errors": [dict(e) for e in errors]}
+    )
 
 
 def _invalid(field: str, message: str, code: str = "invalid_value") -> dict[str, str]:
@@ -111,6 +112,7 @@ class FakeFreshdesk(FakeAPI):
         self.ticket_fields: dict[str, dict[str, Any]] = {}
         self.custom_statuses: dict[int, str] = {6: "Waiting on Third Party"}
         self.deleted: set[int] = set()
+        self.repeat_page_links = False
         self._writes = 0
         self._next_id = {"ticket": 1, "conversation": 1, "company": 1, "group": 1, "product": 1}
         self._window_start: datetime | None = None
@@ -202,7 +204,8 @@ class FakeFreshdesk(FakeAPI):
         headers: dict[str, str] = {}
         if page * per_page < len(items):
             query = {k: v[0] for k, v in request.query.items()}
-            query["page"] = str(page + 1)
+            # ``repeat_page_links`` simulates a broken API whose Link repeats the page asked for.
+            query["page"] = str(page if self.repeat_page_links and page > 1 else page + 1)
             headers["Link"] = f'<{self.base_url}{request.path}?{urlencode(query)}>; rel="next"'
         return FakeResponse(200, chunk, headers)
 
@@ -229,7 +232,9 @@ class FakeFreshdesk(FakeAPI):
         parts = {part.strip() for part in raw.split(",") if part.strip()}
         if parts - set(LIST_INCLUDES):
             return validation_failed(
-                _invalid("include", "It should be one of these values: 'requester,stats,description'")
+                _invalid(
+                    "include", "It should be one of these values: 'requester,stats,description'"
+                )
             )
         return parts
 
@@ -297,9 +302,7 @@ class FakeFreshdesk(FakeAPI):
         items = sorted(self.conversations.get(number, []), key=lambda c: (c["created_at"], c["id"]))
         return self._paged(request, copy.deepcopy(items), *paging)
 
-    def _list_of(
-        self, table: dict[int, dict[str, Any]]
-    ) -> Callable[[FakeRequest], FakeResponse]:
+    def _list_of(self, table: dict[int, dict[str, Any]]) -> Callable[[FakeRequest], FakeResponse]:
         def handler(request: FakeRequest) -> FakeResponse:
             paging = self._page_args(request)
             if isinstance(paging, FakeResponse):
@@ -318,16 +321,35 @@ class FakeFreshdesk(FakeAPI):
 
     def _list_ticket_fields(self, request: FakeRequest) -> FakeResponse:
         defaults = [
-            {"id": 1, "name": "status", "label": "Status", "type": "default_status", "default": True},
-            {"id": 2, "name": "priority", "label": "Priority", "type": "default_priority",
-             "default": True},
+            {
+                "id": 1,
+                "name": "status",
+                "label": "Status",
+                "type": "default_status",
+                "default": True,
+            },
+            {
+                "id": 2,
+                "name": "priority",
+                "label": "Priority",
+                "type": "default_priority",
+                "default": True,
+            },
         ]
         custom = [copy.deepcopy(f) for f in self.ticket_fields.values()]
         return FakeResponse(200, defaults + custom)
 
     def _list_company_fields(self, request: FakeRequest) -> FakeResponse:
-        names = ["name", "description", "domains", "note", "health_score", "account_tier",
-                 "renewal_date", "industry"]
+        names = [
+            "name",
+            "description",
+            "domains",
+            "note",
+            "health_score",
+            "account_tier",
+            "renewal_date",
+            "industry",
+        ]
         custom = sorted({k for c in self.companies.values() for k in c.get("custom_fields", {})})
         fields = [
             {"id": i + 1, "name": n, "label": n.replace("_", " ").title(), "default": True}
@@ -341,8 +363,12 @@ class FakeFreshdesk(FakeAPI):
     def _me(self, request: FakeRequest) -> FakeResponse:
         return FakeResponse(
             200,
-            {"id": AGENT_ID, "available": True, "occasional": False,
-             "contact": {"name": "slabridge", "email": "slabridge@example.com"}},
+            {
+                "id": AGENT_ID,
+                "available": True,
+                "occasional": False,
+                "contact": {"name": "slabridge", "email": "slabridge@example.com"},
+            },
         )
 
     def _update_ticket(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
@@ -352,8 +378,15 @@ class FakeFreshdesk(FakeAPI):
         try:
             body = request.json()
         except ValueError:
-            return FakeResponse(400, {"description": "Validation failed", "errors": [
-                _invalid("body", "Request body has invalid json format", "invalid_json")]})
+            return FakeResponse(
+                400,
+                {
+                    "description": "Validation failed",
+                    "errors": [
+                        _invalid("body", "Request body has invalid json format", "invalid_json")
+                    ],
+                },
+            )
         if not isinstance(body, dict):
             return validation_failed(_invalid("body", "It should be a JSON object", "invalid_json"))
         errors = self._validate_update(body)
@@ -381,13 +414,17 @@ class FakeFreshdesk(FakeAPI):
             if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
                 errors.append(_invalid("tags", "It should be an Array", "datatype_mismatch"))
             elif any(len(t) > 32 for t in tags):
-                errors.append(_invalid(
-                    "tags", "It should only contain elements that have maximum of 32 characters"))
+                errors.append(
+                    _invalid(
+                        "tags", "It should only contain elements that have maximum of 32 characters"
+                    )
+                )
         if "custom_fields" in body:
             custom = body["custom_fields"]
             if not isinstance(custom, dict):
-                errors.append(_invalid("custom_fields", "It should be a key/value pair",
-                                       "datatype_mismatch"))
+                errors.append(
+                    _invalid("custom_fields", "It should be a key/value pair", "datatype_mismatch")
+                )
             else:
                 errors.extend(
                     _invalid(key, "Unexpected/invalid field in request", "invalid_field")
@@ -451,10 +488,19 @@ class FakeFreshdesk(FakeAPI):
             number = self._take("company")
             stamp = _ts(self.clock())
             self.companies[number] = {
-                "id": number, "name": name, "description": None, "domains": [], "note": None,
-                "custom_fields": {}, "created_at": stamp, "updated_at": stamp,
-                "health_score": None, "account_tier": None, "renewal_date": None,
-                "industry": None, **fields,
+                "id": number,
+                "name": name,
+                "description": None,
+                "domains": [],
+                "note": None,
+                "custom_fields": {},
+                "created_at": stamp,
+                "updated_at": stamp,
+                "health_score": None,
+                "account_tier": None,
+                "renewal_date": None,
+                "industry": None,
+                **fields,
             }
             return number
 
@@ -465,9 +511,14 @@ class FakeFreshdesk(FakeAPI):
                 if group["name"] == name:
                     return int(group["id"])
             number = self._take("group")
-            self.groups[number] = {"id": number, "name": name, "description": None,
-                                   "escalate_to": None, "unassigned_for": None,
-                                   "agent_ids": [AGENT_ID]}
+            self.groups[number] = {
+                "id": number,
+                "name": name,
+                "description": None,
+                "escalate_to": None,
+                "unassigned_for": None,
+                "agent_ids": [AGENT_ID],
+            }
             return number
 
     def add_product(self, name: str) -> int:
@@ -485,9 +536,11 @@ class FakeFreshdesk(FakeAPI):
         with self.lock:
             if name not in self.ticket_fields:
                 self.ticket_fields[name] = {
-                    "id": 1000 + len(self.ticket_fields), "name": name,
+                    "id": 1000 + len(self.ticket_fields),
+                    "name": name,
                     "label": name.removeprefix("cf_").replace("_", " ").title(),
-                    "type": field_type, "default": False,
+                    "type": field_type,
+                    "default": False,
                 }
 
     def add_ticket(self, **fields: Any) -> int:
@@ -501,26 +554,56 @@ class FakeFreshdesk(FakeAPI):
             number = int(fields.pop("id", 0)) or self._take("ticket")
             self._next_id["ticket"] = max(self._next_id["ticket"], number + 1)
             ticket: dict[str, Any] = {
-                "cc_emails": [], "fwd_emails": [], "reply_cc_emails": [], "ticket_cc_emails": [],
-                "email_config_id": None, "fr_escalated": False, "group_id": None, "priority": 1,
-                "requester_id": 5000 + number, "responder_id": AGENT_ID, "source": 1,
-                "spam": False, "status": 2, "subject": f"Ticket {number}", "type": None,
-                "company_id": None, "id": number, "to_emails": None, "product_id": None,
-                "created_at": stamp, "updated_at": stamp, "due_by": stamp, "fr_due_by": stamp,
-                "nr_due_by": None, "nr_escalated": False, "is_escalated": False,
-                "description_text": "", "description": "", "custom_fields": {}, "tags": [],
+                "cc_emails": [],
+                "fwd_emails": [],
+                "reply_cc_emails": [],
+                "ticket_cc_emails": [],
+                "email_config_id": None,
+                "fr_escalated": False,
+                "group_id": None,
+                "priority": 1,
+                "requester_id": 5000 + number,
+                "responder_id": AGENT_ID,
+                "source": 1,
+                "spam": False,
+                "status": 2,
+                "subject": f"Ticket {number}",
+                "type": None,
+                "company_id": None,
+                "id": number,
+                "to_emails": None,
+                "product_id": None,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "due_by": stamp,
+                "fr_due_by": stamp,
+                "nr_due_by": None,
+                "nr_escalated": False,
+                "is_escalated": False,
+                "description_text": "",
+                "description": "",
+                "custom_fields": {},
+                "tags": [],
                 "attachments": [],
             }
             ticket.update(copy.deepcopy(fields))
             for name in ticket["custom_fields"]:
                 self.add_ticket_field(name)
             self.tickets[number] = ticket
-            self.stats[number] = dict(stats) if stats else {
-                "agent_responded_at": None, "requester_responded_at": None,
-                "first_responded_at": None, "status_updated_at": ticket["created_at"],
-                "reopened_at": None, "resolved_at": None, "closed_at": None,
-                "pending_since": None,
-            }
+            self.stats[number] = (
+                dict(stats)
+                if stats
+                else {
+                    "agent_responded_at": None,
+                    "requester_responded_at": None,
+                    "first_responded_at": None,
+                    "status_updated_at": ticket["created_at"],
+                    "reopened_at": None,
+                    "resolved_at": None,
+                    "closed_at": None,
+                    "pending_since": None,
+                }
+            )
             self.conversations.setdefault(number, [])
             return number
 
@@ -536,23 +619,42 @@ class FakeFreshdesk(FakeAPI):
         return number
 
     def add_conversation(
-        self, ticket_id: int, at: datetime, *, incoming: bool, private: bool = False,
-        body: str = "", source: int | None = None,
+        self,
+        ticket_id: int,
+        at: datetime,
+        *,
+        incoming: bool,
+        private: bool = False,
+        body: str = "",
+        source: int | None = None,
     ) -> int:
         """Add a reply (``incoming`` = from the customer) or a note, updating ``stats``."""
         with self.lock:
             number = self._take("conversation")
             ticket = self.tickets[ticket_id]
             stamp = _ts(at)
-            self.conversations[ticket_id].append({
-                "body": f"<div>{body}</div>", "body_text": body, "id": number,
-                "incoming": incoming, "private": private,
-                "user_id": ticket["requester_id"] if incoming else AGENT_ID,
-                "support_email": None, "source": source if source is not None else (
-                    2 if private else 0),
-                "ticket_id": ticket_id, "to_emails": [], "from_email": None, "cc_emails": None,
-                "bcc_emails": None, "created_at": stamp, "updated_at": stamp, "attachments": [],
-            })
+            self.conversations[ticket_id].append(
+                {
+                    "body": f"<div>{body}</div>",
+                    "body_text": body,
+                    "id": number,
+                    "incoming": incoming,
+                    "private": private,
+                    "user_id": ticket["requester_id"] if incoming else AGENT_ID,
+                    "support_email": None,
+                    "source": source if source is not None else (2 if private else 0),
+                    "ticket_id": ticket_id,
+                    "to_emails": [],
+                    "from_email": None,
+                    "cc_emails": None,
+                    "bcc_emails": None,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "attachments": [],
+                }
+            )
+            if stamp > ticket["updated_at"]:  # a new message updates the ticket
+                ticket["updated_at"] = stamp
             stats = self.stats[ticket_id]
             if not private and incoming:
                 stats["requester_responded_at"] = stamp
@@ -602,7 +704,9 @@ class FakeFreshdesk(FakeAPI):
                         current = native
                 elif event.type == "reply":
                     self.add_conversation(
-                        number, event.at, incoming=event.author == "customer",
+                        number,
+                        event.at,
+                        incoming=event.author == "customer",
                         private=not event.public,
                     )
             final = _STATUS_NATIVE[ticket.status]
@@ -624,7 +728,7 @@ class FakeFreshdesk(FakeAPI):
 
     def priority(self, ticket_id: str | int) -> str | None:
         with self.lock:
-            return DEFAULT_PRIORITIES.get(self.tickets[int(ticket_id)]["priority"])
+            return DEFAULT_PRIORITIES.get(str(self.tickets[int(ticket_id)]["priority"]))
 
     def field(self, ticket_id: str | int, key: str) -> Any:
         with self.lock:
@@ -668,8 +772,12 @@ class FakeFreshdesk(FakeAPI):
 
     def connector_config(self, **overrides: Any) -> dict[str, Any]:
         """The ``connectors:`` entry that points a Freshdesk connector at this fake."""
-        return {"type": "freshdesk", "base_url": self.base_url, "api_key": self.api_key,
-                **overrides}
+        return {
+            "type": "freshdesk",
+            "base_url": self.base_url,
+            "api_key": self.api_key,
+            **overrides,
+        }
 
 
 __all__ = ["PAGE_CAP_ERROR", "UNAUTHORIZED", "FakeFreshdesk", "validation_failed"]

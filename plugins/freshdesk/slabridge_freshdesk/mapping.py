@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from slabridge.sla.ticket import Customer, Event, Ticket, TicketError, parse_timestamp
-
-from slabridge_freshdesk.config import FreshdeskMapping, TierRule
+from slabridge_freshdesk.config import FreshdeskMapping
 
 SOURCE = "freshdesk"
 
@@ -47,28 +46,6 @@ class Lookups:
     companies: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     groups: Mapping[int, str] = field(default_factory=dict)
     products: Mapping[int, str] = field(default_factory=dict)
-
-
-def map_status(native: Any, mapping: FreshdeskMapping) -> str:
-    """Freshdesk status int (2–5, custom ≥6) → normalized status."""
-    if isinstance(native, bool) or not isinstance(native, int):
-        raise ValueError(f"status {native!r} is not a Freshdesk status number")
-    return mapping.statuses.get(native, mapping.other_statuses)
-
-
-def map_priority(native: Any, mapping: FreshdeskMapping) -> str | None:
-    """Freshdesk priority int (1–4) → normalized priority; None for an unknown value."""
-    if isinstance(native, bool) or not isinstance(native, int):
-        return None
-    return mapping.priorities.get(native)
-
-
-def native_priority(name: str, mapping: FreshdeskMapping) -> int:
-    """Normalized priority → the Freshdesk priority int that maps onto it."""
-    for native, normalized in mapping.priorities.items():
-        if normalized == name:
-            return native
-    raise ValueError(f"no Freshdesk priority maps to {name!r}")
 
 
 def _timestamp(value: Any, ticket_id: str, key: str) -> datetime | None:
@@ -140,36 +117,55 @@ def needs_conversations(raw: Mapping[str, Any], mode: str = "when_needed") -> bo
         return True
 
 
+def stats_marks(
+    created_at: datetime, current: str, stats: Mapping[str, Any] | None, ticket_id: str = "?"
+) -> list[tuple[datetime, str]]:
+    """The status starts ``stats`` reveal: the latest ``pending_since``, ``resolved_at``,
+    ``closed_at``, ``reopened_at``, and the current status since ``status_updated_at`` (last)."""
+    marks: list[tuple[datetime, str]] = []
+    if not stats:
+        return marks
+    for key, status in _STATUS_STATS:
+        moment = _timestamp(stats.get(key), ticket_id, f"stats.{key}")
+        if moment is not None and moment >= created_at:
+            marks.append((moment, status))
+    updated = _timestamp(stats.get("status_updated_at"), ticket_id, "stats.status_updated_at")
+    if updated is not None and updated >= created_at:
+        marks.append((updated, current))
+    return marks
+
+
 def status_events(
     created_at: datetime,
     current: str,
     stats: Mapping[str, Any] | None,
     replies: Sequence[Event],
     *,
+    known: Iterable[tuple[datetime, str]] = (),
     customer_reply_reopens: bool = True,
     ticket_id: str = "?",
 ) -> list[Event]:
     """Reconstruct the status timeline Freshdesk v2 does not expose as history.
 
-    Known marks: Open at creation, then the latest ``pending_since``, ``resolved_at``,
-    ``closed_at`` and ``reopened_at``, and the current status from ``status_updated_at``. Between
+    Marks: Open at creation; ``known`` status starts (what earlier reads saw in ``stats``, kept
+    by the connector's status journal); the latest ``pending_since``, ``resolved_at``,
+    ``closed_at`` and ``reopened_at``; the current status since ``status_updated_at``. Between
     marks, a public customer reply to a pending, resolved or closed ticket reopens it (Freshdesk's
-    default automation), which recovers earlier pending periods that ended with a reply. Pending
-    periods that an agent ended without a customer reply, older than the latest, are lost.
+    default automation). Without a journal, pending periods older than the latest are recovered
+    only from such replies; one an agent ended without a reply is lost.
     """
     marks: list[tuple[datetime, int, str]] = [(created_at, 0, "open")]
+    marks.extend((moment, 1, status) for moment, status in known if moment >= created_at)
     last_known: datetime | None = None
-    if stats:
-        for key, status in _STATUS_STATS:
-            moment = _timestamp(stats.get(key), ticket_id, f"stats.{key}")
-            if moment is not None and moment >= created_at:
-                marks.append((moment, 1, status))
-        updated = _timestamp(stats.get("status_updated_at"), ticket_id, "stats.status_updated_at")
-        if updated is not None and updated >= created_at:
-            marks.append((updated, 3, current))
-            last_known = updated
+    has_current = stats is not None and stats.get("status_updated_at") is not None
+    found = stats_marks(created_at, current, stats, ticket_id)
+    for index, (moment, status) in enumerate(found):
+        is_current = has_current and index == len(found) - 1
+        marks.append((moment, 3 if is_current else 1, status))
+        if is_current:
+            last_known = moment
+    marks.sort(key=lambda mark: (mark[0], mark[1]))
     if customer_reply_reopens:
-        marks.sort(key=lambda mark: (mark[0], mark[1]))
         for reply in replies:
             if reply.author != "customer" or not reply.public:
                 continue
@@ -179,7 +175,6 @@ def status_events(
             if before and before[-1][2] in _REOPENABLE:
                 marks.append((reply.at, 2, "open"))
                 marks.sort(key=lambda mark: (mark[0], mark[1]))
-    marks.sort(key=lambda mark: (mark[0], mark[1]))
     events: list[Event] = []
     for moment, _, status in marks:
         if events and events[-1].status == status:
@@ -188,72 +183,21 @@ def status_events(
     return events
 
 
-def _company_value(company: Mapping[str, Any] | None, key: str) -> Any:
-    if not company:
-        return None
-    if company.get(key) is not None:
-        return company[key]
-    custom = company.get("custom_fields")
-    return custom.get(key) if isinstance(custom, Mapping) else None
-
-
-def _translate(value: Any, values: Mapping[str, str], default: str | None) -> str | None:
-    if value is None or value == "":
-        return default
-    text = str(value)
-    return values.get(text, values.get(text.lower(), text))
-
-
-def map_tier(
-    rule: TierRule, custom: Mapping[str, Any], company: Mapping[str, Any] | None
-) -> str | None:
-    """The customer tier per ``mapping.tier``."""
-    value: Any
-    if rule.source == "company_domain":
-        domains = company.get("domains") if company else None
-        value = domains[0] if isinstance(domains, list) and domains else None
-    elif rule.source == "ticket_field":
-        value = custom.get(rule.field)
-    else:
-        value = _company_value(company, rule.field)
-    return _translate(value, rule.values, rule.default)
-
-
-def map_region(
-    raw: Mapping[str, Any],
-    mapping: FreshdeskMapping,
-    custom: Mapping[str, Any],
-    company: Mapping[str, Any] | None,
-    groups: Mapping[int, str],
-) -> str | None:
-    """The customer region per ``mapping.region`` (default: the ticket group's name)."""
-    rule = mapping.region
-    value: Any
-    if rule.source == "group":
-        group_id = raw.get("group_id")
-        if group_id is None:
-            return rule.default
-        if str(group_id) in rule.values:
-            return rule.values[str(group_id)]
-        value = groups.get(group_id, str(group_id))
-    elif rule.source == "ticket_field":
-        value = custom.get(rule.field or "")
-    else:
-        value = _company_value(company, rule.field or "")
-    return _translate(value, rule.values, rule.default)
-
-
-def map_product(raw: Mapping[str, Any], mapping: FreshdeskMapping, products: Mapping[int, str]) -> (
-    str | None
-):
-    """``product_id`` → product name: the configured name, else the product's own name."""
+def sideloaded_record(raw: Mapping[str, Any], lookups: Lookups) -> dict[str, Any]:
+    """The record mapping ``from`` paths resolve in: the ticket plus company, group, product."""
+    record = dict(raw)
+    record["custom_fields"] = _custom_fields(raw)
+    company_id = raw.get("company_id")
+    record["company"] = lookups.companies.get(company_id) if company_id is not None else None
+    group_id = raw.get("group_id")
+    record["group"] = (
+        None if group_id is None else {"id": group_id, "name": lookups.groups.get(group_id)}
+    )
     product_id = raw.get("product_id")
-    if product_id is None:
-        return None
-    configured = mapping.product.values.get(str(product_id))
-    if configured is not None:
-        return configured
-    return products.get(product_id, str(product_id))
+    record["product"] = (
+        None if product_id is None else {"id": product_id, "name": lookups.products.get(product_id)}
+    )
+    return record
 
 
 def _custom_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -267,10 +211,12 @@ def map_ticket(
     mapping: FreshdeskMapping,
     lookups: Lookups | None = None,
     conversations: Sequence[Mapping[str, Any]] | None = None,
+    known_statuses: Iterable[tuple[datetime, str]] = (),
 ) -> Ticket:
     """A Freshdesk ticket (as listed with ``include=stats``) → a normalized :class:`Ticket`.
 
-    Replies come from ``conversations`` when given, else from ``stats``. Raises
+    Replies come from ``conversations`` when given, else from ``stats``; ``known_statuses`` are
+    status starts seen by earlier reads (the status journal). Raises
     :class:`TicketError` naming the ticket and key for a record that cannot be normalized.
     """
     lookups = lookups or Lookups()
@@ -281,7 +227,7 @@ def map_ticket(
     created_at = parse_timestamp(raw.get("created_at"), ticket_id, "created_at")
     updated_at = parse_timestamp(raw.get("updated_at"), ticket_id, "updated_at")
     try:
-        status = map_status(raw.get("status"), mapping)
+        status = mapping.status_of(raw.get("status"))
     except ValueError as exc:
         raise TicketError(ticket_id, "status", str(exc)) from None
     raw_stats = raw.get("stats")
@@ -298,30 +244,32 @@ def map_ticket(
         status,
         stats,
         replies,
+        known=known_statuses,
         customer_reply_reopens=mapping.customer_reply_reopens,
         ticket_id=ticket_id,
     )
     events = sorted([*statuses, *replies], key=lambda event: event.at)
 
-    custom = _custom_fields(raw)
+    record = sideloaded_record(raw, lookups)
+    tier = mapping.tier_of(record)
+    region = mapping.region_of(record)
+    company = record["company"]
     company_id = raw.get("company_id")
-    company = lookups.companies.get(company_id) if company_id is not None else None
-    tier = map_tier(mapping.tier, custom, company)
-    region = map_region(raw, mapping, custom, company, lookups.groups)
     customer: Customer | None = None
     if company_id is not None or tier is not None or region is not None:
-        name = company.get("name") if company else None
+        name = company.get("name") if isinstance(company, Mapping) else None
         customer = Customer(
             id=None if company_id is None else str(company_id),
             name=None if name is None else str(name),
             tier=tier,
             region=region,
         )
-    fields: dict[str, Any] = dict(custom)
+    fields: dict[str, Any] = dict(record["custom_fields"])
     if tier is not None:
         fields["tier"] = tier
     if region is not None:
         fields["region"] = region
+    fields.update(mapping.mapped_fields(record))
 
     raw_tags = raw.get("tags") or []
     if not isinstance(raw_tags, list) or not all(isinstance(tag, str) for tag in raw_tags):
@@ -334,10 +282,10 @@ def map_ticket(
         created_at=created_at,
         updated_at=updated_at,
         status=status,
-        priority=map_priority(raw.get("priority"), mapping),
+        priority=mapping.priority_of(raw.get("priority")),
         type=str(kind).lower() if kind else None,
         channel=CHANNELS.get(channel, str(channel)) if isinstance(channel, int) else None,
-        product=map_product(raw, mapping, lookups.products),
+        product=mapping.product_of(record),
         tags=tuple(raw_tags),
         fields=fields,
         customer=customer,
@@ -351,14 +299,10 @@ __all__ = [
     "Lookups",
     "conversation_event",
     "conversation_events",
-    "map_priority",
-    "map_product",
-    "map_region",
-    "map_status",
     "map_ticket",
-    "map_tier",
-    "native_priority",
     "needs_conversations",
+    "sideloaded_record",
+    "stats_marks",
     "stats_reply_events",
     "status_events",
 ]

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from slabridge.connectors.base import Connector
 from slabridge.hookspecs import hookimpl
-
 from slabridge_jira.config import JiraConfig
 from slabridge_jira.connector import JiraConnector
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from slabridge.connectors.base import ConnectorConfig
 from slabridge.connectors.http import require_https
+from slabridge.connectors.mapping import ConnectorMapping, MappingRule
 
 NormalizedStatus = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
 NormalizedPriority = Literal["low", "normal", "high", "urgent"]
@@ -63,48 +64,26 @@ DEFAULT_WRITE_PRIORITIES: dict[NormalizedPriority, str] = {
 }
 
 
-class AttributeRule(BaseModel):
-    """Where a normalized attribute (tier, product, region) comes from on an issue.
+class JiraMapping(ConnectorMapping):
+    """How Jira statuses, priorities, authors and fields map onto the normalized ticket.
 
-    ``from``: ``field`` (a custom field, ``field: customfield_10050``), ``organizations`` (the
-    JSM Organizations field), ``components`` or ``labels``. The first value found that is listed
-    in ``values`` wins (keys compared case-insensitively); without ``values`` the first raw value
-    is used as is; ``default`` when nothing matches.
+    ``tier``/``product``/``region`` (and ``fields``) are the shared :class:`MappingRule`s; their
+    ``from`` path reads the issue record the connector builds (see ``mapping.issue_record``):
+    ``organizations`` (JSM organization names), ``components``, ``labels``, ``reporter.*``,
+    ``issuetype``, ``project`` and ``fields.<id>`` (custom fields with options turned into
+    their text, e.g. ``fields.customfield_10100``).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    source: Literal["field", "organizations", "components", "labels"] = Field(alias="from")
-    field: str | None = None
-    values: dict[str, str] = {}
-    default: str | None = None
-
-    @model_validator(mode="after")
-    def _field_needs_an_id(self) -> AttributeRule:
-        if self.source == "field" and not self.field:
-            raise ValueError("from: field needs `field: customfield_NNNNN` (the field's id)")
-        return self
-
-
-class JiraMapping(BaseModel):
-    """How Jira statuses, priorities, authors and fields map onto the normalized ticket."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    statuses: dict[str, NormalizedStatus] = {}
-    status_categories: dict[str, NormalizedStatus] = {}
-    priorities: dict[str, NormalizedPriority] = {}
-    write_priorities: dict[NormalizedPriority, str] = {}
+    status_categories: dict[str, NormalizedStatus] = Field(default_factory=dict)
+    write_priorities: dict[NormalizedPriority, str] = Field(default_factory=dict)
     organizations_field: str | None = None
     customer: Literal["organizations", "reporter"] = "organizations"
-    tier: AttributeRule | None = None
-    product: AttributeRule | None = AttributeRule(source="components")
-    region: AttributeRule | None = None
-    agent_account_ids: list[str] = []
-    customer_account_ids: list[str] = []
+    product: MappingRule | None = MappingRule.model_validate({"from": "components"})
+    agent_account_ids: list[str] = Field(default_factory=list)
+    customer_account_ids: list[str] = Field(default_factory=list)
     app_comments: Literal["ignore", "agent"] = "ignore"
 
-    def status_for(self, status_id: str | None, name: str | None) -> NormalizedStatus | None:
+    def status_for(self, status_id: str | None, name: str | None) -> str | None:
         """The normalized status configured for a Jira status id or name (None: use category)."""
         own = {key.casefold(): value for key, value in self.statuses.items()}
         for key in (status_id, name):
@@ -114,11 +93,11 @@ class JiraMapping(BaseModel):
             return DEFAULT_STATUSES[name.casefold()]
         return None
 
-    def status_for_category(self, category: str | None) -> NormalizedStatus:
-        table = {**DEFAULT_STATUS_CATEGORIES, **self.status_categories}
+    def status_for_category(self, category: str | None) -> str:
+        table: dict[str, str] = {**DEFAULT_STATUS_CATEGORIES, **self.status_categories}
         return table.get(category or "undefined", "open")
 
-    def priority_for(self, priority_id: str | None, name: str | None) -> NormalizedPriority | None:
+    def priority_for(self, priority_id: str | None, name: str | None) -> str | None:
         own = {key.casefold(): value for key, value in self.priorities.items()}
         for key in (priority_id, name):
             if key is not None and key.casefold() in own:
@@ -129,7 +108,8 @@ class JiraMapping(BaseModel):
 
     def jira_priority(self, priority: str) -> dict[str, str]:
         """The ``fields.priority`` value that sets a normalized priority: by id or by name."""
-        table: dict[str, str] = {**DEFAULT_WRITE_PRIORITIES, **self.write_priorities}
+        table: dict[str, str] = {str(k): v for k, v in DEFAULT_WRITE_PRIORITIES.items()}
+        table.update({str(k): v for k, v in self.write_priorities.items()})
         if priority not in table:
             raise KeyError(priority)
         target = table[priority]
@@ -138,9 +118,10 @@ class JiraMapping(BaseModel):
     def custom_fields(self) -> list[str]:
         """Every custom field id this mapping reads (``check`` verifies they exist)."""
         ids = [self.organizations_field] if self.organizations_field else []
-        for rule in (self.tier, self.product, self.region):
-            if rule is not None and rule.source == "field" and rule.field:
-                ids.append(rule.field)
+        for path in self.source_paths().values():
+            head, _, rest = path.partition(".")
+            if head == "fields" and rest.startswith("customfield_"):
+                ids.append(rest.split(".", 1)[0])
         return ids
 
 
@@ -162,7 +143,7 @@ class JiraConfig(ConnectorConfig):
     requests_per_minute: float | None = Field(default=None, gt=0)
     timeout: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=20)
-    mapping: JiraMapping = JiraMapping()  # type: ignore[assignment]
+    mapping: JiraMapping = JiraMapping()
 
     @field_validator("site")
     @classmethod
@@ -217,7 +198,6 @@ __all__ = [
     "DEFAULT_STATUSES",
     "DEFAULT_STATUS_CATEGORIES",
     "DEFAULT_WRITE_PRIORITIES",
-    "AttributeRule",
     "JiraConfig",
     "JiraMapping",
     "NormalizedPriority",

@@ -2,37 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import structlog
 
 from slabridge.connectors.base import (
     Capabilities,
     ChangeSet,
-    CheckProblem,
     Checkpoint,
+    CheckProblem,
     Connector,
     ConnectorConfig,
     ReadItem,
     Skipped,
+    WriteOutcome,
     WriteResult,
 )
+from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.sla.ticket import Ticket, TicketError
-
 from slabridge_jira.config import JiraConfig
 from slabridge_jira.mapping import (
     SiteMeta,
     comments_of,
+    error_text,
     format_jira_time,
     map_issue,
     parse_jira_time,
     site_meta,
+    user_time_zone,
 )
 
 log = structlog.get_logger("slabridge.jira")
@@ -55,11 +57,6 @@ BASE_FIELDS = (
 CHANGELOG_FIELDS = ("status", "priority")
 FETCH_CHUNK = 100
 BULK_CHANGELOG_MAX_ISSUES = 1000
-CURSOR_VERSION = 1
-
-
-class CursorError(ValueError):
-    """A cursor string this connector did not write."""
 
 
 def jql_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -91,53 +88,6 @@ def build_jql(
     return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
 
 
-class _Cursor:
-    """``since``: the newest ``updated`` read; ``seen``: issue id -> ``updated`` inside the window."""
-
-    def __init__(self, since: datetime | None, seen: dict[str, str]) -> None:
-        self.since = since
-        self.seen = seen
-
-    @classmethod
-    def parse(cls, text: str | None) -> _Cursor:
-        if text is None:
-            return cls(None, {})
-        try:
-            data = json.loads(text)
-            since = data["since"]
-            seen = data.get("seen", {})
-            if data.get("v") != CURSOR_VERSION or not isinstance(seen, dict):
-                raise ValueError
-            moment = None if since is None else datetime.fromisoformat(since)
-            if moment is not None and moment.tzinfo is None:
-                raise ValueError
-        except (ValueError, TypeError, KeyError, json.JSONDecodeError):
-            raise CursorError(
-                "not a jira cursor (expected JSON with v, since, seen); "
-                "reset the connector's state to read from the start"
-            ) from None
-        return cls(moment, {str(k): str(v) for k, v in seen.items()})
-
-    def note(self, ticket_id: str, updated: datetime) -> None:
-        self.seen[ticket_id] = updated.isoformat()
-        if self.since is None or updated > self.since:
-            self.since = updated
-
-    def prune(self, lookback: timedelta) -> None:
-        if self.since is None:
-            return
-        horizon = self.since - lookback
-        self.seen = {
-            key: value
-            for key, value in self.seen.items()
-            if datetime.fromisoformat(value) >= horizon
-        }
-
-    def dump(self) -> str:
-        since = None if self.since is None else self.since.isoformat()
-        return json.dumps({"v": CURSOR_VERSION, "since": since, "seen": self.seen}, sort_keys=True)
-
-
 class JiraConnector(Connector):
     """Jira Cloud REST v3 (+ JSM comment visibility): see docs/connectors/jira.md."""
 
@@ -155,8 +105,12 @@ class JiraConnector(Connector):
         sleep: Callable[[float], None] = time.sleep,
         backoff_base: float = 1.0,
     ) -> None:
-        jira = config if isinstance(config, JiraConfig) else JiraConfig.model_validate(
-            config.model_dump() if isinstance(config, ConnectorConfig) else config
+        jira = (
+            config
+            if isinstance(config, JiraConfig)
+            else JiraConfig.model_validate(
+                config.model_dump() if isinstance(config, ConnectorConfig) else config
+            )
         )
         super().__init__(instance, jira)
         self.jira = jira
@@ -182,12 +136,10 @@ class JiraConnector(Connector):
         """The API user's profile time zone, in which Jira reads JQL dates."""
         if self._zone is None:
             me = self.http.get(f"{API}/myself").json()
-            name = me.get("timeZone") if isinstance(me, Mapping) else None
-            try:
-                self._zone = ZoneInfo(name) if isinstance(name, str) and name else ZoneInfo("UTC")
-            except (ZoneInfoNotFoundError, ValueError):
-                log.warning("jira_unknown_time_zone", connector=self.instance, zone=name)
-                self._zone = ZoneInfo("UTC")
+            zone = user_time_zone(me)
+            if zone is None:
+                log.warning("jira_no_user_time_zone", connector=self.instance, assumed="UTC")
+            self._zone = zone or ZoneInfo("UTC")
         return self._zone
 
     def site_meta(self) -> SiteMeta:
@@ -261,7 +213,8 @@ class JiraConnector(Connector):
         if not has("BROWSE_PROJECTS"):
             problems.append(
                 CheckProblem(
-                    f"{self.jira.email} lacks Browse Projects on {project}: reading issues needs it",
+                    f"{self.jira.email} lacks Browse Projects on {project}: "
+                    "reading issues needs it",
                     hint="add the account to a role with Browse Projects (JSM: an agent)",
                 )
             )
@@ -278,40 +231,31 @@ class JiraConnector(Connector):
     # -- read -----------------------------------------------------------------------------
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
-        state = _Cursor.parse(cursor)
         lookback = timedelta(minutes=self.jira.lookback_minutes)
-        if state.since is not None:
-            window: datetime | None = state.since - lookback
-        else:
-            window = self.jira.start
+        state = InclusiveCursor.decode(cursor, lookback=lookback)
+        window = state.start if state.at is not None else self.jira.start
         zone = self.time_zone()
         meta = self.site_meta()
         jql = build_jql(self.jira.projects, self.jira.jql, window, zone)
-        skipped_seen = 0
+        already_seen = 0
         for page in self._search_pages(jql, meta):
             fresh = []
             for issue in page:
-                issue_id = str(issue.get("id", ""))
                 updated = parse_jira_time((issue.get("fields") or {}).get("updated"))
-                if updated is not None and state.seen.get(issue_id) == updated.isoformat():
-                    skipped_seen += 1
-                    continue
-                fresh.append(issue)
-            for item in self._complete(fresh, meta):
-                if isinstance(item, Ticket):
-                    state.note(item.id, item.updated_at)
-                elif item.ticket_id is not None:
-                    raw = next((i for i in fresh if str(i.get("id")) == item.ticket_id), None)
-                    updated = parse_jira_time(((raw or {}).get("fields") or {}).get("updated"))
-                    if updated is not None:
-                        state.note(item.ticket_id, updated)
-                yield item
-            state.prune(lookback)
-            yield Checkpoint(state.dump())
-        log.info(
-            "jira_read_done", connector=self.instance, already_seen=skipped_seen, jql=jql
-        )
-        yield Checkpoint(state.dump())
+                if updated is None or state.admit(str(issue.get("id", "")), updated):
+                    fresh.append(issue)
+                else:
+                    already_seen += 1
+            yield from self._complete(fresh, meta)
+            yield Checkpoint(self._encode(state, window))
+        log.info("jira_read_done", connector=self.instance, already_seen=already_seen, jql=jql)
+        yield Checkpoint(self._encode(state, window))
+
+    def _encode(self, state: InclusiveCursor, window: datetime | None) -> str:
+        """The cursor; before anything was read from a configured ``start``, that start."""
+        if state.at is None and window is not None:
+            return InclusiveCursor.starting_at(window + state.lookback, lookback=state.lookback)
+        return state.encode()
 
     def _search_pages(self, jql: str, meta: SiteMeta) -> Iterator[list[Mapping[str, Any]]]:
         token: str | None = None
@@ -513,13 +457,16 @@ class JiraConnector(Connector):
             return WriteResult(change.ticket_id, "retry", str(exc))
         params = {} if self.jira.notify_users else {"notifyUsers": "false"}
         try:
-            self.http.put(f"{API}/issue/{change.ticket_id}", json=body, params=params, ok=(200, 204))
+            self.http.put(
+                f"{API}/issue/{change.ticket_id}", json=body, params=params, ok=(200, 204)
+            )
         except RetryableHttpError as exc:
             return WriteResult(change.ticket_id, "retry", str(exc))
         except HttpError as exc:
             # 409 is Jira's "conflicting update" (a concurrent edit), not a stale-read check.
-            outcome = "retry" if exc.status == 409 else "rejected"
-            return WriteResult(change.ticket_id, outcome, str(exc))
+            outcome: WriteOutcome = "retry" if exc.status == 409 else "rejected"
+            reason = f"{exc.method} {exc.path}: HTTP {exc.status}: {error_text(exc.detail)}"
+            return WriteResult(change.ticket_id, outcome, reason)
         return WriteResult(change.ticket_id, "applied")
 
     def api_calls(self) -> int:
@@ -580,4 +527,4 @@ def field_write_value(value: Any, details: Mapping[str, Any] | None) -> Any:
     return value
 
 
-__all__ = ["CursorError", "JiraConnector", "build_jql", "field_write_value", "jql_time"]
+__all__ = ["JiraConnector", "build_jql", "field_write_value", "jql_time"]

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slabridge.sla.ticket import Customer, Event, Ticket, TicketError, format_timestamp
-
-from slabridge_jira.config import AttributeRule, JiraMapping, NormalizedStatus
+from slabridge.sla.ticket import (
+    STATUSES,
+    Customer,
+    Event,
+    Ticket,
+    TicketError,
+    format_timestamp,
+)
+from slabridge_jira.config import JiraMapping
 
 ORGANIZATIONS_SCHEMA = "com.atlassian.servicedesk:sd-customer-organizations"
 INTERNAL_COMMENT_PROPERTY = "sd.public.comment"
@@ -185,8 +193,12 @@ def comments_of(fields: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], int
 
 
 def _status_of(
-    status_id: str | None, name: str | None, category: str | None, mapping: JiraMapping, meta: SiteMeta
-) -> NormalizedStatus:
+    status_id: str | None,
+    name: str | None,
+    category: str | None,
+    mapping: JiraMapping,
+    meta: SiteMeta,
+) -> str:
     configured = mapping.status_for(status_id, name)
     if configured is not None:
         return configured
@@ -238,33 +250,31 @@ def _first_status_change(histories: Sequence[Mapping[str, Any]]) -> Mapping[str,
     return None
 
 
-def _organizations(fields: Mapping[str, Any], meta: SiteMeta, mapping: JiraMapping) -> list[Any]:
+def _organizations(
+    fields: Mapping[str, Any], meta: SiteMeta, mapping: JiraMapping
+) -> list[Mapping[str, Any]]:
     field_id = mapping.organizations_field or meta.organizations_field
     orgs = fields.get(field_id) if field_id else None
     return [org for org in orgs if isinstance(org, Mapping)] if isinstance(orgs, list) else []
 
 
-def apply_rule(
-    rule: AttributeRule | None, fields: Mapping[str, Any], orgs: Sequence[Any]
-) -> str | None:
-    """Resolve a tier/product/region rule against an issue's fields."""
-    if rule is None:
-        return None
-    if rule.source == "field":
-        candidates = value_strings(fields.get(rule.field or ""))
-    elif rule.source == "organizations":
-        candidates = value_strings(list(orgs))
-    elif rule.source == "components":
-        candidates = value_strings(fields.get("components"))
-    else:
-        candidates = value_strings(fields.get("labels"))
-    if rule.values:
-        table = {key.casefold(): value for key, value in rule.values.items()}
-        for candidate in candidates:
-            if candidate.casefold() in table:
-                return table[candidate.casefold()]
-        return rule.default
-    return candidates[0] if candidates else rule.default
+def issue_record(issue: Mapping[str, Any], orgs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The record the mapping rules' ``from`` paths read (see :class:`JiraMapping`)."""
+    fields = issue.get("fields") or {}
+    reporter = fields.get("reporter")
+    issuetype = fields.get("issuetype")
+    project = fields.get("project")
+    return {
+        "id": issue.get("id"),
+        "key": issue.get("key"),
+        "fields": {key: normalize_field_value(value) for key, value in fields.items()},
+        "organizations": [org.get("name") for org in orgs if isinstance(org.get("name"), str)],
+        "components": value_strings(fields.get("components")),
+        "labels": list(fields.get("labels") or []),
+        "reporter": dict(reporter) if isinstance(reporter, Mapping) else {},
+        "issuetype": issuetype.get("name") if isinstance(issuetype, Mapping) else None,
+        "project": project.get("key") if isinstance(project, Mapping) else None,
+    }
 
 
 def map_issue(
@@ -289,7 +299,10 @@ def map_issue(
         raise TicketError(ticket_id, "fields", "missing (request the fields explicitly)")
 
     updated_at = parse_jira_time(fields.get("updated"))
-    created_at = parse_jira_time(fields.get("created")) or updated_at
+    created_at = parse_jira_time(fields.get("created"))
+    if fields.get("created") is not None and created_at is None:
+        raise TicketError(ticket_id, "fields.created", "not a Jira timestamp")
+    created_at = created_at or updated_at
     if created_at is None:
         raise TicketError(ticket_id, "fields.created", "missing or not a Jira timestamp")
     if fields.get("updated") is not None and updated_at is None:
@@ -313,8 +326,8 @@ def map_issue(
             mapping,
             meta,
         )
-    elif status_changes:
-        status = status_changes[-1].status or "new"
+    elif status_changes and status_changes[-1].status in STATUSES:
+        status = status_changes[-1].status
     else:
         status = "new"
 
@@ -341,10 +354,12 @@ def map_issue(
         else None
     )
     orgs = _organizations(fields, meta, mapping)
-    tier = apply_rule(mapping.tier, fields, orgs)
-    product = apply_rule(mapping.product, fields, orgs)
-    region = apply_rule(mapping.region, fields, orgs)
+    record = issue_record(issue, orgs)
+    tier = mapping.tier_of(record)
+    product = mapping.product_of(record)
+    region = mapping.region_of(record)
 
+    customer: Customer | None
     if mapping.customer == "organizations" and orgs:
         customer_id, customer_name = value_strings(orgs[0].get("id")), orgs[0].get("name")
         customer = Customer(
@@ -371,6 +386,7 @@ def map_issue(
     for name, mapped in (("tier", tier), ("product", product), ("region", region)):
         if mapped is not None:
             custom[name] = mapped
+    custom.update(mapping.mapped_fields(record))
 
     issuetype = fields.get("issuetype")
     labels = fields.get("labels") or []
@@ -423,20 +439,53 @@ def site_meta(
     return SiteMeta(by_id, by_name, field_index, organizations)
 
 
+def user_time_zone(me: Any) -> ZoneInfo | None:
+    """The profile time zone of ``GET /myself`` (JQL dates are read in it); None if unusable."""
+    name = me.get("timeZone") if isinstance(me, Mapping) else None
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def error_text(body: Any) -> str:
+    """Jira's error body as one line: ``ErrorCollection`` messages and per-field errors, or the
+    newer ``{"errors": [{"message": …}]}`` shape; other bodies as given."""
+    if isinstance(body, str):
+        text = body
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return text.strip()
+    if not isinstance(body, Mapping):
+        return str(body)
+    parts = [str(m) for m in body.get("errorMessages") or [] if str(m).strip()]
+    errors = body.get("errors")
+    if isinstance(errors, Mapping):
+        parts += [f"{key}: {message}" for key, message in errors.items()]
+    elif isinstance(errors, list):
+        parts += [str(e.get("message")) for e in errors if isinstance(e, Mapping)]
+    return "; ".join(parts) if parts else str(dict(body))
+
+
 __all__ = [
     "INTERNAL_COMMENT_PROPERTY",
     "ORGANIZATIONS_SCHEMA",
     "SiteMeta",
     "adf_text",
-    "apply_rule",
     "comment_author",
     "comment_is_public",
     "comments_of",
+    "error_text",
     "format_jira_time",
     "history_events",
+    "issue_record",
     "map_issue",
     "normalize_field_value",
     "parse_jira_time",
     "site_meta",
+    "user_time_zone",
     "value_strings",
 ]

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from slabridge.connectors.base import Connector
 from slabridge.hookspecs import hookimpl
-
 from slabridge_zendesk.config import ZendeskConfig
 from slabridge_zendesk.connector import ZendeskConnector
 

@@ -56,7 +56,9 @@ def _expand_rule(raw: Any, where: str) -> Any:
     elif source == "organization.field":
         key = rule.pop("key", None)
         if not key:
-            raise ValueError(f"mapping.{where}: 'from: organization.field' needs 'key: <field key>'")
+            raise ValueError(
+                f"mapping.{where}: 'from: organization.field' needs 'key: <field key>'"
+            )
         rule["from"] = f"organization.fields.{key}"
     elif isinstance(source, str) and source in _SHORTHANDS:
         rule["from"] = _SHORTHANDS[source]
@@ -77,8 +79,7 @@ class ZendeskMapping(ConnectorMapping):
                 expanded[name] = _expand_rule(expanded[name], name)
         if isinstance(expanded.get("fields"), dict):
             expanded["fields"] = {
-                key: _expand_rule(rule, f"fields.{key}")
-                for key, rule in expanded["fields"].items()
+                key: _expand_rule(rule, f"fields.{key}") for key, rule in expanded["fields"].items()
             }
         return expanded
 
@@ -104,6 +105,7 @@ class ZendeskConfig(ConnectorConfig):
     job_poll_interval: float = Field(default=1.0, ge=0)
     job_poll_attempts: int = Field(default=30, ge=1)
     timeout: float = Field(default=30.0, gt=0)
+    mapping: ZendeskMapping = ZendeskMapping()
 
     @field_validator("base_url")
     @classmethod
@@ -111,12 +113,6 @@ class ZendeskConfig(ConnectorConfig):
         if value is not None:
             require_https(value)
             return value.rstrip("/")
-        return value
-
-    @field_validator("mapping")
-    @classmethod
-    def _valid_mapping(cls, value: dict[str, Any]) -> dict[str, Any]:
-        ZendeskMapping.model_validate(value)
         return value
 
     @field_validator("start")
@@ -129,7 +125,9 @@ class ZendeskConfig(ConnectorConfig):
     @model_validator(mode="after")
     def _account_and_credentials(self) -> ZendeskConfig:
         if (self.subdomain is None) == (self.base_url is None):
-            raise ValueError("give exactly one of 'subdomain' (acme for acme.zendesk.com) or 'base_url'")
+            raise ValueError(
+                "give exactly one of 'subdomain' (acme for acme.zendesk.com) or 'base_url'"
+            )
         has_token = self.email is not None or self.token is not None
         if has_token and (self.email is None or self.token is None):
             raise ValueError("API token auth needs both 'email' and 'token'")
@@ -146,7 +144,7 @@ class ZendeskConfig(ConnectorConfig):
 
     @property
     def rules(self) -> ZendeskMapping:
-        return ZendeskMapping.model_validate(self.mapping)
+        return self.mapping
 
     def secrets(self) -> list[str]:
         """Credential values to redact from every log line and error."""

@@ -15,8 +15,8 @@ import structlog
 from slabridge.connectors.base import (
     Capabilities,
     ChangeSet,
-    CheckProblem,
     Checkpoint,
+    CheckProblem,
     Connector,
     ConnectorConfig,
     ReadItem,
@@ -26,7 +26,6 @@ from slabridge.connectors.base import (
 )
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.sla.ticket import Ticket
-
 from slabridge_zendesk.config import DEFAULT_PRIORITIES, ZendeskConfig
 from slabridge_zendesk.mapping import (
     SkipTicket,
@@ -104,7 +103,7 @@ def _stamp(moment: datetime) -> str:
 
 
 class ZendeskConnector(Connector):
-    """Zendesk Support: reads with the cursor export, writes tags in bulk, the rest with safe_update."""
+    """Zendesk Support: cursor export reads, bulk tag writes, safe_update for the rest."""
 
     type_name: ClassVar[str] = "zendesk"
     config_model: ClassVar[type[ConnectorConfig]] = ZendeskConfig
@@ -191,8 +190,8 @@ class ZendeskConnector(Connector):
                     problems.append(
                         CheckProblem(
                             f"mapping.{name} reads ticket field {field_id}, which does not exist",
-                            hint="create it under Admin Center > Objects and rules > Ticket fields, "
-                            "or fix the id in the mapping",
+                            hint="create it under Admin Center > Objects and rules > "
+                            "Ticket fields, or fix the id in the mapping",
                         )
                     )
         return problems
@@ -212,6 +211,7 @@ class ZendeskConnector(Connector):
         window_start = since
         newest_seen = since
         seen: dict[int, int] = {}
+        cursors_seen: set[str] = set()
         while True:
             params.update(per_page=self.settings.per_page, include="users,organizations")
             page = self.export_http.get(EXPORT_PATH, params=params).json()
@@ -240,16 +240,23 @@ class ZendeskConnector(Connector):
                             raise
             self._load_authors(histories.values())
             for ticket in tickets:
-                item = self._normalize(ticket, organizations, histories.get(ticket.get("id")))
+                raw_id = ticket.get("id")
+                history = histories.get(raw_id) if isinstance(raw_id, int) else None
+                item = self._normalize(ticket, organizations, history)
                 newest_seen = max(newest_seen, int(ticket.get("generated_timestamp") or 0))
                 yield item
             after = page.get("after_cursor")
-            if after:
-                params = {"cursor": after}
+            requested = params.get("cursor")
             yield Checkpoint(_cursor_json(after or after_cursor, start_time, newest_seen))
             after_cursor = after or after_cursor
             if page.get("end_of_stream", True) or not after:
                 return
+            if after == requested or after in cursors_seen:
+                # The API handed back a cursor it already gave: reading on would loop forever.
+                log.warning("zendesk_cursor_repeated", connector=self.instance, cursor=after)
+                return
+            cursors_seen.add(after)
+            params = {"cursor": after}
 
     def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
         numeric = [tid for tid in ticket_ids if str(tid).isdigit()]
@@ -421,8 +428,9 @@ class ZendeskConnector(Connector):
             )
         except SkipTicket as exc:
             if str(exc) != "deleted":
-                log.warning("ticket_skipped", connector=self.instance, ticket_id=raw_id,
-                            reason=str(exc))
+                log.warning(
+                    "ticket_skipped", connector=self.instance, ticket_id=raw_id, reason=str(exc)
+                )
             return Skipped(None if raw_id is None else str(raw_id), str(exc))
         self._known[normalized.id] = _Known(
             tags=set(normalized.tags),
@@ -533,9 +541,8 @@ class ZendeskConnector(Connector):
         values = custom_field_values(current)
         plan.fields = {k: v for k, v in plan.fields.items() if values.get(k) != v}
         plan.stamp = current.get("updated_at")
-        if plan.priority is None and not plan.fields:
-            return False  # already as wanted: applied
-        return True
+        # Nothing left to write means the ticket is already as wanted: applied.
+        return plan.priority is not None or bool(plan.fields)
 
     def _fail(self, plan: _Plan, exc: HttpError) -> None:
         if exc.status == 409:
@@ -590,7 +597,9 @@ class ZendeskConnector(Connector):
                 if polls >= self.settings.job_poll_attempts:
                     for plan in chunk:
                         plan.outcome = "retry"
-                        plan.error = f"job {job.get('id')} still {job.get('status')} after {polls} polls"
+                        plan.error = (
+                            f"job {job.get('id')} still {job.get('status')} after {polls} polls"
+                        )
                     return
                 self._sleep(self.settings.job_poll_interval)
                 polls += 1

@@ -1,0 +1,60 @@
+"""The Freshdesk config model: where the account is, the key kept secret, clear errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+from slabridge_freshdesk import FreshdeskConnector
+from slabridge_freshdesk.config import FreshdeskConfig
+
+from slabridge.plugins import connector_types, create_plugin_manager, load_plugins
+
+
+def test_domain_becomes_the_https_api_root() -> None:
+    for domain in ("acme", "acme.freshdesk.com"):
+        config = FreshdeskConfig.model_validate({"domain": domain, "api_key": "k"})
+        assert config.api_root == "https://acme.freshdesk.com/api/v2"
+
+
+def test_base_url_overrides_the_domain_and_plain_http_is_only_for_loopback() -> None:
+    config = FreshdeskConfig.model_validate({"base_url": "http://127.0.0.1:8080/", "api_key": "k"})
+    assert config.api_root == "http://127.0.0.1:8080/api/v2"
+    with pytest.raises(ValidationError, match="use https://"):
+        FreshdeskConfig.model_validate({"base_url": "http://acme.example", "api_key": "k"})
+
+
+def test_an_entry_without_domain_or_base_url_says_what_to_add() -> None:
+    with pytest.raises(ValidationError, match="give 'domain'"):
+        FreshdeskConfig.model_validate({"api_key": "k"})
+    with pytest.raises(ValidationError, match=r"e\.g\. 'acme'"):
+        FreshdeskConfig.model_validate({"domain": "https://acme.freshdesk.com", "api_key": "k"})
+
+
+def test_the_api_key_never_prints() -> None:
+    config = FreshdeskConfig.model_validate({"domain": "acme", "api_key": "super-secret-key"})
+    assert "super-secret-key" not in repr(config) and "super-secret-key" not in str(config)
+    assert config.api_key.get_secret_value() == "super-secret-key"
+
+
+def test_start_defaults_to_2000_and_needs_an_offset() -> None:
+    config = FreshdeskConfig.model_validate({"domain": "acme", "api_key": "k"})
+    assert config.start == datetime(2000, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="UTC offset"):
+        FreshdeskConfig.model_validate(
+            {"domain": "acme", "api_key": "k", "start": "2024-01-01T00:00:00"}
+        )
+
+
+def test_unknown_keys_and_out_of_range_pages_are_errors() -> None:
+    with pytest.raises(ValidationError, match="domian"):
+        FreshdeskConfig.model_validate({"domian": "acme", "domain": "acme", "api_key": "k"})
+    with pytest.raises(ValidationError, match="per_page"):
+        FreshdeskConfig.model_validate({"domain": "acme", "api_key": "k", "per_page": 101})
+
+
+def test_the_plugin_registers_the_freshdesk_connector_through_its_entry_point() -> None:
+    manager = load_plugins(create_plugin_manager(), environ={"SLABRIDGE_LOAD_PLUGINS": "freshdesk"})
+    assert manager.load_failures == []
+    assert connector_types(manager)["freshdesk"] is FreshdeskConnector

@@ -1,0 +1,720 @@
+"""ZendeskConnector against FakeZendesk: reading, history call counts, write-back, check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from slabridge_zendesk.config import ZendeskConfig
+from slabridge_zendesk.connector import ZendeskConnector
+from slabridge_zendesk.fake import FakeZendesk
+from zendesk_helpers import EMAIL, TOKEN, Clock, normalized, seed
+
+from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
+from slabridge.sla.ticket import Ticket, parse_ticket
+from slabridge.testing.fakeapi import FakeRequest
+
+Connect = Callable[..., ZendeskConnector]
+EXPORT = r"/incremental/tickets/cursor"
+EVENTS = r"/incremental/ticket_events"
+AUDITS = r"/tickets/\d+/audits"
+
+
+def _tickets(items: list[Any]) -> list[Ticket]:
+    return [item for item in items if isinstance(item, Ticket)]
+
+
+def _calls(fake: FakeZendesk, method: str, pattern: str) -> list[FakeRequest]:
+    return fake.requests_to(method, pattern)
+
+
+# -- config -------------------------------------------------------------------------------
+
+
+def test_config_needs_one_account_address_and_one_kind_of_credentials() -> None:
+    with pytest.raises(ValidationError, match="exactly one of 'subdomain'"):
+        ZendeskConfig.model_validate({"type": "zendesk", "email": "a@b.c", "token": "t"})
+    with pytest.raises(ValidationError, match="needs both 'email' and 'token'"):
+        ZendeskConfig.model_validate({"type": "zendesk", "subdomain": "acme", "email": "a@b.c"})
+    with pytest.raises(ValidationError, match="not both"):
+        ZendeskConfig.model_validate(
+            {
+                "type": "zendesk",
+                "subdomain": "acme",
+                "email": "a@b.c",
+                "token": "t",
+                "oauth_token": "o",
+            }
+        )
+    with pytest.raises(ValidationError, match="use https://"):
+        ZendeskConfig.model_validate(
+            {"type": "zendesk", "base_url": "http://acme.example", "oauth_token": "o"}
+        )
+    config = ZendeskConfig.model_validate(
+        {"type": "zendesk", "subdomain": "acme", "email": "a@b.c", "token": "sekrit"}
+    )
+    assert config.url == "https://acme.zendesk.com"
+    assert config.incremental_requests_per_minute == 10
+    assert "sekrit" not in repr(config)
+
+
+def test_unknown_config_keys_are_errors() -> None:
+    with pytest.raises(ValidationError, match="histroy"):
+        ZendeskConfig.model_validate(
+            {"type": "zendesk", "subdomain": "acme", "oauth_token": "o", "histroy": "audits"}
+        )
+
+
+# -- read ---------------------------------------------------------------------------------
+
+
+def test_read_resumes_from_the_after_cursor_returned_at_end_of_stream(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    seed(fake, clock, 3)
+    connector = connect()
+    first = list(connector.read(None))
+    assert len(_tickets(first)) == 3
+    cursor = json.loads(first[-1].cursor)
+    assert cursor["after_cursor"], "after_cursor is kept even though the stream ended"
+    before = len(_calls(fake, "GET", EXPORT))
+    again = list(connector.read(first[-1].cursor))
+    assert _tickets(again) == []
+    requests = _calls(fake, "GET", EXPORT)[before:]
+    assert len(requests) == 1
+    assert requests[0].arg("cursor") == cursor["after_cursor"]
+    assert requests[0].arg("start_time") is None
+
+
+def test_read_sideloads_organizations_and_users_for_tier_region_and_product(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    seed(fake, clock, 1, product="payments")
+    items = list(connect().read(None))
+    [ticket] = _tickets(items)
+    assert ticket.customer is not None
+    assert (ticket.customer.name, ticket.customer.tier, ticket.customer.region) == (
+        "Acme",
+        "gold",
+        "emea",
+    )
+    assert ticket.product == "payments"
+    [export] = _calls(fake, "GET", EXPORT)
+    assert export.arg("include") == "users,organizations"
+    assert not _calls(fake, "GET", r"/organizations/\d+"), "organizations come sideloaded"
+
+
+def test_changes_of_the_last_minute_wait_for_the_next_read(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    connector = connect()
+    cursor = list(connector.read(None))[-1].cursor
+    fake.agent_edit(ticket_id, priority="high")
+    clock.advance(seconds=30)
+    assert _tickets(list(connector.read(cursor))) == []
+    clock.advance(seconds=40)
+    [changed] = _tickets(list(connector.read(cursor)))
+    assert changed.priority == "high"
+
+
+def test_a_start_time_inside_the_exclusion_window_makes_no_call(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    connector = connect()
+    cursor = json.dumps({"after_cursor": None, "start_time": int(clock.now.timestamp()) - 10})
+    items = list(connector.read(cursor))
+    assert items == [
+        Checkpoint(
+            json.dumps(
+                {
+                    "after_cursor": None,
+                    "since": int(clock.now.timestamp()) - 10,
+                    "start_time": int(clock.now.timestamp()) - 10,
+                },
+                sort_keys=True,
+            )
+        )
+    ]
+    assert connector.api_calls() == 0
+
+
+def test_a_garbled_cursor_is_a_clear_error(connect: Connect) -> None:
+    with pytest.raises(ValueError, match="not one this connector wrote"):
+        list(connect().read("MTY5NTA1MjY2My4wfHwyOHw="))
+
+
+def test_the_configured_start_date_bounds_a_full_read(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    old = seed(fake, clock, 2)
+    boundary = clock.now
+    new = seed(fake, clock, 2)
+    ids = {t.id for t in _tickets(list(connect(start=boundary.isoformat()).read(None)))}
+    assert ids == set(new) and not ids & set(old)
+
+
+def test_a_ticket_changed_during_a_read_is_yielded_again_but_never_the_same_version_twice(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 3)
+    reader = connect(per_page=1).read(None)
+    first = next(reader)
+    assert isinstance(first, Ticket) and first.id == ids[0]
+    fake.agent_edit(ids[0], priority="urgent")
+    clock.advance(minutes=2)
+    rest = _tickets(list(reader))
+    versions = [(t.id, t.updated_at) for t in [first, *rest]]
+    assert len(versions) == len(set(versions))
+    assert [t.id for t in rest] == [ids[1], ids[2], ids[0]]
+    assert rest[-1].priority == "urgent"
+
+
+def test_duplicates_within_a_page_keep_the_newest_copy() -> None:
+    seen: dict[int, int] = {7: 100}
+    page = [
+        {"id": 5, "generated_timestamp": 10, "v": "old"},
+        {"id": 5, "generated_timestamp": 11, "v": "new"},
+        {"id": 7, "generated_timestamp": 100, "v": "already yielded"},
+    ]
+    kept = ZendeskConnector._dedupe(page, seen)
+    assert [t["v"] for t in kept] == ["new"]
+    assert seen == {7: 100, 5: 11}
+
+
+def test_a_malformed_ticket_is_skipped_and_the_read_goes_on(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 2)
+    fake.add_raw_ticket(
+        {
+            "id": 4242,
+            "status": "mystery",
+            "created_at": "2026-01-05T09:00:00Z",
+            "updated_at": "2026-01-05T09:00:00Z",
+            "tags": [],
+        },
+        generated_at=clock.now - timedelta(minutes=3),
+    )
+    items = list(connect().read(None))
+    skipped = [item for item in items if isinstance(item, Skipped)]
+    assert skipped == [
+        Skipped("4242", "status 'mystery' has no mapping (add it under mapping.statuses)")
+    ]
+    assert {t.id for t in _tickets(items)} == set(ids)
+    assert isinstance(items[-1], Checkpoint)
+
+
+# -- history: audits vs the ticket-events stream -------------------------------------------
+
+
+def _history_calls(fake: FakeZendesk, before: int) -> dict[str, int]:
+    calls = fake.calls[before:]
+    return {
+        "export": sum(1 for c in calls if "/incremental/tickets/cursor" in c.request.path),
+        "ticket_events": sum(1 for c in calls if "/incremental/ticket_events" in c.request.path),
+        "audits": sum(1 for c in calls if c.request.path.endswith("/audits.json")),
+        "total": len(calls),
+    }
+
+
+def test_a_full_read_builds_every_history_from_one_ticket_events_page(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    seed(fake, clock, 12)
+    connector = connect(per_page=5)
+    tickets = _tickets(list(connector.read(None)))
+    assert len(tickets) == 12 and all(t.events for t in tickets)
+    assert _history_calls(fake, 0) == {"export": 3, "ticket_events": 1, "audits": 0, "total": 4}
+    assert connector.api_calls() == 4
+
+
+def test_an_incremental_read_fetches_audits_only_for_tickets_older_than_its_window(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 6)
+    connector = connect()
+    cursor = list(connector.read(None))[-1].cursor
+    for ticket_id in ids[:4]:
+        fake.agent_edit(ticket_id, comment={"public": True, "author": "agent"})
+    created = seed(fake, clock, 2)
+    before = len(fake.calls)
+    tickets = _tickets(list(connector.read(cursor)))
+    assert {t.id for t in tickets} == set(ids[:4]) | set(created)
+    # 4 changed old tickets -> 4 audit calls; the 2 new ones share 1 ticket-events page.
+    assert _history_calls(fake, before) == {
+        "export": 1,
+        "ticket_events": 1,
+        "audits": 4,
+        "total": 6,
+    }
+    assert all(any(e.type == "reply" for e in t.events) for t in tickets if t.id in ids)
+
+
+def test_history_audits_mode_reads_one_audit_list_per_ticket(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    seed(fake, clock, 5)
+    tickets = _tickets(list(connect(history="audits").read(None)))
+    assert len(tickets) == 5
+    assert _history_calls(fake, 0) == {"export": 1, "ticket_events": 0, "audits": 5, "total": 6}
+
+
+def test_both_history_sources_give_the_same_events(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    seed(
+        fake,
+        clock,
+        3,
+        events=[
+            {"at": "2026-01-05T09:00:00Z", "type": "status", "status": "open"},
+        ],
+    )
+    ticket = normalized(
+        "x",
+        clock.now - timedelta(hours=3),
+        events=[
+            {"at": (clock.now - timedelta(hours=3)).isoformat(), "type": "status", "status": "new"},
+            {
+                "at": (clock.now - timedelta(hours=2)).isoformat(),
+                "type": "reply",
+                "author": "agent",
+            },
+            {
+                "at": (clock.now - timedelta(hours=2)).isoformat(),
+                "type": "status",
+                "status": "pending",
+            },
+            {
+                "at": (clock.now - timedelta(hours=1)).isoformat(),
+                "type": "reply",
+                "author": "customer",
+            },
+            {
+                "at": (clock.now - timedelta(hours=1)).isoformat(),
+                "type": "reply",
+                "author": "agent",
+                "public": False,
+            },
+            {
+                "at": (clock.now - timedelta(hours=1)).isoformat(),
+                "type": "status",
+                "status": "open",
+            },
+        ],
+        updated_at=(clock.now - timedelta(hours=1)).isoformat(),
+    )
+    fake.load_normalized(ticket)
+    by_stream = {t.id: t.events for t in _tickets(list(connect().read(None)))}
+    by_audits = {t.id: t.events for t in _tickets(list(connect(history="audits").read(None)))}
+    assert by_stream == by_audits and len(by_stream) == 4
+
+
+def test_unknown_comment_authors_are_looked_up_once_per_page(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    helper = fake.add_user("Second agent", role="agent")
+    with fake.lock:
+        fake.audits[int(ticket_id)].append(
+            {
+                "id": 1,
+                "ticket_id": int(ticket_id),
+                "created_at": "2026-01-05T09:00:30Z",
+                "author_id": helper,
+                "metadata": {},
+                "via": {"channel": "web"},
+                "events": [{"id": 2, "type": "Comment", "author_id": helper, "public": True}],
+            }
+        )
+    [ticket] = _tickets(list(connect(history="audits").read(None)))
+    lookups = _calls(fake, "GET", r"/users/show_many")
+    assert len(lookups) == 1 and lookups[0].arg("ids") == str(helper)
+    assert [e.author for e in ticket.events if e.type == "reply"] == ["agent"]
+
+
+# -- round trip ---------------------------------------------------------------------------
+
+
+def test_a_normalized_ticket_survives_the_trip_through_the_fake(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    """normalized -> fake -> read() -> normalized is the same ticket, except for what Zendesk
+    assigns or adds: the id (a Zendesk number), ``customer.id`` (the organization's id), and
+    ``fields`` gaining the product custom field and the mapped names (tier/region/product)."""
+    original = parse_ticket(
+        {
+            "id": "4821",
+            "created_at": "2025-03-07T16:30:00Z",
+            "updated_at": "2025-03-10T11:30:00Z",
+            "status": "on_hold",
+            "priority": "urgent",
+            "type": "incident",
+            "channel": "email",
+            "product": "payments",
+            "tags": ["vip", "billing"],
+            "fields": {"360009999": True},
+            "customer": {
+                "id": "org-9",
+                "name": "Acme GmbH",
+                "tier": "enterprise",
+                "region": "emea",
+            },
+            "events": [
+                {"at": "2025-03-07T16:30:00Z", "type": "status", "status": "new"},
+                {"at": "2025-03-10T08:05:00Z", "type": "reply", "author": "agent", "public": True},
+                {"at": "2025-03-10T08:06:00Z", "type": "reply", "author": "agent", "public": False},
+                {"at": "2025-03-10T09:00:00Z", "type": "status", "status": "pending"},
+                {
+                    "at": "2025-03-10T11:00:00Z",
+                    "type": "reply",
+                    "author": "customer",
+                    "public": True,
+                },
+                {"at": "2025-03-10T11:00:00Z", "type": "status", "status": "open"},
+                {"at": "2025-03-10T11:20:00Z", "type": "status", "status": "on_hold"},
+                {"at": "2025-03-10T11:30:00Z", "type": "priority", "priority": "urgent"},
+            ],
+        }
+    )
+    zendesk_id = fake.load_normalized(original)
+    [back] = _tickets(list(connect().read(None)))
+    assert back.id == zendesk_id
+    assert back.customer is not None and original.customer is not None
+    assert (back.customer.name, back.customer.tier, back.customer.region) == (
+        "Acme GmbH",
+        "enterprise",
+        "emea",
+    )
+    assert back.fields == {
+        "360009999": True,
+        str(fake.PRODUCT_FIELD_ID): "payments",
+        "tier": "enterprise",
+        "region": "emea",
+        "product": "payments",
+    }
+    for key in (
+        "created_at",
+        "updated_at",
+        "status",
+        "priority",
+        "type",
+        "channel",
+        "product",
+        "tags",
+        "events",
+    ):
+        assert getattr(back, key) == getattr(original, key), key
+
+
+# -- pacing -------------------------------------------------------------------------------
+
+
+def test_incremental_calls_are_paced_at_the_configured_rate_and_others_are_not(
+    fake: FakeZendesk, clock: Clock, connect: Connect, sleeps: list[float]
+) -> None:
+    seed(fake, clock, 4)
+    connector = connect(per_page=1, incremental_requests_per_minute=10, history="audits")
+    tickets = _tickets(list(connector.read(None)))
+    assert len(tickets) == 4
+    export_waits = [round(wait) for wait in sleeps if wait > 3]
+    # Four export pages at 10/min: one slot every six seconds. The recorded sleeps do not pass
+    # time, so each wait reaches to its slot from the same instant: 6, 12, 18 seconds.
+    assert len(_calls(fake, "GET", EXPORT)) == 4
+    assert export_waits == [6, 12, 18], sleeps
+    assert len(_calls(fake, "GET", AUDITS)) == 4, "audit calls were made between the pages"
+
+
+def test_the_export_limit_429_is_waited_out_with_retry_after(
+    clock: Clock, sleeps: list[float]
+) -> None:
+    with FakeZendesk(email=EMAIL, token=TOKEN, incremental_per_minute=1) as fake:
+        assert isinstance(fake, FakeZendesk)
+        fake.clock = clock
+        seed(fake, clock, 2)
+        config = ZendeskConfig.model_validate(fake.connector_config(per_page=1, history="audits"))
+        connector = ZendeskConnector("zd", config, sleep=sleeps.append, clock=clock)
+        with pytest.raises(Exception, match="429"):
+            list(connector.read(None))
+        limited = [c for c in fake.calls if c.status == 429]
+        assert limited and all("/incremental/" in c.request.path for c in limited)
+        assert any(wait >= 30 for wait in sleeps), "Retry-After was not honoured"
+
+
+# -- write-back ---------------------------------------------------------------------------
+
+
+def _write_requests(fake: FakeZendesk, before: int = 0) -> list[FakeRequest]:
+    return [c.request for c in fake.calls[before:] if c.request.method != "GET"]
+
+
+def test_owned_tags_go_out_in_update_many_groups_and_other_tags_survive(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 5, tags=["vip", "billing", "sla_at_risk"])
+    connector = connect()
+    breach = ChangeSet
+    changes = [
+        breach(i, add_tags=frozenset({"sla_breached"}), remove_tags=frozenset({"sla_at_risk"}))
+        for i in ids[:3]
+    ] + [breach(i, add_tags=frozenset({"sla_policy_gold"})) for i in ids[3:]]
+    results = connector.apply(changes)
+    assert [r.outcome for r in results] == ["applied"] * 5
+    puts = _calls(fake, "PUT", r"/update_many")
+    assert sorted(r.arg("ids") or "" for r in puts) == sorted(
+        [",".join(ids[:3]), ",".join(ids[3:])]
+    )
+    bodies = sorted((r.json() for r in puts), key=json.dumps)
+    assert bodies == [
+        {"ticket": {"additional_tags": ["sla_breached"], "remove_tags": ["sla_at_risk"]}},
+        {"ticket": {"additional_tags": ["sla_policy_gold"]}},
+    ]
+    assert len(_calls(fake, "GET", r"/job_statuses/")) == 2
+    for i in ids[:3]:
+        assert fake.tags(i) == {"vip", "billing", "sla_breached"}
+    for i in ids[3:]:
+        assert fake.tags(i) == {"vip", "billing", "sla_at_risk", "sla_policy_gold"}
+    for request in _write_requests(fake):
+        assert "tags" not in (request.json() or {}).get("ticket", {}), "a full tag list was sent"
+
+
+def test_update_many_takes_at_most_100_ids_a_call(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = [fake.load_normalized(normalized(str(n), clock.now)) for n in range(230)]
+    results = connect().apply([ChangeSet(i, add_tags=frozenset({"sla_breached"})) for i in ids])
+    assert {r.outcome for r in results} == {"applied"}
+    sizes = [len((r.arg("ids") or "").split(",")) for r in _calls(fake, "PUT", r"/update_many")]
+    assert sizes == [100, 100, 30]
+    assert all("sla_breached" in fake.tags(i) for i in ids)
+
+
+def test_a_failed_job_result_marks_only_that_change_set(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 3)
+    fake.fail_job_update(ids[1], "TicketUpdateFailed", "Lock wait timeout")
+    fake.fail_job_update(ids[2], "RecordInvalid", "Tags: too long")
+    results = connect().apply([ChangeSet(i, add_tags=frozenset({"sla_breached"})) for i in ids])
+    assert [(r.ticket_id, r.outcome) for r in results] == [
+        (ids[0], "applied"),
+        (ids[1], "retry"),
+        (ids[2], "rejected"),
+    ]
+    assert (
+        results[1].error is not None and "TicketUpdateFailed: Lock wait timeout" in results[1].error
+    )
+    assert results[2].error is not None and "RecordInvalid" in results[2].error
+    assert "sla_breached" in fake.tags(ids[0]) and "sla_breached" not in fake.tags(ids[1])
+
+
+def test_a_job_that_never_finishes_is_retried_later(
+    fake: FakeZendesk, clock: Clock, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = seed(fake, clock, 2)
+    monkeypatch.setattr(fake, "_run_job_item", lambda *a: pytest.fail("job ran"))
+    with fake.lock:
+        original = fake._job
+
+    def stuck(request: FakeRequest, job_id: str) -> Any:
+        fake.jobs[job_id]["status"] = "working"
+        return original(request, job_id)
+
+    monkeypatch.setattr(fake, "_job", stuck)
+    fake._routes = [r for r in fake._routes if "job_statuses" not in r.regex.pattern]
+    fake.route("GET", r"/api/v2/job_statuses/(?P<job_id>[A-Za-z0-9-]+)(?:\.json)?", stuck)
+    results = connect(job_poll_attempts=3).apply(
+        [ChangeSet(i, add_tags=frozenset({"x"})) for i in ids]
+    )
+    assert [r.outcome for r in results] == ["retry", "retry"]
+    assert results[0].error is not None and "still working after 3 polls" in results[0].error
+
+
+def test_priority_and_fields_are_written_with_safe_update_and_the_read_stamp(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1, fields={"360008888": False, "360009999": None})
+    connector = connect()
+    [ticket] = _tickets(list(connector.read(None)))
+    due = "2026-01-06T09:00:00Z"
+    change = ChangeSet(
+        ticket_id,
+        priority="high",
+        fields={"360008888": True, "360009999": due},
+        expected_updated_at=ticket.updated_at,
+    )
+    assert [r.outcome for r in connector.apply([change])] == ["applied"]
+    [put] = _calls(fake, "PUT", rf"/tickets/{ticket_id}\.json")
+    assert put.json() == {
+        "ticket": {
+            "priority": "high",
+            "custom_fields": [{"id": 360008888, "value": True}, {"id": 360009999, "value": due}],
+            "safe_update": True,
+            "updated_stamp": ticket.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    }
+    assert fake.priority(ticket_id) == "high"
+    assert (fake.field(ticket_id, 360008888), fake.field(ticket_id, 360009999)) == (True, due)
+    writes = fake.write_count()
+    assert [r.outcome for r in connector.apply([change])] == ["applied"]
+    assert fake.write_count() == writes, "re-applying the same change wrote again"
+
+
+def test_a_409_is_re_read_re_planned_and_retried_once(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    connector = connect()
+    [ticket] = _tickets(list(connector.read(None)))
+    fake.race_agent_edits(ticket_id)
+    change = ChangeSet(ticket_id, priority="urgent", expected_updated_at=ticket.updated_at)
+    assert [r.outcome for r in connector.apply([change])] == ["applied"]
+    statuses = [
+        (c.request.method, c.status)
+        for c in fake.calls
+        if f"/tickets/{ticket_id}.json" in c.request.path
+    ]
+    assert statuses == [("PUT", 409), ("GET", 200), ("PUT", 200)]
+    assert fake.priority(ticket_id) == "urgent"
+
+
+def test_a_second_409_is_reported_as_a_conflict(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    connector = connect()
+    [ticket] = _tickets(list(connector.read(None)))
+    fake.race_agent_edits(ticket_id, times=2)
+    change = ChangeSet(
+        ticket_id,
+        priority="urgent",
+        add_tags=frozenset({"sla_breached"}),
+        expected_updated_at=ticket.updated_at,
+    )
+    [result] = connector.apply([change])
+    assert result.outcome == "conflict" and result.error is not None and "409" in result.error
+    assert fake.priority(ticket_id) == "normal"
+    assert "sla_breached" not in fake.tags(ticket_id), "tags of a conflicting change were written"
+
+
+def test_after_a_409_a_priority_an_agent_set_is_not_overridden(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    connector = connect()
+    [ticket] = _tickets(list(connector.read(None)))
+    fake.agent_edit(ticket_id, priority="low")
+    change = ChangeSet(ticket_id, priority="urgent", expected_updated_at=ticket.updated_at)
+    [result] = connector.apply([change])
+    assert result.outcome == "conflict"
+    assert fake.priority(ticket_id) == "low"
+
+
+def test_after_a_409_a_change_already_made_counts_as_applied(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    connector = connect()
+    [ticket] = _tickets(list(connector.read(None)))
+    fake.agent_edit(ticket_id, priority="urgent")
+    change = ChangeSet(ticket_id, priority="urgent", expected_updated_at=ticket.updated_at)
+    assert [r.outcome for r in connector.apply([change])] == ["applied"]
+    puts = _calls(fake, "PUT", rf"/tickets/{ticket_id}\.json")
+    assert len(puts) == 1, "no second PUT when the re-read shows the change is done"
+
+
+def test_bad_change_sets_are_rejected_without_a_call(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    connector = connect()
+    results = connector.apply(
+        [
+            ChangeSet("ABC-1", add_tags=frozenset({"x"})),
+            ChangeSet(ticket_id, fields={"due_at": "2026-01-01"}),
+            ChangeSet(ticket_id, priority="critical"),
+        ]
+    )
+    assert [r.outcome for r in results] == ["rejected"] * 3
+    assert "numeric Zendesk ticket field ids" in (results[1].error or "")
+    assert connector.api_calls() == 0
+
+
+def test_a_closed_ticket_rejects_the_write(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 2, status="closed", events=[])
+    connector = connect()
+    results = connector.apply(
+        [
+            ChangeSet(ids[0], priority="high"),
+            ChangeSet(ids[1], add_tags=frozenset({"a"})),
+            ChangeSet(ids[1], add_tags=frozenset({"a"})),
+        ]
+    )
+    assert [r.outcome for r in results] == ["rejected"] * 3
+    assert "ClosedPreventsUpdate" in (results[0].error or "")
+
+
+def test_a_single_tag_change_uses_the_tags_endpoint(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1, tags=["vip", "sla_at_risk"])
+    connector = connect()
+    connector.apply([ChangeSet(ticket_id, add_tags=frozenset({"sla_breached"}))])
+    connector.apply([ChangeSet(ticket_id, remove_tags=frozenset({"sla_at_risk"}))])
+    writes = _write_requests(fake)
+    assert [(r.method, r.json()) for r in writes] == [
+        ("PUT", {"tags": ["sla_breached"]}),
+        ("DELETE", {"tags": ["sla_at_risk"]}),
+    ]
+    assert fake.tags(ticket_id) == {"vip", "sla_breached"}
+
+
+# -- check / auth -------------------------------------------------------------------------
+
+
+def test_check_says_the_token_needs_an_admin(clock: Clock) -> None:
+    with FakeZendesk(email=EMAIL, token=TOKEN, role="agent") as fake:
+        assert isinstance(fake, FakeZendesk)
+        connector = ZendeskConnector(
+            "zd", ZendeskConfig.model_validate(fake.connector_config()), clock=clock
+        )
+        [problem] = connector.check()
+        assert "needs an Admin" in problem.message and EMAIL in problem.message
+
+
+def test_check_reports_a_mapped_custom_field_that_does_not_exist(connect: Connect) -> None:
+    connector = connect(mapping={"region": {"from": "custom_field", "id": 360123}})
+    [problem] = connector.check()
+    assert "mapping.region reads ticket field 360123" in problem.message
+
+
+def test_oauth_bearer_tokens_are_accepted_and_bad_ones_reported(clock: Clock) -> None:
+    with FakeZendesk(oauth_token="oauth-abc-123") as fake:
+        assert isinstance(fake, FakeZendesk)
+        good = ZendeskConnector("zd", ZendeskConfig.model_validate(fake.connector_config()))
+        assert good.check() == []
+        assert fake.calls[-1].request.headers["Authorization"] == "Bearer oauth-abc-123"
+        bad = ZendeskConnector(
+            "zd", ZendeskConfig.model_validate(fake.connector_config(oauth_token="nope"))
+        )
+        [problem] = bad.check()
+        assert "rejected the OAuth token" in problem.message
+
+
+def test_fetch_reads_tickets_in_batches_of_100(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = [fake.load_normalized(normalized(str(n), clock.now)) for n in range(120)]
+    items = list(connect().fetch([*ids, "999999"]))
+    assert len(_tickets(items)) == 120
+    assert [i for i in items if isinstance(i, Skipped)] == [
+        Skipped("999999", "not found (deleted or archived)")
+    ]
+    assert len(_calls(fake, "GET", r"/tickets/show_many")) == 2

@@ -1,0 +1,142 @@
+"""``slabridge check``: validate the config and run every connector's ``check()``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from slabridge.config import ConfigError, load_config
+from slabridge.connectors.base import CheckProblem, Connector, ConnectorConfig
+from slabridge.connectors.http import HttpError
+from slabridge.logs import configure_logging, redact_text, register_secrets
+from slabridge.plugins import PluginError, connector_types, pm
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_CONFIG = 2
+
+
+@dataclass(slots=True)
+class InstanceReport:
+    """What ``check()`` found for one configured connector instance."""
+
+    instance: str
+    type: str
+    problems: list[CheckProblem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "instance": self.instance,
+            "type": self.type,
+            "ok": not self.problems,
+            "problems": [{"message": p.message, "hint": p.hint} for p in self.problems],
+        }
+
+
+def check_instance(instance: str, config: ConnectorConfig, cls: type[Connector]) -> InstanceReport:
+    """Create the connector and run its ``check()``; failures become problems, never raise."""
+    report = InstanceReport(instance, config.type)
+    secrets = config.secrets()
+    register_secrets(secrets)
+    connector: Connector | None = None
+    try:
+        connector = cls(instance, config)
+        report.problems = list(connector.check())
+    except HttpError as exc:
+        report.problems.append(
+            CheckProblem(
+                f"the API failed: {redact_text(str(exc), secrets)}",
+                hint="check the URL and that the helpdesk is reachable from here",
+            )
+        )
+    except Exception as exc:  # a connector bug must not hide the other instances' results
+        what = redact_text(str(exc), secrets)
+        report.problems.append(
+            CheckProblem(f"check() failed: {type(exc).__name__}: {what}".rstrip(": "))
+        )
+    finally:
+        if connector is not None:
+            connector.close()
+    return report
+
+
+def _print_report(report: InstanceReport) -> None:
+    where = f"{report.instance} ({report.type})"
+    if not report.problems:
+        click.echo(f"ok     {where}")
+        return
+    for problem in report.problems:
+        click.echo(f"FAIL   {where}: {problem.message}")
+        if problem.hint:
+            click.echo(f"       hint: {problem.hint}")
+
+
+@click.command(name="check")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("slabridge.yaml"),
+    show_default=True,
+    help="The policy file.",
+)
+@click.option("--connector", "only", multiple=True, help="Only check this instance (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request to stderr.")
+def command(config_path: Path, only: tuple[str, ...], as_json: bool, verbose: bool) -> None:
+    """Validate the config, then check every connector's credentials, rights and mapped fields.
+
+    Exit status: 0 all good, 1 a connector or plugin has a problem, 2 the config is invalid.
+    """
+    configure_logging(level=logging.INFO if verbose else logging.WARNING)
+    plugin_problems = [str(failure) for failure in pm.load_failures]
+    try:
+        types = connector_types()
+    except PluginError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_PROBLEMS) from None
+    try:
+        config = load_config(config_path, connector_types=types)
+    except ConfigError as exc:
+        click.echo(f"{config_path}: the config is invalid:", err=True)
+        for issue in exc.issues:
+            click.echo(f"  {issue}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    unknown = sorted(set(only) - set(config.connectors))
+    if unknown:
+        defined = ", ".join(sorted(config.connectors)) or "none"
+        click.echo(f"error: no connector {', '.join(unknown)} (defined: {defined})", err=True)
+        raise SystemExit(EXIT_CONFIG)
+    reports = []
+    for instance, instance_config in config.connectors.items():
+        if only and instance not in only:
+            continue
+        if not isinstance(instance_config, ConnectorConfig):  # only without connector_types
+            raise SystemExit(EXIT_CONFIG)
+        report = check_instance(instance, instance_config, types[instance_config.type])
+        reports.append(report)
+        if not as_json:
+            _print_report(report)
+    if as_json:
+        document = {
+            "config": str(config_path),
+            "ok": not plugin_problems and all(not r.problems for r in reports),
+            "connectors": [report.to_json() for report in reports],
+            "plugin_failures": plugin_problems,
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        if not reports:
+            click.echo("the config is valid; no connectors are configured")
+        for problem in plugin_problems:
+            click.echo(f"FAIL   {problem}")
+    if plugin_problems or any(report.problems for report in reports):
+        raise SystemExit(EXIT_PROBLEMS)
+
+
+__all__ = ["EXIT_CONFIG", "EXIT_OK", "EXIT_PROBLEMS", "InstanceReport", "check_instance", "command"]

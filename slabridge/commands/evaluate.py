@@ -1,0 +1,224 @@
+"""``slabridge evaluate``: POLICY.md §4 for one ticket, an array, or a stream of JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from slabridge.config import AppConfig, ConfigError, load_config
+from slabridge.sla.evaluate import evaluate
+from slabridge.sla.policy import PolicySet
+from slabridge.sla.ticket import TicketError, parse_ticket
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_BATCH = 2000
+
+
+def parse_now(value: str | None) -> datetime:
+    """``--now``: an ISO 8601 instant with an offset (``Z`` allowed); the current time if None."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            "expected an ISO 8601 instant, e.g. 2025-03-10T12:00:00Z"
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise click.BadParameter("add an offset to the instant (Z or +hh:mm)")
+    return moment.astimezone(UTC)
+
+
+def load_engine_config(path: Path) -> AppConfig:
+    """The config as ``evaluate``/``explain`` need it; exit 2 with every issue on stderr."""
+    try:
+        return load_config(path, engine_only=True)
+    except ConfigError as error:
+        click.echo(f"slabridge: config error in {path}:", err=True)
+        for issue in error.issues:
+            click.echo(f"  {issue}", err=True)
+        raise SystemExit(EXIT_INPUT) from None
+
+
+def evaluate_line(
+    line: str, number: int, policies: PolicySet, now: datetime
+) -> tuple[str, str | None]:
+    """One JSON line -> (output line, error message or None); a bad line gives an error object."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        message = f"line {number}: not valid JSON ({error.msg} at column {error.colno})"
+        return json.dumps({"ticket": None, "error": message}), message
+    try:
+        ticket = parse_ticket(data)
+    except TicketError as error:
+        message = f"line {number}: {error}"
+        return json.dumps({"ticket": error.ticket_id, "error": str(error)}), message
+    result = evaluate(ticket, policies, now).to_json()
+    return json.dumps(result, separators=(",", ":")), None
+
+
+def _evaluate_batch(
+    lines: list[tuple[int, str]], policies: PolicySet, now: datetime
+) -> list[tuple[str, str | None]]:
+    return [evaluate_line(line, number, policies, now) for number, line in lines]
+
+
+_worker_policies: PolicySet | None = None
+
+
+def _worker_init(config_path: str) -> None:
+    global _worker_policies
+    _worker_policies = load_config(Path(config_path), engine_only=True).policy_set
+
+
+def _worker_batch(lines: list[tuple[int, str]], now: datetime) -> list[tuple[str, str | None]]:
+    assert _worker_policies is not None
+    return _evaluate_batch(lines, _worker_policies, now)
+
+
+def _numbered(stream: IO[str]) -> Iterator[list[tuple[int, str]]]:
+    """Batches of non-blank lines with their 1-based line numbers, read lazily."""
+    lines = ((number, line) for number, line in enumerate(stream, 1) if line.strip())
+    while batch := list(islice(lines, _BATCH)):
+        yield batch
+
+
+def run_jsonl(
+    stream: IO[str], config: AppConfig, config_path: Path, now: datetime, workers: int
+) -> int:
+    """Stream JSON lines in, one result per line out, in input order; returns the failures."""
+    failures = 0
+    out = sys.stdout
+
+    def emit(results: Iterable[tuple[str, str | None]]) -> None:
+        nonlocal failures
+        for text, error in results:
+            out.write(text + "\n")
+            if error is not None:
+                failures += 1
+                click.echo(f"slabridge: {error}", err=True)
+
+    if workers <= 1:
+        for batch in _numbered(stream):
+            emit(_evaluate_batch(batch, config.policy_set, now))
+        return failures
+    # A bounded window of batches in flight keeps memory constant and output in input order.
+    with ProcessPoolExecutor(
+        workers, initializer=_worker_init, initargs=(str(config_path),)
+    ) as pool:
+        pending: deque[Future[list[tuple[str, str | None]]]] = deque()
+        for batch in _numbered(stream):
+            pending.append(pool.submit(_worker_batch, batch, now))
+            if len(pending) >= workers * 3:
+                emit(pending.popleft().result())
+        while pending:
+            emit(pending.popleft().result())
+    return failures
+
+
+def run_document(text: str, config: AppConfig, now: datetime) -> int:
+    """One ticket (one object out) or an array (an array out); returns the failures."""
+    try:
+        data: Any = json.loads(text)
+    except ValueError as error:
+        click.echo(f"slabridge: the ticket input is not valid JSON ({error})", err=True)
+        raise SystemExit(EXIT_INPUT) from None
+    if not isinstance(data, list):
+        try:
+            ticket = parse_ticket(data)
+        except TicketError as error:
+            click.echo(f"slabridge: {error}", err=True)
+            raise SystemExit(EXIT_INPUT) from None
+        click.echo(json.dumps(evaluate(ticket, config.policy_set, now).to_json(), indent=2))
+        return 0
+    results: list[dict[str, Any]] = []
+    failures = 0
+    for index, item in enumerate(data):
+        try:
+            ticket = parse_ticket(item)
+        except TicketError as error:
+            failures += 1
+            click.echo(f"slabridge: [{index}] {error}", err=True)
+            results.append({"ticket": error.ticket_id, "error": str(error)})
+            continue
+        results.append(evaluate(ticket, config.policy_set, now).to_json())
+    click.echo(json.dumps(results, indent=2))
+    return failures
+
+
+@click.command("evaluate")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("slabridge.yaml"),
+    show_default=True,
+    help="The policy file.",
+)
+@click.option(
+    "--ticket",
+    "ticket_path",
+    default="-",
+    show_default=True,
+    help="A ticket JSON file (one ticket or an array), a .jsonl file, or - for standard input.",
+)
+@click.option("--now", "now_text", default=None, help="Evaluate at this instant (ISO 8601).")
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help="Read one ticket per line and write one result per line (automatic for .jsonl/.ndjson).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes for JSON lines; output keeps the input order.",
+)
+def command(
+    config_path: Path, ticket_path: str, now_text: str | None, jsonl: bool, workers: int
+) -> None:
+    """Print the SLA state of tickets as JSON (exit 0 when it ran, 2 on bad config or input)."""
+    now = parse_now(now_text)
+    config = load_engine_config(config_path)
+    jsonl = jsonl or ticket_path.lower().endswith(JSONL_SUFFIXES)
+    try:
+        stream: IO[str] = (
+            sys.stdin if ticket_path == "-" else open(ticket_path, encoding="utf-8")  # noqa: SIM115
+        )
+    except OSError as error:
+        click.echo(f"slabridge: cannot read {ticket_path} ({error.strerror})", err=True)
+        raise SystemExit(EXIT_INPUT) from None
+    try:
+        if jsonl:
+            failures = run_jsonl(stream, config, config_path, now, workers)
+        else:
+            failures = run_document(stream.read(), config, now)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    if failures:
+        click.echo(f"slabridge: {failures} ticket(s) could not be evaluated", err=True)
+        raise SystemExit(EXIT_INPUT)
+
+
+__all__ = [
+    "command",
+    "evaluate_line",
+    "load_engine_config",
+    "parse_now",
+    "run_document",
+    "run_jsonl",
+]

@@ -1,0 +1,40 @@
+"""``slabridge plugins``: the installed plugins, their versions and hooks, and load failures."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from slabridge.plugins import get_plugins, pm
+
+
+@click.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def command(as_json: bool) -> None:
+    """List installed plugins, their versions, the hooks they implement and load failures.
+
+    Exits 1 when a plugin failed to load (it is then not used).
+    """
+    plugins = get_plugins()
+    failures = [{"name": failure.name, "error": failure.error} for failure in pm.load_failures]
+    if as_json:
+        click.echo(json.dumps({"plugins": plugins, "load_failures": failures}, indent=2))
+    else:
+        if not plugins:
+            click.echo("No plugins installed.")
+        for plugin in plugins:
+            version = plugin["version"] or "(no version)"
+            click.echo(f"{plugin['name']} {version}")
+            if plugin["connectors"]:
+                click.echo(f"  connectors: {', '.join(plugin['connectors'])}")
+            click.echo(f"  hooks: {', '.join(plugin['hooks']) or '(none)'}")
+        for failure in failures:
+            click.echo(
+                f"error: plugin {failure['name']!r} failed to load: {failure['error']}", err=True
+            )
+    if failures:
+        raise SystemExit(1)
+
+
+__all__ = ["command"]

@@ -1,0 +1,97 @@
+"""`slabridge report`: compliance, goals and service credits for a week, month or quarter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from slabridge.report import running
+from slabridge.report.compute import build_report, data_start
+from slabridge.report.html import render_html
+from slabridge.report.sources import read_ticket_file, replay, stored_outcomes
+from slabridge.report.tabular import render_csv, render_json
+
+RENDERERS = {"html": render_html, "csv": render_csv, "json": render_json}
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("report")
+@click.option("--period", required=True, help="2026-10 (month), 2026-W43 (ISO week), 2026-Q4.")
+@click.option(
+    "--by", "by_text", default=None, help="Group by: tier,product,metric,customer,connector."
+)
+@click.option(
+    "--format",
+    "chosen_format",
+    type=click.Choice(running.FORMATS),
+    default=None,
+    help="Output format (default: from --output's suffix, else json).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of standard output.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("slabridge.yaml"),
+    show_default=True,
+)
+@click.option(
+    "--tickets",
+    "tickets_path",
+    type=_FILE,
+    default=None,
+    help="JSON lines of normalized tickets, evaluated as of the period end "
+    "(default: the state store's evaluation history).",
+)
+@click.option("--connector", default=None, help="Only this connector's tickets (state store).")
+@click.option("--timezone", default="UTC", show_default=True, help="Where period days start.")
+def command(
+    period: str,
+    by_text: str | None,
+    chosen_format: str | None,
+    output: Path | None,
+    config_path: Path,
+    tickets_path: Path | None,
+    connector: str | None,
+    timezone: str,
+) -> None:
+    """Compliance per group, goals met or missed, and credits owed, for one period."""
+    span = running.period_option(period, timezone)
+    by = running.group_option(by_text)
+    fmt = running.output_format(chosen_format, output, "json")
+    config = running.load(config_path)
+    start = data_start(span, config.goals)
+    problems: list[str] = []
+    if tickets_path is not None:
+        loaded = read_ticket_file(tickets_path)
+        problems.extend(loaded.problems)
+        tickets = [t for t in loaded.tickets if connector is None or t.ticket.source == connector]
+        outcomes = replay(tickets, running.engine(config), start, span.end, problems)
+        source = f"{tickets_path.name}, evaluated as of the period end"
+    else:
+        store = running.open_state(config)
+        outcomes = stored_outcomes(store, start, span.end, connector, problems)
+        source = "state store evaluation history"
+    report = build_report(
+        outcomes,
+        span,
+        by=by,
+        goals=config.goals,
+        credits=config.credits,
+        source=source,
+        problems=problems,
+    )
+    for problem in report.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    running.write_output(RENDERERS[fmt](report), output)
+
+
+__all__ = ["command"]

@@ -1,0 +1,197 @@
+"""``slabridge sync``: one run of every configured connector (or the named ones)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from slabridge.logs import configure_logging
+from slabridge.sync.engine import PlannedWrite, RunSummary
+from slabridge.sync.plan import describe_changes
+from slabridge.sync.runtime import (
+    EXIT_CONFIG,
+    SetupError,
+    SyncOutcome,
+    build_runtime,
+    sync_all,
+)
+
+
+def parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time (try 2026-03-10T12:00:00Z)", param_hint="--now"
+        ) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a UTC offset (add Z or +hh:mm)", param_hint="--now")
+    return moment.astimezone(UTC)
+
+
+@contextmanager
+def progress_display(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+    """A rich progress bar on a terminal (tickets processed per connector); nothing otherwise."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} tickets"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def advance(connector: str, count: int) -> None:
+            if connector not in tasks:
+                tasks[connector] = int(bar.add_task(connector, total=None))
+            bar.advance(tasks[connector], count)  # type: ignore[arg-type]
+
+        yield advance
+
+
+def planned_json(planned: Sequence[PlannedWrite]) -> list[dict[str, object]]:
+    return [
+        {
+            "connector": write.connector,
+            "ticket": write.ticket_id,
+            "policy": write.policy,
+            "breached": write.breached,
+            "at_risk": write.at_risk,
+            "changes": write.changes.to_json(),
+        }
+        for write in planned
+    ]
+
+
+def print_planned(planned: Sequence[PlannedWrite], *, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(planned_json(planned), indent=2))
+        return
+    table = Table(title=f"Planned write-back ({len(planned)} ticket(s); dry run, nothing written)")
+    for column in ("Connector", "Ticket", "Policy", "State", "Changes"):
+        table.add_column(column)
+    for write in planned:
+        state = "breached" if write.breached else ("at risk" if write.at_risk else "ok")
+        table.add_row(
+            write.connector,
+            write.ticket_id,
+            write.policy or "-",
+            state,
+            describe_changes(write.changes),
+        )
+    Console().print(table)
+
+
+def print_summaries(summaries: Sequence[RunSummary]) -> None:
+    table = Table(title="Sync")
+    for column in (
+        "Connector",
+        "Status",
+        "Fetched",
+        "Due",
+        "Changed",
+        "Written",
+        "Failed",
+        "New breaches",
+        "API calls",
+        "Seconds",
+    ):
+        table.add_column(column)
+    for s in summaries:
+        table.add_row(
+            s.connector,
+            s.status,
+            str(s.fetched),
+            str(s.due_rechecked),
+            str(s.changed),
+            str(s.written),
+            str(s.failed + s.parked),
+            str(s.new_breaches),
+            str(s.api_calls),
+            f"{s.duration_seconds:.1f}",
+        )
+    Console(stderr=True).print(table)
+
+
+def report(outcome: SyncOutcome, *, dry_run: bool, as_json: bool | None) -> None:
+    terminal = sys.stdout.isatty()
+    if dry_run:
+        print_planned(outcome.planned, as_json=as_json if as_json is not None else not terminal)
+    elif as_json:
+        click.echo(json.dumps([summary.to_json() for summary in outcome.summaries], indent=2))
+    elif terminal:
+        print_summaries(outcome.summaries)
+    for summary in outcome.summaries:
+        for error in summary.errors:
+            click.echo(f"error: {error}", err=True)
+    for locked in outcome.locked:
+        click.echo(f"skipped: {locked}", err=True)
+
+
+@click.command("sync")
+@click.option(
+    "--config",
+    "config_path",
+    default="slabridge.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The slabridge config file.",
+)
+@click.option(
+    "--connector",
+    "connectors",
+    multiple=True,
+    help="Sync only this connector instance (repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the planned write-back; write nothing.")
+@click.option("--full", is_flag=True, help="Read every ticket, ignoring the stored cursor.")
+@click.option("--now", "now_text", help="Evaluate as of this ISO 8601 time (default: now).")
+@click.option(
+    "--json/--no-json",
+    "as_json",
+    default=None,
+    help="JSON on standard output (default: a table on a terminal, JSON otherwise).",
+)
+def command(
+    config_path: str,
+    connectors: tuple[str, ...],
+    dry_run: bool,
+    full: bool,
+    now_text: str | None,
+    as_json: bool | None,
+) -> None:
+    """Sync tickets: read changes, evaluate, write back tags, priorities and fields.
+
+    Exit status: 0 done, 1 done with failures, 2 config error, 3 another run holds the lock.
+    """
+    configure_logging()
+    now = parse_now(now_text)
+    try:
+        runtime = build_runtime(config_path, connectors, dry_run=dry_run)
+    except SetupError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_CONFIG)
+    try:
+        with progress_display(sys.stderr.isatty()) as progress:
+            outcome = sync_all(runtime, now=now, dry_run=dry_run, full=full, progress=progress)
+    finally:
+        runtime.close()
+    report(outcome, dry_run=dry_run, as_json=as_json)
+    sys.exit(outcome.exit_code)
+
+
+__all__ = ["command", "parse_now", "planned_json", "progress_display", "report"]

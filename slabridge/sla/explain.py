@@ -1,0 +1,143 @@
+"""A readable account of one evaluation for an admin: the match, each clock, its intervals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from slabridge.sla.durations import format_duration
+from slabridge.sla.evaluate import MetricTrace, Trace, to_evaluation
+from slabridge.sla.metrics import CycleClock, Segment
+from slabridge.sla.policy import PolicySet
+from slabridge.sla.ticket import STOPPED_STATUSES
+
+MAX_INTERVALS = 12  # per cycle; the rest is summarized so a long ticket stays readable
+
+
+def explain_lines(result: Trace, policies: PolicySet) -> list[str]:
+    """The explanation as lines of plain text (the CLI prints them; tests read them)."""
+    evaluation = to_evaluation(result)
+    ticket = result.ticket
+    lines = [
+        f"Ticket {ticket.id} evaluated at {_utc(result.now)}",
+        f"Priority used: {result.priority}"
+        + (
+            " (the ticket has none; settings.default_priority)"
+            if result.timeline.priority is None
+            else ""
+        ),
+        "",
+        "Policy match (first match wins):",
+    ]
+    for step in policies.explain_match(ticket, result.priority):
+        if step.failed is None:
+            why = (
+                "no match keys, matches every ticket" if not step.policy.match else "all keys hold"
+            )
+            lines.append(f"  ✔ {step.policy.name}: applies ({why})")
+        else:
+            found = ", ".join(step.found) if step.found else "nothing"
+            lines.append(
+                f"  ✘ {step.policy.name}: {step.failed.describe()}, the ticket has {found}"
+            )
+    if result.policy is None:
+        lines += ["", "No policy matches this ticket: no SLA applies."]
+        return lines
+    lines += ["", "Status history (UTC):"]
+    timeline = result.timeline
+    for at, status in zip(timeline.times, timeline.statuses, strict=True):
+        lines.append(f"  {_utc(at)}  {status}")
+    if not result.metrics:
+        lines += ["", f"Policy {result.policy.name} sets no target for priority {result.priority}."]
+    for metric in result.metrics:
+        lines.append("")
+        lines.extend(_metric_lines(metric, result, policies))
+    summary = "BREACHED" if evaluation.breached else "at risk" if evaluation.at_risk else "on track"
+    lines += ["", f"Overall: {summary}."]
+    if evaluation.next_instant is not None:
+        lines.append(f"Next change by the clock alone: {_utc(evaluation.next_instant.timestamp())}")
+    return lines
+
+
+def _metric_lines(metric: MetricTrace, result: Trace, policies: PolicySet) -> list[str]:
+    spec = policies.calendar_specs[metric.calendar]
+    zone = ZoneInfo(spec.timezone)
+    target = metric.clocks[0].target
+    pauses = ", ".join(sorted(metric.pause_on)) or "nothing"
+    lines = [
+        f"{metric.name}: target {format_duration(target)} ({target}s) on calendar "
+        f"{metric.calendar} ({spec.timezone}); pauses on: {pauses}",
+    ]
+    for number, c in enumerate(metric.clocks, 1):
+        lines.extend(_cycle_lines(number, c, metric, result, zone))
+    return lines
+
+
+def _cycle_lines(
+    number: int, c: CycleClock, metric: MetricTrace, result: Trace, zone: ZoneInfo
+) -> list[str]:
+    end = c.stop if c.stop is not None else max(result.now, c.start)
+    if c.breached:
+        state = f"BREACHED at {_local(c.due, zone)}" if c.due is not None else "BREACHED"
+    elif c.stop is not None:
+        state = "achieved"
+    elif c.paused:
+        state = "paused"
+    else:
+        state = "running"
+    if c.at_risk:
+        state += ", AT RISK"
+    stop = f"stopped {_local(c.stop, zone)}" if c.stop is not None else "not stopped"
+    lines = [f"  cycle {number}: started {_local(c.start, zone)}, {stop}: {state}"]
+    counted: list[Segment] = []
+    for a, b in c.segments:
+        counted.extend(c.calendar.intervals(a, b))
+    lines.append(f"    counted business time ({len(counted)} interval(s), calendar local time):")
+    for a, b in counted[:MAX_INTERVALS]:
+        lines.append(
+            f"      {_local(a, zone)} → {_local(b, zone, short=True)}  ({format_duration(b - a)})"
+        )
+    if len(counted) > MAX_INTERVALS:
+        rest = sum(b - a for a, b in counted[MAX_INTERVALS:])
+        lines.append(f"      … {len(counted) - MAX_INTERVALS} more ({format_duration(rest)})")
+    holes = metric.pause_on | (STOPPED_STATUSES if metric.name == "resolution" else frozenset())
+    for a, b, status in _pauses(result, c.start, end, holes):
+        lines.append(
+            f"    not counted while {status}: {_local(a, zone)} → {_local(b, zone, short=True)}"
+        )
+    remaining = c.target - round(c.elapsed)
+    lines.append(
+        f"    elapsed {format_duration(c.elapsed)} of {format_duration(c.target)}, "
+        f"remaining {format_duration(remaining)}"
+    )
+    if c.due is None:
+        lines.append("    due: none while paused short of the target")
+    else:
+        lines.append(f"    due {_local(c.due, zone)} ({_utc(c.due)})")
+    return lines
+
+
+def _pauses(
+    result: Trace, start: float, end: float, holes: frozenset[str]
+) -> list[tuple[float, float, str]]:
+    timeline = result.timeline
+    out: list[tuple[float, float, str]] = []
+    times = timeline.times
+    for i, status in enumerate(timeline.statuses):
+        a = max(times[i], start)
+        b = min(times[i + 1] if i + 1 < len(times) else end, end)
+        if status in holes and a < b:
+            out.append((a, b, status))
+    return out
+
+
+def _utc(instant: float) -> str:
+    return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _local(instant: float, zone: ZoneInfo, *, short: bool = False) -> str:
+    moment = datetime.fromtimestamp(instant, UTC).astimezone(zone)
+    return moment.strftime("%a %H:%M %Z" if short else "%a %Y-%m-%d %H:%M %Z")
+
+
+__all__ = ["MAX_INTERVALS", "explain_lines"]

@@ -1,0 +1,249 @@
+"""From a config file to a ready sync: connectors, write-back settings, store, one run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from pydantic import BaseModel, SecretStr
+
+from slabridge.connectors.base import Connector
+from slabridge.logs import register_secrets
+from slabridge.sla.results import Evaluation
+from slabridge.sla.ticket import Ticket
+from slabridge.sync.engine import LockHeldError, PlannedWrite, RunSummary, SyncEngine
+from slabridge.sync.plan import WriteBackSettings
+from slabridge.sync.schema import utcnow
+from slabridge.sync.store import DEFAULT_STATE, StateStore, StateStoreError, open_store
+
+log = structlog.get_logger("slabridge.sync")
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_CONFIG = 2
+EXIT_LOCKED = 3
+
+
+class SetupError(Exception):
+    """The config cannot drive a sync (exit status 2); the message says what to fix."""
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def settings_from_config(config: Any) -> dict[str, WriteBackSettings]:
+    """``actions:`` of the config as write-back settings per connector instance."""
+    actions = _get(config, "actions")
+    tags = _get(actions, "tags")
+    escalate = _get(actions, "escalate_priority")
+    fields = _get(actions, "fields") or {}
+    default_priority = _get(_get(config, "settings"), "default_priority", "normal") or "normal"
+    result: dict[str, WriteBackSettings] = {}
+    for instance in _get(config, "connectors") or {}:
+        own = _get(fields, instance)
+        due_at = _get(own, "due_at")
+        breached = _get(own, "breached")
+        escalate_on = _get(escalate, "on")
+        result[instance] = WriteBackSettings(
+            breached_tag=_get(tags, "breached"),
+            at_risk_tag=_get(tags, "at_risk"),
+            policy_tag=_get(tags, "policy"),
+            escalate_on=escalate_on if escalate is not None else None,
+            escalate_to=_get(escalate, "to", "one_level_up") if escalate is not None else None,
+            due_at_field=None if due_at is None else str(due_at),
+            breached_field=None if breached is None else str(breached),
+            default_priority=str(default_priority),
+        )
+    return result
+
+
+def secrets_in(value: Any) -> Iterator[str]:
+    """Every SecretStr value inside a config model (to redact from every log line)."""
+    if isinstance(value, SecretStr):
+        yield value.get_secret_value()
+    elif isinstance(value, BaseModel):
+        for item in value.__dict__.values():
+            yield from secrets_in(item)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from secrets_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from secrets_in(item)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything a sync needs, built from the config file."""
+
+    config: Any
+    store: StateStore
+    connectors: dict[str, Connector]
+    settings: dict[str, WriteBackSettings]
+    evaluate: Callable[[Ticket, datetime], Evaluation]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for connector in self.connectors.values():
+            connector.close()
+        self.store.close()
+
+
+def state_url(config: Any) -> tuple[str, Path | None]:
+    url = _get(config, "state") or DEFAULT_STATE
+    if isinstance(url, SecretStr):
+        url = url.get_secret_value()
+    path = _get(config, "config_path")
+    base = Path(path).resolve().parent if path else None
+    return str(url), base
+
+
+def build_runtime(
+    config_path: str | Path,
+    selected: Sequence[str] = (),
+    *,
+    dry_run: bool = False,
+) -> Runtime:
+    """Load the config, create the selected connectors (all when none) and open the store."""
+    from slabridge.config import ConfigError, load_config
+    from slabridge.plugins import PluginError, connector_types
+    from slabridge.sla.evaluate import evaluate
+
+    try:
+        types = connector_types()
+        config = load_config(Path(config_path), connector_types=types)
+    except (ConfigError, PluginError, OSError) as error:
+        raise SetupError(str(error)) from None
+    register_secrets(secrets_in(_get(config, "connectors")))
+    url, base = state_url(config)
+    register_secrets(_url_password(url))
+    configured: Mapping[str, Any] = _get(config, "connectors") or {}
+    unknown = [name for name in selected if name not in configured]
+    if unknown:
+        raise SetupError(
+            f"--connector {unknown[0]!r}: no such connector in {config_path} "
+            f"(configured: {', '.join(configured) or 'none'})"
+        )
+    if not configured:
+        raise SetupError(f"{config_path}: connectors: nothing to sync (add a connector entry)")
+    store = _open_for(url, base, dry_run=dry_run)
+    connectors: dict[str, Connector] = {}
+    for name in selected or list(configured):
+        entry = configured[name]
+        cls = types.get(_get(entry, "type"))
+        if cls is None:
+            raise SetupError(f"connectors.{name}.type: {_get(entry, 'type')!r} is not installed")
+        connectors[name] = cls(name, entry)
+
+    def evaluator(ticket: Ticket, now: datetime) -> Evaluation:
+        return evaluate(ticket, config, now)
+
+    return Runtime(config, store, connectors, settings_from_config(config), evaluator)
+
+
+def _url_password(url: str) -> list[str]:
+    try:
+        import sqlalchemy as sa
+
+        password = sa.engine.make_url(url).password
+    except Exception:
+        return []
+    return [str(password)] if password else []
+
+
+def _open_for(url: str, base: Path | None, *, dry_run: bool) -> StateStore:
+    try:
+        if dry_run and url.startswith("sqlite:///"):
+            # A dry run writes nothing, not even a new state file: read it if it exists.
+            from slabridge.sync.store import normalize_url
+
+            resolved = normalize_url(url, base_dir=base)
+            if not Path(resolved[len("sqlite:///") :]).exists():
+                return open_store("sqlite://")
+        return open_store(url, base_dir=base)
+    except StateStoreError as error:
+        raise SetupError(str(error)) from None
+
+
+@dataclass(slots=True)
+class SyncOutcome:
+    summaries: list[RunSummary] = field(default_factory=list)
+    locked: list[LockHeldError] = field(default_factory=list)
+    planned: list[PlannedWrite] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if any(summary.status == "failed" for summary in self.summaries):
+            return EXIT_FAILURES
+        if self.locked and not self.summaries:
+            return EXIT_LOCKED
+        return EXIT_OK
+
+
+def sync_all(
+    runtime: Runtime,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    full: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
+    owner: str | None = None,
+    names: Iterable[str] | None = None,
+) -> SyncOutcome:
+    """Sync each connector in turn; a connector another run holds is skipped and reported."""
+    from slabridge.plugins import pm
+
+    engine = SyncEngine(
+        runtime.store,
+        runtime.evaluate,
+        runtime.settings,
+        plugin_manager=pm,
+        now=now,
+        dry_run=dry_run,
+        full=full,
+        owner=owner,
+        progress=progress,
+        stop_requested=stop_requested,
+    )
+    outcome = SyncOutcome()
+    round_started = utcnow()
+    for name in names if names is not None else runtime.connectors:
+        if stop_requested():
+            break
+        if not dry_run and runtime.store.synced_since(name, round_started):
+            # Another worker sharing this database synced it during this round already.
+            log.info("sync_done_elsewhere", connector=name)
+            continue
+        try:
+            outcome.summaries.append(engine.sync(name, runtime.connectors[name]))
+        except LockHeldError as error:
+            log.warning("sync_locked", connector=name, message=str(error))
+            outcome.locked.append(error)
+    outcome.planned = list(engine.planned)
+    return outcome
+
+
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_FAILURES",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "Runtime",
+    "SetupError",
+    "SyncOutcome",
+    "build_runtime",
+    "secrets_in",
+    "settings_from_config",
+    "state_url",
+    "sync_all",
+]

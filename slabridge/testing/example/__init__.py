@@ -1,0 +1,34 @@
+"""Example helpdesk: a tiny connector plugin and its fake API, the reference for connector authors.
+
+The tutorial (docs/plugins/tutorial.md) walks through this package, ``slabridge new-connector``
+generates a package shaped like it, and the standard suite is tested against it. The Example
+helpdesk API:
+
+* ``GET /api/me`` → ``{"name", "role"}``; a bad token is a 401.
+* ``GET /api/fields`` → ``[{"key": "region"}, ...]``, the custom fields.
+* ``GET /api/tickets?updated_since=ISO&limit=N&page_token=T`` → ``{"tickets": [...],
+  "next_page_token": T|null}``, oldest change first, ``updated_at >= updated_since``.
+* ``GET /api/tickets/{id}`` → a ticket, or 404.
+* ``PUT /api/tickets/{id}`` with ``{"add_tags", "remove_tags", "priority", "custom"}`` → the
+  ticket; ``updated_at`` moves only when something changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slabridge.connectors.base import Connector
+from slabridge.hookspecs import hookimpl
+
+from .connector import ExampleConfig, ExampleConnector
+from .fake import ExampleFake
+
+__version__ = "0.1.0"
+
+
+@hookimpl
+def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    register(ExampleConnector)
+
+
+__all__ = ["ExampleConfig", "ExampleConnector", "ExampleFake", "register_connectors"]

@@ -1,0 +1,66 @@
+"""The standard-suite harness for the Example connector: how the suite drives it and its fake."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from slabridge.connectors.base import Connector
+from slabridge.connectors.cursor import InclusiveCursor
+from slabridge.testing.suite import ConnectorHarness
+
+from .connector import DEFAULT_PRIORITIES, ExampleConfig, ExampleConnector
+from .fake import ExampleFake
+
+
+class ExampleHarness(ConnectorHarness):
+    """Drives :class:`ExampleConnector` against :class:`ExampleFake` for the standard suite."""
+
+    page_size = 2
+    token = "good-token"
+
+    def config(self, **overrides: Any) -> ExampleConfig:
+        values: dict[str, Any] = {
+            "type": "example",
+            "base_url": self.fake.base_url,
+            "token": self.token,
+            "page_size": self.page_size,
+        }
+        values.update(overrides)
+        return ExampleConfig.model_validate(values)
+
+    def make_connector(self, **overrides: Any) -> Connector:
+        return ExampleConnector("example", self.config(**overrides), sleep=self.record_sleep)
+
+    def make_connector_with_bad_credentials(self) -> Connector:
+        return self.make_connector(token="wrong-token")
+
+    @property
+    def example(self) -> ExampleFake:
+        assert isinstance(self.fake, ExampleFake)
+        return self.fake
+
+    def seed(self, count: int) -> list[str]:
+        return [str(self.example.create_ticket(tags=["vip"])["id"]) for _ in range(count)]
+
+    def touch(self, ticket_id: str) -> None:
+        self.example.update_ticket(ticket_id, subject="Printer still on fire")
+
+    def tags(self, ticket_id: str) -> set[str]:
+        return set(self.example.tickets[ticket_id]["tags"])
+
+    def priority(self, ticket_id: str) -> str | None:
+        return DEFAULT_PRIORITIES.get(self.example.tickets[ticket_id]["priority"])
+
+    def future_cursor(self) -> str:
+        return InclusiveCursor.starting_at(self.example.now + timedelta(days=1))
+
+    def repeat_next_page_token(self) -> None:
+        self.example.repeat_page_tokens = True
+
+    def state(self, ticket_id: str) -> object:
+        record = self.example.tickets[ticket_id]
+        return (frozenset(record["tags"]), record["priority"], dict(record["custom"]))
+
+
+__all__ = ["ExampleHarness"]

@@ -1,0 +1,308 @@
+"""The sync engine against an in-memory connector: write-back, idempotence, time, outbox, locks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from synckit import SETTINGS, T0, MemoryConnector, make_engine
+
+from slabridge.connectors.base import ChangeSet
+from slabridge.hookspecs import hookimpl
+from slabridge.plugins import create_plugin_manager
+from slabridge.sla.ticket import Customer
+from slabridge.sync.engine import LockHeldError
+from slabridge.sync.plan import WriteBackSettings
+from slabridge.sync.store import StateStore
+
+
+def test_first_sync_tags_breached_and_at_risk_tickets_and_keeps_other_tags(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1", tags=("vip", "sla_policy_old"))
+    memory.add("2", created_at=T0 + timedelta(minutes=70), updated_at=T0 + timedelta(minutes=70))
+    memory.add("3", created_at=T0 + timedelta(minutes=100), updated_at=T0 + timedelta(minutes=100))
+    now = T0 + timedelta(minutes=120)  # 1: breached, 2: 50 min used of 60 (at risk), 3: fine
+
+    summary = make_engine(store, now).sync("mem", memory)
+
+    assert summary.status == "ok"
+    assert (summary.fetched, summary.evaluated, summary.written) == (3, 3, 3)
+    assert set(memory.tickets["1"].tags) == {"vip", "sla_breached", "sla_policy_standard"}
+    assert set(memory.tickets["2"].tags) == {"sla_at_risk", "sla_policy_standard"}
+    assert set(memory.tickets["3"].tags) == {"sla_policy_standard"}
+    assert summary.new_breaches == 1
+
+
+def test_a_second_sync_right_after_the_first_writes_nothing(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    for number in range(7):
+        memory.add(str(number), created_at=T0 + timedelta(minutes=10 * number))
+    now = T0 + timedelta(minutes=90)
+    make_engine(store, now).sync("mem", memory)
+    writes = memory.writes
+    assert writes == 7
+
+    # Our own writes bumped updated_at, so the next read sees every ticket again: no new writes.
+    again = make_engine(store, now).sync("mem", memory)
+    assert again.fetched == 7
+    assert memory.writes == writes
+    third = make_engine(store, now).sync("mem", memory)
+    assert (third.fetched, third.written, memory.writes) == (0, 0, writes)
+
+
+def test_an_untouched_ticket_gets_its_breach_tag_once_its_due_time_passes(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("quiet")
+    memory.add("other")
+    make_engine(store, T0 + timedelta(minutes=10)).sync("mem", memory)
+    make_engine(store, T0 + timedelta(minutes=10)).sync("mem", memory)  # reads back own tags
+    assert "sla_breached" not in memory.tickets["quiet"].tags
+    memory.fetched.clear()
+    memory.reply("other", T0 + timedelta(minutes=11))  # "other" is answered in time
+    make_engine(store, T0 + timedelta(minutes=12)).sync("mem", memory)
+    make_engine(store, T0 + timedelta(minutes=12)).sync("mem", memory)
+    memory.fetched.clear()
+
+    summary = make_engine(store, T0 + timedelta(minutes=61)).sync("mem", memory)
+
+    assert summary.fetched == 0  # nothing changed in the helpdesk...
+    assert memory.fetched == ["quiet"]  # ...the due ticket alone was fetched by id
+    assert "sla_breached" in memory.tickets["quiet"].tags
+    assert "sla_breached" not in memory.tickets["other"].tags
+
+
+def test_the_at_risk_tag_gives_way_to_the_breach_tag(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1")
+    make_engine(store, T0 + timedelta(minutes=50)).sync("mem", memory)
+    assert "sla_at_risk" in memory.tickets["1"].tags
+    make_engine(store, T0 + timedelta(minutes=61)).sync("mem", memory)
+    assert "sla_at_risk" not in memory.tickets["1"].tags
+    assert "sla_breached" in memory.tickets["1"].tags
+
+
+def test_a_policy_change_replaces_the_old_policy_tag(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1", tags=("keep",))
+    make_engine(store, T0).sync("mem", memory)
+    memory.agent_edit("1", customer=Customer(tier="enterprise"))
+    make_engine(store, T0).sync("mem", memory)
+    assert set(memory.tickets["1"].tags) == {"keep", "sla_policy_enterprise"}
+
+
+def test_dry_run_plans_but_writes_nothing_anywhere(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1")
+    engine = make_engine(store, T0 + timedelta(hours=2), dry_run=True)
+    summary = engine.sync("mem", memory)
+    assert summary.changed == 1
+    assert [p.ticket_id for p in engine.planned] == ["1"]
+    assert engine.planned[0].changes.add_tags == {"sla_breached", "sla_policy_standard"}
+    assert memory.writes == 0
+    assert store.get_cursor("mem") is None
+    assert list(store.iter_tickets()) == []
+    assert list(store.iter_runs()) == []
+
+
+def test_a_rejected_write_is_parked_with_its_reason_and_the_run_reports_failure(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1")
+    memory.add("2")
+    memory.reject.add("1")
+    summary = make_engine(store, T0).sync("mem", memory)
+    assert summary.status == "failed"
+    assert summary.parked == 1
+    assert any("ticket 1" in error and "422 invalid tag" in error for error in summary.errors)
+    parked = store.parked_outbox("mem")
+    assert [(entry.ticket_id, entry.last_error) for entry in parked] == [("1", "422 invalid tag")]
+    assert "sla_policy_standard" in memory.tickets["2"].tags
+
+
+def test_a_transient_write_failure_stays_queued_and_is_retried_next_run(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1")
+    memory.retry.add("1")
+    make_engine(store, T0).sync("mem", memory)
+    assert [entry.ticket_id for entry in store.pending_outbox("mem")] == ["1"]
+    memory.retry.clear()
+    summary = make_engine(store, T0).sync("mem", memory)
+    assert summary.written == 1
+    assert store.pending_outbox("mem") == []
+    assert "sla_policy_standard" in memory.tickets["1"].tags
+
+
+def test_a_conflict_with_an_agent_edit_is_re_read_re_planned_and_written(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1", tags=("agent",))
+    memory.conflict_once.add("1")
+    summary = make_engine(store, T0).sync("mem", memory)
+    assert summary.conflicts == 1
+    assert summary.written == 1
+    assert set(memory.tickets["1"].tags) == {"agent", "sla_policy_standard"}
+    assert store.pending_outbox("mem") == []
+
+
+def test_writes_queued_before_a_crash_are_sent_by_the_next_run(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1")
+    memory.fail_apply = KeyboardInterrupt()  # the process dies while sending
+    with pytest.raises(KeyboardInterrupt):
+        make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
+    assert [entry.ticket_id for entry in store.pending_outbox("mem")] == ["1"]
+    memory.fail_apply = None
+    store.release_lease("mem", make_engine(store, T0).owner)
+    make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
+    assert {"sla_breached", "sla_policy_standard"} <= set(memory.tickets["1"].tags)
+    assert store.pending_outbox("mem") == []
+
+
+def test_escalation_raises_priority_once_per_breach_and_does_not_fight_an_agent(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    settings = WriteBackSettings(
+        breached_tag="sla_breached", escalate_on="breach", escalate_to="one_level_up"
+    )
+    memory.add("1", priority="normal")
+    make_engine(store, T0 + timedelta(minutes=30), settings).sync("mem", memory)
+    assert memory.tickets["1"].priority == "normal"
+    make_engine(store, T0 + timedelta(hours=2), settings).sync("mem", memory)
+    assert memory.tickets["1"].priority == "high"
+    memory.agent_edit("1", priority="normal")  # the agent disagrees
+    make_engine(store, T0 + timedelta(hours=3), settings).sync("mem", memory)
+    make_engine(store, T0 + timedelta(hours=4), settings).sync("mem", memory)
+    assert memory.tickets["1"].priority == "normal"
+    kinds = [event.kind for event in store.iter_sla_events(kinds=["escalated"])]
+    assert kinds == ["escalated"]
+
+
+def test_fields_carry_the_due_time_and_the_breach_flag(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    settings = WriteBackSettings(due_at_field="900", breached_field="901")
+    memory.add("1")
+    make_engine(store, T0, settings).sync("mem", memory)
+    assert memory.tickets["1"].fields == {"900": "2026-03-02T10:00:00Z", "901": False}
+    writes = memory.writes
+    make_engine(store, T0, settings).sync("mem", memory)
+    assert memory.writes == writes
+    make_engine(store, T0 + timedelta(hours=2), settings).sync("mem", memory)
+    assert memory.tickets["1"].fields["901"] is True
+
+
+def test_a_second_sync_of_the_same_connector_is_refused_while_one_holds_the_lease(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    assert store.acquire_lease("mem", "other-host:1", timedelta(minutes=5))
+    with pytest.raises(LockHeldError, match="another slabridge sync is running"):
+        make_engine(store, T0).sync("mem", memory)
+    assert memory.calls == 0
+
+
+def test_a_dead_workers_lease_expires(store: StateStore, memory: MemoryConnector) -> None:
+    assert store.acquire_lease("mem", "dead-host:1", timedelta(seconds=-1))
+    memory.add("1")
+    assert make_engine(store, T0).sync("mem", memory).status == "ok"
+
+
+def test_sla_events_and_evaluations_are_recorded_once_per_change(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1")
+    memory.add("2")
+    memory.reply("2", T0 + timedelta(minutes=5))
+    for minutes in (50, 55, 70, 80):
+        make_engine(store, T0 + timedelta(minutes=minutes)).sync("mem", memory)
+    kinds = sorted((e.ticket_id, e.kind) for e in store.iter_sla_events())
+    assert kinds == [
+        ("1", "applied"),
+        ("1", "at_risk"),
+        ("1", "breached"),
+        ("2", "applied"),
+        ("2", "fulfilled"),
+    ]
+    breach = next(e for e in store.iter_sla_events(kinds=["breached"]))
+    assert breach.at == T0 + timedelta(hours=1)
+    # Ticket 1: at risk at 50, unchanged at 55, breached at 70, unchanged at 80; ticket 2: once.
+    per_ticket = [e.ticket_id for e in store.iter_evaluations()]
+    assert sorted(per_ticket) == ["1", "1", "2"]
+
+
+def test_hooks_see_each_evaluation_and_each_new_breach_once(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    seen: dict[str, list[Any]] = {"evaluated": [], "breached": [], "started": [], "finished": []}
+
+    class Recorder:
+        @hookimpl
+        def ticket_evaluated(self, ticket: Any) -> None:
+            seen["evaluated"].append(ticket.id)
+
+        @hookimpl
+        def sla_breached(self, ticket: Any, metric: str) -> None:
+            seen["breached"].append((ticket.id, metric))
+
+        @hookimpl
+        def sync_started(self, dry_run: bool) -> None:
+            seen["started"].append(dry_run)
+
+        @hookimpl
+        def sync_finished(self, summary: dict[str, Any]) -> None:
+            seen["finished"].append(summary["status"])
+
+        @hookimpl
+        def plan_actions(self, changes: ChangeSet) -> ChangeSet:
+            return ChangeSet(changes.ticket_id, add_tags=changes.add_tags | {"from_plugin"})
+
+    manager = create_plugin_manager()
+    manager.register(Recorder())
+    memory.add("1")
+    for _ in range(2):
+        make_engine(store, T0 + timedelta(hours=2), plugin_manager=manager).sync("mem", memory)
+    assert seen["breached"] == [("1", "first_response")]
+    assert seen["evaluated"] == ["1", "1"]
+    assert seen["started"] == [False, False]
+    assert seen["finished"] == ["ok", "ok"]
+    assert "from_plugin" in memory.tickets["1"].tags
+
+
+def test_a_deleted_tracked_ticket_is_no_longer_rechecked(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1")
+    make_engine(store, T0).sync("mem", memory)
+    del memory.tickets["1"]
+    make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
+    memory.fetched.clear()
+    make_engine(store, T0 + timedelta(hours=3)).sync("mem", memory)
+    assert memory.fetched == []
+
+
+def test_full_sync_rereads_everything_from_the_beginning(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1")
+    make_engine(store, T0).sync("mem", memory)
+    assert make_engine(store, T0).sync("mem", memory).fetched == 1  # our own write
+    assert make_engine(store, T0).sync("mem", memory).fetched == 0
+    assert make_engine(store, T0, full=True).sync("mem", memory).fetched == 1
+
+
+def test_settings_fall_back_to_writing_nothing_for_an_unknown_connector(
+    store: StateStore,
+) -> None:
+    other = MemoryConnector("other")
+    other.add("1")
+    engine = make_engine(store, T0)
+    assert engine.sync("other", other).written == 0
+    assert SETTINGS.owns_tag("sla_policy_x")
