@@ -110,14 +110,14 @@ def bench_in_memory(count: int) -> dict[str, float]:
     tickets = [parse_ticket(typical_ticket(rng, n)) for n in range(count)]
     for ticket in tickets[:2000]:  # warm the calendars' compiled years
         evaluate(ticket, policies, NOW)
-    started = time.perf_counter()
+    started = time.process_time()
     for ticket in tickets:
         evaluate(ticket, policies, NOW)
-    evaluate_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    evaluate_seconds = time.process_time() - started
+    started = time.process_time()
     for ticket in tickets:
         evaluate(ticket, policies, NOW).to_json()
-    with_json = time.perf_counter() - started
+    with_json = time.process_time() - started
     return {
         "tickets": count,
         "evaluate_per_s": count / evaluate_seconds,

@@ -23,7 +23,7 @@ from slabridge.config import load_config_text
 from slabridge.report.compute import build_report
 from slabridge.report.html import render_html
 from slabridge.report.models import validate_credits, validate_goals
-from slabridge.report.outcomes import Outcome, TicketFacts
+from slabridge.report.outcomes import Outcome, OutcomeStatus, TicketFacts
 from slabridge.report.periods import parse_period
 from slabridge.report.sources import SourceTicket, replay, stored_outcomes
 from slabridge.report.tabular import render_csv, render_json
@@ -116,12 +116,14 @@ def synthetic_outcomes(count: int, seed: int = 7) -> Iterator[Outcome]:
         )
         resolution = int(rng.expovariate(1 / 90000))
         running = rng.random() < 0.05
-        status = "open" if running else ("achieved" if resolution <= 86400 else "breached")
+        status: OutcomeStatus = (
+            "open" if running else ("achieved" if resolution <= 86400 else "breached")
+        )
         yield Outcome(
             facts,
             "resolution",
             status,
-            start,  # type: ignore[arg-type]
+            start,
             None if running else start + timedelta(seconds=resolution),
             None,
             resolution,
@@ -246,6 +248,8 @@ def bench_store(evaluations: int) -> None:
 def _flush(
     store: StateStore, tickets: list[dict[str, object]], evaluations: list[dict[str, object]]
 ) -> None:
+    if not tickets:
+        return
     with store.begin() as connection:
         # A plain bulk insert: the store's save_tickets upserts one row at a time.
         connection.execute(sa.insert(schema.tickets), tickets)

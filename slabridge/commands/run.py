@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 import click
@@ -107,7 +108,13 @@ def command(
                 break
             started = time.monotonic()
             with progress_display(sys.stderr.isatty()) as progress:
-                outcome = sync_all(runtime, progress=progress, stop_requested=stop.is_set)
+                outcome = sync_all(
+                    runtime,
+                    progress=progress,
+                    stop_requested=stop.is_set,
+                    # A connector another worker synced in the last half interval is left alone.
+                    fresh_since=datetime.now(UTC) - timedelta(seconds=interval / 2),
+                )
             report(outcome, dry_run=False, as_json=False)
             last_code = EXIT_FAILURES if outcome.exit_code == EXIT_FAILURES else EXIT_OK
             runs += 1

@@ -188,7 +188,8 @@ def render_html(report: Report) -> str:
         "</head><body><main>",
         f"<h1>SLA report {escape(period.label)}</h1>",
         f'<p class="meta">{escape(period.kind)} from {period.start:%Y-%m-%d %H:%M} to '
-        f"{period.end:%Y-%m-%d %H:%M} UTC · cycles that started in the period · "
+        f"{period.end:%Y-%m-%d %H:%M} UTC (days from midnight {escape(str(period.zone))}) · "
+        "cycles that started in the period · "
         f"source: {escape(report.source)}</p>",
         '<section class="kpis" id="kpis">',
         f'<div class="kpi"><b>{total.tickets}</b><span>tickets</span></div>',

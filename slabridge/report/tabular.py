@@ -125,6 +125,7 @@ def report_json(report: Report) -> dict[str, Any]:
             "kind": period.kind,
             "start": format_timestamp(period.start),
             "end": format_timestamp(period.end),
+            "timezone": str(period.zone),
         },
         "source": report.source,
         "group_by": list(report.by),

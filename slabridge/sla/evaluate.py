@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from slabridge.sla.metrics import (
     resolution_windows,
     running_segments,
     status_at,
+    warn_threshold,
 )
 from slabridge.sla.policy import Policy, PolicySet
 from slabridge.sla.results import METRICS, Cycle, CycleStatus, Evaluation, MetricResult
@@ -30,17 +32,17 @@ _STOPPED_OR = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MetricTrace:
     """One metric's clocks with the calendar they ran on (what ``explain`` shows)."""
 
     name: str
     calendar: str
     pause_on: frozenset[str]
-    clocks: tuple[CycleClock, ...]
+    clocks: list[CycleClock]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Trace:
     """Everything the engine decided for one ticket, before it becomes an Evaluation."""
 
@@ -49,7 +51,7 @@ class Trace:
     timeline: Timeline
     priority: str
     policy: Policy | None
-    metrics: tuple[MetricTrace, ...]
+    metrics: list[MetricTrace]
 
 
 def evaluate(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Evaluation:
@@ -64,23 +66,30 @@ def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Tra
         raise ValueError("now must be an aware datetime")
     now_ts = now.timestamp()
     timeline = build_timeline(ticket, now_ts)
-    priority = policy_set.effective_priority(timeline.priority)
+    if now_ts not in timeline.instants:
+        timeline.instants[now_ts] = now.astimezone(UTC)
+    priority = timeline.priority or policy_set.settings.default_priority
     policy = policy_set.match(ticket, priority)
     if policy is None:
-        return Trace(ticket, now_ts, timeline, priority, None, ())
+        return Trace(ticket, now_ts, timeline, priority, None, [])
     settings = policy_set.settings
     warn_at = settings.warn_at
     warn_before = settings.warn_before
     traces: list[MetricTrace] = []
     targets = policy.targets_for(priority)
+    resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
     for name in METRICS:
         target = targets.get(name)
         if target is None:
             continue
         choice = target.calendar if target.calendar is not None else policy.calendar
-        calendar_name = choice.resolve(ticket)
+        calendar_name = resolved.get(id(choice))
+        if calendar_name is None:
+            calendar_name = resolved[id(choice)] = choice.resolve(ticket)
         calendar = policy_set.calendar(calendar_name)
         pause_on = target.pause_on
+        seconds = target.seconds
+        threshold = warn_threshold(seconds, warn_at, warn_before)
         clocks: list[CycleClock] = []
         if name == "resolution":
             holes = _STOPPED_OR.get(pause_on)
@@ -88,20 +97,19 @@ def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Tra
                 holes = pause_on | STOPPED_STATUSES
             windows = resolution_windows(timeline, settings.reopen == "new_cycle")
             for start, stop, _resumes in windows:
-                end = stop if stop is not None else max(now_ts, start)
+                end = stop if stop is not None else (now_ts if now_ts > start else start)
                 segments = running_segments(timeline, start, end, holes)
                 paused = stop is None and status_at(timeline, end) in pause_on
                 clocks.append(
-                    clock(calendar, target.seconds, start, stop, segments, paused, now_ts,
-                          warn_at, warn_before)
-                )  # fmt: skip
+                    clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
+                )
         else:
             if name == "first_response":
                 windows_fr = [first_response_window(timeline)]
             else:
                 windows_fr = next_response_windows(timeline)
             for start, stop in windows_fr:
-                end = stop if stop is not None else max(now_ts, start)
+                end = stop if stop is not None else (now_ts if now_ts > start else start)
                 if pause_on:
                     segments = running_segments(timeline, start, end, pause_on)
                     paused = stop is None and status_at(timeline, end) in pause_on
@@ -109,12 +117,11 @@ def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Tra
                     segments = [(start, end)]
                     paused = False
                 clocks.append(
-                    clock(calendar, target.seconds, start, stop, segments, paused, now_ts,
-                          warn_at, warn_before)
-                )  # fmt: skip
+                    clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
+                )
         if clocks:
-            traces.append(MetricTrace(name, calendar_name, pause_on, tuple(clocks)))
-    return Trace(ticket, now_ts, timeline, priority, policy, tuple(traces))
+            traces.append(MetricTrace(name, calendar_name, pause_on, clocks))
+    return Trace(ticket, now_ts, timeline, priority, policy, traces)
 
 
 def to_evaluation(result: Trace) -> Evaluation:
@@ -122,10 +129,11 @@ def to_evaluation(result: Trace) -> Evaluation:
     metrics: dict[str, MetricResult] = {}
     next_instant: float | None = None
     now = result.now
+    moment = result.timeline.moment
     for metric in result.metrics:
         cycles = []
         for c in metric.clocks:
-            cycles.append(_cycle(c, metric.calendar))
+            cycles.append(_cycle(c, metric.calendar, moment))
             if c.stop is None and not c.paused and not c.breached:
                 for instant in (c.warn_instant if not c.at_risk else None, c.due):
                     if (
@@ -138,13 +146,13 @@ def to_evaluation(result: Trace) -> Evaluation:
     return Evaluation(
         ticket_id=result.ticket.id,
         policy=None if result.policy is None else result.policy.name,
-        evaluated_at=_dt(now),
+        evaluated_at=moment(now),
         metrics=metrics,
-        next_instant=None if next_instant is None else _dt(next_instant),
+        next_instant=None if next_instant is None else moment(next_instant),
     )
 
 
-def _cycle(c: CycleClock, calendar: str) -> Cycle:
+def _cycle(c: CycleClock, calendar: str, moment: Callable[[float], datetime]) -> Cycle:
     status: CycleStatus
     if c.breached:
         status = "breached"
@@ -155,22 +163,19 @@ def _cycle(c: CycleClock, calendar: str) -> Cycle:
     else:
         status = "active"
     elapsed = round(c.elapsed)
+    due = None if c.due is None else moment(c.due)
     return Cycle(
         status=status,
         calendar=calendar,
         target_seconds=c.target,
-        started_at=_dt(c.start),
-        stopped_at=None if c.stop is None else _dt(c.stop),
-        due_at=None if c.due is None else _dt(c.due),
-        breached_at=_dt(c.due) if c.breached and c.due is not None else None,
+        started_at=moment(c.start),
+        stopped_at=None if c.stop is None else moment(c.stop),
+        due_at=None if due is None else due,
+        breached_at=due if c.breached else None,
         elapsed_seconds=elapsed,
         remaining_seconds=c.target - elapsed,
         at_risk=c.at_risk,
     )
-
-
-def _dt(instant: float) -> datetime:
-    return datetime.fromtimestamp(round(instant, 6), UTC)
 
 
 __all__ = ["MetricTrace", "Trace", "evaluate", "to_evaluation", "trace"]

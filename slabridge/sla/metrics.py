@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from slabridge.sla.calendar import BusinessCalendar
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
 
 Segment = tuple[float, float]
+_INF = float("inf")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Timeline:
     """What a ticket's history says up to ``now``, as epoch floats.
 
@@ -26,6 +28,16 @@ class Timeline:
     statuses: tuple[str, ...]
     replies: tuple[tuple[float, bool, bool], ...]
     priority: str | None
+    # The ticket's own datetimes by epoch float, so results reuse them instead of converting.
+    instants: dict[float, datetime]
+
+    def moment(self, instant: float) -> datetime:
+        """The aware UTC datetime of an epoch float (the ticket's own object when it has one)."""
+        found = self.instants.get(instant)
+        if found is None:
+            found = datetime.fromtimestamp(instant, UTC)
+            self.instants[instant] = found
+        return found
 
 
 def build_timeline(ticket: Ticket, now: float) -> Timeline:
@@ -37,7 +49,9 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
     ``created_at`` count as happening at ``created_at``. The priority at ``now`` is the one of the
     last priority event at or before ``now``; without one, the ticket's ``priority``.
     """
-    created = ticket.created_at.timestamp()
+    created_at = ticket.created_at
+    created = created_at.timestamp()
+    instants = {created: created_at}
     status_changes: list[tuple[float, str]] = []
     replies: list[tuple[float, bool, bool]] = []
     priority = ticket.priority
@@ -45,20 +59,22 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
     last_status_at = created
     for event in ticket.events:
         kind = event.type
+        moment = event.at
+        at = moment.timestamp()
+        if at < created:
+            at = created
+        else:
+            instants[at] = moment
         if kind == "status":
-            at = event.at.timestamp()
-            if at < created:
-                at = created
             last_status = event.status
             last_status_at = at
-            if at <= now and event.status is not None:
-                status_changes.append((at, event.status))
+            if at <= now and last_status is not None:
+                status_changes.append((at, last_status))
         elif kind == "reply":
-            at = event.at.timestamp()
             if at <= now:
                 agent = event.author == "agent"
-                replies.append((max(at, created), agent and event.public, not agent))
-        elif kind == "priority" and event.at.timestamp() <= now:
+                replies.append((at, agent and event.public, not agent))
+        elif kind == "priority" and at <= now:
             priority = event.priority
     if last_status is None:
         initial = ticket.status
@@ -81,7 +97,9 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
         else:
             times.append(at)
             statuses.append(status)
-    return Timeline(created, now, tuple(times), tuple(statuses), tuple(replies), priority)
+    return Timeline(
+        created, now, tuple(times), tuple(statuses), tuple(replies), priority, instants
+    )
 
 
 def status_at(timeline: Timeline, at: float) -> str:
@@ -124,13 +142,13 @@ def running_segments(
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CycleClock:
     """One cycle's clock in epoch floats, with the business segments it could count."""
 
     start: float
     stop: float | None
-    segments: tuple[Segment, ...]
+    segments: list[Segment]
     paused: bool
     elapsed: float
     due: float | None
@@ -146,16 +164,16 @@ def clock(
     target: int,
     start: float,
     stop: float | None,
-    segments: Sequence[Segment],
+    segments: list[Segment],
     paused: bool,
     now: float,
-    warn_at: float | None,
-    warn_before: int | None,
+    threshold: float | None,
 ) -> CycleClock:
     """Count a cycle: elapsed business time, due (§3.6), breach (§3.7) and at-risk (§4).
 
     ``segments`` are the stretches of ``[start, stop or now)`` outside the metric's pauses;
-    ``paused`` says whether a running cycle sits in a pause at ``now``.
+    ``paused`` says whether a running cycle sits in a pause at ``now``; ``threshold`` is the
+    elapsed time from which a running cycle is at risk (see :func:`warn_threshold`).
     """
     end = stop if stop is not None else (now if now > start else start)
     elapsed = 0.0
@@ -173,15 +191,16 @@ def clock(
         elif not paused:
             due = calendar.due(end, target - elapsed)
     breached = due is not None and due < end
-    threshold = _warn_threshold(target, warn_at, warn_before)
-    at_risk = stop is None and not breached and threshold is not None and elapsed >= threshold
+    at_risk = False
     warn_instant: float | None = None
-    if stop is None and not paused and not breached and threshold is not None:
-        warn_instant = end if at_risk else calendar.due(end, threshold - elapsed)
+    if stop is None and not breached and threshold is not None:
+        at_risk = elapsed >= threshold
+        if not paused:
+            warn_instant = end if at_risk else calendar.due(end, threshold - elapsed)
     return CycleClock(
         start,
         stop,
-        tuple(segments),
+        segments,
         paused,
         elapsed,
         due,
@@ -193,14 +212,12 @@ def clock(
     )
 
 
-def _warn_threshold(target: int, warn_at: float | None, warn_before: int | None) -> float | None:
+def warn_threshold(target: int, warn_at: float | None, warn_before: int | None) -> float | None:
     """Elapsed seconds from which a running cycle is at risk (the earlier of the two rules)."""
-    limits: list[float] = []
-    if warn_at is not None:
-        limits.append(warn_at * target)
-    if warn_before is not None:
-        limits.append(max(0.0, float(target - warn_before)))
-    return min(limits) if limits else None
+    if warn_before is None:
+        return None if warn_at is None else warn_at * target
+    early = float(target - warn_before) if target > warn_before else 0.0
+    return early if warn_at is None or early < warn_at * target else warn_at * target
 
 
 def first_stop(timeline: Timeline) -> float | None:
@@ -230,30 +247,40 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
     (and answers it); a customer reply while the ticket is solved or closed starts its wait only
     when the ticket is reopened.
     """
-    # Merge replies and status changes in time order; at one instant replies come first.
-    steps: list[tuple[float, int, str, bool, bool]] = []
-    for at, public_agent, customer in timeline.replies:
-        steps.append((at, 0, "", public_agent, customer))
-    for at, status in zip(timeline.times[1:], timeline.statuses[1:], strict=True):
-        steps.append((at, 1, status, False, False))
-    steps.sort(key=lambda step: (step[0], step[1]))
+    replies = timeline.replies
+    if not any(customer for _at, _agent, customer in replies):
+        return []
+    # Only the instants where the ticket becomes solved/closed or is reopened matter here.
+    times = timeline.times
+    statuses = timeline.statuses
+    solved = statuses[0] in STOPPED_STATUSES
+    flips: list[tuple[float, bool]] = []
+    previous = solved
+    for i in range(1, len(times)):
+        flipped = statuses[i] in STOPPED_STATUSES
+        if flipped is not previous:
+            flips.append((times[i], flipped))
+            previous = flipped
     windows: list[tuple[float, float | None]] = []
     answered = False
     waiting: float | None = None
     running: float | None = None
-    solved = timeline.statuses[0] in STOPPED_STATUSES
-    for at, kind, status, public_agent, customer in steps:
-        if kind == 1:
-            now_solved = status in STOPPED_STATUSES
-            if now_solved and not solved:
+    index = 0
+    count = len(flips)
+    for at, public_agent, customer in [*replies, (_INF, False, False)]:
+        # Status flips strictly before this reply; at one instant the reply comes first.
+        while index < count and flips[index][0] < at:
+            flip_at, now_solved = flips[index]
+            index += 1
+            if now_solved:
                 if running is not None:
-                    windows.append((running, at))
+                    windows.append((running, flip_at))
                 running = None
                 waiting = None
-            elif solved and not now_solved and waiting is not None and running is None:
-                running = at
+            elif waiting is not None and running is None:
+                running = flip_at
             solved = now_solved
-        elif public_agent:
+        if public_agent:
             if running is not None:
                 windows.append((running, at))
             answered = True
@@ -321,4 +348,5 @@ __all__ = [
     "resolution_windows",
     "running_segments",
     "status_at",
+    "warn_threshold",
 ]

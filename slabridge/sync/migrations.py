@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -28,6 +29,7 @@ def _v1_initial(connection: sa.Connection) -> None:
 # Append only: a released migration is never edited, a change is a new function at the end.
 MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
 SCHEMA_VERSION = len(MIGRATIONS)
+_LOCK_KEY = 7_242_001  # pg_advisory_xact_lock key of slabridge migrations
 
 
 class SchemaTooNewError(RuntimeError):
@@ -41,27 +43,42 @@ def current_version(connection: sa.Connection) -> int:
     return int(value or 0)
 
 
+@contextmanager
+def _migration_lock(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction that holds the database's migration lock (one migrator at a time)."""
+    if engine.dialect.name == "sqlite":
+        # BEGIN IMMEDIATE takes SQLite's write lock before the version is read.
+        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
+            with connection.begin():
+                yield connection
+        return
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        yield connection
+
+
 def migrate(engine: sa.Engine) -> int:
     """Bring the schema up to :data:`SCHEMA_VERSION`; return the version it was at before.
 
-    Each migration runs in its own transaction together with its ``schema_version`` row, so a
-    crash between two migrations leaves a consistent, resumable schema.
+    All pending migrations run in one transaction (DDL is transactional on SQLite and
+    PostgreSQL) under a lock, so concurrent workers never migrate twice and a crash midway
+    leaves the previous version intact.
     """
-    with engine.begin() as connection:
+    with _migration_lock(engine) as connection:
         schema.schema_version.create(connection, checkfirst=True)
         before = current_version(connection)
-    if before > SCHEMA_VERSION:
-        raise SchemaTooNewError(
-            f"the state store has schema version {before}, this slabridge knows up to "
-            f"{SCHEMA_VERSION}: upgrade slabridge"
-        )
-    for version in range(before + 1, SCHEMA_VERSION + 1):
-        with engine.begin() as connection:
-            if current_version(connection) >= version:  # another worker got there first
-                continue
+        if before > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"the state store has schema version {before}, this slabridge knows up to "
+                f"{SCHEMA_VERSION}: upgrade slabridge"
+            )
+        for version in range(before + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version - 1](connection)
             connection.execute(
-                sa.insert(schema.schema_version).values(version=version, applied_at=schema.utcnow())
+                sa.insert(schema.schema_version).values(
+                    version=version, applied_at=schema.utcnow()
+                )
             )
     return before
 

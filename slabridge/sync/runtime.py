@@ -199,8 +199,13 @@ def sync_all(
     stop_requested: Callable[[], bool] = lambda: False,
     owner: str | None = None,
     names: Iterable[str] | None = None,
+    fresh_since: datetime | None = None,
 ) -> SyncOutcome:
-    """Sync each connector in turn; a connector another run holds is skipped and reported."""
+    """Sync each connector in turn; a connector another run holds is skipped and reported.
+
+    A connector that another worker sharing the database synced since ``fresh_since``
+    (default: the start of this round) is skipped too, so that workers split the connectors.
+    """
     from slabridge.plugins import pm
 
     engine = SyncEngine(
@@ -216,7 +221,7 @@ def sync_all(
         stop_requested=stop_requested,
     )
     outcome = SyncOutcome()
-    round_started = utcnow()
+    round_started = fresh_since or utcnow()
     for name in names if names is not None else runtime.connectors:
         if stop_requested():
             break

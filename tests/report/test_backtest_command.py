@@ -142,3 +142,49 @@ def test_an_invalid_proposed_file_is_reported_with_its_key_paths(workdir: Path) 
     assert code == 2
     assert "proposed.yaml: invalid config" in err
     assert "policies[0].targets.default.resolution" in err
+
+
+def test_without_tickets_the_backtest_replays_the_stores_snapshots(
+    workdir: Path, october_tickets: list[dict[str, object]]
+) -> None:
+    from datetime import UTC, datetime
+
+    from slabridge.sync.store import open_store
+
+    database = workdir / "state.db"
+    config = workdir / "slabridge.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + f"state: sqlite:///{database}\n", encoding="utf-8"
+    )
+    store = open_store(f"sqlite:///{database}")
+    moment = datetime(2026, 11, 2, tzinfo=UTC)
+    with store.begin() as connection:
+        store.save_tickets(
+            connection,
+            [
+                {
+                    "connector": "zendesk-eu",
+                    "ticket_id": str(data["id"]),
+                    "snapshot_json": json.dumps(data),
+                    "policy": "standard",
+                    "is_open": False,
+                    "next_instant": None,
+                    "breached": False,
+                    "at_risk": False,
+                    "updated_at": moment,
+                    "evaluated_at": moment,
+                    "digest": "x",
+                }
+                for data in october_tickets
+            ],
+        )
+    store.close()
+    code, out, _ = run(
+        workdir, "--config", str(proposed(workdir)), "--period", "2026-10", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["tickets"] == 6
+    assert data["current"]["source"] == "state store ticket snapshots"
+    (change,) = data["changes"]
+    assert (change["connector"], change["ticket"]) == ("zendesk-eu", "T2")

@@ -59,6 +59,7 @@ def test_json_report_from_a_tickets_file_matches_the_hand_computed_figures(workd
         "kind": "month",
         "start": "2026-10-01T00:00:00Z",
         "end": "2026-11-01T00:00:00Z",
+        "timezone": "UTC",
     }
 
 

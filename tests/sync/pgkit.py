@@ -56,13 +56,32 @@ def postgres_server() -> Iterator[str]:
     run = {"check": True, "capture_output": True, "text": True, "timeout": 60}
     try:
         subprocess.run(
-            [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-             "--no-sync"],
+            [
+                *prefix,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
             **run,  # type: ignore[call-overload]
         )
         subprocess.run(
-            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
-             "-o", f"-p {port} -k {root} -c listen_addresses='' -c fsync=off", "start"],
+            [
+                *prefix,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-w",
+                "-l",
+                str(root / "log"),
+                "-o",
+                f"-p {port} -k {root} -c listen_addresses='' -c fsync=off",
+                "start",
+            ],
             **run,  # type: ignore[call-overload]
         )
     except (subprocess.SubprocessError, OSError) as error:

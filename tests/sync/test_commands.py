@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -108,3 +112,39 @@ def test_intervals_read_like_durations() -> None:
     assert parse_interval("1h30m") == 5400
     with pytest.raises(Exception, match="not a duration"):
         parse_interval("5 minutes")
+
+
+def test_run_stops_cleanly_on_sigterm_and_leaves_no_run_unfinished(setup: Setup) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from slabridge.cli import main; main()",
+            "run",
+            "--config",
+            str(setup.config_path),
+            "--every",
+            "1s",
+            "--no-jitter",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    state = setup.config_path.parent / "state.db"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if state.exists():
+            store = open_store(f"sqlite:///{state}")
+            finished = [run for run in store.iter_runs() if run.finished_at is not None]
+            store.close()
+            if finished:
+                break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err.decode()[-2000:]
+    store = open_store(f"sqlite:///{state}")
+    statuses = [run.status for run in store.iter_runs()]
+    store.close()
+    assert statuses and "running" not in statuses
+    assert b"stop_requested" in err

@@ -28,8 +28,14 @@ def build(tmp_path: Path) -> Setup:
 
 def start_sync(setup: Setup) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [*COMMAND, "sync", "--config", str(setup.config_path), "--now",
-         setup.clock.now.isoformat()],
+        [
+            *COMMAND,
+            "sync",
+            "--config",
+            str(setup.config_path),
+            "--now",
+            setup.clock.now.isoformat(),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -72,8 +78,14 @@ def test_twenty_runs_killed_at_random_points_then_resumed_end_like_an_uninterrup
 
         # Resume: the next uninterrupted run finishes the job; one more writes nothing.
         finish = subprocess.run(
-            [*COMMAND, "sync", "--config", str(crashing.config_path), "--now",
-             crashing.clock.now.isoformat()],
+            [
+                *COMMAND,
+                "sync",
+                "--config",
+                str(crashing.config_path),
+                "--now",
+                crashing.clock.now.isoformat(),
+            ],
             capture_output=True,
             text=True,
             check=False,

@@ -77,9 +77,12 @@ def test_two_workers_on_one_database_split_the_connectors_without_overlap(
     settings = {name: WriteBackSettings(policy_tag="sla_{policy}") for name in names}
     skipped: dict[str, list[str]] = {"worker-a": [], "worker-b": []}
 
+    barrier = threading.Barrier(2)
+
     def worker() -> None:
         me = threading.current_thread().name
         store = open_store(url)  # each worker has its own connections, as on two machines
+        barrier.wait()  # both start their round together, as two cron-started workers would
         runtime = Runtime(None, store, dict(connectors), settings, first_response_evaluator)
         outcome = sync_all(runtime, now=T0, owner=me)
         skipped[me] = [error.connector for error in outcome.locked]
@@ -108,5 +111,3 @@ def test_a_lease_is_exclusive_until_it_expires(pg_store: StateStore) -> None:
     pg_store.release_lease("zd", "a")
     assert pg_store.acquire_lease("zd", "b", timedelta(seconds=-1))  # b dies at once
     assert pg_store.acquire_lease("zd", "c", timedelta(seconds=30))
-
-

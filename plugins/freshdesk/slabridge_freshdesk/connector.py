@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -26,8 +24,10 @@ from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.logs import register_secrets
 from slabridge.sla.ticket import Ticket, TicketError, format_timestamp
 from slabridge_freshdesk.config import FreshdeskConfig
+from slabridge_freshdesk.cursor import ReadCursor
 from slabridge_freshdesk.journal import StatusJournal
 from slabridge_freshdesk.mapping import Lookups, map_ticket, needs_conversations, stats_marks
+from slabridge_freshdesk.writeback import error_summary, failure_result, update_body
 
 log = structlog.get_logger("slabridge.freshdesk")
 
@@ -36,43 +36,6 @@ PAGE_CAP_MESSAGE = "beyond the 300th page"
 
 class FreshdeskReadError(RuntimeError):
     """A read that cannot make progress (not a single bad record: those are skipped)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReadCursor:
-    """Where a read got to: the last ``updated_at`` seen and the ids already seen at it.
-
-    Freshdesk's ``updated_since`` is inclusive, so the next read starts at ``updated_at`` and
-    drops the tickets in ``ids`` (unless they changed again: then their time moved on).
-    """
-
-    updated_at: datetime
-    ids: frozenset[str] = frozenset()
-
-    def dump(self) -> str:
-        return json.dumps(
-            {"updated_at": format_timestamp(self.updated_at), "ids": sorted(self.ids, key=_id_key)},
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def load(cls, text: str) -> ReadCursor:
-        try:
-            data = json.loads(text)
-            moment = datetime.fromisoformat(data["updated_at"])
-            ids = frozenset(str(i) for i in data.get("ids", []))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise ValueError(
-                "not a Freshdesk cursor: expected JSON like "
-                '{"updated_at": "2024-01-01T00:00:00Z", "ids": ["42"]}'
-            ) from None
-        if moment.tzinfo is None:
-            raise ValueError("Freshdesk cursor: updated_at needs a UTC offset")
-        return cls(moment.astimezone(UTC), ids)
-
-
-def _id_key(value: str) -> tuple[int, str]:
-    return (int(value), "") if value.isdigit() else (0, value)
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -89,36 +52,8 @@ def _api_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _error_summary(exc: HttpError) -> str:
-    """Freshdesk's error body as one line: ``field: message (code)`` for each error."""
-    try:
-        body = json.loads(exc.detail)
-    except ValueError:
-        body = None
-    if isinstance(body, Mapping):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors:
-            parts = [
-                f"{e.get('field')}: {e.get('message')} ({e.get('code')})"
-                for e in errors
-                if isinstance(e, Mapping)
-            ]
-            return f"HTTP {exc.status}: " + "; ".join(parts)
-        if body.get("message"):
-            return f"HTTP {exc.status}: {body['message']}"
-    return str(exc)
-
-
 def _is_page_cap(exc: HttpError) -> bool:
     return exc.status == 400 and PAGE_CAP_MESSAGE in exc.detail
-
-
-def _same(current: Any, wanted: Any) -> bool:
-    if current == wanted:
-        return True
-    if current is None or wanted is None:
-        return False
-    return str(current).lower() == str(wanted).lower()
 
 
 class FreshdeskConnector(Connector):
@@ -323,7 +258,7 @@ class FreshdeskConnector(Connector):
         except HttpError as exc:
             problems.append(
                 CheckProblem(
-                    f"the agent cannot list tickets: {_error_summary(exc)}",
+                    f"the agent cannot list tickets: {error_summary(exc)}",
                     hint="the incremental read needs an agent who can view all tickets",
                 )
             )
@@ -346,7 +281,7 @@ class FreshdeskConnector(Connector):
             try:
                 names = {str(f.get("name")) for f in self._all(path) if isinstance(f, Mapping)}
             except HttpError as exc:
-                problems.append(CheckProblem(f"cannot list {what} fields: {_error_summary(exc)}"))
+                problems.append(CheckProblem(f"cannot list {what} fields: {error_summary(exc)}"))
                 continue
             for name in sorted(wanted - names):
                 problems.append(
@@ -440,9 +375,11 @@ class FreshdeskConnector(Connector):
         try:
             current = self._get_json(f"tickets/{ticket_id}")
         except HttpError as exc:
-            return self._failure(ticket_id, exc)
+            return failure_result(ticket_id, exc)
+        if not isinstance(current, Mapping):
+            return WriteResult(ticket_id, "retry", "GET answered without a ticket object")
         try:
-            body = self._update_body(current, change)
+            body = update_body(current, change, self.settings.mapping)
         except ValueError as exc:
             return WriteResult(ticket_id, "rejected", str(exc))
         if not body:
@@ -464,38 +401,8 @@ class FreshdeskConnector(Connector):
         try:
             self.http.put(f"tickets/{ticket_id}", json=body)
         except HttpError as exc:
-            return self._failure(ticket_id, exc)
+            return failure_result(ticket_id, exc)
         return WriteResult(ticket_id, "applied")
-
-    def _update_body(self, current: Mapping[str, Any], change: ChangeSet) -> dict[str, Any]:
-        """Only what must change: tags read a moment ago ± the owned ones, priority, fields."""
-        body: dict[str, Any] = {}
-        tags = [t for t in current.get("tags") or [] if isinstance(t, str)]
-        kept = [t for t in tags if t not in change.remove_tags]
-        added = sorted(change.add_tags - set(kept))
-        if added or len(kept) != len(tags):
-            body["tags"] = kept + added
-        if change.priority is not None:
-            wanted = self.settings.mapping.native_priority(change.priority)
-            if current.get("priority") != wanted:
-                body["priority"] = wanted
-        custom = current.get("custom_fields") or {}
-        for key, value in change.fields.items():
-            if key.startswith("cf_"):
-                if not _same(custom.get(key), value):
-                    body.setdefault("custom_fields", {})[key] = value
-            elif not _same(current.get(key), value):
-                body[key] = value
-        return body
-
-    def _failure(self, ticket_id: str, exc: HttpError) -> WriteResult:
-        if exc.retryable:
-            return WriteResult(ticket_id, "retry", str(exc))
-        if exc.status == 404:
-            return WriteResult(ticket_id, "rejected", "ticket not found (deleted or spam)")
-        if exc.status == 409:
-            return WriteResult(ticket_id, "conflict", _error_summary(exc))
-        return WriteResult(ticket_id, "rejected", _error_summary(exc))
 
     def api_calls(self) -> int:
         return self.http.calls

@@ -12,7 +12,7 @@ import base64
 import binascii
 import copy
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -20,64 +20,31 @@ from urllib.parse import urlencode
 from slabridge.sla.ticket import Ticket
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
 from slabridge_freshdesk.config import DEFAULT_PRIORITIES, DEFAULT_STATUSES
+from slabridge_freshdesk.fake_payloads import (
+    AGENT_ID,
+    DEFAULT_TICKET_FIELDS,
+    LIST_INCLUDES,
+    ORDER_BY,
+    PAGE_CAP_ERROR,
+    TOO_MANY_REQUESTS,
+    UNAUTHORIZED,
+    company_fields,
+    invalid,
+    new_company,
+    new_conversation,
+    new_stats,
+    new_ticket,
+    parse_stamp,
+    stamp,
+    update_errors,
+    validation_failed,
+)
 from slabridge_freshdesk.mapping import CHANNELS
 
-UNAUTHORIZED = {
-    "code": "invalid_credentials",
-    "message": "You have to be logged in to perform this action.",
-}
-PAGE_CAP_ERROR = {
-    "field": "page",
-    "message": "You cannot access tickets beyond the 300th page. Please provide a smaller page "
-    "number.",
-    "code": "invalid_value",
-}
-LIST_INCLUDES = ("requester", "stats", "description")
-ORDER_BY = ("created_at", "due_by", "updated_at", "status")
-WRITABLE = frozenset(
-    {
-        "subject",
-        "description",
-        "status",
-        "priority",
-        "tags",
-        "custom_fields",
-        "group_id",
-        "type",
-        "product_id",
-        "responder_id",
-        "company_id",
-        "due_by",
-        "fr_due_by",
-    }
-)
-AGENT_ID = 7000
 _STATUS_NATIVE = {name: int(native) for native, name in DEFAULT_STATUSES.items()}
 _STATUS_NATIVE.update({"new": 2, "on_hold": 6})
 _PRIORITY_NATIVE = {name: int(native) for native, name in DEFAULT_PRIORITIES.items()}
 _CHANNEL_NATIVE = {name: native for native, name in CHANNELS.items()}
-
-
-def _ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError("no offset")
-    return moment.astimezone(UTC)
-
-
-def validation_failed(*errors: Mapping[str, str]) -> FakeResponse:
-    """Freshdesk's 400 body: ``{"description": "Validation failed", "errors": [...]}``."""
-    return FakeResponse(
-        400, {"description": "Validation failed", "errors": [dict(e) for e in errors]}
-    )
-
-
-def _invalid(field: str, message: str, code: str = "invalid_value") -> dict[str, str]:
-    return {"field": field, "message": message, "code": code}
 
 
 class FakeFreshdesk(FakeAPI):
@@ -86,7 +53,9 @@ class FakeFreshdesk(FakeAPI):
     Seed it with :meth:`load_normalized` (a normalized ticket with its history), or natively with
     :meth:`add_ticket`, :meth:`load_payload`, :meth:`add_conversation`, :meth:`add_company`,
     :meth:`add_group`, :meth:`add_product`, :meth:`add_ticket_field`. ``max_pages`` is the list
-    cap (300 in Freshdesk; tests lower it); ``rate_limit`` the credits per minute of ``clock``.
+    cap (300 in Freshdesk; tests lower it); ``rate_limit`` the credits per minute of ``clock``;
+    ``ticket_fields`` the ``cf_*`` fields that exist (like Freshdesk, a write to an undeclared
+    custom field is a validation error).
     """
 
     def __init__(
@@ -97,6 +66,7 @@ class FakeFreshdesk(FakeAPI):
         rate_limit: int = 5000,
         seed: int = 0,
         clock: Callable[[], datetime] | None = None,
+        ticket_fields: Iterable[str] = (),
     ) -> None:
         super().__init__(seed=seed)
         self.api_key = api_key
@@ -118,6 +88,8 @@ class FakeFreshdesk(FakeAPI):
         self._window_start: datetime | None = None
         self._used = 0
         self._routes_installed()
+        for name in ticket_fields:
+            self.add_ticket_field(name)
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -161,7 +133,7 @@ class FakeFreshdesk(FakeAPI):
                 left = 60 - (now - self._window_start).total_seconds()
                 return FakeResponse(
                     429,
-                    {"message": "You have exceeded the limit of requests per minute"},
+                    dict(TOO_MANY_REQUESTS),
                     {"Retry-After": str(max(1, math.ceil(left)))},
                 )
             self._used += cost
@@ -177,7 +149,7 @@ class FakeFreshdesk(FakeAPI):
 
     def fault_body(self, status: int) -> Any:
         if status == 429:
-            return {"message": "You have exceeded the limit of requests per minute"}
+            return dict(TOO_MANY_REQUESTS)
         return {"code": "internal_error", "message": "We're sorry, something went wrong."}
 
     def not_found(self, request: FakeRequest) -> FakeResponse:
@@ -188,13 +160,13 @@ class FakeFreshdesk(FakeAPI):
             per_page = int(request.arg("per_page") or default)
             page = int(request.arg("page") or 1)
         except ValueError:
-            return validation_failed(_invalid("page", "It should be a Positive Integer"))
+            return validation_failed(invalid("page", "It should be a Positive Integer"))
         if not 1 <= per_page <= 100:
             return validation_failed(
-                _invalid("per_page", "It should be a Positive Integer less than or equal to 100")
+                invalid("per_page", "It should be a Positive Integer less than or equal to 100")
             )
         if page < 1:
-            return validation_failed(_invalid("page", "It should be a Positive Integer"))
+            return validation_failed(invalid("page", "It should be a Positive Integer"))
         return page, per_page
 
     def _paged(
@@ -232,7 +204,7 @@ class FakeFreshdesk(FakeAPI):
         parts = {part.strip() for part in raw.split(",") if part.strip()}
         if parts - set(LIST_INCLUDES):
             return validation_failed(
-                _invalid(
+                invalid(
                     "include", "It should be one of these values: 'requester,stats,description'"
                 )
             )
@@ -251,18 +223,18 @@ class FakeFreshdesk(FakeAPI):
         errors = []
         if order_by not in ORDER_BY:
             errors.append(
-                _invalid("order_by", "It should be one of these values: " + ",".join(ORDER_BY))
+                invalid("order_by", "It should be one of these values: " + ",".join(ORDER_BY))
             )
         if order_type not in ("asc", "desc"):
-            errors.append(_invalid("order_type", "It should be one of these values: 'asc,desc'"))
+            errors.append(invalid("order_type", "It should be one of these values: 'asc,desc'"))
         since_text = request.arg("updated_since")
         since: datetime | None = None
         if since_text is not None:
             try:
-                since = _parse(since_text)
+                since = parse_stamp(since_text)
             except ValueError:
                 errors.append(
-                    _invalid("updated_since", "It should be in the 'valid date time' format")
+                    invalid("updated_since", "It should be in the 'valid date time' format")
                 )
         if errors:
             return validation_failed(*errors)
@@ -270,10 +242,10 @@ class FakeFreshdesk(FakeAPI):
             return validation_failed(PAGE_CAP_ERROR)
         live = [t for i, t in self.tickets.items() if i not in self.deleted and not t["spam"]]
         if since is not None:
-            chosen = [t for t in live if _parse(t["updated_at"]) >= since]
+            chosen = [t for t in live if parse_stamp(t["updated_at"]) >= since]
         else:  # Freshdesk's default: only tickets created in the last 30 days
             oldest = self.clock() - timedelta(days=30)
-            chosen = [t for t in live if _parse(t["created_at"]) >= oldest]
+            chosen = [t for t in live if parse_stamp(t["created_at"]) >= oldest]
 
         def key(ticket: dict[str, Any]) -> tuple[Any, int]:
             value = ticket.get(order_by)
@@ -320,45 +292,12 @@ class FakeFreshdesk(FakeAPI):
         return handler
 
     def _list_ticket_fields(self, request: FakeRequest) -> FakeResponse:
-        defaults = [
-            {
-                "id": 1,
-                "name": "status",
-                "label": "Status",
-                "type": "default_status",
-                "default": True,
-            },
-            {
-                "id": 2,
-                "name": "priority",
-                "label": "Priority",
-                "type": "default_priority",
-                "default": True,
-            },
-        ]
         custom = [copy.deepcopy(f) for f in self.ticket_fields.values()]
-        return FakeResponse(200, defaults + custom)
+        return FakeResponse(200, [*copy.deepcopy(DEFAULT_TICKET_FIELDS), *custom])
 
     def _list_company_fields(self, request: FakeRequest) -> FakeResponse:
-        names = [
-            "name",
-            "description",
-            "domains",
-            "note",
-            "health_score",
-            "account_tier",
-            "renewal_date",
-            "industry",
-        ]
-        custom = sorted({k for c in self.companies.values() for k in c.get("custom_fields", {})})
-        fields = [
-            {"id": i + 1, "name": n, "label": n.replace("_", " ").title(), "default": True}
-            for i, n in enumerate(names)
-        ]
-        fields += [
-            {"id": 100 + i, "name": n, "label": n, "default": False} for i, n in enumerate(custom)
-        ]
-        return FakeResponse(200, fields)
+        custom = {k for c in self.companies.values() for k in c.get("custom_fields", {})}
+        return FakeResponse(200, company_fields(custom))
 
     def _me(self, request: FakeRequest) -> FakeResponse:
         return FakeResponse(
@@ -378,82 +317,40 @@ class FakeFreshdesk(FakeAPI):
         try:
             body = request.json()
         except ValueError:
-            return FakeResponse(
-                400,
-                {
-                    "description": "Validation failed",
-                    "errors": [
-                        _invalid("body", "Request body has invalid json format", "invalid_json")
-                    ],
-                },
-            )
+            body = None
         if not isinstance(body, dict):
-            return validation_failed(_invalid("body", "It should be a JSON object", "invalid_json"))
-        errors = self._validate_update(body)
+            return validation_failed(
+                invalid("body", "Request body has invalid json format", "invalid_json")
+            )
+        statuses = [2, 3, 4, 5, *self.custom_statuses]
+        errors = update_errors(body, statuses, self.ticket_fields)
         if errors:
             return validation_failed(*errors)
-        changed = self._apply_update(number, body)
-        if changed:
+        if self._apply_update(number, body):
             self._writes += 1
         return FakeResponse(200, self._render(number, set(), description=True))
-
-    def _validate_update(self, body: Mapping[str, Any]) -> list[dict[str, str]]:
-        errors = [
-            _invalid(key, "Unexpected/invalid field in request", "invalid_field")
-            for key in body
-            if key not in WRITABLE
-        ]
-        if "priority" in body and body["priority"] not in (1, 2, 3, 4):
-            errors.append(_invalid("priority", "It should be one of these values: '1,2,3,4'"))
-        allowed_statuses = [2, 3, 4, 5, *sorted(self.custom_statuses)]
-        if "status" in body and body["status"] not in allowed_statuses:
-            values = ",".join(str(s) for s in allowed_statuses)
-            errors.append(_invalid("status", f"It should be one of these values: '{values}'"))
-        if "tags" in body:
-            tags = body["tags"]
-            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-                errors.append(_invalid("tags", "It should be an Array", "datatype_mismatch"))
-            elif any(len(t) > 32 for t in tags):
-                errors.append(
-                    _invalid(
-                        "tags", "It should only contain elements that have maximum of 32 characters"
-                    )
-                )
-        if "custom_fields" in body:
-            custom = body["custom_fields"]
-            if not isinstance(custom, dict):
-                errors.append(
-                    _invalid("custom_fields", "It should be a key/value pair", "datatype_mismatch")
-                )
-            else:
-                errors.extend(
-                    _invalid(key, "Unexpected/invalid field in request", "invalid_field")
-                    for key in custom
-                    if key not in self.ticket_fields
-                )
-        return errors
 
     def _apply_update(self, number: int, body: Mapping[str, Any]) -> bool:
         ticket = self.tickets[number]
         before = copy.deepcopy(ticket)
+        at = self._bump(number)  # Freshdesk moves updated_at on every update, even a no-op
         for key, value in body.items():
             if key == "custom_fields":
                 ticket["custom_fields"].update(value)
             elif key == "status":
                 if value != ticket["status"]:
-                    self._set_status(number, value, self._bump(number))
+                    self._set_status(number, value, at)
             else:
                 ticket[key] = copy.deepcopy(value)
-        changed = ticket != before
-        self._bump(number)
-        return changed
+        before["updated_at"] = ticket["updated_at"]
+        return ticket != before
 
     def _bump(self, number: int) -> datetime:
         # updated_at moves on every write; never backwards, so a change is always visible.
         ticket = self.tickets[number]
-        previous = _parse(ticket["updated_at"])
+        previous = parse_stamp(ticket["updated_at"])
         now = max(self.clock().replace(microsecond=0), previous + timedelta(seconds=1))
-        ticket["updated_at"] = _ts(now)
+        ticket["updated_at"] = stamp(now)
         return now
 
     def _set_status(self, number: int, native: int, at: datetime) -> None:
@@ -461,15 +358,15 @@ class FakeFreshdesk(FakeAPI):
         ticket = self.tickets[number]
         was = ticket["status"]
         ticket["status"] = native
-        stats["status_updated_at"] = _ts(at)
+        stats["status_updated_at"] = stamp(at)
         if native == 3:
-            stats["pending_since"] = _ts(at)
+            stats["pending_since"] = stamp(at)
         elif native == 4:
-            stats["resolved_at"] = _ts(at)
+            stats["resolved_at"] = stamp(at)
         elif native == 5:
-            stats["closed_at"] = _ts(at)
+            stats["closed_at"] = stamp(at)
         if was in (4, 5) and native not in (4, 5):
-            stats["reopened_at"] = _ts(at)
+            stats["reopened_at"] = stamp(at)
 
     # -- seeding --------------------------------------------------------------------------
 
@@ -486,21 +383,9 @@ class FakeFreshdesk(FakeAPI):
                 if company["name"] == name:
                     return int(company["id"])
             number = self._take("company")
-            stamp = _ts(self.clock())
             self.companies[number] = {
-                "id": number,
-                "name": name,
-                "description": None,
-                "domains": [],
-                "note": None,
-                "custom_fields": {},
-                "created_at": stamp,
-                "updated_at": stamp,
-                "health_score": None,
-                "account_tier": None,
-                "renewal_date": None,
-                "industry": None,
-                **fields,
+                **new_company(number, name, stamp(self.clock())),
+                **copy.deepcopy(fields),
             }
             return number
 
@@ -549,61 +434,16 @@ class FakeFreshdesk(FakeAPI):
         ``stats`` may be given as a dict; otherwise the stats of a fresh Open ticket are used.
         """
         with self.lock:
-            stamp = _ts(self.clock())
+            now = stamp(self.clock())
             stats = fields.pop("stats", None)
             number = int(fields.pop("id", 0)) or self._take("ticket")
             self._next_id["ticket"] = max(self._next_id["ticket"], number + 1)
-            ticket: dict[str, Any] = {
-                "cc_emails": [],
-                "fwd_emails": [],
-                "reply_cc_emails": [],
-                "ticket_cc_emails": [],
-                "email_config_id": None,
-                "fr_escalated": False,
-                "group_id": None,
-                "priority": 1,
-                "requester_id": 5000 + number,
-                "responder_id": AGENT_ID,
-                "source": 1,
-                "spam": False,
-                "status": 2,
-                "subject": f"Ticket {number}",
-                "type": None,
-                "company_id": None,
-                "id": number,
-                "to_emails": None,
-                "product_id": None,
-                "created_at": stamp,
-                "updated_at": stamp,
-                "due_by": stamp,
-                "fr_due_by": stamp,
-                "nr_due_by": None,
-                "nr_escalated": False,
-                "is_escalated": False,
-                "description_text": "",
-                "description": "",
-                "custom_fields": {},
-                "tags": [],
-                "attachments": [],
-            }
+            ticket = new_ticket(number, now)
             ticket.update(copy.deepcopy(fields))
             for name in ticket["custom_fields"]:
                 self.add_ticket_field(name)
             self.tickets[number] = ticket
-            self.stats[number] = (
-                dict(stats)
-                if stats
-                else {
-                    "agent_responded_at": None,
-                    "requester_responded_at": None,
-                    "first_responded_at": None,
-                    "status_updated_at": ticket["created_at"],
-                    "reopened_at": None,
-                    "resolved_at": None,
-                    "closed_at": None,
-                    "pending_since": None,
-                }
-            )
+            self.stats[number] = dict(stats) if stats else new_stats(ticket["created_at"])
             self.conversations.setdefault(number, [])
             return number
 
@@ -632,36 +472,27 @@ class FakeFreshdesk(FakeAPI):
         with self.lock:
             number = self._take("conversation")
             ticket = self.tickets[ticket_id]
-            stamp = _ts(at)
+            when = stamp(at)
             self.conversations[ticket_id].append(
-                {
-                    "body": f"<div>{body}</div>",
-                    "body_text": body,
-                    "id": number,
-                    "incoming": incoming,
-                    "private": private,
-                    "user_id": ticket["requester_id"] if incoming else AGENT_ID,
-                    "support_email": None,
-                    "source": source if source is not None else (2 if private else 0),
-                    "ticket_id": ticket_id,
-                    "to_emails": [],
-                    "from_email": None,
-                    "cc_emails": None,
-                    "bcc_emails": None,
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                    "attachments": [],
-                }
+                new_conversation(
+                    number,
+                    ticket,
+                    when,
+                    incoming=incoming,
+                    private=private,
+                    body=body,
+                    source=source,
+                )
             )
-            if stamp > ticket["updated_at"]:  # a new message updates the ticket
-                ticket["updated_at"] = stamp
+            if when > ticket["updated_at"]:  # a new message updates the ticket
+                ticket["updated_at"] = when
             stats = self.stats[ticket_id]
             if not private and incoming:
-                stats["requester_responded_at"] = stamp
+                stats["requester_responded_at"] = when
             elif not private:
-                stats["agent_responded_at"] = stamp
+                stats["agent_responded_at"] = when
                 if stats.get("first_responded_at") is None:
-                    stats["first_responded_at"] = stamp
+                    stats["first_responded_at"] = when
             return number
 
     def load_normalized(self, ticket: Ticket) -> str:
@@ -673,16 +504,16 @@ class FakeFreshdesk(FakeAPI):
         """
         with self.lock:
             company_id = None
-            if ticket.customer is not None and (ticket.customer.name or ticket.customer.id):
-                company_id = self.add_company(
-                    str(ticket.customer.name or ticket.customer.id),
-                    account_tier=ticket.customer.tier,
-                )
+            customer = ticket.customer
+            if customer is not None and (customer.name or customer.id or customer.tier):
+                # A tier lives on a company, so a nameless customer with a tier gets one too.
+                name = customer.name or customer.id or f"Customer of {ticket.id}"
+                company_id = self.add_company(str(name), account_tier=customer.tier)
             region = ticket.customer.region if ticket.customer else None
             custom = {k: v for k, v in ticket.fields.items() if k.startswith("cf_")}
             number = self.add_ticket(
-                created_at=_ts(ticket.created_at),
-                updated_at=_ts(ticket.updated_at),
+                created_at=stamp(ticket.created_at),
+                updated_at=stamp(ticket.updated_at),
                 status=2,
                 priority=_PRIORITY_NATIVE.get(ticket.priority or "low", 1),
                 type=ticket.type,
@@ -694,7 +525,7 @@ class FakeFreshdesk(FakeAPI):
                 custom_fields=custom,
                 subject=f"Ticket {ticket.id}",
             )
-            self.stats[number]["status_updated_at"] = _ts(ticket.created_at)
+            self.stats[number]["status_updated_at"] = stamp(ticket.created_at)
             current = 2
             for event in ticket.events:
                 if event.type == "status" and event.status is not None:
@@ -712,7 +543,7 @@ class FakeFreshdesk(FakeAPI):
             final = _STATUS_NATIVE[ticket.status]
             if final != current:
                 self._set_status(number, final, ticket.updated_at)
-            self.tickets[number]["updated_at"] = _ts(ticket.updated_at)
+            self.tickets[number]["updated_at"] = stamp(ticket.updated_at)
             return str(number)
 
     # -- inspection -----------------------------------------------------------------------

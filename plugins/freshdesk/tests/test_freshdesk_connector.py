@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from freshdesk_testkit import Clock
-from slabridge_freshdesk.connector import FreshdeskReadError, ReadCursor
+from slabridge_freshdesk.connector import FreshdeskReadError
+from slabridge_freshdesk.cursor import ReadCursor
 from slabridge_freshdesk.fake import FakeFreshdesk
 
 from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
@@ -422,3 +423,17 @@ def test_check_names_mapped_fields_that_do_not_exist(
         "mapping refers to ticket field 'cf_tier', which does not exist",
         "mapping refers to company field 'product_line', which does not exist",
     ]
+
+
+def test_a_malformed_page_or_lookup_body_is_asked_again(
+    fake: FakeFreshdesk, make_connector: Any, clock: Clock
+) -> None:
+    company = fake.add_company("Acme", account_tier="pro")
+    ids = seed_at(fake, clock, [1, 2])
+    fake.agent_edit(ids[0], company_id=company)
+    page_fault = fake.inject("malformed", times=1, path=r"^/api/v2/tickets$")
+    lookup_fault = fake.inject("malformed", times=1, path=r"^/api/v2/companies/")
+    tickets = tickets_of(list(make_connector().read(None)))
+    assert sorted(t.id for t in tickets) == sorted(ids)
+    assert (page_fault.hits, lookup_fault.hits) == (1, 1)
+    assert {t.lookup("customer.tier") for t in tickets} == {"pro", None}

@@ -197,3 +197,18 @@ def test_agent_edit_changes_status_with_its_stats_and_bumps_updated_at(
     )
     assert stats["pending_since"] == stats["status_updated_at"] == stored["updated_at"]
     assert stored["updated_at"] == stamp(clock())
+
+
+def test_declared_ticket_fields_accept_writes_and_others_are_refused(clock: Clock) -> None:
+    with FakeFreshdesk(API_KEY, clock=clock, ticket_fields=["cf_sla_due_at"]) as fake:
+        ticket_id = fake.add_ticket()
+        url = f"{fake.base_url}/api/v2/tickets/{ticket_id}"
+        good = requests.put(
+            url, json={"custom_fields": {"cf_sla_due_at": "x"}}, auth=(API_KEY, "X"), timeout=5
+        )
+        bad = requests.put(
+            url, json={"custom_fields": {"cf_other": "x"}}, auth=(API_KEY, "X"), timeout=5
+        )
+        assert good.status_code == 200 and fake.field(ticket_id, "cf_sla_due_at") == "x"
+        assert bad.status_code == 400
+        assert bad.json()["errors"][0]["field"] == "cf_other"

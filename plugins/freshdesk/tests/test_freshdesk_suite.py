@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from freshdesk_testkit import API_KEY, Clock
 from slabridge_freshdesk.config import FreshdeskConfig
-from slabridge_freshdesk.connector import FreshdeskConnector, ReadCursor
+from slabridge_freshdesk.connector import FreshdeskConnector
+from slabridge_freshdesk.cursor import ReadCursor
 from slabridge_freshdesk.fake import FakeFreshdesk
 
 from slabridge.connectors.base import Connector

@@ -174,6 +174,13 @@ class JiraConfig(ConnectorConfig):
                 raise ValueError(f"{key!r} is not a Jira project key (like HELP or IT_OPS)")
         return value
 
+    @field_validator("jql")
+    @classmethod
+    def _jql_is_a_filter(cls, value: str | None) -> str | None:
+        if value is not None and "order by" in " ".join(value.lower().split()):
+            raise ValueError("jql is a filter ANDed into the sync query: leave out ORDER BY")
+        return value
+
     @field_validator("start")
     @classmethod
     def _start_is_aware(cls, value: datetime | None) -> datetime | None:

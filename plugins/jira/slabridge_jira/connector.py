@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,8 @@ BASE_FIELDS = (
 )
 CHANGELOG_FIELDS = ("status", "priority")
 FETCH_CHUNK = 100
+# "An issue with key '10999' does not exist for field 'issuekey'."
+_MISSING_ISSUE = re.compile(r"issue with key '([^']+)' does not exist")
 BULK_CHANGELOG_MAX_ISSUES = 1000
 
 
@@ -63,14 +66,13 @@ def jql_time(moment: datetime, zone: ZoneInfo) -> str:
     """``moment`` as a JQL date (``yyyy-MM-dd HH:mm``) in ``zone``, never later than ``moment``.
 
     JQL reads the literal in the API user's profile time zone with minute precision, so the
-    instant is floored to the minute; a wall time a DST change makes ambiguous or skipped is moved
-    an hour earlier so that every reading Jira may choose is still at or before ``moment``.
+    instant is floored to the minute; a wall time that a DST change makes ambiguous, where Jira
+    might take the later reading, is moved an hour earlier so that every reading is at or before
+    ``moment``.
     """
-    local = moment.astimezone(zone).replace(second=0, microsecond=0)
-    wall = local.replace(tzinfo=None)
+    wall = moment.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
     readings = [wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
-    round_trips = all(r.astimezone(zone).replace(tzinfo=None) == wall for r in readings)
-    if max(readings) > moment or not round_trips:
+    if max(readings) > moment:
         wall -= timedelta(hours=1)
     return wall.strftime("%Y-%m-%d %H:%M")
 
@@ -305,6 +307,10 @@ class JiraConnector(Connector):
             except TicketError as exc:
                 log.warning("jira_issue_skipped", connector=self.instance, reason=str(exc))
                 yield Skipped(issue_id, str(exc))
+            except HttpError as exc:
+                if exc.retryable or exc.status != 404:
+                    raise
+                yield Skipped(issue_id, "issue deleted while it was being read")
 
     def _changelogs(self, ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
         if self._bulk_changelog:
@@ -390,17 +396,27 @@ class JiraConnector(Connector):
             yield from self._complete(ordered, meta)
 
     def _fetch_chunk(self, chunk: Sequence[str], fields: list[str]) -> list[Mapping[str, Any]]:
-        listed = ", ".join(f'"{ticket_id}"' for ticket_id in chunk)
-        body = {"jql": f"issuekey in ({listed})", "fields": fields, "maxResults": len(chunk)}
-        try:
-            answer = self.http.post(f"{API}/search/jql", json=body).json()
+        """Search ``issuekey in (...)``; JQL fails the whole query when a listed issue is gone,
+        so drop the ones Jira names and search again, else ask one by one."""
+        wanted = list(chunk)
+        for _attempt in range(2):
+            if not wanted:
+                return []
+            listed = ", ".join(ref if ref.isdigit() else f'"{ref}"' for ref in wanted)
+            body = {"jql": f"issuekey in ({listed})", "fields": fields, "maxResults": len(wanted)}
+            try:
+                answer = self.http.post(f"{API}/search/jql", json=body).json()
+            except HttpError as exc:
+                if exc.retryable or exc.status != 400:
+                    raise
+                gone = set(_MISSING_ISSUE.findall(exc.detail))
+                if not gone or not gone <= set(wanted):
+                    break
+                wanted = [ref for ref in wanted if ref not in gone]
+                continue
             return [issue for issue in answer.get("issues") or [] if isinstance(issue, Mapping)]
-        except HttpError as exc:
-            # JQL fails the whole query when one listed issue no longer exists: ask one by one.
-            if exc.retryable or exc.status != 400:
-                raise
         issues = []
-        for ticket_id in chunk:
+        for ticket_id in wanted:
             try:
                 issue = self.http.get(
                     f"{API}/issue/{ticket_id}", params={"fields": ",".join(fields)}
@@ -453,8 +469,8 @@ class JiraConnector(Connector):
             body = self.edit_body(change)
         except ValueError as exc:
             return WriteResult(change.ticket_id, "rejected", str(exc))
-        except HttpError as exc:
-            return WriteResult(change.ticket_id, "retry", str(exc))
+        except HttpError as exc:  # listing the fields' types failed
+            return WriteResult(change.ticket_id, "retry" if exc.retryable else "rejected", str(exc))
         params = {} if self.jira.notify_users else {"notifyUsers": "false"}
         try:
             self.http.put(

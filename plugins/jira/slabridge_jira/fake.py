@@ -764,8 +764,9 @@ class FakeJira(FakeAPI):
         indexed = [
             issue
             for issue in self.issues.values()
-            if issue.id in reconcile
-            or issue.updated + self.index_delay.get(issue.id, timedelta(0)) <= now
+            if issue.id not in self.index_delay
+            or issue.id in reconcile
+            or issue.updated + self.index_delay[issue.id] <= now
         ]
         matches = query.select(indexed)
         page = matches[offset : offset + size]

@@ -67,6 +67,7 @@ def test_a_site_or_base_url_is_required() -> None:
         ({"mapping": {"tier": {"field": "customfield_1"}}}, "from"),
         ({"mapping": {"customer": "assignee"}}, "customer"),
         ({"projets": ["HELP"]}, "projets"),
+        ({"jql": "priority = High ORDER  BY key"}, "leave out ORDER BY"),
     ],
 )
 def test_bad_entries_name_the_offending_key(changes: dict[str, Any], names: str) -> None:

@@ -258,9 +258,14 @@ def test_fetch_accepts_issue_keys_and_skips_deleted_issues(
     kept = fake.create_issue()
     gone = fake.create_issue()
     fake.delete(gone)
-    items = list(make_connector().fetch(["HELP-1", gone]))
+    connector = make_connector()
+    list(connector.read(None))
+    calls = connector.api_calls()
+    items = list(connector.fetch(["HELP-1", gone]))
     assert [item.id for item in items if isinstance(item, Ticket)] == [kept]
     assert [item.ticket_id for item in items if isinstance(item, Skipped)] == [gone]
+    # A failed search naming the gone issue, the search again without it, its changelog.
+    assert connector.api_calls() - calls == 3
 
 
 # -- write-back ------------------------------------------------------------------------------

@@ -11,11 +11,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slabridge.connectors.base import ChangeSet
-from slabridge.sla.ticket import Ticket, parse_ticket
 from slabridge_zendesk.config import ZendeskConfig
 from slabridge_zendesk.connector import ZendeskConnector
 from slabridge_zendesk.fake import FakeZendesk
+
+from slabridge.connectors.base import ChangeSet, Checkpoint
+from slabridge.sla.ticket import Ticket, parse_ticket
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -29,21 +30,50 @@ class Clock:
 
 
 def _ticket(index: int, at: datetime) -> Ticket:
-    return parse_ticket({
-        "id": str(index), "created_at": at.isoformat(),
-        "updated_at": (at + timedelta(minutes=30)).isoformat(), "status": "open",
-        "priority": "normal", "tags": ["vip"],
-        "customer": {"id": f"org-{index % 7}", "name": "Acme", "tier": "gold", "region": "emea"},
-        "events": [
-            {"at": at.isoformat(), "type": "status", "status": "new"},
-            {"at": (at + timedelta(minutes=10)).isoformat(), "type": "reply", "author": "agent"},
-            {"at": (at + timedelta(minutes=10)).isoformat(), "type": "status",
-             "status": "pending"},
-            {"at": (at + timedelta(minutes=20)).isoformat(), "type": "reply",
-             "author": "customer"},
-            {"at": (at + timedelta(minutes=20)).isoformat(), "type": "status", "status": "open"},
-        ],
-    })
+    return parse_ticket(
+        {
+            "id": str(index),
+            "created_at": at.isoformat(),
+            "updated_at": (at + timedelta(minutes=30)).isoformat(),
+            "status": "open",
+            "priority": "normal",
+            "tags": ["vip"],
+            "customer": {
+                "id": f"org-{index % 7}",
+                "name": "Acme",
+                "tier": "gold",
+                "region": "emea",
+            },
+            "events": [
+                {"at": at.isoformat(), "type": "status", "status": "new"},
+                {
+                    "at": (at + timedelta(minutes=10)).isoformat(),
+                    "type": "reply",
+                    "author": "agent",
+                },
+                {
+                    "at": (at + timedelta(minutes=10)).isoformat(),
+                    "type": "status",
+                    "status": "pending",
+                },
+                {
+                    "at": (at + timedelta(minutes=20)).isoformat(),
+                    "type": "reply",
+                    "author": "customer",
+                },
+                {
+                    "at": (at + timedelta(minutes=20)).isoformat(),
+                    "type": "status",
+                    "status": "open",
+                },
+            ],
+        }
+    )
+
+
+def _last_cursor(items: list[Any]) -> str:
+    checkpoints = [item for item in items if isinstance(item, Checkpoint)]
+    return checkpoints[-1].cursor
 
 
 def _kinds(fake: FakeZendesk, since: int) -> dict[str, int]:
@@ -75,8 +105,9 @@ def measure(n: int) -> dict[str, Any]:
     with FakeZendesk(account_per_minute=10**9) as fake:
         assert isinstance(fake, FakeZendesk)
         fake.clock = clock
-        ids = [fake.load_normalized(_ticket(i, START - timedelta(days=2, minutes=i)))
-               for i in range(n)]
+        ids = [
+            fake.load_normalized(_ticket(i, START - timedelta(days=2, minutes=i))) for i in range(n)
+        ]
         clock.now = START + timedelta(minutes=5)
 
         def connector(**overrides: Any) -> ZendeskConnector:
@@ -86,7 +117,7 @@ def measure(n: int) -> dict[str, Any]:
         figures: dict[str, Any] = {"n": n}
         auto = connector()
         began, mark = time.perf_counter(), len(fake.calls)
-        cursor = [item for item in auto.read(None)][-1].cursor  # type: ignore[union-attr]
+        cursor = _last_cursor(list(auto.read(None)))
         figures["first sync (auto)"] = _kinds(fake, mark)
         figures["first sync seconds"] = round(time.perf_counter() - began, 2)
 
@@ -94,7 +125,8 @@ def measure(n: int) -> dict[str, Any]:
         list(connector(history="audits").read(None))
         figures["first sync (audits)"] = _kinds(fake, mark)
 
-        for ticket_id in ids:  # every ticket gets a reply and a status change
+        for ticket_id in ids:  # every ticket gets a reply and a status change, 1 s apart
+            clock.now += timedelta(seconds=1)
             fake.agent_edit(ticket_id, status="pending", comment={"public": True})
         clock.now += timedelta(minutes=5)
         mark = len(fake.calls)
@@ -102,23 +134,28 @@ def measure(n: int) -> dict[str, Any]:
         figures["N old tickets changed"] = _kinds(fake, mark)
 
         second = connector()
-        cursor2 = [item for item in second.read(None)][-1].cursor  # type: ignore[union-attr]
+        cursor2 = _last_cursor(list(second.read(None)))
         base = clock.now
         for i in range(n):
             fake.load_normalized(_ticket(10_000 + i, base + timedelta(seconds=i)))
-        clock.now = base + timedelta(seconds=n + 120)
+        clock.now = base + timedelta(seconds=n, minutes=32)
         mark = len(fake.calls)
         list(second.read(cursor2))
         figures["N new tickets"] = _kinds(fake, mark)
 
         writer = connector()
         mark = len(fake.calls)
-        writer.apply([ChangeSet(i, add_tags=frozenset({"sla_breached"}),
-                                remove_tags=frozenset({"sla_at_risk"})) for i in ids])
+        writer.apply(
+            [
+                ChangeSet(
+                    i, add_tags=frozenset({"sla_breached"}), remove_tags=frozenset({"sla_at_risk"})
+                )
+                for i in ids
+            ]
+        )
         figures["tags on N tickets"] = _kinds(fake, mark)
         mark = len(fake.calls)
-        writer.apply([ChangeSet(i, priority="urgent", fields={"360008888": True})
-                      for i in ids])
+        writer.apply([ChangeSet(i, priority="urgent", fields={"360008888": True}) for i in ids])
         figures["priority+field on N tickets"] = _kinds(fake, mark)
         return figures
 

@@ -146,11 +146,6 @@ class ZendeskConfig(ConnectorConfig):
     def rules(self) -> ZendeskMapping:
         return self.mapping
 
-    def secrets(self) -> list[str]:
-        """Credential values to redact from every log line and error."""
-        values = [s.get_secret_value() for s in (self.token, self.oauth_token) if s is not None]
-        return [value for value in values if value]
-
 
 __all__ = [
     "DEFAULT_PRIORITIES",

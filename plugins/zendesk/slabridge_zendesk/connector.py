@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +41,7 @@ log = structlog.get_logger("slabridge.zendesk")
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 TICKET_EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 MAX_IDS = 100  # show_many, update_many and users/show_many take at most 100 ids
+KNOWN_TICKETS = 50_000  # last-seen states kept to skip no-op writes (oldest dropped first)
 EXCLUSION_SECONDS = 60  # the export leaves out changes of the last minute
 # Per-ticket job errors that will not go away by retrying (anything else is retried).
 PERMANENT_JOB_ERRORS = frozenset(
@@ -90,6 +91,7 @@ class _EventStream:
     seen: set[Any] = field(default_factory=set)
     position: int = 0
     done: bool = False
+    stalled: bool = False
 
 
 def _cursor_json(after_cursor: str | None, start_time: int | None, since: int) -> str:
@@ -146,7 +148,7 @@ class ZendeskConnector(Connector):
             config.url, requests_per_minute=config.incremental_requests_per_minute, **common
         )
         self._users: dict[int, Mapping[str, Any]] = {}
-        self._known: dict[str, _Known] = {}
+        self._known: OrderedDict[str, _Known] = OrderedDict()
         native = {v: k for k, v in DEFAULT_PRIORITIES.items()}
         native.update({v: k for k, v in self.rules.priorities.items()})
         self._native_priority = native
@@ -225,12 +227,13 @@ class ZendeskConnector(Connector):
                 ticket_id = ticket.get("id")
                 if not isinstance(ticket_id, int) or ticket.get("status") == "deleted":
                     continue
-                if self._use_stream(ticket, window_start):
+                if self._use_stream(ticket, window_start) and not (stream and stream.stalled):
                     if stream is None:
                         stream = _EventStream(start=window_start, position=window_start)
                     self._advance(stream, int(ticket.get("generated_timestamp") or 0))
+                if stream is not None and not stream.stalled and ticket_id in stream.by_ticket:
                     histories[ticket_id] = audits_from_ticket_events(
-                        stream.by_ticket.pop(ticket_id, [])
+                        stream.by_ticket.pop(ticket_id)
                     )
                 else:
                     try:
@@ -369,7 +372,16 @@ class ZendeskConnector(Connector):
                 if isinstance(event.get("ticket_id"), int):
                     stream.by_ticket[event["ticket_id"]].append(event)
             end_time = int(body.get("end_time") or stream.position)
-            if body.get("end_of_stream", True) or end_time <= stream.position:
+            if not body.get("end_of_stream", True) and end_time <= stream.position:
+                # A full page within one second: the stream cannot move on. The tickets still
+                # waiting for their history get it from their audits instead.
+                log.warning(
+                    "zendesk_ticket_events_stalled",
+                    connector=self.instance,
+                    start_time=stream.position,
+                )
+                stream.stalled = True
+            if body.get("end_of_stream", True) or stream.stalled:
                 stream.done = True
             stream.position = max(end_time, stream.position)
 
@@ -432,12 +444,7 @@ class ZendeskConnector(Connector):
                     "ticket_skipped", connector=self.instance, ticket_id=raw_id, reason=str(exc)
                 )
             return Skipped(None if raw_id is None else str(raw_id), str(exc))
-        self._known[normalized.id] = _Known(
-            tags=set(normalized.tags),
-            priority=ticket.get("priority"),
-            fields=custom_field_values(ticket),
-            updated_at=ticket.get("updated_at"),
-        )
+        self._remember_state(ticket)
         return normalized
 
     def _ticket_field_ids(self) -> set[str]:
@@ -516,7 +523,7 @@ class ZendeskConnector(Connector):
                     continue
                 self._fail(plan, exc)
                 return
-            self._remember_written(body.get("ticket") or {})
+            self._remember_state(body.get("ticket") or {})
             return
 
     def _replan(self, plan: _Plan) -> bool:
@@ -535,7 +542,7 @@ class ZendeskConnector(Connector):
             # An agent set the priority meanwhile: let the sync re-plan instead of overriding.
             plan.outcome, plan.error = "conflict", "an agent changed the priority meanwhile"
             return False
-        self._remember_written(current)
+        self._remember_state(current)
         if plan.priority == current.get("priority"):
             plan.priority = None
         values = custom_field_values(current)
@@ -553,15 +560,19 @@ class ZendeskConnector(Connector):
             plan.outcome = "rejected"
         plan.error = str(exc)
 
-    def _remember_written(self, ticket: Mapping[str, Any]) -> None:
+    def _remember_state(self, ticket: Mapping[str, Any]) -> None:
         if not isinstance(ticket.get("id"), int):
             return
-        self._known[str(ticket["id"])] = _Known(
+        key = str(ticket["id"])
+        self._known[key] = _Known(
             tags=set(ticket.get("tags") or []),
             priority=ticket.get("priority"),
             fields=custom_field_values(ticket),
             updated_at=ticket.get("updated_at"),
         )
+        self._known.move_to_end(key)
+        while len(self._known) > KNOWN_TICKETS:
+            self._known.popitem(last=False)
 
     def _write_tags_single(self, plan: _Plan, add: frozenset[str], remove: frozenset[str]) -> None:
         """One ticket, one kind of tag change: the tags endpoint does it in a single call."""

@@ -113,6 +113,8 @@ class FakeZendesk(FakeAPI):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         # A broken-API mode for tests: answer a cursor page with the very cursor it was given.
         self.repeat_page_token = False
+        # Records per ticket-events page when the request names none (Zendesk: 1000).
+        self.events_per_page = 1000
         self.tickets: dict[int, dict[str, Any]] = {}
         self.audits: dict[int, list[dict[str, Any]]] = {}
         self.organizations: dict[int, dict[str, Any]] = {}
@@ -519,7 +521,7 @@ class FakeZendesk(FakeAPI):
     def _ticket_events(self, request: FakeRequest) -> FakeResponse:
         try:
             start = int(request.arg("start_time") or "")
-            per_page = max(1, min(1000, int(request.arg("per_page") or 1000)))
+            per_page = max(1, min(1000, int(request.arg("per_page") or self.events_per_page)))
         except ValueError:
             return _error(400, "InvalidValue", "start_time is required (Unix seconds)")
         comments = "comment_events" in (request.arg("include") or "")
@@ -531,6 +533,10 @@ class FakeZendesk(FakeAPI):
         )
         selected = [row for row in rows if start <= row[0] <= newest]
         page = selected[:per_page]
+        # Like Zendesk's time-based exports, a page never splits one second: records sharing
+        # the last timestamp all come along, so the next start_time cannot repeat the page.
+        while page and len(page) < len(selected) and selected[len(page)][0] == page[-1][0]:
+            page.append(selected[len(page)])
         end_time = page[-1][0] if page else start
         events = [self._ticket_event(audit, comments) for _, _, audit in page]
         return FakeResponse(
@@ -540,7 +546,7 @@ class FakeZendesk(FakeAPI):
                 "next_page": f"https://{self.subdomain}.zendesk.com/api/v2/incremental/"
                 f"ticket_events.json?start_time={end_time}",
                 "count": len(events),
-                "end_of_stream": len(selected) <= per_page,
+                "end_of_stream": len(page) == len(selected),
                 "end_time": end_time,
             },
         )

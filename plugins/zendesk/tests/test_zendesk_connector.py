@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -313,6 +313,29 @@ def test_both_history_sources_give_the_same_events(
     by_stream = {t.id: t.events for t in _tickets(list(connect().read(None)))}
     by_audits = {t.id: t.events for t in _tickets(list(connect(history="audits").read(None)))}
     assert by_stream == by_audits and len(by_stream) == 4
+
+
+def test_a_ticket_events_page_stuck_in_one_second_falls_back_to_audits(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 3)
+    connector = connect()
+    cursor = list(connector.read(None))[-1].cursor
+    since = json.loads(cursor)["since"]
+    clock.now = datetime.fromtimestamp(since, UTC)
+    for ticket_id in ids:  # three edits in the very second the next window starts
+        fake.agent_edit(ticket_id, comment={"public": True, "author": "customer"})
+        clock.now = datetime.fromtimestamp(since, UTC)
+    created = [fake.load_normalized(normalized("new", clock.now + timedelta(seconds=5)))]
+    clock.advance(minutes=3)
+    fake.events_per_page = 2
+    tickets = _tickets(list(connector.read(cursor)))
+    assert {t.id for t in tickets} == {*ids, *created}
+    counts = _history_calls(fake, len(fake.calls) - 0)
+    events_calls = _calls(fake, "GET", EVENTS)
+    assert len(events_calls) == 2, "the second events page repeats the second: stop there"
+    assert len(_calls(fake, "GET", AUDITS)) == 4 + 0 * len(counts)
+    assert all(t.events for t in tickets)
 
 
 def test_unknown_comment_authors_are_looked_up_once_per_page(

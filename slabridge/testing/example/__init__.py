@@ -8,7 +8,9 @@ helpdesk API:
 * ``GET /api/fields`` → ``[{"key": "region"}, ...]``, the custom fields.
 * ``GET /api/tickets?updated_since=ISO&limit=N&page_token=T`` → ``{"tickets": [...],
   "next_page_token": T|null}``, oldest change first, ``updated_at >= updated_since``.
-* ``GET /api/tickets/{id}`` → a ticket, or 404.
+* ``GET /api/tickets/{id}`` → a ticket, or 404. A ticket: ``id, status, priority (p1..p4), tags,
+  custom {key: value}, replies [{at, by: agent|customer, public}], org_id, created_at,
+  updated_at``.
 * ``PUT /api/tickets/{id}`` with ``{"add_tags", "remove_tags", "priority", "custom"}`` → the
   ticket; ``updated_at`` moves only when something changed.
 """

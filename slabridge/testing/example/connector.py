@@ -22,7 +22,7 @@ from slabridge.connectors.base import (
 from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.paging import TokenPages
-from slabridge.sla.ticket import Customer, Ticket, format_timestamp, parse_timestamp
+from slabridge.sla.ticket import Customer, Event, Ticket, format_timestamp, parse_timestamp
 
 # The helpdesk's statuses and priorities → slabridge's; the config's `mapping:` adds to these.
 DEFAULT_STATUSES = {
@@ -93,7 +93,7 @@ class ExampleConnector(Connector):
         if me["role"] != "admin":
             problems.append(
                 CheckProblem(
-                    f"the token belongs to a {me['role']!r}, not an admin: "
+                    f"the token's role is {me['role']!r}, not admin: "
                     "the changed-tickets list needs admin rights",
                 )
             )
@@ -154,6 +154,16 @@ class ExampleConnector(Connector):
         try:
             created_at = parse_timestamp(record.get("created_at"), ticket_id, "created_at")
             updated_at = parse_timestamp(record.get("updated_at"), ticket_id, "updated_at")
+            # Replies drive first/next response; the engine needs who wrote them and when.
+            events = tuple(
+                Event(
+                    at=parse_timestamp(reply.get("at"), ticket_id, f"replies[{index}].at"),
+                    type="reply",
+                    author="agent" if reply.get("by") == "agent" else "customer",
+                    public=bool(reply.get("public", True)),
+                )
+                for index, reply in enumerate(record.get("replies") or ())
+            )
         except ValueError as exc:
             return Skipped(ticket_id, str(exc))
         custom = {str(key): value for key, value in (record.get("custom") or {}).items()}
@@ -172,6 +182,7 @@ class ExampleConnector(Connector):
                 tier=mapping.tier_of(record),
                 region=mapping.region_of(record),
             ),
+            events=tuple(sorted(events, key=lambda event: event.at)),
         )
 
     # -- write ----------------------------------------------------------------------------

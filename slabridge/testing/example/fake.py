@@ -53,6 +53,7 @@ class ExampleFake(FakeAPI):
                 "priority": "p3",
                 "tags": [],
                 "custom": {},
+                "replies": [],
                 "org_id": 7,
                 "created_at": at,
                 "updated_at": at,
@@ -66,6 +67,15 @@ class ExampleFake(FakeAPI):
             record = self.tickets[ticket_id]
             record.update(values)
             record["updated_at"] = format_timestamp(self.tick())
+            return record
+
+    def add_reply(self, ticket_id: str, by: str = "agent", public: bool = True) -> dict[str, Any]:
+        """A reply by ``agent`` or ``customer``, now; it updates the ticket."""
+        with self.lock:
+            record = self.tickets[ticket_id]
+            at = format_timestamp(self.tick())
+            record["replies"] = [*record["replies"], {"at": at, "by": by, "public": public}]
+            record["updated_at"] = at
             return record
 
     # -- API ------------------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""``slabridge check``: config validation, each connector's check(), actionable messages, exits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from slabridge.commands import check
+from slabridge.connectors.base import CheckProblem, Connector
+from slabridge.connectors.http import HttpError
+from slabridge.plugins import LoadFailure, pm
+from slabridge.testing.example import ExampleConfig, ExampleConnector, ExampleFake
+
+TOKEN = "tok-a1b2c3d4"
+CONFIG = """\
+version: 1
+policies:
+  - name: default
+    calendar: 24x7
+    targets:
+      normal: {{first_response: 1h}}
+connectors:
+  desk:
+    type: example
+    base_url: {url}
+    token: ${{DESK_TOKEN}}
+{extra}"""
+
+
+@pytest.fixture(autouse=True)
+def example_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    types: dict[str, type[Connector]] = {"example": ExampleConnector}
+    monkeypatch.setattr(check, "connector_types", lambda: types)
+    monkeypatch.setattr(pm, "load_failures", [])
+
+
+@pytest.fixture
+def fake() -> Iterator[ExampleFake]:
+    with ExampleFake(tokens={TOKEN: "admin", "agent-tok-9": "agent"}) as server:
+        yield server
+
+
+def run(tmp_path: Path, text: str, token: str | None = TOKEN, *args: str) -> tuple[int, str]:
+    path = tmp_path / "slabridge.yaml"
+    path.write_text(text)
+    env = {"DESK_TOKEN": token} if token is not None else {}
+    result = CliRunner().invoke(check.command, ["--config", str(path), *args], env=env)
+    return result.exit_code, result.output
+
+
+def test_a_healthy_connector_passes_with_exit_0(tmp_path: Path, fake: ExampleFake) -> None:
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=""))
+    assert code == 0, output
+    assert output == "ok     desk (example)\n"
+
+
+def test_a_rejected_token_is_reported_with_a_hint_and_exit_1(
+    tmp_path: Path, fake: ExampleFake
+) -> None:
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=""), "wrong-token-77")
+    assert code == 1
+    assert "FAIL   desk (example): the API token was rejected" in output
+    assert "hint: create a token" in output
+    assert "wrong-token-77" not in output
+
+
+def test_missing_rights_and_missing_fields_are_actionable(
+    tmp_path: Path, fake: ExampleFake
+) -> None:
+    extra = "    mapping:\n      region: {from: custom.territory}\n"
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=extra), "agent-tok-9")
+    assert code == 1
+    assert (
+        "the token's role is 'agent', not admin: the changed-tickets list needs admin rights"
+        in output
+    )
+    assert "mapping.region reads custom field 'territory', which does not exist" in output
+    assert "hint: existing custom fields: region" in output
+
+
+def test_an_unreachable_api_is_a_problem_not_a_crash(
+    tmp_path: Path, fake: ExampleFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.inject("5xx", status=503)
+    monkeypatch.setattr("slabridge.connectors.http.time.sleep", lambda seconds: None)
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=""), TOKEN, "--json")
+    assert code == 1
+    report = json.loads(output)
+    [desk] = report["connectors"]
+    assert desk["ok"] is False
+    assert (
+        "cannot reach the Example helpdesk: GET /api/me: HTTP 503" in desk["problems"][0]["message"]
+    )
+    assert TOKEN not in output
+
+
+def test_an_invalid_config_exits_2_and_names_the_key(tmp_path: Path) -> None:
+    code, output = run(tmp_path, CONFIG.format(url="https://x.test", extra=""), token=None)
+    assert code == 2
+    assert "connectors.desk.token: environment variable DESK_TOKEN is not set" in output
+
+
+def test_plugin_load_failures_fail_the_check(
+    tmp_path: Path, fake: ExampleFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pm, "load_failures", [LoadFailure("acme", "ImportError: nope")])
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=""))
+    assert code == 1
+    assert "ok     desk (example)" in output
+    assert "FAIL   plugin 'acme' failed to load: ImportError: nope" in output
+
+
+def test_json_output_lists_every_connector(tmp_path: Path, fake: ExampleFake) -> None:
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=""), TOKEN, "--json")
+    assert code == 0
+    assert json.loads(output)["connectors"] == [
+        {"instance": "desk", "type": "example", "ok": True, "problems": []}
+    ]
+
+
+def test_unknown_connector_name_is_a_usage_error(tmp_path: Path, fake: ExampleFake) -> None:
+    text = CONFIG.format(url=fake.base_url, extra="")
+    code, output = run(tmp_path, text, TOKEN, "--connector", "nope")
+    assert code == 2 and "no connector nope (defined: desk)" in output
+
+
+class CrashingConnector(ExampleConnector):
+    def check(self) -> list[CheckProblem]:
+        raise RuntimeError(f"bug while using {TOKEN}")
+
+
+class FailingApiConnector(ExampleConnector):
+    def check(self) -> list[CheckProblem]:
+        raise HttpError("GET", "/api/me", 500, f"echo {TOKEN}", retryable=False)
+
+
+def test_a_connector_that_raises_becomes_a_redacted_problem() -> None:
+    config = ExampleConfig.model_validate(
+        {"type": "example", "base_url": "https://x.test", "token": TOKEN}
+    )
+    crashed = check.check_instance("desk", config, CrashingConnector)
+    assert [p.message for p in crashed.problems] == [
+        "check() failed: RuntimeError: bug while using ***"
+    ]
+    failed = check.check_instance("desk", config, FailingApiConnector)
+    [problem] = failed.problems
+    assert problem.message == "the API failed: GET /api/me: HTTP 500: echo ***"
+    assert problem.hint and "reachable" in problem.hint
