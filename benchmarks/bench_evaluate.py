@@ -75,7 +75,9 @@ def typical_ticket(rng: random.Random, number: int) -> dict[str, Any]:
             status = step
             events.append({"at": _iso(t), "type": "status", "status": step})
     if rng.random() < 0.2:
-        events.append({"at": _iso(created + timedelta(minutes=3)), "type": "priority", "priority": "urgent"})
+        events.append(
+            {"at": _iso(created + timedelta(minutes=3)), "type": "priority", "priority": "urgent"}
+        )
         events.sort(key=lambda e: e["at"])
     return {
         "id": str(number),

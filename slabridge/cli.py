@@ -12,6 +12,7 @@ from slabridge.plugins import register_plugin_commands
 # Built-in commands live in slabridge/commands/<module>.py, each exposing ``command``.
 BUILTIN_COMMANDS: tuple[str, ...] = (
     "init",
+    "demo",
     "sync",
     "run",
     "report",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pluggy
-import structlog
 
 from slabridge import hookspecs
 from slabridge.connectors.base import ChangeSet, Connector
@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from slabridge.sla.results import Evaluation
     from slabridge.sla.ticket import Ticket
 
-log = structlog.get_logger("slabridge.plugins")
+# Standard logging, not structlog: plugins load at import, before the CLI configures structlog,
+# and an unconfigured structlog prints to stdout, which would corrupt JSON output. Without
+# handlers, standard logging prints warnings and errors to stderr.
+log = logging.getLogger("slabridge.plugins")
 
 ENTRY_POINT_GROUP = "slabridge"
 # Comma list of plugin (entry point) names to load; unset = all, empty = none.
@@ -91,7 +94,7 @@ def register_plugin(
         manager.register(plugin, name=name)
     except Exception as exc:  # pluggy validates hookimpl signatures here
         manager.load_failures.append(LoadFailure(name, _describe(exc)))
-        log.error("plugin_load_failed", plugin=name, error=_describe(exc))
+        log.error("plugin %s failed to load: %s", name, _describe(exc))
         return False
     try:
         manager.check_pending()
@@ -99,7 +102,7 @@ def register_plugin(
         manager.unregister(name=name)
         failure = LoadFailure(name, _describe(exc))
         manager.load_failures.append(failure)
-        log.error("plugin_load_failed", plugin=name, error=failure.error)
+        log.error("plugin %s failed to load: %s", name, failure.error)
         return False
     manager.versions[name] = version
     return True
@@ -131,7 +134,7 @@ def load_plugins(
             plugin = entry_point.load()
         except Exception as exc:  # any import error must not take the others down
             manager.load_failures.append(LoadFailure(entry_point.name, _describe(exc)))
-            log.error("plugin_load_failed", plugin=entry_point.name, error=_describe(exc))
+            log.error("plugin %s failed to load: %s", entry_point.name, _describe(exc))
             continue
         version = entry_point.dist.version if entry_point.dist is not None else None
         register_plugin(manager, plugin, entry_point.name, version)
@@ -143,7 +146,7 @@ def load_plugins(
             module = importlib.import_module(module_name)
         except Exception as exc:
             manager.load_failures.append(LoadFailure(module_name, _describe(exc)))
-            log.error("plugin_load_failed", plugin=module_name, error=_describe(exc))
+            log.error("plugin %s failed to load: %s", module_name, _describe(exc))
             continue
         register_plugin(manager, module, module_name, getattr(module, "__version__", None))
     for name in sorted((wanted or set()) - found):
@@ -237,7 +240,7 @@ def register_plugin_commands(
         except Exception as exc:
             failure = LoadFailure(impl.plugin_name, f"register_commands: {_describe(exc)}")
             manager.load_failures.append(failure)
-            log.error("plugin_load_failed", plugin=impl.plugin_name, error=failure.error)
+            log.error("plugin %s failed to load: %s", impl.plugin_name, failure.error)
 
 
 def apply_plan_actions(

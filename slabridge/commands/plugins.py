@@ -14,12 +14,19 @@ from slabridge.plugins import get_plugins, pm
 def command(as_json: bool) -> None:
     """List installed plugins, their versions, the hooks they implement and load failures.
 
-    Exits 1 when a plugin failed to load (it is then not used).
+    ``--json`` prints a list of ``{name, version, hooks, connectors, error}``; ``error`` is null
+    for a loaded plugin. Exits 1 when a plugin failed to load (it is then not used).
     """
     plugins = get_plugins()
     failures = [{"name": failure.name, "error": failure.error} for failure in pm.load_failures]
     if as_json:
-        click.echo(json.dumps({"plugins": plugins, "load_failures": failures}, indent=2))
+        # One list, like `llm plugins`: loaded plugins have "error": null, failed ones a message.
+        entries = [{**plugin, "error": None} for plugin in plugins]
+        entries += [
+            {"name": f["name"], "version": None, "hooks": [], "connectors": [], "error": f["error"]}
+            for f in failures
+        ]
+        click.echo(json.dumps(entries, indent=2))
     else:
         if not plugins:
             click.echo("No plugins installed.")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import yaml
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
@@ -86,6 +87,29 @@ actions:
 """
 
 
+SECRET = object()  # in EXAMPLE_VALUES: an optional credential the sample should still ask for
+
+# Example values for the built-in connectors' keys that have no default; a third-party connector
+# can set ``sample_values`` on its class (a mapping of key to example value) for the same effect.
+EXAMPLE_VALUES: dict[str, dict[str, Any]] = {
+    "zendesk": {"subdomain": "acme", "email": "ops@acme.example", "token": SECRET},
+    "freshdesk": {"domain": "acme"},
+    "jira": {
+        "site": "https://acme.atlassian.net",
+        "email": "ops@acme.example",
+        "projects": ["HELP"],
+    },
+}
+
+
+def _example(connector: type[Connector], name: str) -> Any:
+    examples = {
+        **EXAMPLE_VALUES.get(connector.type_name, {}),
+        **getattr(connector, "sample_values", {}),
+    }
+    return examples.get(name)
+
+
 def _placeholder(instance: str, name: str, field: FieldInfo) -> tuple[str, bool]:
     """A YAML value for a config field, and whether the line should be active (not commented)."""
     env = re.sub(r"[^A-Z0-9]+", "_", f"{instance}_{name}".upper()).strip("_")
@@ -119,10 +143,22 @@ def connector_section(
             continue
         if values is not None and not field.is_required():
             continue
+        example = _example(connector, name)
+        if example is SECRET:
+            value, _ = _placeholder(instance, name, field)
+            lines.append(f"    {name}: {value}{comment}")
+            continue
+        if example is not None:
+            lines.append(f"    {name}: {_yaml_scalar(example)}{comment}")
+            continue
         value, active = _placeholder(instance, name, field)
         prefix = "" if active else "# "
         lines.append(f"    {prefix}{name}: {value}{comment}".rstrip())
     return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
 
 
 def environment_variables(text: str) -> list[str]:

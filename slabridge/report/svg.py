@@ -128,7 +128,7 @@ def stacked_columns(
     totals = [g + b for g, b in zip(good, bad, strict=True)]
     if not totals or max(totals) == 0:
         return empty_chart(label, "No stopped cycles in this period")
-    height, left, right, top, bottom = 260, 48, 16, 28, 40
+    height, left, right, top, bottom = 260, 48, 16, 34, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / len(x_labels)
     peak = max(totals)
@@ -159,7 +159,11 @@ def stacked_columns(
             f'<line class="target-line" x1="{x:.1f}" x2="{x:.1f}" y1="{top - 10}" '
             f'y2="{top + plot_h}" stroke="{INK}" stroke-dasharray="5 4" stroke-width="1.5"/>'
         )
-        parts.append(_text(x + 4, top - 2, marker_label))
+        # Label on the side with room: right of the line, or left of it near the right edge.
+        if x > left + plot_w * 0.6:
+            parts.append(_text(x - 4, top - 2, marker_label, "end"))
+        else:
+            parts.append(_text(x + 4, top - 2, marker_label))
     parts.append(
         f'<rect x="{width - 230}" y="4" width="10" height="10" fill="{GOOD}"/>'
         + _text(width - 216, 13, legend[0])

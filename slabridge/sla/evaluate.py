@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -129,52 +128,49 @@ def to_evaluation(result: Trace) -> Evaluation:
     metrics: dict[str, MetricResult] = {}
     next_instant: float | None = None
     now = result.now
+    instants = result.timeline.instants
     moment = result.timeline.moment
     for metric in result.metrics:
-        cycles = []
+        cycles: list[Cycle] = []
+        calendar = metric.calendar
         for c in metric.clocks:
-            cycles.append(_cycle(c, metric.calendar, moment))
-            if c.stop is None and not c.paused and not c.breached:
-                for instant in (c.warn_instant if not c.at_risk else None, c.due):
-                    if (
-                        instant is not None
-                        and instant >= now
-                        and (next_instant is None or instant < next_instant)
-                    ):
-                        next_instant = instant
+            stop = c.stop
+            status: CycleStatus
+            if c.breached:
+                status = "breached"
+            elif stop is not None:
+                status = "achieved"
+            elif c.paused:
+                status = "paused"
+            else:
+                status = "active"
+                for instant in (None if c.at_risk else c.warn_instant, c.due):
+                    if instant is not None and instant >= now:
+                        if next_instant is None or instant < next_instant:
+                            next_instant = instant
+            due = None if c.due is None else instants.get(c.due) or moment(c.due)
+            elapsed = round(c.elapsed)
+            cycles.append(
+                Cycle(
+                    status,
+                    calendar,
+                    c.target,
+                    instants.get(c.start) or moment(c.start),
+                    None if stop is None else instants.get(stop) or moment(stop),
+                    due,
+                    due if c.breached else None,
+                    elapsed,
+                    c.target - elapsed,
+                    c.at_risk,
+                )
+            )
         metrics[metric.name] = MetricResult(metric.name, tuple(cycles))
     return Evaluation(
-        ticket_id=result.ticket.id,
-        policy=None if result.policy is None else result.policy.name,
-        evaluated_at=moment(now),
-        metrics=metrics,
-        next_instant=None if next_instant is None else moment(next_instant),
-    )
-
-
-def _cycle(c: CycleClock, calendar: str, moment: Callable[[float], datetime]) -> Cycle:
-    status: CycleStatus
-    if c.breached:
-        status = "breached"
-    elif c.stop is not None:
-        status = "achieved"
-    elif c.paused:
-        status = "paused"
-    else:
-        status = "active"
-    elapsed = round(c.elapsed)
-    due = None if c.due is None else moment(c.due)
-    return Cycle(
-        status=status,
-        calendar=calendar,
-        target_seconds=c.target,
-        started_at=moment(c.start),
-        stopped_at=None if c.stop is None else moment(c.stop),
-        due_at=None if due is None else due,
-        breached_at=due if c.breached else None,
-        elapsed_seconds=elapsed,
-        remaining_seconds=c.target - elapsed,
-        at_risk=c.at_risk,
+        result.ticket.id,
+        None if result.policy is None else result.policy.name,
+        moment(now),
+        metrics,
+        None if next_instant is None else moment(next_instant),
     )
 
 

@@ -97,9 +97,7 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
         else:
             times.append(at)
             statuses.append(status)
-    return Timeline(
-        created, now, tuple(times), tuple(statuses), tuple(replies), priority, instants
-    )
+    return Timeline(created, now, tuple(times), tuple(statuses), tuple(replies), priority, instants)
 
 
 def status_at(timeline: Timeline, at: float) -> str:

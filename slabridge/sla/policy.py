@@ -63,6 +63,14 @@ class MatchRule:
         return tuple(text for text in map(match_text, items) if text is not None)
 
     def holds(self, ticket: Ticket, priority: str) -> bool:
+        key = self.key
+        if key == "tier":  # the common cases, without building a tuple
+            customer = ticket.customer
+            return customer is not None and customer.tier in self.values
+        if key == "priority":
+            return priority in self.values
+        if key in ("product", "source", "type", "channel"):
+            return getattr(ticket, key) in self.values
         found = self.ticket_values(ticket, priority)
         if self.key == "tags_all":
             return all(value in found for value in self.values)

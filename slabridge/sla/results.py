@@ -12,9 +12,13 @@ CycleStatus = Literal["active", "paused", "achieved", "breached"]
 METRICS: tuple[str, ...] = ("first_response", "next_response", "resolution")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cycle:
-    """One run of a metric's clock, from its start to its stop (or to now)."""
+    """One run of a metric's clock, from its start to its stop (or to now).
+
+    Not frozen on purpose: the engine builds millions of these and a frozen dataclass costs
+    twice as much to construct. Treat it as read-only.
+    """
 
     status: CycleStatus
     calendar: str
@@ -42,9 +46,9 @@ class Cycle:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MetricResult:
-    """All cycles of one metric; its top-level view is the latest cycle."""
+    """All cycles of one metric; its top-level view is the latest cycle (read-only, see Cycle)."""
 
     name: str
     cycles: tuple[Cycle, ...]

@@ -48,9 +48,9 @@ def _migration_lock(engine: sa.Engine) -> Iterator[sa.Connection]:
     """One transaction that holds the database's migration lock (one migrator at a time)."""
     if engine.dialect.name == "sqlite":
         # BEGIN IMMEDIATE takes SQLite's write lock before the version is read.
-        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
-            with connection.begin():
-                yield connection
+        options = {"sqlite_begin": "IMMEDIATE"}
+        with engine.connect().execution_options(**options) as connection, connection.begin():
+            yield connection
         return
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -76,9 +76,7 @@ def migrate(engine: sa.Engine) -> int:
         for version in range(before + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version - 1](connection)
             connection.execute(
-                sa.insert(schema.schema_version).values(
-                    version=version, applied_at=schema.utcnow()
-                )
+                sa.insert(schema.schema_version).values(version=version, applied_at=schema.utcnow())
             )
     return before
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import slabridge
+from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse, Fault
 
 
 def fixtures_dir() -> Path:
@@ -20,4 +21,4 @@ def fixtures_dir() -> Path:
     return (repo_root / ".." / "shared" / "fixtures").resolve()
 
 
-__all__ = ["fixtures_dir"]
+__all__ = ["FakeAPI", "FakeRequest", "FakeResponse", "Fault", "fixtures_dir"]

@@ -59,6 +59,9 @@ class ConnectorHarness(ABC):
 
     page_size: int = 2
     has_page_tokens: bool = True
+    # True when apply() reads the ticket and sends only what differs: then re-applying an
+    # identical change set must send no write at all.
+    diffs_writes: bool = False
 
     def __init__(self, fake: FakeAPI, *, secrets: Sequence[str] = ()) -> None:
         self.fake = fake
@@ -103,7 +106,7 @@ class ConnectorHarness(ABC):
     def future_cursor(self) -> str:
         """A cursor (as the connector encodes them) for an instant after every ticket in the fake.
 
-        E.g. ``InclusiveCursor.starting_at(fake_now + timedelta(days=1)).encode()``.
+        E.g. ``InclusiveCursor.starting_at(fake_now + timedelta(days=1))``.
         """
 
     # -- optional -------------------------------------------------------------------------
@@ -396,9 +399,13 @@ class StandardConnectorTests:
         state = harness.state(ticket_id)
         # The sync re-reads before planning again; the same change must leave the state alone.
         list(connector.fetch([ticket_id]))
+        calls_before = len(harness.fake.calls)
         again = connector.apply([change])
         assert [(r.ticket_id, r.outcome) for r in again] == [(ticket_id, "applied")], again
         assert harness.state(ticket_id) == state, "applying the same change twice changed state"
+        if harness.diffs_writes:
+            rewrites = [c for c in harness.fake.calls[calls_before:] if harness.is_write(c.request)]
+            assert rewrites == [], "a connector that diffs sent a write for a change already made"
 
     def test_apply_removes_only_the_named_tags(self, harness: ConnectorHarness) -> None:
         ticket_id = harness.seed(1)[0]

@@ -36,25 +36,27 @@ def test_plugins_lists_names_versions_connectors_and_hooks(manager: SlabridgePlu
 
 def test_plugins_json(manager: SlabridgePluginManager) -> None:
     result = CliRunner().invoke(plugins_command.command, ["--json"])
-    assert json.loads(result.output) == {
-        "plugins": [
-            {
-                "name": "example",
-                "version": "0.1.0",
-                "hooks": ["register_connectors"],
-                "connectors": ["example"],
-            }
-        ],
-        "load_failures": [],
-    }
+    assert json.loads(result.output) == [
+        {
+            "name": "example",
+            "version": "0.1.0",
+            "hooks": ["register_connectors"],
+            "connectors": ["example"],
+            "error": None,
+        }
+    ]
 
 
 def test_load_failures_are_shown_and_exit_1(manager: SlabridgePluginManager) -> None:
     manager.load_failures.append(LoadFailure("broken", "ImportError: no module x"))
     result = CliRunner().invoke(plugins_command.command, ["--json"])
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["load_failures"] == [
-        {"name": "broken", "error": "ImportError: no module x"}
-    ]
+    assert json.loads(result.stdout)[1] == {
+        "name": "broken",
+        "version": None,
+        "hooks": [],
+        "connectors": [],
+        "error": "ImportError: no module x",
+    }
     text = CliRunner().invoke(plugins_command.command, [])
     assert "error: plugin 'broken' failed to load: ImportError: no module x" in text.output

@@ -1,4 +1,4 @@
-"""Crash safety: `slabridge sync` killed with SIGKILL at random points, then resumed, loses nothing."""
+"""Crash safety: a sync killed by SIGKILL at random points, then resumed, loses nothing."""
 
 from __future__ import annotations
 

@@ -139,3 +139,11 @@ def test_repeated_token_test_is_skipped_only_when_the_harness_says_so(
     example_harness.has_page_tokens = False
     with pytest.raises(pytest.skip.Exception, match="pages without tokens"):
         suite.test_read_stops_on_a_repeated_page_token(example_harness)
+
+
+def test_a_harness_that_declares_diffing_fails_when_the_second_apply_writes(
+    example_harness: ExampleHarness,
+) -> None:
+    example_harness.diffs_writes = True  # the Example connector always sends its PUT
+    with pytest.raises(AssertionError, match="sent a write for a change already made"):
+        suite.test_apply_sends_the_change_and_repeating_it_changes_nothing(example_harness)

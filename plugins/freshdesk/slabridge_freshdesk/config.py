@@ -92,17 +92,21 @@ class FreshdeskConfig(ConnectorConfig):
     """
 
     type: Literal["freshdesk"] = "freshdesk"
-    domain: str | None = None
-    base_url: str | None = None
-    api_key: SecretStr
-    start: datetime = DEFAULT_START
-    per_page: int = Field(default=100, ge=1, le=100)
-    page_cap: int = Field(default=300, ge=1)
-    conversations: Literal["when_needed", "always", "never"] = "when_needed"
-    requests_per_minute: float | None = Field(default=None, gt=0)
-    timeout: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1)
-    status_journal: str | None = None
+    domain: str | None = Field(default=None, description="acme for acme.freshdesk.com")
+    base_url: str | None = Field(default=None, description="instead of domain (proxies, tests)")
+    api_key: SecretStr = Field(description="an agent's API key (Profile settings)")
+    start: datetime = Field(default=DEFAULT_START, description="where a full read starts")
+    per_page: int = Field(default=100, ge=1, le=100, description="tickets per page (max 100)")
+    page_cap: int = Field(default=300, ge=1, description="restart the read before this page")
+    conversations: Literal["when_needed", "always", "never"] = Field(
+        default="when_needed", description="when to fetch a ticket's conversations"
+    )
+    requests_per_minute: float | None = Field(default=None, gt=0, description="client-side pacing")
+    timeout: float = Field(default=30.0, gt=0, description="seconds per request")
+    max_attempts: int = Field(default=6, ge=1, description="tries per request (429/5xx)")
+    status_journal: str | None = Field(
+        default=None, description="SQLite file keeping status history between reads"
+    )
     mapping: FreshdeskMapping = FreshdeskMapping()
 
     @field_validator("domain")

@@ -203,6 +203,9 @@ class FreshdeskConnector(Connector):
         if not isinstance(raw, Mapping):
             log.warning("freshdesk_ticket_skipped", reason="not a JSON object")
             return Skipped(None, "not a JSON object")
+        if raw.get("spam") is True or raw.get("deleted") is True:
+            # Spam and trashed tickets are out of SLA scope (the list leaves them out too).
+            return Skipped(ticket_id, "marked as spam" if raw.get("spam") else "deleted")
         try:
             conversations = None
             if needs_conversations(raw, self.settings.conversations):

@@ -170,9 +170,14 @@ class FakeFreshdesk(FakeAPI):
         return page, per_page
 
     def _paged(
-        self, request: FakeRequest, items: list[dict[str, Any]], page: int, per_page: int
+        self,
+        request: FakeRequest,
+        items: list[dict[str, Any]],
+        page: int,
+        per_page: int,
+        render: Callable[[dict[str, Any]], dict[str, Any]] = copy.deepcopy,
     ) -> FakeResponse:
-        chunk = items[(page - 1) * per_page : page * per_page]
+        chunk = [render(item) for item in items[(page - 1) * per_page : page * per_page]]
         headers: dict[str, str] = {}
         if page * per_page < len(items):
             query = {k: v[0] for k, v in request.query.items()}
@@ -252,8 +257,13 @@ class FakeFreshdesk(FakeAPI):
             return (value if value is not None else "", ticket["id"])
 
         chosen.sort(key=key, reverse=order_type == "desc")
-        rendered = [self._render(t["id"], includes, description=False) for t in chosen]
-        return self._paged(request, rendered, page, per_page)
+        return self._paged(
+            request,
+            chosen,
+            page,
+            per_page,
+            lambda t: self._render(t["id"], includes, description=False),
+        )
 
     def _show_ticket(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
         number = int(ticket_id)
@@ -272,15 +282,14 @@ class FakeFreshdesk(FakeAPI):
         if isinstance(paging, FakeResponse):
             return paging
         items = sorted(self.conversations.get(number, []), key=lambda c: (c["created_at"], c["id"]))
-        return self._paged(request, copy.deepcopy(items), *paging)
+        return self._paged(request, items, *paging)
 
     def _list_of(self, table: dict[int, dict[str, Any]]) -> Callable[[FakeRequest], FakeResponse]:
         def handler(request: FakeRequest) -> FakeResponse:
             paging = self._page_args(request)
             if isinstance(paging, FakeResponse):
                 return paging
-            items = [copy.deepcopy(table[k]) for k in sorted(table)]
-            return self._paged(request, items, *paging)
+            return self._paged(request, [table[k] for k in sorted(table)], *paging)
 
         return handler
 

@@ -31,9 +31,12 @@ class StatusJournal:
     def __init__(self, path: str | Path, account: str) -> None:
         self.account = account
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False)
-        with self._db:
-            self._db.execute(_SCHEMA)
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False)
+            with self._db:
+                self._db.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ValueError(f"status_journal: cannot use {str(path)!r} ({exc})") from None
 
     def marks(self, ticket_id: str) -> list[tuple[datetime, str]]:
         """The status starts remembered for a ticket, oldest first."""

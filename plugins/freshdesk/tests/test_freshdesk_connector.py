@@ -13,7 +13,7 @@ from slabridge_freshdesk.cursor import ReadCursor
 from slabridge_freshdesk.fake import FakeFreshdesk
 
 from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
-from slabridge.sla.ticket import Ticket
+from slabridge.sla.ticket import Ticket, parse_ticket
 
 
 def stamp(moment: datetime) -> str:
@@ -128,13 +128,14 @@ def test_a_malformed_ticket_is_skipped_and_the_read_goes_on(
     assert [(s.ticket_id, "created_at" in s.reason) for s in skipped] == [("99", True)]
 
 
-def test_fetch_skips_a_deleted_ticket(fake: FakeFreshdesk, make_connector: Any) -> None:
-    kept, gone = fake.add_ticket(), fake.add_ticket()
+def test_fetch_skips_deleted_and_spam_tickets(fake: FakeFreshdesk, make_connector: Any) -> None:
+    kept, gone, spam = fake.add_ticket(), fake.add_ticket(), fake.add_ticket(spam=True)
     fake.delete(gone)
-    items = list(make_connector().fetch([str(kept), str(gone), "not-a-number"]))
+    items = list(make_connector().fetch([str(kept), str(gone), str(spam), "not-a-number"]))
     assert [(type(i).__name__, getattr(i, "id", getattr(i, "ticket_id", None))) for i in items] == [
         ("Ticket", str(kept)),
         ("Skipped", str(gone)),
+        ("Skipped", str(spam)),
         ("Skipped", "not-a-number"),
     ]
 
@@ -228,7 +229,13 @@ def test_round_trip_through_the_fake_keeps_what_freshdesk_can_represent(
     def h(hours: float) -> str:
         return stamp(day + timedelta(hours=hours))
 
-    original = {
+    customer: dict[str, Any] = {
+        "id": None,
+        "name": "Acme GmbH",
+        "tier": "enterprise",
+        "region": "emea",
+    }
+    original: dict[str, Any] = {
         "id": "T-1",
         "source": "freshdesk",
         "created_at": h(9),
@@ -240,7 +247,7 @@ def test_round_trip_through_the_fake_keeps_what_freshdesk_can_represent(
         "product": "payments",
         "tags": ["vip"],
         "fields": {"cf_plan": "gold"},
-        "customer": {"id": None, "name": "Acme GmbH", "tier": "enterprise", "region": "emea"},
+        "customer": customer,
         "events": [
             {"at": h(9), "type": "status", "status": "open"},
             {"at": h(10), "type": "reply", "author": "agent", "public": True},
@@ -252,8 +259,6 @@ def test_round_trip_through_the_fake_keeps_what_freshdesk_can_represent(
             {"at": h(14), "type": "status", "status": "solved"},
         ],
     }
-    from slabridge.sla.ticket import parse_ticket
-
     native_id = fake.load_normalized(parse_ticket(original))
     (ticket,) = tickets_of(list(make_connector().read(None)))
     back = ticket.to_json()
@@ -262,7 +267,7 @@ def test_round_trip_through_the_fake_keeps_what_freshdesk_can_represent(
     assert back["customer"].pop("id") is not None
     assert back["fields"] == {"cf_plan": "gold", "tier": "enterprise", "region": "emea"}
     expected = {**original, "id": native_id, "fields": back["fields"]}
-    expected["customer"] = {k: v for k, v in original["customer"].items() if k != "id"}
+    expected["customer"] = {k: v for k, v in customer.items() if k != "id"}
 
     def in_order(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return sorted(events, key=lambda e: (e["at"], e["type"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from slabridge_freshdesk.journal import StatusJournal
 
 T1 = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -31,3 +32,8 @@ def test_accounts_do_not_see_each_others_marks(tmp_path: Path) -> None:
     assert other.marks("42") == []
     acme.close()
     other.close()
+
+
+def test_an_unusable_journal_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="status_journal: cannot use"):
+        StatusJournal(tmp_path / "missing-dir" / "journal.db", "acme")

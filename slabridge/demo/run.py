@@ -1,0 +1,189 @@
+"""The demo: bundled fake helpdesks on loopback, a sample config, a full sync and an HTML report."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import SecretStr
+
+from slabridge.connectors.base import Connector
+from slabridge.demo.sample_config import ACTIONS_SECTION, POLICY_SECTIONS
+from slabridge.demo.seed import demo_tickets
+from slabridge.plugins import connector_types
+from slabridge.testing.fakeapi import FakeAPI
+
+# The built-in connectors' fakes: (connector type, module, class). A missing plugin is skipped.
+BUNDLED_FAKES: tuple[tuple[str, str, str], ...] = (
+    ("zendesk", "slabridge_zendesk.fake", "FakeZendesk"),
+    ("freshdesk", "slabridge_freshdesk.fake", "FakeFreshdesk"),
+    ("jira", "slabridge_jira.fake", "FakeJira"),
+)
+DEMO_HEADER = """\
+# slabridge demo configuration, written by `slabridge demo`.
+#
+# The connectors below point at fake helpdesks the demo started on loopback; they are gone
+# once the demo ends, so this file is an example to read and copy from, not to sync again.
+# To connect a real helpdesk: `slabridge init --helpdesk zendesk|freshdesk|jira`.
+"""
+
+
+@dataclass(slots=True)
+class DemoHelpdesk:
+    """One fake helpdesk the demo runs, and the config entry that points at it."""
+
+    instance: str
+    connector: type[Connector]
+    fake: FakeAPI
+    entry: dict[str, Any]
+    ticket_ids: list[str] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> int:
+        return len(self.ticket_ids)
+
+
+def _secret_fields(connector: type[Connector]) -> set[str]:
+    return {
+        name
+        for name, field in connector.config_model.model_fields.items()
+        if field.annotation is SecretStr or "SecretStr" in str(field.annotation)
+    }
+
+
+def config_entry(
+    instance: str, connector: type[Connector], values: dict[str, Any], environ: dict[str, str]
+) -> dict[str, Any]:
+    """The config entry with every credential moved into an environment variable."""
+    entry: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in _secret_fields(connector) and value is not None:
+            variable = re.sub(r"[^A-Z0-9]+", "_", f"{instance}_{key}".upper())
+            environ[variable] = str(value)
+            entry[key] = f"${{{variable}}}"
+        else:
+            entry[key] = value
+    return entry
+
+
+@contextmanager
+def running_helpdesks(
+    now: datetime, tickets_per_helpdesk: int, environ: dict[str, str]
+) -> Iterator[list[DemoHelpdesk]]:
+    """Start the bundled fakes, seeded with realistic tickets; stop them on exit."""
+    types = connector_types()
+    helpdesks: list[DemoHelpdesk] = []
+    with ExitStack() as stack:
+        for type_name, module_name, class_name in BUNDLED_FAKES:
+            if type_name not in types:
+                continue
+            fake_class = getattr(importlib.import_module(module_name), class_name)
+            fake: FakeAPI = fake_class()
+            fake.clock = lambda: now  # type: ignore[attr-defined]
+            fake.start()
+            stack.callback(fake.stop)
+            instance = f"demo-{type_name}"
+            values = fake.connector_config()  # type: ignore[attr-defined]
+            entry = config_entry(instance, types[type_name], values, environ)
+            helpdesk = DemoHelpdesk(instance, types[type_name], fake, entry)
+            for ticket in demo_tickets(tickets_per_helpdesk, source=type_name, now=now):
+                helpdesk.ticket_ids.append(fake.load_normalized(ticket))  # type: ignore[attr-defined]
+            helpdesks.append(helpdesk)
+        yield helpdesks
+
+
+def write_demo_config(path: Path, helpdesks: list[DemoHelpdesk], year: int) -> None:
+    connectors = yaml.safe_dump(
+        {"connectors": {h.instance: h.entry for h in helpdesks}}, sort_keys=False
+    )
+    text = "\n".join(
+        [
+            DEMO_HEADER,
+            POLICY_SECTIONS.format(year=year),
+            ACTIONS_SECTION,
+            "# Where slabridge keeps cursors, tracked tickets, the outbox and the SLA history.\n"
+            "state: sqlite:///slabridge.db\n",
+            "# The helpdesks to sync; credentials come from the environment.\n" + connectors,
+        ]
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+@dataclass(slots=True)
+class DemoResult:
+    config_path: Path
+    report_path: Path
+    helpdesks: list[DemoHelpdesk]
+    summaries: list[Any]
+    exit_code: int
+
+
+def run_demo(
+    directory: Path,
+    *,
+    tickets_per_helpdesk: int = 150,
+    now: datetime | None = None,
+    say: Callable[[str], None] = print,
+) -> DemoResult:
+    """Run the whole demo in ``directory``; return what it made."""
+    from slabridge.cli import cli
+    from slabridge.sync.runtime import build_runtime, sync_all
+
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "slabridge.yaml"
+    for stale in (directory / "slabridge.db", directory / "slabridge.db-wal"):
+        stale.unlink(missing_ok=True)
+    environ: dict[str, str] = {}
+    with running_helpdesks(now, tickets_per_helpdesk, environ) as helpdesks:
+        if not helpdesks:
+            raise RuntimeError(
+                "no bundled connector is installed: install plugins/zendesk, plugins/freshdesk "
+                "or plugins/jira (./dev demo does)"
+            )
+        loaded = ", ".join(f"{h.loaded} in {h.connector.type_name}" for h in helpdesks)
+        say(f"Started {len(helpdesks)} fake helpdesk(s) on loopback, seeded with {loaded}.")
+        write_demo_config(config_path, helpdesks, now.year)
+        say(f"Wrote {config_path}.")
+        os.environ.update(environ)
+        runtime = build_runtime(str(config_path), (), dry_run=False)
+        try:
+            outcome = sync_all(runtime, now=now, dry_run=False, full=False, progress=None)
+        finally:
+            runtime.close()
+    report_path = directory / f"report-{now:%Y-%m}.html"
+    try:
+        cli.main(
+            [
+                "report",
+                "--config",
+                str(config_path),
+                "--period",
+                f"{now:%Y-%m}",
+                "--by",
+                "tier,product",
+                "--format",
+                "html",
+                "--output",
+                str(report_path),
+            ],
+            prog_name="slabridge",
+            standalone_mode=False,
+        )
+    except SystemExit as exit_:
+        if exit_.code not in (0, None):
+            raise RuntimeError(f"the report failed (exit {exit_.code})") from None
+    return DemoResult(
+        config_path, report_path, helpdesks, list(outcome.summaries), outcome.exit_code
+    )
+
+
+__all__ = ["BUNDLED_FAKES", "DemoResult", "config_entry", "run_demo", "write_demo_config"]

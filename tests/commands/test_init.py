@@ -1,0 +1,57 @@
+"""``slabridge init`` writes a config an admin can load once the named variables are set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from slabridge.cli import cli
+from slabridge.config import load_config
+from slabridge.demo.sample_config import environment_variables
+from slabridge.plugins import connector_types
+
+
+@pytest.mark.parametrize("helpdesk", ["zendesk", "freshdesk", "jira"])
+def test_init_writes_a_config_that_loads_once_its_variables_are_set(
+    helpdesk: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "slabridge.yaml"
+    result = CliRunner().invoke(cli, ["init", "--helpdesk", helpdesk, "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    variables = environment_variables(text)
+    assert variables, "credentials are read from the environment"
+    for name in variables:
+        assert f"export {name}=" in result.output
+    assert "slabridge check" in result.output and "--dry-run" in result.output
+
+    environ = dict.fromkeys(variables, "placeholder-value")
+    config = load_config(target, connector_types=connector_types(), environ=environ)
+    assert list(config.connectors) == [helpdesk]
+    assert [policy.name for policy in config.policies][-1] == "standard"
+
+
+def test_init_names_the_installed_helpdesks_when_asked_for_an_unknown_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["init", "--helpdesk", "servicenow", "--output", str(tmp_path / "x.yaml")]
+    )
+    assert result.exit_code == 2
+    assert "servicenow" in result.output
+    for installed in connector_types():
+        assert installed in result.output
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_init_does_not_overwrite_an_existing_file_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "slabridge.yaml"
+    target.write_text("# mine\n", encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["init", "--helpdesk", "jira", "--output", str(target)])
+    assert refused.exit_code == 2
+    assert target.read_text(encoding="utf-8") == "# mine\n"
+    forced = CliRunner().invoke(
+        cli, ["init", "--helpdesk", "jira", "--output", str(target), "--force"]
+    )
+    assert forced.exit_code == 0
+    assert "type: jira" in target.read_text(encoding="utf-8")
