@@ -239,6 +239,7 @@ def bench_store(evaluations: int) -> None:
         started = time.perf_counter()
         outcomes = list(stored_outcomes(store, PERIOD.start, PERIOD.end))
         timed(f"read the latest evaluation per ticket -> {len(outcomes):,} outcomes", started)
+        print(f"peak RSS after reading the store: {peak_mb():.0f} MiB")
         started = time.perf_counter()
         build_report(outcomes, PERIOD, by=("tier",), goals=GOALS, credits=CREDITS)
         timed("build_report from the store's outcomes", started)
@@ -308,7 +309,8 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=20_000, help="tickets for the engine path")
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
-    bench_compute(args.outcomes)
+    if args.outcomes:
+        bench_compute(args.outcomes)
     if args.store:
         bench_store(args.store)
     if args.tickets:

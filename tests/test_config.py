@@ -302,3 +302,12 @@ def test_yaml_syntax_errors_give_a_position_but_not_the_line(tmp_path: Path) -> 
     assert "line" in str(caught.value) and SECRET not in str(caught.value)
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_yaml_on_as_a_key_and_a_missing_within_are_understood() -> None:
+    config = load_config_text("actions: {escalate_priority: {on: at_risk, to: urgent}}\n")
+    assert config.actions.escalate_priority is not None
+    assert config.actions.escalate_priority.on == "at_risk"
+    assert _issues(
+        "policies: [{name: p, targets: {high: {resolution: {pause_on: [pending]}}}}]"
+    ) == ["policies[0].targets.high.resolution.within: required: the target as a duration, e.g. 4h"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections import deque
@@ -13,6 +14,30 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+
+try:  # orjson is a dependency; the fallback keeps a broken install working, only slower
+    import orjson
+
+    def _loads(text: str) -> Any:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return json.loads(text)  # the standard library's message, and its big integers
+
+    def _dumps(value: Any) -> str:
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:
+            return json.dumps(value, separators=(",", ":"))
+
+except ImportError:  # pragma: no cover
+
+    def _loads(text: str) -> Any:
+        return json.loads(text)
+
+    def _dumps(value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
 
 from slabridge.config import AppConfig, ConfigError, load_config
 from slabridge.sla.evaluate import evaluate
@@ -56,17 +81,16 @@ def evaluate_line(
 ) -> tuple[str, str | None]:
     """One JSON line -> (output line, error message or None); a bad line gives an error object."""
     try:
-        data = json.loads(line)
+        data = _loads(line)
     except json.JSONDecodeError as error:
         message = f"line {number}: not valid JSON ({error.msg} at column {error.colno})"
-        return json.dumps({"ticket": None, "error": message}), message
+        return _dumps({"ticket": None, "error": message}), message
     try:
         ticket = parse_ticket(data)
     except TicketError as error:
         message = f"line {number}: {error}"
-        return json.dumps({"ticket": error.ticket_id, "error": str(error)}), message
-    result = evaluate(ticket, policies, now).to_json()
-    return json.dumps(result, separators=(",", ":")), None
+        return _dumps({"ticket": error.ticket_id, "error": str(error)}), message
+    return _dumps(evaluate(ticket, policies, now).to_json()), None
 
 
 def _evaluate_batch(
@@ -78,9 +102,19 @@ def _evaluate_batch(
 _worker_policies: PolicySet | None = None
 
 
+def _quiet_gc() -> None:
+    """Per-ticket objects hold no reference cycles: reference counting frees them. Freezing what
+    is loaded and collecting less often stops the cycle collector from rescanning the program's
+    long-lived objects thousands of times (it cost a third of the run time)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 50)
+
+
 def _worker_init(config_path: str) -> None:
     global _worker_policies
     _worker_policies = load_config(Path(config_path), engine_only=True).policy_set
+    _quiet_gc()
 
 
 def _worker_batch(lines: list[tuple[int, str]], now: datetime) -> list[tuple[str, str | None]]:
@@ -99,6 +133,7 @@ def run_jsonl(
     stream: IO[str], config: AppConfig, config_path: Path, now: datetime, workers: int
 ) -> int:
     """Stream JSON lines in, one result per line out, in input order; returns the failures."""
+    _quiet_gc()
     failures = 0
     out = sys.stdout
 

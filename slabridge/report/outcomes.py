@@ -77,6 +77,39 @@ def facts_from_ticket(
     )
 
 
+def facts_from_snapshot(
+    snapshot: Mapping[str, Any], policy: str | None, connector: str, ticket_id: str
+) -> TicketFacts:
+    """Ticket facts straight from a stored snapshot (POLICY.md §2 JSON), without its events.
+
+    Reports read hundreds of thousands of snapshots; parsing every event of each (as
+    `parse_ticket` does) would cost more than the report itself, and facts need none of them.
+    """
+    raw_customer = snapshot.get("customer")
+    customer: Mapping[str, Any] = raw_customer if isinstance(raw_customer, Mapping) else {}
+    raw_tags = snapshot.get("tags")
+    raw_fields = snapshot.get("fields")
+    return TicketFacts(
+        connector=connector,
+        ticket_id=ticket_id,
+        policy=policy,
+        customer_id=_text(customer.get("id")),
+        customer_name=_text(customer.get("name")),
+        tier=_text(customer.get("tier")),
+        product=_text(snapshot.get("product")),
+        priority=_text(snapshot.get("priority")),
+        source=_text(snapshot.get("source")),
+        type=_text(snapshot.get("type")),
+        channel=_text(snapshot.get("channel")),
+        tags=tuple(t for t in raw_tags if isinstance(t, str)) if isinstance(raw_tags, list) else (),
+        fields=raw_fields if isinstance(raw_fields, Mapping) else {},
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or isinstance(value, dict | list) else str(value)
+
+
 def settle(
     status: str, due_at: datetime | None, stopped_at: datetime | None, as_of: datetime
 ) -> OutcomeStatus:
@@ -142,6 +175,7 @@ __all__ = [
     "Outcome",
     "OutcomeStatus",
     "TicketFacts",
+    "facts_from_snapshot",
     "facts_from_ticket",
     "outcomes_from_evaluation",
     "outcomes_from_result_json",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from slabridge.report.outcomes import (
     Outcome,
     TicketFacts,
+    facts_from_snapshot,
     facts_from_ticket,
     outcomes_from_evaluation,
     outcomes_from_result_json,
@@ -145,13 +146,9 @@ def stored_outcomes(
 
 
 def _stored_facts(connector: str, ticket_id: str, policy: str | None, row: Any) -> TicketFacts:
-    if row is None:
+    if row is None or not isinstance(row.snapshot, dict):
         return TicketFacts(connector=connector, ticket_id=ticket_id, policy=policy)
-    try:
-        ticket = parse_ticket(row.snapshot)
-    except TicketError:
-        return TicketFacts(connector=connector, ticket_id=ticket_id, policy=policy)
-    return facts_from_ticket(ticket, policy, connector)
+    return facts_from_snapshot(row.snapshot, policy, connector, ticket_id)
 
 
 __all__ = [

@@ -88,7 +88,11 @@ def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Tra
         calendar = policy_set.calendar(calendar_name)
         pause_on = target.pause_on
         seconds = target.seconds
-        threshold = warn_threshold(seconds, warn_at, warn_before)
+        threshold = (
+            warn_at * seconds
+            if warn_before is None and warn_at is not None
+            else warn_threshold(seconds, warn_at, warn_before)
+        )
         clocks: list[CycleClock] = []
         if name == "resolution":
             holes = _STOPPED_OR.get(pause_on)

@@ -47,6 +47,15 @@ def explain_lines(result: Trace, policies: PolicySet) -> list[str]:
     timeline = result.timeline
     for at, status in zip(timeline.times, timeline.statuses, strict=True):
         lines.append(f"  {_utc(at)}  {status}")
+    changes = [
+        event
+        for event in ticket.events
+        if event.type == "priority" and event.at.timestamp() <= result.now
+    ]
+    if changes:
+        lines += ["", "Priority changes (the current target applies from each metric's start):"]
+        for event in changes:
+            lines.append(f"  {_utc(event.at.timestamp())}  {event.priority or 'none'}")
     if not result.metrics:
         lines += ["", f"Policy {result.policy.name} sets no target for priority {result.priority}."]
     for metric in result.metrics:

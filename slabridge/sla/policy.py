@@ -190,7 +190,10 @@ class PolicySet:
         """The first policy whose every match key holds (``priority``: the effective one)."""
         effective = self.effective_priority(priority if priority is not None else ticket.priority)
         for policy in self.policies:
-            if policy.first_failing(ticket, effective) is None:
+            for rule in policy.match:
+                if not rule.holds(ticket, effective):
+                    break
+            else:
                 return policy
         return None
 

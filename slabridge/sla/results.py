@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from slabridge.sla.ticket import format_timestamp
@@ -66,8 +66,9 @@ class MetricResult:
         return any(cycle.at_risk for cycle in self.cycles)
 
     def to_json(self) -> dict[str, Any]:
-        data = self.latest.to_json()
-        data["cycles"] = [cycle.to_json() for cycle in self.cycles]
+        cycles = [cycle.to_json() for cycle in self.cycles]
+        data = dict(cycles[-1])
+        data["cycles"] = cycles
         return data
 
 
@@ -103,7 +104,11 @@ class Evaluation:
 
 
 def _ts(moment: datetime | None) -> str | None:
-    return None if moment is None else format_timestamp(moment)
+    if moment is None:
+        return None
+    if moment.tzinfo is UTC:  # the engine's own instants: a fast path for bulk output
+        return moment.isoformat().replace("+00:00", "Z")
+    return format_timestamp(moment)
 
 
 __all__ = ["METRICS", "Cycle", "CycleStatus", "Evaluation", "MetricResult"]

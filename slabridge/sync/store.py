@@ -201,8 +201,11 @@ class StateStore:
 
     def save_tickets(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
         """Upsert ``tickets`` rows (dicts with every column; ``snapshot_json`` already text)."""
-        for row in rows:
-            self._upsert(connection, schema.tickets, row, ["connector", "ticket_id"])
+        if rows:
+            statement = self._upsert_statement(
+                schema.tickets, list(rows[0]), ["connector", "ticket_id"]
+            )
+            connection.execute(statement, list(rows))
 
     def due_ticket_ids(
         self, connector: str, now: datetime, *, limit: int | None = None
@@ -283,9 +286,11 @@ class StateStore:
 
     def add_sla_events(self, connection: sa.Connection, events: Sequence[SlaEvent]) -> None:
         """Insert events; one already recorded (same key) is left as it is."""
+        if not events:
+            return
         now = utcnow()
-        for event in events:
-            values = {
+        rows = [
+            {
                 "connector": event.connector,
                 "ticket_id": event.ticket_id,
                 "metric": event.metric,
@@ -295,7 +300,9 @@ class StateStore:
                 "at": event.at,
                 "recorded_at": event.recorded_at or now,
             }
-            connection.execute(self._insert_ignore(schema.sla_events, values))
+            for event in events
+        ]
+        connection.execute(self._insert_ignore(schema.sla_events), rows)
 
     def iter_sla_events(
         self,
@@ -344,21 +351,25 @@ class StateStore:
                 )
                 .values(status="done", last_error="superseded by a newer plan", updated_at=now)
             )
-        for change in changes:
-            result = connection.execute(
-                sa.insert(o)
-                .values(
-                    connector=connector,
-                    ticket_id=str(change["ticket_id"]),
-                    changes_json=json.dumps(change, sort_keys=True),
-                    status="pending",
-                    attempts=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(o.c.id)
-            )
-            ids[str(change["ticket_id"])] = int(result.scalar_one())
+        if not changes:
+            return ids
+        rows = [
+            {
+                "connector": connector,
+                "ticket_id": str(change["ticket_id"]),
+                "changes_json": json.dumps(change, sort_keys=True),
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for change in changes
+        ]
+        result = connection.execute(
+            sa.insert(o).returning(o.c.id, o.c.ticket_id, sort_by_parameter_order=True), rows
+        )
+        for entry_id, ticket_id in result:
+            ids[str(ticket_id)] = int(entry_id)
         return ids
 
     def settle(self, connection: sa.Connection, connector: str, ticket_ids: Sequence[str]) -> None:
@@ -391,20 +402,26 @@ class StateStore:
 
     def finish_outbox(self, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
         """Record outcomes ``(outbox id, status, error)``; status pending counts an attempt."""
+        if not outcomes:
+            return
         o = schema.outbox
         now = utcnow()
+        statement = (
+            sa.update(o)
+            .where(o.c.id == sa.bindparam("entry_id"))
+            .values(
+                status=sa.bindparam("new_status"),
+                attempts=o.c.attempts + 1,
+                last_error=sa.bindparam("error"),
+                updated_at=now,
+            )
+        )
+        rows = [
+            {"entry_id": entry_id, "new_status": status, "error": error}
+            for entry_id, status, error in outcomes
+        ]
         with self.engine.begin() as connection:
-            for entry_id, status, error in outcomes:
-                connection.execute(
-                    sa.update(o)
-                    .where(o.c.id == entry_id)
-                    .values(
-                        status=status,
-                        attempts=o.c.attempts + 1,
-                        last_error=error,
-                        updated_at=now,
-                    )
-                )
+            connection.execute(statement, rows)
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -541,23 +558,25 @@ class StateStore:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _insert_ignore(self, table: sa.Table, values: dict[str, Any]) -> Any:
-        if self.dialect == "postgresql":
-            return postgresql.insert(table).values(**values).on_conflict_do_nothing()
-        return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    def _insert_ignore(self, table: sa.Table) -> Any:
+        insert: Any = (
+            postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+        )
+        return insert.on_conflict_do_nothing()
+
+    def _upsert_statement(self, table: sa.Table, columns: list[str], keys: list[str]) -> Any:
+        insert: Any = (
+            postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+        )
+        return insert.on_conflict_do_update(
+            index_elements=keys,
+            set_={name: insert.excluded[name] for name in columns if name not in keys},
+        )
 
     def _upsert(
         self, connection: sa.Connection, table: sa.Table, values: dict[str, Any], keys: list[str]
     ) -> None:
-        insert: Any = (
-            postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
-        )
-        statement = insert.values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
-            set_={k: statement.excluded[k] for k in values if k not in keys},
-        )
-        connection.execute(statement)
+        connection.execute(self._upsert_statement(table, list(values), keys), values)
 
 
 def open_store(url: str = DEFAULT_STATE, *, base_dir: Path | None = None) -> StateStore:

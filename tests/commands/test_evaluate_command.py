@@ -142,3 +142,14 @@ def test_the_installed_console_script_runs_the_spec_example() -> None:
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["metrics"]["first_response"]["status"] == "breached"
+
+
+def test_a_bad_ticket_in_an_array_becomes_an_error_object_and_exit_2() -> None:
+    ticket = json.loads(TICKET.read_text())
+    payload = json.dumps([ticket, {"id": 7, "created_at": "2025-03-10T09:00:00Z"}])
+    result = _run("--ticket", "-", "--now", NOW, stdin=payload)
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data[0]["policy"] == "enterprise"
+    assert data[1] == {"ticket": "7", "error": "ticket '7': status: missing required key"}
+    assert "[1] ticket '7': status: missing required key" in result.stderr

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from slabridge.report.outcomes import TicketFacts, outcomes_from_result_json, settle
+from slabridge.report.outcomes import (
+    TicketFacts,
+    facts_from_snapshot,
+    outcomes_from_result_json,
+    settle,
+)
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -52,3 +57,24 @@ def test_stored_evaluation_json_yields_one_outcome_per_cycle() -> None:
         ("next_response", "achieved", 30),
         ("next_response", "breached", 10),  # it was due on 3 October, before the period end
     ]
+
+
+def test_facts_come_from_a_snapshot_without_parsing_its_events() -> None:
+    snapshot = {
+        "id": "7",
+        "source": "zendesk",
+        "product": "payments",
+        "priority": "high",
+        "tags": ["vip", 3],
+        "fields": {"region": "emea"},
+        "customer": {"id": 42, "name": "Acme", "tier": "enterprise"},
+        "events": "not even a list",
+    }
+    facts = facts_from_snapshot(snapshot, "standard", "zendesk-eu", "7")
+    assert (facts.connector, facts.ticket_id, facts.policy) == ("zendesk-eu", "7", "standard")
+    assert (facts.customer_id, facts.customer_name, facts.tier) == ("42", "Acme", "enterprise")
+    assert (facts.product, facts.priority, facts.source) == ("payments", "high", "zendesk")
+    assert facts.tags == ("vip",)
+    assert facts.fields == {"region": "emea"}
+    bare = facts_from_snapshot({"customer": "org-1", "tags": "vip"}, None, "jira", "HELP-1")
+    assert (bare.customer_key, bare.tags, bare.fields) == (None, (), {})

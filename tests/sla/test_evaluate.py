@@ -358,3 +358,43 @@ def test_evaluation_is_deterministic_and_json_serializable() -> None:
 def test_now_must_be_aware() -> None:
     with pytest.raises(ValueError):
         evaluate(_ticket([]), _policies(), datetime(2025, 3, 10, 12))
+
+
+# -- calendars: holidays, regions, special days ---------------------------------------------------
+
+HOLIDAYS = """
+calendars:
+  berlin:
+    timezone: Europe/Berlin
+    hours: {mon-fri: "09:00-17:00"}
+    holidays:
+      country: DE
+      subdivision: BE
+      dates: ["2025-04-22"]
+      hours: {"2025-04-23": "09:00-12:00"}
+  new_york: {timezone: America/New_York, hours: {mon-fri: "09:00-17:00"}}
+policies:
+  - name: regional
+    calendar: {by: customer.region, map: {amer: new_york}, default: berlin}
+    targets: {default: {first_response: 8h}}
+"""
+
+
+def test_public_holidays_closed_dates_and_special_hours_are_skipped() -> None:
+    # Thursday 2025-04-17 16:00 CEST (14:00Z): 1h that day; Good Friday and Easter Monday are
+    # Berlin holidays, Tuesday 04-22 is a closed date, Wednesday 04-23 is open 09:00-12:00 (3h),
+    # so the remaining 4h run on Thursday 04-24 09:00-13:00 CEST: due 11:00Z.
+    ticket = _ticket([], created_at="2025-04-17T14:00:00Z", customer={"region": "emea"})
+    first = _run(ticket, "2025-04-23T12:00:00Z", _policies(text=HOLIDAYS))["metrics"]
+    assert first["first_response"]["calendar"] == "berlin"
+    assert first["first_response"]["elapsed_seconds"] == 4 * 3600
+    assert first["first_response"]["due_at"] == "2025-04-24T11:00:00Z"
+
+
+def test_the_calendar_follows_the_customer_region() -> None:
+    # New York is open on Good Friday: 14:00Z = 10:00 EDT Thursday, 7h that day, 1h Friday.
+    ticket = _ticket([], created_at="2025-04-17T14:00:00Z", customer={"region": "amer"})
+    first = _run(ticket, "2025-04-18T20:00:00Z", _policies(text=HOLIDAYS))["metrics"]
+    assert first["first_response"]["calendar"] == "new_york"
+    assert first["first_response"]["due_at"] == "2025-04-18T14:00:00Z"
+    assert first["first_response"]["status"] == "breached"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,75 @@ CYCLE_KEYS = {
 }
 METRIC_KEYS = CYCLE_KEYS | {"cycles"}
 EVALUATION_KEYS = {"ticket", "policy", "evaluated_at", "breached", "at_risk", "metrics"}
+
+
+# The §1 example policy, plus the `new_york` calendar it refers to but does not define.
+SPEC_POLICY = textwrap.dedent(
+    """\
+    version: 1
+
+    calendars:
+      berlin:
+        timezone: Europe/Berlin
+        hours:
+          mon-fri: ["09:00-12:00", "13:00-17:00"]
+          sat: "10:00-14:00"
+        holidays:
+          country: DE
+          subdivision: BE
+          dates: ["2026-12-24", "2026-12-31"]
+          hours: {"2026-12-23": "09:00-12:00"}
+      new_york:
+        timezone: America/New_York
+        hours: {mon-fri: "09:00-18:00"}
+      always: {timezone: UTC, hours: 24x7}
+
+    settings:
+      warn_at: 75%
+      default_priority: normal
+      reopen: resume
+
+    policies:
+      - name: enterprise
+        match: {tier: enterprise}
+        calendar: always
+        targets:
+          urgent: {first_response: 15m, next_response: 30m, resolution: 4h}
+          high:   {first_response: 1h,  resolution: 8h}
+          default: {first_response: 4h, resolution: {within: 3d, calendar: berlin}}
+      - name: payments
+        match: {product: payments, priority: [high, urgent]}
+        calendar: {by: customer.region, map: {amer: new_york, emea: berlin}, default: berlin}
+        targets:
+          default: {first_response: 2h}
+      - name: standard
+        calendar: berlin
+        targets:
+          default: {first_response: 8h, resolution: 5d}
+    """
+)
+
+# The §2 example ticket, verbatim.
+SPEC_TICKET: dict[str, Any] = json.loads(
+    """
+    {
+      "id": "4821", "source": "zendesk",
+      "created_at": "2025-03-07T16:30:00Z", "updated_at": "2025-03-10T08:00:00Z",
+      "status": "open", "priority": "high", "type": "incident", "channel": "email",
+      "product": "payments", "tags": ["vip"], "fields": {"region": "emea"},
+      "customer": {"id": "org-9", "name": "Acme GmbH", "tier": "enterprise", "region": "emea"},
+      "events": [
+        {"at": "2025-03-07T16:30:00Z", "type": "status", "status": "new"},
+        {"at": "2025-03-10T08:05:00Z", "type": "reply", "author": "agent", "public": true},
+        {"at": "2025-03-10T09:00:00Z", "type": "status", "status": "pending"},
+        {"at": "2025-03-10T11:00:00Z", "type": "reply", "author": "customer", "public": true},
+        {"at": "2025-03-10T11:00:00Z", "type": "status", "status": "open"},
+        {"at": "2025-03-10T11:30:00Z", "type": "priority", "priority": "urgent"}
+      ]
+    }
+    """
+)
+SPEC_NOW = "2025-03-10T12:00:00Z"
 
 
 def utc(text: str) -> str:
@@ -182,6 +252,9 @@ __all__ = [
     "MONDAY",
     "OFFICE",
     "SETTINGS",
+    "SPEC_NOW",
+    "SPEC_POLICY",
+    "SPEC_TICKET",
     "Evaluator",
     "Outcome",
     "agent",

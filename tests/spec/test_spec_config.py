@@ -1,4 +1,4 @@
-"""POLICY.md §1 config errors and ``${ENV}`` substitution: all errors at once, with paths, exit 2."""
+"""POLICY.md §1 config errors and ``${ENV}`` substitution: all at once, with paths, exit 2."""
 
 from __future__ import annotations
 
@@ -79,18 +79,46 @@ def test_the_loader_lists_all_issues_with_the_spec_path_format(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("change", "path", "word"),
     [
-        ({"calendars": {"x": {"timezone": "Europe/Berlln", "hours": "24x7"}}}, "calendars.x", "Berlln"),
         (
-            {"calendars": {"x": {"timezone": "UTC", "hours": {"mon": ["09:00-12:00", "11:00-14:00"]}}}},
+            {"calendars": {"x": {"timezone": "Europe/Berlln", "hours": "24x7"}}},
+            "calendars.x",
+            "Berlln",
+        ),
+        (
+            {
+                "calendars": {
+                    "x": {"timezone": "UTC", "hours": {"mon": ["09:00-12:00", "11:00-14:00"]}}
+                }
+            },
             "calendars.x.hours",
             "11:00-14:00",
         ),
-        ({"calendars": {"x": {"timezone": "UTC", "hours": {"tue": "18:00-08:00"}}}}, "calendars.x.hours", "18:00-08:00"),
+        (
+            {"calendars": {"x": {"timezone": "UTC", "hours": {"tue": "18:00-08:00"}}}},
+            "calendars.x.hours",
+            "18:00-08:00",
+        ),
         ({"calendar": "nope"}, "policies[0].calendar", "nope"),
-        ({"targets": {"default": {"first_response": "soon"}}}, "policies[0].targets.default.first_response", "soon"),
-        ({"targets": {"default": {"resolution": {"within": "2 days"}}}}, "policies[0].targets.default.resolution", "2 days"),
-        ({"targets": {"default": {"time_to_fix": "1h"}}}, "policies[0].targets.default.time_to_fix", "metric"),
-        ({"targets": {"blocker": {"first_response": "1h"}}}, "policies[0].targets.blocker", "priority"),
+        (
+            {"targets": {"default": {"first_response": "soon"}}},
+            "policies[0].targets.default.first_response",
+            "soon",
+        ),
+        (
+            {"targets": {"default": {"resolution": {"within": "2 days"}}}},
+            "policies[0].targets.default.resolution",
+            "2 days",
+        ),
+        (
+            {"targets": {"default": {"time_to_fix": "1h"}}},
+            "policies[0].targets.default.time_to_fix",
+            "metric",
+        ),
+        (
+            {"targets": {"blocker": {"first_response": "1h"}}},
+            "policies[0].targets.blocker",
+            "priority",
+        ),
         (
             {"targets": {"default": {"resolution": {"within": "1h", "calendar": "mars"}}}},
             "policies[0].targets.default.resolution.calendar",

@@ -1,9 +1,9 @@
-"""POLICY.md §1 durations and calendars, and §3 clock rules, checked through `slabridge evaluate`."""
+"""POLICY.md §1 durations and calendars, and §3 clock rules, through `slabridge evaluate`."""
 
 from __future__ import annotations
 
 import pytest
-from spec_helpers import Evaluator, agent, policy_file, ticket, utc
+from spec_helpers import OFFICE, Evaluator, agent, policy_file, ticket, utc
 
 
 def first_response(out: dict) -> dict:
@@ -86,9 +86,7 @@ def test_business_hours_are_read_in_the_calendars_time_zone(sla: Evaluator) -> N
     # Berlin is UTC+1 in early March 2025. Created 07:00Z = 08:00 Berlin (closed); opens at
     # 09:00 Berlin = 08:00Z; 1h -> 09:00Z. At now 08:30Z: 30 min counted.
     calendars = {"ber": {"timezone": "Europe/Berlin", "hours": {"mon-fri": "09:00-17:00"}}}
-    policy = policy_file(
-        {"default": {"first_response": "1h"}}, calendar="ber", calendars=calendars
-    )
+    policy = policy_file({"default": {"first_response": "1h"}}, calendar="ber", calendars=calendars)
     metric = first_response(sla.one(policy, ticket("07:00"), "08:30"))
     assert metric["due_at"] == utc("09:00")
     assert metric["elapsed_seconds"] == 1800
@@ -120,10 +118,10 @@ def test_split_shifts_skip_the_lunch_break(sla: Evaluator) -> None:
 def test_a_day_may_end_at_twenty_four_hundred(sla: Evaluator) -> None:
     # Mon 18:00-24:00 and Tue 00:00-02:00 join at midnight. Created Mon 23:00, 2h:
     # Mon 23:00-24:00 = 1h, Tue 00:00-01:00 = 1h -> due Tue 01:00.
-    calendars = {
-        "late": {"timezone": "UTC", "hours": {"mon": "18:00-24:00", "tue": "00:00-02:00"}}
-    }
-    policy = policy_file({"default": {"first_response": "2h"}}, calendar="late", calendars=calendars)
+    calendars = {"late": {"timezone": "UTC", "hours": {"mon": "18:00-24:00", "tue": "00:00-02:00"}}}
+    policy = policy_file(
+        {"default": {"first_response": "2h"}}, calendar="late", calendars=calendars
+    )
     metric = first_response(sla.one(policy, ticket("23:00"), "23:30"))
     assert metric["due_at"] == utc("2025-03-04 01:00")
     assert metric["elapsed_seconds"] == 1800
@@ -180,7 +178,7 @@ def test_easter_holidays_of_a_country_are_skipped(sla: Evaluator) -> None:
 
 def test_extra_holiday_dates_close_those_days(sla: Evaluator) -> None:
     # Tue 2025-03-04 closed. Created Mon 16:00: Mon 16-17 = 1h, Wed 09-10 = 1h -> Wed 10:00.
-    calendars = {"c": {**OFFICE_HOURS, "holidays": {"dates": ["2025-03-04"]}}}
+    calendars = {"c": {**OFFICE, "holidays": {"dates": ["2025-03-04"]}}}
     policy = policy_file({"default": {"first_response": "2h"}}, calendar="c", calendars=calendars)
     out = sla.one(policy, ticket("16:00"), "2025-03-04 12:00")
     metric = first_response(out)
@@ -188,12 +186,9 @@ def test_extra_holiday_dates_close_those_days(sla: Evaluator) -> None:
     assert metric["elapsed_seconds"] == 3600  # only Mon 16:00-17:00 so far
 
 
-OFFICE_HOURS = {"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}}
-
-
 def test_a_special_hours_day_shortens_that_day(sla: Evaluator) -> None:
     # Tue 2025-03-04 open only 09:00-12:00. Created Tue 11:00: 11-12 = 1h, Wed 09-10 = 1h.
-    calendars = {"c": {**OFFICE_HOURS, "holidays": {"hours": {"2025-03-04": "09:00-12:00"}}}}
+    calendars = {"c": {**OFFICE, "holidays": {"hours": {"2025-03-04": "09:00-12:00"}}}}
     policy = policy_file({"default": {"first_response": "2h"}}, calendar="c", calendars=calendars)
     metric = first_response(sla.one(policy, ticket("2025-03-04 11:00"), "2025-03-04 11:30"))
     assert metric["due_at"] == utc("2025-03-05 10:00")
@@ -201,7 +196,7 @@ def test_a_special_hours_day_shortens_that_day(sla: Evaluator) -> None:
 
 def test_a_special_hours_day_opens_a_normally_closed_day(sla: Evaluator) -> None:
     # Sat 2025-03-08 open 10:00-14:00. Created Fri 16:00: Fri 16-17 = 1h, Sat 10-11 = 1h.
-    calendars = {"c": {**OFFICE_HOURS, "holidays": {"hours": {"2025-03-08": "10:00-14:00"}}}}
+    calendars = {"c": {**OFFICE, "holidays": {"hours": {"2025-03-08": "10:00-14:00"}}}}
     policy = policy_file({"default": {"first_response": "2h"}}, calendar="c", calendars=calendars)
     metric = first_response(sla.one(policy, ticket("2025-03-07 16:00"), "2025-03-07 16:30"))
     assert metric["due_at"] == utc("2025-03-08 11:00")
@@ -244,3 +239,13 @@ def test_the_clock_stops_counting_at_the_stop_even_across_closed_time(sla: Evalu
     # 16-17 Mon = 1h, Tue 09-12 = 3h -> due Tue 12:00
     assert metric["due_at"] == utc("2025-03-04 12:00")
     assert metric["breached_at"] is None
+
+
+def test_a_weekend_evaluation_counts_nothing_after_friday_closing(sla: Evaluator) -> None:
+    # Office 09-17, 4h. Created Fri 16:00: 1h on Friday; at Sat 12:00 still 1h used;
+    # 3h left from Mon 09:00 -> Mon 12:00.
+    policy = policy_file({"default": {"first_response": "4h"}}, calendar="office")
+    metric = first_response(sla.one(policy, ticket("2025-03-07 16:00"), "2025-03-08 12:00"))
+    assert (metric["elapsed_seconds"], metric["remaining_seconds"]) == (3600, 10800)
+    assert metric["due_at"] == utc("2025-03-10 12:00")
+    assert metric["status"] == "active"

@@ -77,8 +77,8 @@ def test_a_policy_without_match_is_a_fallback_for_every_ticket(sla: Evaluator) -
     assert out["metrics"]["first_response"]["target_seconds"] == 7200
 
 
-def test_a_later_priority_event_decides_the_priority_list_match(sla: Evaluator) -> None:
-    # The ticket was raised to urgent before now, so payments/[high, urgent] holds.
+def test_a_ticket_raised_into_a_priority_list_matches_that_policy(sla: Evaluator) -> None:
+    # Raised from normal to urgent before now, so payments + [high, urgent] holds.
     policy = policy_file(
         policies=[
             named("hot_payments", {"product": "payments", "priority": ["high", "urgent"]}, "15m"),

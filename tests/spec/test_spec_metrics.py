@@ -1,4 +1,4 @@
-"""POLICY.md §3 metrics and clocks: responses, resolution, pauses, target changes, reopen, breach."""
+"""POLICY.md §3 metrics and clocks: responses, resolution, pauses, target changes, reopen."""
 
 from __future__ import annotations
 
@@ -224,9 +224,7 @@ def test_a_stop_exactly_at_due_at_achieves(sla: Evaluator) -> None:
 
 
 def test_a_stop_one_second_after_due_at_breaches_at_due_at(sla: Evaluator) -> None:
-    first = metric(
-        sla.one(FIRST_1H, ticket("10:00", agent("11:00:01")), "12:00"), "first_response"
-    )
+    first = metric(sla.one(FIRST_1H, ticket("10:00", agent("11:00:01")), "12:00"), "first_response")
     assert first["status"] == "breached"
     assert first["due_at"] == first["breached_at"] == utc("11:00")
     assert (first["elapsed_seconds"], first["remaining_seconds"]) == (3601, -1)
@@ -282,3 +280,12 @@ def test_solving_or_closing_stops_resolution(sla: Evaluator, stopping_status: st
     assert res["status"] == "achieved"
     assert res["stopped_at"] == utc("10:45")
     assert (res["elapsed_seconds"], res["remaining_seconds"]) == (2700, 11700)
+
+
+def test_later_evaluations_report_the_same_single_breach(sla: Evaluator) -> None:
+    # 1h first response, unanswered: breached at 11:00 whether evaluated at 11:05 or next day.
+    for now in ("11:05", "2025-03-04 09:00"):
+        first = metric(sla.one(FIRST_1H, ticket("10:00"), now), "first_response")
+        assert len(first["cycles"]) == 1
+        assert first["status"] == "breached"
+        assert first["breached_at"] == utc("11:00")

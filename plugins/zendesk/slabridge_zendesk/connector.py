@@ -196,12 +196,29 @@ class ZendeskConnector(Connector):
                             "Ticket fields, or fix the id in the mapping",
                         )
                     )
+        org_wanted = {
+            name: path.split(".")[2]
+            for name, path in self.rules.source_paths().items()
+            if path.startswith("organization.fields.") and path.count(".") == 2
+        }
+        if org_wanted:
+            existing = self._organization_field_keys()
+            for name, key in sorted(org_wanted.items()):
+                if key not in existing:
+                    problems.append(
+                        CheckProblem(
+                            f"mapping.{name} reads organization field {key!r}, which does not "
+                            "exist",
+                            hint="create it under Admin Center > People > Configuration > "
+                            "Organization fields, or fix the key in the mapping",
+                        )
+                    )
         return problems
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
         after_cursor, start_time, since = self._parse_cursor(cursor)
         if after_cursor is None:
-            assert start_time is not None
+            start_time = start_time or 0
             newest = int(self._clock().timestamp()) - EXCLUSION_SECONDS
             if start_time > newest:  # nothing can be exported yet; keep the cursor as it is
                 yield Checkpoint(_cursor_json(None, start_time, since))
@@ -213,6 +230,7 @@ class ZendeskConnector(Connector):
         window_start = since
         newest_seen = since
         seen: dict[int, int] = {}
+        from_stream: set[int] = set()  # a second copy in this read needs its audits
         cursors_seen: set[str] = set()
         while True:
             params.update(per_page=self.settings.per_page, include="users,organizations")
@@ -223,31 +241,44 @@ class ZendeskConnector(Connector):
             }
             tickets = self._dedupe(page.get("tickets") or [], seen)
             histories: dict[int, list[dict[str, Any]]] = {}
+            gone: set[int] = set()
             for ticket in tickets:
                 ticket_id = ticket.get("id")
                 if not isinstance(ticket_id, int) or ticket.get("status") == "deleted":
                     continue
-                if self._use_stream(ticket, window_start) and not (stream and stream.stalled):
+                streamable = (
+                    ticket_id not in from_stream
+                    and self._use_stream(ticket, window_start)
+                    and not (stream is not None and stream.stalled)
+                )
+                if streamable:
                     if stream is None:
                         stream = _EventStream(start=window_start, position=window_start)
                     self._advance(stream, int(ticket.get("generated_timestamp") or 0))
-                if stream is not None and not stream.stalled and ticket_id in stream.by_ticket:
-                    histories[ticket_id] = audits_from_ticket_events(
-                        stream.by_ticket.pop(ticket_id)
-                    )
-                else:
-                    try:
-                        histories[ticket_id] = self._ticket_audits(ticket_id)
-                    except HttpError as exc:
-                        if exc.status != 404:
-                            raise
+                events = (
+                    stream.by_ticket.pop(ticket_id, [])
+                    if streamable and stream is not None and not stream.stalled
+                    else []
+                )
+                if events:
+                    histories[ticket_id] = audits_from_ticket_events(events)
+                    from_stream.add(ticket_id)
+                    continue
+                try:
+                    histories[ticket_id] = self._ticket_audits(ticket_id)
+                except HttpError as exc:
+                    if exc.status != 404:
+                        raise
+                    gone.add(ticket_id)  # deleted between the export and now
             self._load_authors(histories.values())
             for ticket in tickets:
                 raw_id = ticket.get("id")
-                history = histories.get(raw_id) if isinstance(raw_id, int) else None
-                item = self._normalize(ticket, organizations, history)
                 newest_seen = max(newest_seen, int(ticket.get("generated_timestamp") or 0))
-                yield item
+                if raw_id in gone:
+                    yield Skipped(str(raw_id), "deleted")
+                    continue
+                history = histories.get(raw_id) if isinstance(raw_id, int) else None
+                yield self._normalize(ticket, organizations, history)
             after = page.get("after_cursor")
             requested = params.get("cursor")
             yield Checkpoint(_cursor_json(after or after_cursor, start_time, newest_seen))
@@ -455,6 +486,15 @@ class ZendeskConnector(Connector):
             ids.update(str(f.get("id")) for f in body.get("ticket_fields") or [])
             path = body.get("next_page")
         return ids
+
+    def _organization_field_keys(self) -> set[str]:
+        keys: set[str] = set()
+        path: str | None = "/api/v2/organization_fields.json"
+        while path:
+            body = self.http.get(path).json()
+            keys.update(str(f.get("key")) for f in body.get("organization_fields") or [])
+            path = body.get("next_page")
+        return keys
 
     def _bad_credentials(self) -> CheckProblem:
         how = "OAuth token" if self.settings.oauth_token is not None else "email/API token"

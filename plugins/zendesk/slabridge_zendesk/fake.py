@@ -125,6 +125,7 @@ class FakeZendesk(FakeAPI):
         self._job_work: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._writes = 0
         self._races: dict[int, int] = {}
+        self._job_changed = False
         self._next_ticket = 1
         self._next_object = 7_000_000_000_000
         self._org_keys: dict[str, int] = {}
@@ -358,7 +359,8 @@ class FakeZendesk(FakeAPI):
             self._update(tid, update, self.AGENT_ID, extra_events=extra, force=True)
 
     def write_count(self) -> int:
-        """Write requests that changed state (a ticket PUT, a tags call, a job's update)."""
+        """Write requests of a client that changed state: a ticket PUT, a tags call, an
+        update_many (counted once, when its job runs). Agent edits are not counted."""
         with self.lock:
             return self._writes
 
@@ -410,9 +412,23 @@ class FakeZendesk(FakeAPI):
         return FakeResponse(404, dict(NOT_FOUND))
 
     def fault_body(self, status: int) -> Any:
-        if status == 429:
-            return {"error": "TooManyRequests", "description": "Rate limit exceeded"}
-        return {"error": "ServerError", "description": "Internal Server Error"}
+        """Injected faults answer with Zendesk's body for that status."""
+        bodies: dict[int, Any] = {
+            400: {"error": "InvalidValue", "description": "Invalid request"},
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+            422: {
+                "error": "RecordInvalid",
+                "description": "Record validation errors",
+                "details": {"base": [{"description": "Invalid", "error": "InvalidValue"}]},
+            },
+            429: {"error": "TooManyRequests", "description": "Rate limit exceeded"},
+        }
+        return dict(
+            bodies.get(status, {"error": "ServerError", "description": "Internal Server Error"})
+        )
 
     def rate_limit_headers(self, request: FakeRequest) -> dict[str, str]:
         with self.lock:
@@ -474,8 +490,10 @@ class FakeZendesk(FakeAPI):
         )
 
     def _list_org_fields(self, request: FakeRequest) -> FakeResponse:
+        # The fields the default mapping reads exist, as an admin following the docs made them.
         keys = sorted(
-            {k for org in self.organizations.values() for k in org["organization_fields"]}
+            {"tier", "region"}
+            | {k for org in self.organizations.values() for k in org["organization_fields"]}
         )
         fields = [{"key": key, "type": "text", "title": key.title()} for key in keys]
         return FakeResponse(
@@ -599,6 +617,8 @@ class FakeZendesk(FakeAPI):
                 return _record_invalid("base", f"Custom field {entry!r} does not exist")
             update[str(entry["id"])] = entry.get("value")
         audit = self._update(tid, update, self.ADMIN_ID)
+        if audit is not None:
+            self._writes += 1
         headers["zendesk-rate-limit-tickets-update"] = "total=30; remaining=29; resets=600"
         return FakeResponse(
             200, {"ticket": dict(self.tickets[tid]), "audit": audit}, headers=headers
@@ -670,7 +690,8 @@ class FakeZendesk(FakeAPI):
             tags = current + [t for t in dict.fromkeys(given) if t not in current]
         else:
             tags = [t for t in current if t not in set(given)]
-        self._update(tid, {"tags": tags}, self.ADMIN_ID)
+        if self._update(tid, {"tags": tags}, self.ADMIN_ID) is not None:
+            self._writes += 1
         return FakeResponse(201 if request.method == "POST" else 200, {"tags": tags})
 
     def _update_many(self, request: FakeRequest) -> FakeResponse:
@@ -710,6 +731,7 @@ class FakeZendesk(FakeAPI):
         if job is None:
             return FakeResponse(404, dict(NOT_FOUND))
         if job["status"] == "queued":  # queued -> completed on the next poll
+            self._job_changed = False
             results = [
                 self._run_job_item(i, tid, change)
                 for i, (tid, change) in enumerate(self._job_work.pop(job_id, []))
@@ -720,6 +742,8 @@ class FakeZendesk(FakeAPI):
                 results=results,
                 message=f"Completed at {self.clock().strftime('%Y-%m-%d %H:%M:%S')} +0000",
             )
+            if self._job_changed:  # the update_many request changed state
+                self._writes += 1
         return FakeResponse(200, {"job_status": dict(job)})
 
     # -- internals ----------------------------------------------------------------------
@@ -769,7 +793,8 @@ class FakeZendesk(FakeAPI):
         for key in ("priority", "status"):
             if key in change:
                 update[key] = change[key]
-        self._update(tid, update, self.ADMIN_ID)
+        if self._update(tid, update, self.ADMIN_ID) is not None:
+            self._job_changed = True
         return {"action": "update", "status": "Updated", "success": True, "id": tid}
 
     def _stale(self, ticket: Mapping[str, Any], payload: Mapping[str, Any]) -> FakeResponse | None:
@@ -809,7 +834,6 @@ class FakeZendesk(FakeAPI):
         audit = self._add_audit(tid, at, author, events)
         ticket["updated_at"] = at
         ticket["generated_timestamp"] = int(now.timestamp())
-        self._writes += 1
         return audit
 
     def _set_and_audit(self, tid: int, at: str, author: int, **update: Any) -> None:

@@ -172,6 +172,11 @@ def test_a_ticket_changed_during_a_read_is_yielded_again_but_never_the_same_vers
     assert len(versions) == len(set(versions))
     assert [t.id for t in rest] == [ids[1], ids[2], ids[0]]
     assert rest[-1].priority == "urgent"
+    # The second copy's history is whole (its audits), not just what the stream had left.
+    assert [(e.type, e.status or e.priority) for e in rest[-1].events] == [
+        ("status", "open"),
+        ("priority", "urgent"),
+    ]
 
 
 def test_duplicates_within_a_page_keep_the_newest_copy() -> None:
@@ -723,6 +728,17 @@ def test_check_reports_a_mapped_custom_field_that_does_not_exist(connect: Connec
     assert "mapping.region reads ticket field 360123" in problem.message
 
 
+def test_check_reports_a_mapped_organization_field_that_does_not_exist(connect: Connect) -> None:
+    connector = connect(
+        mapping={
+            "tier": {"from": "organization.field", "key": "plan"},
+            "region": {"from": "organization.field", "key": "region"},
+        }
+    )
+    [problem] = connector.check()
+    assert "mapping.tier reads organization field 'plan'" in problem.message
+
+
 def test_oauth_bearer_tokens_are_accepted_and_bad_ones_reported(clock: Clock) -> None:
     with FakeZendesk(oauth_token="oauth-abc-123") as fake:
         assert isinstance(fake, FakeZendesk)
@@ -746,3 +762,34 @@ def test_fetch_reads_tickets_in_batches_of_100(
         Skipped("999999", "not found (deleted or archived)")
     ]
     assert len(_calls(fake, "GET", r"/tickets/show_many")) == 2
+
+
+def test_a_failing_update_many_gives_its_change_sets_back_as_retry(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 2)
+    fault = fake.inject("5xx", status=503, path=r"update_many")
+    results = connect().apply([ChangeSet(i, add_tags=frozenset({"sla_breached"})) for i in ids])
+    assert [r.outcome for r in results] == ["retry", "retry"]
+    assert fault.hits == 6 and all("503" in (r.error or "") for r in results)
+    assert all(fake.tags(i) == set() for i in ids)
+
+
+def test_a_429_on_a_ticket_put_is_waited_out(
+    fake: FakeZendesk, clock: Clock, connect: Connect, sleeps: list[float]
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    fake.inject("429", times=1, retry_after="3", method="PUT")
+    [result] = connect().apply([ChangeSet(ticket_id, priority="high")])
+    assert result.outcome == "applied" and fake.priority(ticket_id) == "high"
+    assert any(wait >= 3 for wait in sleeps)
+
+
+def test_a_ticket_deleted_between_export_and_audits_is_skipped(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 2)
+    fake.inject("4xx", status=404, path=rf"/tickets/{ids[0]}/audits")
+    items = list(connect(history="audits").read(None))
+    assert Skipped(ids[0], "deleted") in items
+    assert [t.id for t in _tickets(items)] == [ids[1]]

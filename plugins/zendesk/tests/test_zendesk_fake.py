@@ -145,7 +145,7 @@ def test_update_many_queues_a_job_that_completes_on_the_next_poll(
     assert done["status"] == "completed" and done["progress"] == 2
     assert set(done["results"][0]) == set(recorded["results"][0])
     assert all(fake.tags(i) == {"x"} for i in ids)
-    assert fake.write_count() == 2
+    assert fake.write_count() == 1, "one update_many request, counted once"
 
 
 def test_update_many_refuses_more_than_100_ids_with_the_recorded_error(fake: FakeZendesk) -> None:
@@ -329,3 +329,35 @@ def test_load_normalized_keeps_the_status_in_zendesk_terms(
     assert fake.status(ticket_id) == status
     native = _get(fake, f"/api/v2/tickets/{ticket_id}.json").json()["ticket"]["status"]
     assert native == ("hold" if status == "on_hold" else status)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, "InvalidValue"),
+        (401, "Couldn't authenticate you"),
+        (404, "RecordNotFound"),
+        (409, "DatabaseConflict"),
+        (422, "RecordInvalid"),
+        (503, "ServerError"),
+    ],
+)
+def test_injected_4xx_and_5xx_answer_zendesk_shaped_bodies(
+    fake: FakeZendesk, status: int, error: str
+) -> None:
+    fake.inject("5xx" if status >= 500 else "4xx", status=status, times=1)
+    response = _get(fake, "/api/v2/users/me.json")
+    assert response.status_code == status and response.json()["error"] == error
+
+
+def test_agent_edits_and_no_op_writes_are_not_counted_as_writes(
+    fake: FakeZendesk, clock: Clock
+) -> None:
+    [ticket_id] = seed(fake, clock, 1, tags=["vip"])
+    fake.agent_edit(ticket_id, priority="high")
+    assert fake.write_count() == 0
+    _send(fake, "PUT", f"/api/v2/tickets/{ticket_id}/tags.json", {"tags": ["vip"]})
+    _send(fake, "PUT", f"/api/v2/tickets/{ticket_id}.json", {"ticket": {"priority": "high"}})
+    assert fake.write_count() == 0
+    _send(fake, "PUT", f"/api/v2/tickets/{ticket_id}.json", {"ticket": {"priority": "low"}})
+    assert fake.write_count() == 1
