@@ -49,7 +49,11 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="JSON lines of normalized tickets (default: the ticket snapshots in the "
     "current config's state store).",
 )
-@click.option("--connector", default=None, help="Only this connector's tickets.")
+@click.option(
+    "--connector",
+    default=None,
+    help="Only this connector's tickets (with --tickets: the tickets' source).",
+)
 @click.option(
     "--format",
     "chosen_format",

@@ -42,6 +42,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("slabridge.yaml"),
     show_default=True,
+    help="The policy file with its goals:, credits: and state:.",
 )
 @click.option(
     "--tickets",
@@ -51,7 +52,11 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="JSON lines of normalized tickets, evaluated as of the period end "
     "(default: the state store's evaluation history).",
 )
-@click.option("--connector", default=None, help="Only this connector's tickets (state store).")
+@click.option(
+    "--connector",
+    default=None,
+    help="Only this connector's tickets (with --tickets: the tickets' source).",
+)
 @click.option("--timezone", default="UTC", show_default=True, help="Where period days start.")
 def command(
     period: str,

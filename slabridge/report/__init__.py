@@ -1,1 +1,1 @@
-"""slabridge.report."""
+"""Compliance goals, service credits, reports (HTML, CSV, JSON) and backtests of SLA history."""

@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from slabridge.report.outcomes import (
     Outcome,
     TicketFacts,
@@ -19,13 +21,13 @@ from slabridge.report.outcomes import (
 )
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import Ticket, TicketError, parse_ticket
+from slabridge.sync import schema
 
 if TYPE_CHECKING:
     from slabridge.sync.store import StateStore
 
 # The engine as the reports see it: evaluate a ticket as of an instant.
 Evaluator = Callable[[Ticket, datetime], Evaluation]
-_ID_CHUNK = 500
 
 
 @dataclass(slots=True)
@@ -120,35 +122,46 @@ def stored_outcomes(
     that started at `start` or later can only appear in an evaluation made after it started);
     a running cycle whose due time passed before `as_of` is counted as breached. Ticket facts
     (customer, tier, product, ...) come from the ticket's snapshot in the `tickets` table.
+
+    One query picks the latest row per ticket (a window function, on SQLite and PostgreSQL) and
+    joins the snapshot, so superseded evaluations are never decoded and rows stream through.
     """
-    latest: dict[tuple[str, str], tuple[str | None, dict[str, Any]]] = {}
-    for record in store.iter_evaluations(since=start, until=as_of, connector=connector):
-        latest[(record.connector, record.ticket_id)] = (record.policy, record.result)
-    by_connector: dict[str, list[str]] = {}
-    for connector_name, ticket_id in latest:
-        by_connector.setdefault(connector_name, []).append(ticket_id)
-    for connector_name, ticket_ids in sorted(by_connector.items()):
-        for offset in range(0, len(ticket_ids), _ID_CHUNK):
-            chunk = ticket_ids[offset : offset + _ID_CHUNK]
-            rows = store.get_tickets(connector_name, chunk)
-            for ticket_id in chunk:
-                policy, result = latest.pop((connector_name, ticket_id))
-                facts = _stored_facts(connector_name, ticket_id, policy, rows.get(ticket_id))
-                try:
-                    for outcome in outcomes_from_result_json(facts, result, as_of):
-                        if start <= outcome.started_at < as_of:
-                            yield outcome
-                except (KeyError, TypeError, TicketError) as error:
-                    if problems is not None:
-                        problems.append(
-                            f"store {connector_name}/{ticket_id}: unreadable evaluation ({error})"
-                        )
+    e, t = schema.evaluations, schema.tickets
+    newest_first = sa.func.row_number().over(
+        partition_by=(e.c.connector, e.c.ticket_id),
+        order_by=(e.c.evaluated_at.desc(), e.c.id.desc()),
+    )
+    ranked = sa.select(e.c.id, newest_first.label("newness")).where(
+        e.c.evaluated_at >= start, e.c.evaluated_at < as_of
+    )
+    if connector is not None:
+        ranked = ranked.where(e.c.connector == connector)
+    latest = ranked.subquery()
+    query = (
+        sa.select(e.c.connector, e.c.ticket_id, e.c.policy, e.c.result_json, t.c.snapshot_json)
+        .join(latest, sa.and_(latest.c.id == e.c.id, latest.c.newness == 1))
+        .outerjoin(t, sa.and_(t.c.connector == e.c.connector, t.c.ticket_id == e.c.ticket_id))
+    )
+    with store.engine.connect() as connection:
+        rows = connection.execution_options(yield_per=2000).execute(query)
+        for connector_name, ticket_id, policy, result_json, snapshot_json in rows:
+            try:
+                snapshot = json.loads(snapshot_json) if snapshot_json is not None else None
+                facts = _stored_facts(connector_name, ticket_id, policy, snapshot)
+                for outcome in outcomes_from_result_json(facts, json.loads(result_json), as_of):
+                    if start <= outcome.started_at < as_of:
+                        yield outcome
+            except (KeyError, TypeError, ValueError) as error:
+                if problems is not None:
+                    problems.append(
+                        f"store {connector_name}/{ticket_id}: unreadable evaluation ({error})"
+                    )
 
 
-def _stored_facts(connector: str, ticket_id: str, policy: str | None, row: Any) -> TicketFacts:
-    if row is None or not isinstance(row.snapshot, dict):
+def _stored_facts(connector: str, ticket_id: str, policy: str | None, snapshot: Any) -> TicketFacts:
+    if not isinstance(snapshot, dict):
         return TicketFacts(connector=connector, ticket_id=ticket_id, policy=policy)
-    return facts_from_snapshot(row.snapshot, policy, connector, ticket_id)
+    return facts_from_snapshot(snapshot, policy, connector, ticket_id)
 
 
 __all__ = [

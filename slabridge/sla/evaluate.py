@@ -149,9 +149,12 @@ def to_evaluation(result: Trace) -> Evaluation:
             else:
                 status = "active"
                 for instant in (None if c.at_risk else c.warn_instant, c.due):
-                    if instant is not None and instant >= now:
-                        if next_instant is None or instant < next_instant:
-                            next_instant = instant
+                    if (
+                        instant is not None
+                        and instant >= now
+                        and (next_instant is None or instant < next_instant)
+                    ):
+                        next_instant = instant
             due = None if c.due is None else instants.get(c.due) or moment(c.due)
             elapsed = round(c.elapsed)
             cycles.append(

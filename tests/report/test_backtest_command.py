@@ -188,3 +188,30 @@ def test_without_tickets_the_backtest_replays_the_stores_snapshots(
     assert data["current"]["source"] == "state store ticket snapshots"
     (change,) = data["changes"]
     assert (change["connector"], change["ticket"]) == ("zendesk-eu", "T2")
+
+
+def test_a_metric_the_proposal_drops_shows_as_not_measured(workdir: Path) -> None:
+    text = (workdir / "slabridge.yaml").read_text(encoding="utf-8")
+    dropped = workdir / "no-resolution.yaml"
+    dropped.write_text(
+        text.replace("first_response: 1h, resolution: 8h", "first_response: 1h"), encoding="utf-8"
+    )
+    code, out, _ = run(
+        workdir,
+        "--config",
+        str(dropped),
+        "--period",
+        "2026-10",
+        "--tickets",
+        str(workdir / "tickets.jsonl"),
+        "--format",
+        "json",
+    )
+    assert code == 0
+    changes = {c["ticket"]: c["summary"] for c in json.loads(out)["changes"]}
+    assert changes == {
+        "T1": "resolution: achieved → (not measured)",
+        "T2": "resolution: breached → (not measured)",
+        "T3": "resolution: achieved → (not measured)",
+        "T4": "resolution: open → (not measured)",
+    }

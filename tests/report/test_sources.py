@@ -180,3 +180,32 @@ def test_ticket_snapshots_are_read_back_for_replay(
         ("zendesk-eu", "T2"),
     ]
     assert loaded.problems == []
+
+
+def test_one_connector_can_be_chosen_and_an_unreadable_row_is_reported(
+    store: StateStore, workdir: Path, october_tickets: list[dict[str, Any]]
+) -> None:
+    store_history(
+        store, workdir / "slabridge.yaml", october_tickets[:1], {"T1": ["2026-10-05T12:00:00Z"]}
+    )
+    with store.begin() as connection:
+        store.add_evaluations(
+            connection,
+            [
+                {
+                    "connector": "jira-it",
+                    "ticket_id": "HELP-1",
+                    "policy": "standard",
+                    "evaluated_at": at("2026-10-09T00:00:00Z"),
+                    "breached": False,
+                    "at_risk": False,
+                    "result_json": "{not json",
+                },
+            ],
+        )
+    problems: list[str] = []
+    everything = list(stored_outcomes(store, OCTOBER.start, OCTOBER.end, problems=problems))
+    assert {o.facts.ticket_id for o in everything} == {"T1"}
+    assert len(problems) == 1 and problems[0].startswith("store jira-it/HELP-1: unreadable")
+    only_jira = list(stored_outcomes(store, OCTOBER.start, OCTOBER.end, "jira-it"))
+    assert only_jira == []

@@ -148,3 +148,18 @@ def test_run_stops_cleanly_on_sigterm_and_leaves_no_run_unfinished(setup: Setup)
     store.close()
     assert statuses and "running" not in statuses
     assert b"stop_requested" in err
+
+
+def test_credentials_never_appear_in_the_output_even_when_they_are_wrong(
+    setup: Setup, tmp_path: Path
+) -> None:
+    code, out, err = invoke("sync", "--config", str(setup.config_path))
+    assert code == 0
+    assert setup.fake.api_key not in out + err
+    wrong = "wrong-but-secret-4242"
+    bad = tmp_path / "bad-key.yaml"
+    bad.write_text(setup.config_path.read_text().replace(setup.fake.api_key, wrong))
+    code, out, err = invoke("sync", "--config", str(bad))
+    assert code == 1
+    assert "freshdesk" in err
+    assert wrong not in out + err
