@@ -353,7 +353,7 @@ class _Checker:
             if key in TOP_LEVEL_KEYS and (key in engine_keys or not engine_only)
         }
         version = data.get("version", 1)
-        if version != 1 or isinstance(version, bool):
+        if version not in (1, "1") or isinstance(version, bool):
             self.add("version", "must be 1 (the only version of the policy file so far)")
         calendars = self.calendars(data.get("calendars"))
         settings = self.settings(data.get("settings"))
@@ -561,6 +561,8 @@ class _Checker:
         self.known_keys(data, path, ("country", "subdivision", "dates", "hours"))
         ok = True
         country = data.get("country")
+        if isinstance(country, str):
+            country = country.strip().upper()  # ISO 3166 codes; `de` means DE
         subdivision = data.get("subdivision")
         if country is not None and not isinstance(country, str):
             self.add(_join(path, "country"), "expected a country code such as DE")
@@ -573,9 +575,10 @@ class _Checker:
         if isinstance(country, str):
             problem = holiday_support(country, subdivision)
             if problem is not None:
-                self.add(
-                    _join(path, "subdivision" if "subdivision" in problem else "country"), problem
-                )
+                where = "subdivision" if "subdivision" in problem else "country"
+                if isinstance(data.get(where), _FromEnv):
+                    problem = f"the value from the environment is not a supported {where}"
+                self.add(_join(path, where), problem)
                 ok = False
         closed: set[date] = set()
         raw_dates = data.get("dates") or []

@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover
 
 
 from slabridge.config import AppConfig, ConfigError, load_config
-from slabridge.sla.evaluate import evaluate
+from slabridge.sla.evaluate import evaluate, evaluate_json
 from slabridge.sla.policy import PolicySet
 from slabridge.sla.ticket import TicketError, parse_ticket
 
@@ -90,7 +90,11 @@ def evaluate_line(
     except TicketError as error:
         message = f"line {number}: {error}"
         return _dumps({"ticket": error.ticket_id, "error": str(error)}), message
-    return _dumps(evaluate(ticket, policies, now).to_json()), None
+    try:
+        return _dumps(evaluate_json(ticket, policies, now)), None
+    except ValueError as error:  # e.g. an instant outside the years a calendar supports
+        message = f"line {number}: ticket {ticket.id!r}: cannot be evaluated ({error})"
+        return _dumps({"ticket": ticket.id, "error": message}), message
 
 
 def _evaluate_batch(
@@ -173,10 +177,11 @@ def run_document(text: str, config: AppConfig, now: datetime) -> int:
     if not isinstance(data, list):
         try:
             ticket = parse_ticket(data)
-        except TicketError as error:
+            result = evaluate(ticket, config.policy_set, now).to_json()
+        except ValueError as error:  # TicketError, or an instant no calendar supports
             click.echo(f"slabridge: {error}", err=True)
             raise SystemExit(EXIT_INPUT) from None
-        click.echo(json.dumps(evaluate(ticket, config.policy_set, now).to_json(), indent=2))
+        click.echo(json.dumps(result, indent=2))
         return 0
     results: list[dict[str, Any]] = []
     failures = 0
@@ -188,7 +193,13 @@ def run_document(text: str, config: AppConfig, now: datetime) -> int:
             click.echo(f"slabridge: [{index}] {error}", err=True)
             results.append({"ticket": error.ticket_id, "error": str(error)})
             continue
-        results.append(evaluate(ticket, config.policy_set, now).to_json())
+        try:
+            results.append(evaluate(ticket, config.policy_set, now).to_json())
+        except ValueError as error:
+            failures += 1
+            message = f"ticket {ticket.id!r}: cannot be evaluated ({error})"
+            click.echo(f"slabridge: [{index}] {message}", err=True)
+            results.append({"ticket": ticket.id, "error": message})
     click.echo(json.dumps(results, indent=2))
     return failures
 

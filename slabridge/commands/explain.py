@@ -38,10 +38,10 @@ def command(config_path: Path, ticket_path: str, now_text: str | None) -> None:
                 raise ValueError("explain takes one ticket, not an array")
             data = data[0]
         ticket = parse_ticket(data)
+        result = trace(ticket, config.policy_set, now)
     except (OSError, ValueError, TicketError) as error:
         click.echo(f"slabridge: {error}", err=True)
         raise SystemExit(EXIT_INPUT) from None
-    result = trace(ticket, config.policy_set, now)
     for line in explain_lines(result, config.policy_set):
         click.echo(line)
 

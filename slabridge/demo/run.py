@@ -16,7 +16,7 @@ import yaml
 from pydantic import SecretStr
 
 from slabridge.connectors.base import Connector
-from slabridge.demo.sample_config import ACTIONS_SECTION, POLICY_SECTIONS
+from slabridge.demo.sample_config import ACTIONS_SECTION, GOALS_SECTION, POLICY_SECTIONS
 from slabridge.demo.seed import demo_tickets
 from slabridge.plugins import connector_types
 from slabridge.testing.fakeapi import FakeAPI
@@ -108,6 +108,7 @@ def write_demo_config(path: Path, helpdesks: list[DemoHelpdesk], year: int) -> N
         [
             DEMO_HEADER,
             POLICY_SECTIONS.format(year=year),
+            GOALS_SECTION,
             ACTIONS_SECTION,
             "# Where slabridge keeps cursors, tracked tickets, the outbox and the SLA history.\n"
             "state: sqlite:///slabridge.db\n",

@@ -74,6 +74,30 @@ policies:
       default: {{first_response: 8h, resolution: {{within: 10d, pause_on: [pending, on_hold]}}}}
 """
 
+GOALS_SECTION = """\
+# Promises to the business, measured by `slabridge report` (see docs/reports.md).
+goals:
+  - metric: first_response
+    share: 90%                 # 90% of first responses within their target
+  - name: enterprise resolved in a day
+    metric: resolution
+    share: 80%
+    within: 1d
+    scope: {tier: enterprise}
+
+# Service credits owed when compliance falls short, on a sliding scale.
+credits:
+  tiers:
+    enterprise:
+      schedule:
+        - {below: 99%, credit: 5%}
+        - {below: 95%, credit: 10%}
+        - {below: 90%, credit: 25%}
+      cap: 20%
+    pro:
+      schedule: [{below: 95%, credit: 5%}, {below: 85%, credit: 10%}]
+"""
+
 ACTIONS_SECTION = """\
 # What slabridge writes back. It owns exactly these tags; every other tag stays as agents left it.
 actions:
@@ -180,7 +204,7 @@ def sample_config(
     header: str = "",
 ) -> str:
     """A complete commented ``slabridge.yaml`` for the given connector instances."""
-    parts = [header, POLICY_SECTIONS.format(year=year), ACTIONS_SECTION]
+    parts = [header, POLICY_SECTIONS.format(year=year), GOALS_SECTION, ACTIONS_SECTION]
     parts.append(
         "# Where slabridge keeps cursors, tracked tickets, the outbox and the SLA history.\n"
         f"state: {state}\n"
@@ -191,4 +215,11 @@ def sample_config(
     return "\n".join(part for part in parts if part)
 
 
-__all__ = ["connector_section", "environment_variables", "sample_config"]
+__all__ = [
+    "ACTIONS_SECTION",
+    "GOALS_SECTION",
+    "POLICY_SECTIONS",
+    "connector_section",
+    "environment_variables",
+    "sample_config",
+]

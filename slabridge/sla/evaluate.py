@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slabridge.sla.metrics import (
     CycleClock,
@@ -15,12 +15,11 @@ from slabridge.sla.metrics import (
     next_response_windows,
     resolution_windows,
     running_segments,
-    status_at,
     warn_threshold,
 )
 from slabridge.sla.policy import Policy, PolicySet
 from slabridge.sla.results import METRICS, Cycle, CycleStatus, Evaluation, MetricResult
-from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
+from slabridge.sla.ticket import STOPPED_STATUSES, Ticket, format_timestamp
 
 if TYPE_CHECKING:
     from slabridge.config import AppConfig
@@ -102,7 +101,8 @@ def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Tra
             for start, stop, _resumes in windows:
                 end = stop if stop is not None else (now_ts if now_ts > start else start)
                 segments = running_segments(timeline, start, end, holes)
-                paused = stop is None and status_at(timeline, end) in pause_on
+                # A running cycle ends at now, after every status change: the last status holds.
+                paused = stop is None and timeline.statuses[-1] in pause_on
                 clocks.append(
                     clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
                 )
@@ -115,7 +115,7 @@ def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Tra
                 end = stop if stop is not None else (now_ts if now_ts > start else start)
                 if pause_on:
                     segments = running_segments(timeline, start, end, pause_on)
-                    paused = stop is None and status_at(timeline, end) in pause_on
+                    paused = stop is None and timeline.statuses[-1] in pause_on
                 else:
                     segments = [(start, end)]
                     paused = False
@@ -181,4 +181,72 @@ def to_evaluation(result: Trace) -> Evaluation:
     )
 
 
-__all__ = ["MetricTrace", "Trace", "evaluate", "to_evaluation", "trace"]
+def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> dict[str, Any]:
+    """``evaluate(...).to_json()`` without the intermediate objects (the bulk command's path).
+
+    Equal to ``evaluate(ticket, policies, now).to_json()`` for every input; the tests check it.
+    """
+    result = trace(ticket, policies, now)
+    timeline = result.timeline
+    texts: dict[float, str] = {}
+
+    def text(instant: float) -> str:
+        found = texts.get(instant)
+        if found is None:
+            found = texts[instant] = _iso(timeline.moment(instant))
+        return found
+
+    metrics: dict[str, Any] = {}
+    breached = False
+    at_risk = False
+    for metric in result.metrics:
+        cycles: list[dict[str, Any]] = []
+        calendar = metric.calendar
+        for c in metric.clocks:
+            stop = c.stop
+            if c.breached:
+                status = "breached"
+                breached = True
+            elif stop is not None:
+                status = "achieved"
+            elif c.paused:
+                status = "paused"
+            else:
+                status = "active"
+            at_risk = at_risk or c.at_risk
+            due = None if c.due is None else text(c.due)
+            elapsed = round(c.elapsed)
+            cycles.append(
+                {
+                    "status": status,
+                    "calendar": calendar,
+                    "target_seconds": c.target,
+                    "started_at": text(c.start),
+                    "stopped_at": None if stop is None else text(stop),
+                    "due_at": due,
+                    "breached_at": due if c.breached else None,
+                    "elapsed_seconds": elapsed,
+                    "remaining_seconds": c.target - elapsed,
+                    "at_risk": c.at_risk,
+                }
+            )
+        data = dict(cycles[-1])
+        data["cycles"] = cycles
+        metrics[metric.name] = data
+    return {
+        "ticket": ticket.id,
+        "policy": None if result.policy is None else result.policy.name,
+        "evaluated_at": format_timestamp(timeline.moment(result.now)),
+        "breached": breached,
+        "at_risk": at_risk,
+        "metrics": metrics,
+    }
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is UTC:
+        return moment.isoformat().replace("+00:00", "Z")
+    return format_timestamp(moment)
+
+
+__all__ = ["MetricTrace", "Trace", "evaluate", "evaluate_json", "to_evaluation", "trace"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -101,13 +102,8 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
 
 def status_at(timeline: Timeline, at: float) -> str:
     """The status in force at ``at`` (after every change at that instant)."""
-    times = timeline.times
-    index = 0
-    for i in range(len(times) - 1, -1, -1):
-        if times[i] <= at:
-            index = i
-            break
-    return timeline.statuses[index]
+    index = bisect_right(timeline.times, at) - 1
+    return timeline.statuses[index if index > 0 else 0]
 
 
 def running_segments(

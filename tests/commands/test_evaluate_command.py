@@ -153,3 +153,17 @@ def test_a_bad_ticket_in_an_array_becomes_an_error_object_and_exit_2() -> None:
     assert data[0]["policy"] == "enterprise"
     assert data[1] == {"ticket": "7", "error": "ticket '7': status: missing required key"}
     assert "[1] ticket '7': status: missing required key" in result.stderr
+
+
+def test_a_ticket_outside_the_supported_years_is_an_error_for_that_ticket_alone(
+    tmp_path: Path,
+) -> None:
+    ticket = json.loads(TICKET.read_text())
+    far = {**ticket, "id": "far", "created_at": "9999-12-31T00:00:00Z", "events": []}
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(far) + "\n" + json.dumps(ticket) + "\n")
+    result = _run("--ticket", str(path), "--now", "9999-12-31T12:00:00Z")
+    assert result.exit_code == 2
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["ticket"] == "far" and "cannot be evaluated" in first["error"]
+    assert second["ticket"] == "4821"

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slabridge.sla.calendar import CalendarSpec
-from slabridge.sla.evaluate import evaluate
+from slabridge.sla.evaluate import evaluate, evaluate_json
 from slabridge.sla.policy import CalendarChoice, MetricTarget, Policy, PolicySet, Settings
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket, parse_ticket
 
@@ -310,6 +310,7 @@ def test_engine_agrees_with_the_step_by_step_oracle_on_random_tickets(
         data, now = _random_ticket(rng, number)
         ticket: Ticket = parse_ticket(data)
         result = evaluate(ticket, policies, BASE + timedelta(seconds=now)).to_json()
+        assert evaluate_json(ticket, policies, BASE + timedelta(seconds=now)) == result
         oracle = Oracle(data, now, calendar, reopen)
         block = targets.get(oracle.priority or "normal", targets["default"])
         for metric in ("first_response", "next_response", "resolution"):
