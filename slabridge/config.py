@@ -137,6 +137,7 @@ def load_config(
     connector_types: Mapping[str, type[Connector]] | None = None,
     environ: Mapping[str, str] | None = None,
     engine_only: bool = False,
+    skip_connectors: bool = False,
 ) -> AppConfig:
     """Read and validate a policy file; raise ConfigError listing every problem.
 
@@ -159,6 +160,7 @@ def load_config(
         environ=environ,
         config_path=config_path,
         engine_only=engine_only,
+        skip_connectors=skip_connectors,
     )
 
 
@@ -169,6 +171,7 @@ def load_config_text(
     environ: Mapping[str, str] | None = None,
     config_path: Path | None = None,
     engine_only: bool = False,
+    skip_connectors: bool = False,
 ) -> AppConfig:
     """Validate YAML text (see :func:`load_config`)."""
     try:
@@ -187,6 +190,7 @@ def load_config_text(
         environ=environ,
         config_path=config_path,
         engine_only=engine_only,
+        skip_connectors=skip_connectors,
     )
 
 
@@ -197,10 +201,11 @@ def load_config_data(
     environ: Mapping[str, str] | None = None,
     config_path: Path | None = None,
     engine_only: bool = False,
+    skip_connectors: bool = False,
 ) -> AppConfig:
     """Validate already-parsed data (a dict as YAML would give)."""
     checker = _Checker(os.environ if environ is None else environ)
-    config = checker.app(data, connector_types, config_path, engine_only)
+    config = checker.app(data, connector_types, config_path, engine_only, skip_connectors)
     if checker.issues or config is None:
         raise ConfigError(checker.issues)
     return config
@@ -340,6 +345,7 @@ class _Checker:
         connector_types: Mapping[str, type[Connector]] | None,
         config_path: Path | None,
         engine_only: bool = False,
+        skip_connectors: bool = False,
     ) -> AppConfig | None:
         if not isinstance(raw, dict):
             self.add("", f"the config must be a mapping of sections, got {_kind(raw)}")
@@ -347,10 +353,13 @@ class _Checker:
         data = self.mapping(raw, "") or {}
         self.known_keys(data, "", TOP_LEVEL_KEYS)
         engine_keys = ("version", "calendars", "settings", "policies")
+        raw_connectors = data.get("connectors")
         data = {
             key: self.substitute(value, key)
             for key, value in data.items()
-            if key in TOP_LEVEL_KEYS and (key in engine_keys or not engine_only)
+            if key in TOP_LEVEL_KEYS
+            and (key in engine_keys or not engine_only)
+            and not (skip_connectors and key == "connectors")
         }
         version = data.get("version", 1)
         if version not in (1, "1") or isinstance(version, bool):
@@ -363,7 +372,14 @@ class _Checker:
         names = {_key(name) for name in defined} | {BUILTIN_CALENDAR}
         policies = self.policies(data.get("policies"), names)
         state = self.state(data.get("state", DEFAULT_STATE), config_path)
-        connectors = self.connectors(data.get("connectors"), connector_types)
+        if skip_connectors:
+            # Reports never call a helpdesk: keep the instance names (actions.fields refers to
+            # them) without reading the entries, so no helpdesk token has to be in the environment.
+            instances = raw_connectors if isinstance(raw_connectors, dict) else {}
+            connectors: dict[str, Any] = {_key(name): {} for name in instances}
+            connector_types = None
+        else:
+            connectors = self.connectors(data.get("connectors"), connector_types)
         actions = self.actions(data.get("actions"), connectors, connector_types)
         # goals: and credits: are validated by the reports' models (slabridge/report/models.py).
         goals, goal_problems = validate_goals(data.get("goals"))
@@ -1018,7 +1034,8 @@ def _pydantic_issues(
         elif kind in _PYDANTIC_MESSAGES:
             message = _PYDANTIC_MESSAGES[kind]
         else:
-            message = _scrub(str(item.get("msg", "invalid value")), item.get("input"))
+            text = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+            message = _scrub(text, item.get("input"))
         issues.append(ConfigIssue(where, message))
     return issues
 
@@ -1029,7 +1046,8 @@ def _scrub(message: str, value: Any) -> str:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         texts.append(str(value))
     elif isinstance(value, dict):
-        texts.extend(str(v) for v in value.values() if isinstance(v, str | int))
+        # A model-level validator sees the whole entry; its `type` names a connector, not a secret.
+        texts.extend(str(v) for k, v in value.items() if k != "type" and isinstance(v, str | int))
     for text in sorted(texts, key=len, reverse=True):
         if len(text) >= 3:
             message = message.replace(text, "***")

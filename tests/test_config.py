@@ -311,3 +311,21 @@ def test_yaml_on_as_a_key_and_a_missing_within_are_understood() -> None:
     assert _issues(
         "policies: [{name: p, targets: {high: {resolution: {pause_on: [pending]}}}}]"
     ) == ["policies[0].targets.high.resolution.within: required: the target as a duration, e.g. 4h"]
+
+
+def test_reports_load_the_config_without_helpdesk_credentials(tmp_path: Path) -> None:
+    path = tmp_path / "slabridge.yaml"
+    path.write_text(
+        "version: 1\n"
+        "policies: [{name: all, targets: {default: {first_response: 1h}}}]\n"
+        "connectors:\n"
+        "  zd: {type: zendesk, subdomain: acme, email: a@b.example, token: '${ZD_TOKEN}'}\n"
+        "actions: {fields: {zd: {breached: 360001}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_config(path, environ={})
+    assert "ZD_TOKEN" in str(error.value)
+    config = load_config(path, environ={}, skip_connectors=True)
+    assert list(config.connectors) == ["zd"]
+    assert config.actions.fields["zd"]

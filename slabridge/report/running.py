@@ -37,7 +37,8 @@ def load(path: Path) -> AppConfig:
     from slabridge.config import ConfigError, load_config
 
     try:
-        return load_config(path)
+        # A report reads the state store only: helpdesk credentials need not be set.
+        return load_config(path, skip_connectors=True)
     except ConfigError as error:
         lines = "\n".join(f"  {issue}" for issue in error.issues)
         raise ReportUsageError(f"{path}: invalid config:\n{lines}") from None
