@@ -1,4 +1,4 @@
-"""Benchmark the sync against the fake Zendesk: API calls vs the minimum, time, memory, due re-checks.
+"""Benchmark the sync on the fake Zendesk: API calls vs the minimum, time, memory, due re-checks.
 
 Run: ``.venv/bin/python benchmarks/bench_sync.py [--tickets 100000] [--memory-sizes 5000,20000]``
 
@@ -12,7 +12,6 @@ import argparse
 import json
 import math
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from slabridge_zendesk.fake import FakeZendesk
 
 from slabridge.sla.ticket import Customer, Event, Ticket
-from slabridge_zendesk.fake import FakeZendesk
 
 SPREAD = timedelta(days=10)  # tickets were created over the ten days before "now"
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -40,10 +39,26 @@ POLICY: dict[str, Any] = {
             "targets": {"default": {"first_response": "1h", "resolution": "30d"}},
         }
     ],
-    "actions": {"tags": {"breached": "sla_breached", "at_risk": "sla_at_risk",
-                         "policy": "sla_policy_{policy}"}},
+    "actions": {
+        "tags": {
+            "breached": "sla_breached",
+            "at_risk": "sla_at_risk",
+            "policy": "sla_policy_{policy}",
+        }
+    },
 }
-COMMAND = [sys.executable, "-c", "from slabridge.cli import main; main()"]
+# The child reports its own high-water RSS (VmHWM of the exec'd process, not of the fork).
+_CHILD = (
+    "import atexit, sys\n"
+    "def _hwm():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            sys.stderr.write('BENCH_VMHWM_KB=' + line.split()[1] + '\\n')\n"
+    "atexit.register(_hwm)\n"
+    "from slabridge.cli import main\n"
+    "main()\n"
+)
+COMMAND = [sys.executable, "-c", _CHILD]
 
 
 class Clock:
@@ -77,8 +92,16 @@ def seed(fake: FakeZendesk, count: int) -> None:
 
 
 def categorize(path: str) -> str:
-    for key in ("incremental/tickets", "ticket_events", "update_many", "job_statuses",
-                "show_many", "audits", "users", "organizations"):
+    for key in (
+        "incremental/tickets",
+        "ticket_events",
+        "update_many",
+        "job_statuses",
+        "show_many",
+        "audits",
+        "users",
+        "organizations",
+    ):
         if key in path:
             return key
     return path
@@ -86,7 +109,6 @@ def categorize(path: str) -> str:
 
 def run_sync(config: Path, now: datetime, fake: FakeZendesk) -> dict[str, Any]:
     before = len(fake.calls)
-    usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
         [*COMMAND, "sync", "--config", str(config), "--now", now.isoformat(), "--json"],
@@ -95,7 +117,7 @@ def run_sync(config: Path, now: datetime, fake: FakeZendesk) -> dict[str, Any]:
         check=False,
     )
     wall = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    hwm = [line for line in result.stderr.splitlines() if line.startswith("BENCH_VMHWM_KB=")]
     if result.returncode != 0:
         raise SystemExit(f"sync failed ({result.returncode}): {result.stderr[-3000:]}")
     [summary] = json.loads(result.stdout)
@@ -103,9 +125,7 @@ def run_sync(config: Path, now: datetime, fake: FakeZendesk) -> dict[str, Any]:
     return {
         "wall_seconds": round(wall, 2),
         "sync_seconds": summary["duration_seconds"],
-        # ru_maxrss of children is the largest child so far: each sync is measured separately
-        # only if it grows; sizes are run smallest first.
-        "peak_rss_mb": round(max(usage.ru_maxrss, usage_before.ru_maxrss) / 1024, 1),
+        "peak_rss_mb": round(int(hwm[-1].split("=")[1]) / 1024, 1) if hwm else None,
         "summary": summary,
         "calls": dict(calls),
         "total_calls": sum(calls.values()),
@@ -164,8 +184,10 @@ def main() -> None:
     parser.add_argument("--memory-sizes", default="", help="extra sizes, e.g. 5000,10000")
     args = parser.parse_args()
     sizes = sorted({int(s) for s in args.memory_sizes.split(",") if s} | {args.tickets})
-    print(f"# {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}")
+    print(
+        f"# {platform.platform()}, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for count in sizes:
             result = scenario(count, Path(tmp))

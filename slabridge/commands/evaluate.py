@@ -6,7 +6,7 @@ import gc
 import json
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from itertools import islice
@@ -97,10 +97,28 @@ def evaluate_line(
         return _dumps({"ticket": ticket.id, "error": message}), message
 
 
-def _evaluate_batch(
-    lines: list[tuple[int, str]], policies: PolicySet, now: datetime
-) -> list[tuple[str, str | None]]:
-    return [evaluate_line(line, number, policies, now) for number, line in lines]
+# One batch's output: blocks of result lines, each with the error of its last line (if any),
+# so errors reach stderr right after their own line, as if written one line at a time.
+Pieces = list[tuple[str, str | None]]
+
+
+def _evaluate_batch(first: int, lines: list[str], policies: PolicySet, now: datetime) -> Pieces:
+    """Evaluate raw lines numbered from ``first`` (blank ones skipped) into output blocks."""
+    pieces: Pieces = []
+    block: list[str] = []
+    for number, line in enumerate(lines, first):
+        if not line or line.isspace():  # i.e. not line.strip(), without copying the line
+            continue
+        text, error = evaluate_line(line, number, policies, now)
+        block.append(text)
+        if error is not None:
+            block.append("")  # the block ends with a newline
+            pieces.append(("\n".join(block), error))
+            block = []
+    if block:
+        block.append("")
+        pieces.append(("\n".join(block), None))
+    return pieces
 
 
 _worker_policies: PolicySet | None = None
@@ -121,16 +139,17 @@ def _worker_init(config_path: str) -> None:
     _quiet_gc()
 
 
-def _worker_batch(lines: list[tuple[int, str]], now: datetime) -> list[tuple[str, str | None]]:
+def _worker_batch(first: int, lines: list[str], now: datetime) -> Pieces:
     assert _worker_policies is not None
-    return _evaluate_batch(lines, _worker_policies, now)
+    return _evaluate_batch(first, lines, _worker_policies, now)
 
 
-def _numbered(stream: IO[str]) -> Iterator[list[tuple[int, str]]]:
-    """Batches of non-blank lines with their 1-based line numbers, read lazily."""
-    lines = ((number, line) for number, line in enumerate(stream, 1) if line.strip())
-    while batch := list(islice(lines, _BATCH)):
-        yield batch
+def _batches(stream: IO[str]) -> Iterator[tuple[int, list[str]]]:
+    """Batches of raw lines with the 1-based number of their first line, read lazily."""
+    first = 1
+    while lines := list(islice(stream, _BATCH)):
+        yield first, lines
+        first += len(lines)
 
 
 def run_jsonl(
@@ -141,25 +160,27 @@ def run_jsonl(
     failures = 0
     out = sys.stdout
 
-    def emit(results: Iterable[tuple[str, str | None]]) -> None:
+    def emit(pieces: Pieces) -> None:
         nonlocal failures
-        for text, error in results:
-            out.write(text + "\n")
+        for text, error in pieces:
+            out.write(text)
             if error is not None:
                 failures += 1
                 click.echo(f"slabridge: {error}", err=True)
 
     if workers <= 1:
-        for batch in _numbered(stream):
-            emit(_evaluate_batch(batch, config.policy_set, now))
+        for first, lines in _batches(stream):
+            emit(_evaluate_batch(first, lines, config.policy_set, now))
         return failures
     # A bounded window of batches in flight keeps memory constant and output in input order.
+    # Workers get raw lines and send back joined text: little to pickle, little for this
+    # process to do, so the workers get the cores.
     with ProcessPoolExecutor(
         workers, initializer=_worker_init, initargs=(str(config_path),)
     ) as pool:
-        pending: deque[Future[list[tuple[str, str | None]]]] = deque()
-        for batch in _numbered(stream):
-            pending.append(pool.submit(_worker_batch, batch, now))
+        pending: deque[Future[Pieces]] = deque()
+        for first, lines in _batches(stream):
+            pending.append(pool.submit(_worker_batch, first, lines, now))
             if len(pending) >= workers * 3:
                 emit(pending.popleft().result())
         while pending:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 from html import escape
 
 from slabridge.report.compute import GroupSummary, Report
+from slabridge.report.credits import CreditResult
 from slabridge.report.models import format_percent, format_seconds, short_percent
 from slabridge.report.svg import PALETTE, Series, bar_list, line_chart, stacked_columns
 
@@ -134,7 +136,16 @@ def _breach_chart(report: Report, dimension: str) -> str:
 
 def _credits_chart(report: Report) -> str:
     owed = sorted(report.credits, key=lambda c: c.credit, reverse=True)
-    rows = [(c.customer_name or c.customer, float(c.credit * 100)) for c in owed]
+    names = Counter(c.customer_name or c.customer for c in owed)
+
+    def label(credit: CreditResult) -> str:
+        # The same company in two helpdesks has two customer ids: show the id where names clash.
+        name = credit.customer_name or credit.customer
+        return (
+            f"{name} ({credit.customer})" if names[name] > 1 and name != credit.customer else name
+        )
+
+    rows = [(label(c), float(c.credit * 100)) for c in owed]
     return bar_list(
         "Credits owed by customer",
         rows,

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from slabridge.sla.metrics import (
+    ClockRow,
     CycleClock,
     Timeline,
     build_timeline,
-    clock,
+    count_clock,
     first_response_window,
     next_response_windows,
     resolution_windows,
     running_segments,
     warn_threshold,
 )
-from slabridge.sla.policy import Policy, PolicySet
+from slabridge.sla.policy import CalendarChoice, Policy, PolicySet
 from slabridge.sla.results import METRICS, Cycle, CycleStatus, Evaluation, MetricResult
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket, format_timestamp
 
@@ -52,13 +53,97 @@ class Trace:
     metrics: list[MetricTrace]
 
 
+# One metric's result straight from the engine: (metric, calendar name, pause_on, its cycles).
+MetricRows = tuple[str, str, frozenset[str], list[ClockRow]]
+
+# What the engine needs of one metric of a (policy, priority), worked out once per policy set:
+# (metric, target seconds, calendar choice, pause_on, warn threshold, statuses that stop the
+# clock (resolution only), whether a reopen starts a new resolution cycle).
+_MetricPlan = tuple[
+    str, int, CalendarChoice, frozenset[str], float | None, frozenset[str] | None, bool
+]
+
+
 def evaluate(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Evaluation:
     """The ticket's SLA state at ``now``; pure: no I/O, no clock, same input, same output."""
-    return to_evaluation(trace(ticket, policies, now))
+    now_ts, timeline, _priority, policy, metrics = _run(ticket, policies, now)
+    return _evaluation(ticket.id, policy, timeline, now_ts, metrics)
 
 
 def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Trace:
     """Run the engine and keep its working (segments, calendars) for ``explain``."""
+    now_ts, timeline, priority, policy, metrics = _run(ticket, policies, now)
+    traces = [
+        MetricTrace(name, calendar, pause_on, [CycleClock(*row) for row in rows])
+        for name, calendar, pause_on, rows in metrics
+    ]
+    return Trace(ticket, now_ts, timeline, priority, policy, traces)
+
+
+def to_evaluation(result: Trace) -> Evaluation:
+    """Turn a trace into the §4 result, with the next instant the verdict changes by itself."""
+    metrics: list[MetricRows] = [
+        (metric.name, metric.calendar, metric.pause_on, [_row(c) for c in metric.clocks])
+        for metric in result.metrics
+    ]
+    return _evaluation(result.ticket.id, result.policy, result.timeline, result.now, metrics)
+
+
+def _row(c: CycleClock) -> ClockRow:
+    return (
+        c.start,
+        c.stop,
+        c.segments,
+        c.paused,
+        c.elapsed,
+        c.due,
+        c.breached,
+        c.at_risk,
+        c.target,
+        c.calendar,
+        c.warn_instant,
+    )
+
+
+def _plan(policy_set: PolicySet, policy: Policy, priority: str) -> tuple[_MetricPlan, ...]:
+    """The metric plans of ``policy`` at ``priority`` (cached; rebuilt if the settings change)."""
+    settings = policy_set.settings
+    key = (id(policy), priority)
+    cached = policy_set.plans.get(key)
+    if cached is not None and cached[0] is policy and cached[1] is settings:
+        plan: tuple[_MetricPlan, ...] = cached[2]
+        return plan
+    warn_at = settings.warn_at
+    warn_before = settings.warn_before
+    new_cycle = settings.reopen == "new_cycle"
+    targets = policy.targets_for(priority)
+    plans: list[_MetricPlan] = []
+    for name in METRICS:
+        target = targets.get(name)
+        if target is None:
+            continue
+        choice = target.calendar if target.calendar is not None else policy.calendar
+        seconds = target.seconds
+        threshold = (
+            warn_at * seconds
+            if warn_before is None and warn_at is not None
+            else warn_threshold(seconds, warn_at, warn_before)
+        )
+        holes: frozenset[str] | None = None
+        if name == "resolution":
+            holes = _STOPPED_OR.get(target.pause_on)
+            if holes is None:
+                holes = target.pause_on | STOPPED_STATUSES
+        plans.append((name, seconds, choice, target.pause_on, threshold, holes, new_cycle))
+    plan = tuple(plans)
+    policy_set.plans[key] = (policy, settings, plan)
+    return plan
+
+
+def _run(
+    ticket: Ticket, policies: PolicySet | AppConfig, now: datetime
+) -> tuple[float, Timeline, str, Policy | None, list[MetricRows]]:
+    """The engine: timeline, priority, policy and every metric's counted cycles."""
     policy_set = policies if isinstance(policies, PolicySet) else policies.policy_set
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
@@ -68,117 +153,130 @@ def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Tra
         timeline.instants[now_ts] = now.astimezone(UTC)
     priority = timeline.priority or policy_set.settings.default_priority
     policy = policy_set.match(ticket, priority)
+    metrics: list[MetricRows] = []
     if policy is None:
-        return Trace(ticket, now_ts, timeline, priority, None, [])
-    settings = policy_set.settings
-    warn_at = settings.warn_at
-    warn_before = settings.warn_before
-    traces: list[MetricTrace] = []
-    targets = policy.targets_for(priority)
+        return now_ts, timeline, priority, None, metrics
+    compiled = policy_set.compiled
+    last_status = timeline.statuses[-1]
     resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
-    for name in METRICS:
-        target = targets.get(name)
-        if target is None:
-            continue
-        choice = target.calendar if target.calendar is not None else policy.calendar
+    for name, seconds, choice, pause_on, threshold, holes, new_cycle in _plan(
+        policy_set, policy, priority
+    ):
         calendar_name = resolved.get(id(choice))
         if calendar_name is None:
             calendar_name = resolved[id(choice)] = choice.resolve(ticket)
-        calendar = policy_set.calendar(calendar_name)
-        pause_on = target.pause_on
-        seconds = target.seconds
-        threshold = (
-            warn_at * seconds
-            if warn_before is None and warn_at is not None
-            else warn_threshold(seconds, warn_at, warn_before)
-        )
-        clocks: list[CycleClock] = []
-        if name == "resolution":
-            holes = _STOPPED_OR.get(pause_on)
-            if holes is None:
-                holes = pause_on | STOPPED_STATUSES
-            windows = resolution_windows(timeline, settings.reopen == "new_cycle")
-            for start, stop, _resumes in windows:
+        calendar = compiled.get(calendar_name) or policy_set.calendar(calendar_name)
+        rows: list[ClockRow] = []
+        if holes is not None:  # resolution
+            for start, stop, _resumes in resolution_windows(timeline, new_cycle):
                 end = stop if stop is not None else (now_ts if now_ts > start else start)
                 segments = running_segments(timeline, start, end, holes)
                 # A running cycle ends at now, after every status change: the last status holds.
-                paused = stop is None and timeline.statuses[-1] in pause_on
-                clocks.append(
-                    clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
+                paused = stop is None and last_status in pause_on
+                rows.append(
+                    count_clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
                 )
         else:
             if name == "first_response":
-                windows_fr = [first_response_window(timeline)]
+                windows = [first_response_window(timeline)]
             else:
-                windows_fr = next_response_windows(timeline)
-            for start, stop in windows_fr:
+                windows = next_response_windows(timeline)
+            for start, stop in windows:
                 end = stop if stop is not None else (now_ts if now_ts > start else start)
                 if pause_on:
                     segments = running_segments(timeline, start, end, pause_on)
-                    paused = stop is None and timeline.statuses[-1] in pause_on
+                    paused = stop is None and last_status in pause_on
                 else:
                     segments = [(start, end)]
                     paused = False
-                clocks.append(
-                    clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
+                rows.append(
+                    count_clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
                 )
-        if clocks:
-            traces.append(MetricTrace(name, calendar_name, pause_on, clocks))
-    return Trace(ticket, now_ts, timeline, priority, policy, traces)
+        if rows:
+            metrics.append((name, calendar_name, pause_on, rows))
+    return now_ts, timeline, priority, policy, metrics
 
 
-def to_evaluation(result: Trace) -> Evaluation:
-    """Turn a trace into the §4 result, with the next instant the verdict changes by itself."""
+def _evaluation(
+    ticket_id: str,
+    policy: Policy | None,
+    timeline: Timeline,
+    now: float,
+    metric_rows: list[MetricRows],
+) -> Evaluation:
+    """The §4 result of the engine's rows, with the next instant the verdict changes by itself."""
     metrics: dict[str, MetricResult] = {}
     next_instant: float | None = None
-    now = result.now
-    instants = result.timeline.instants
-    moment = result.timeline.moment
-    for metric in result.metrics:
+    instants = timeline.instants
+    moment = timeline.moment
+    for name, calendar, _pause_on, rows in metric_rows:
         cycles: list[Cycle] = []
-        calendar = metric.calendar
-        for c in metric.clocks:
-            stop = c.stop
+        for (
+            start,
+            stop,
+            _segments,
+            paused,
+            elapsed,
+            due,
+            breached,
+            at_risk,
+            target,
+            _,
+            warn,
+        ) in rows:
             status: CycleStatus
-            if c.breached:
+            if breached:
                 status = "breached"
             elif stop is not None:
                 status = "achieved"
-            elif c.paused:
+            elif paused:
                 status = "paused"
             else:
                 status = "active"
-                for instant in (None if c.at_risk else c.warn_instant, c.due):
-                    if (
-                        instant is not None
-                        and instant >= now
-                        and (next_instant is None or instant < next_instant)
-                    ):
-                        next_instant = instant
-            due = None if c.due is None else instants.get(c.due) or moment(c.due)
-            elapsed = round(c.elapsed)
+                if (
+                    warn is not None
+                    and not at_risk
+                    and warn >= now
+                    and (next_instant is None or warn < next_instant)
+                ):
+                    next_instant = warn
+                if due is not None and due >= now and (next_instant is None or due < next_instant):
+                    next_instant = due
+            due_at = None if due is None else instants.get(due) or moment(due)
+            whole = round(elapsed)
             cycles.append(
                 Cycle(
                     status,
                     calendar,
-                    c.target,
-                    instants.get(c.start) or moment(c.start),
+                    target,
+                    instants.get(start) or moment(start),
                     None if stop is None else instants.get(stop) or moment(stop),
-                    due,
-                    due if c.breached else None,
-                    elapsed,
-                    c.target - elapsed,
-                    c.at_risk,
+                    due_at,
+                    due_at if breached else None,
+                    whole,
+                    target - whole,
+                    at_risk,
                 )
             )
-        metrics[metric.name] = MetricResult(metric.name, tuple(cycles))
+        metrics[name] = MetricResult(name, tuple(cycles))
     return Evaluation(
-        result.ticket.id,
-        None if result.policy is None else result.policy.name,
+        ticket_id,
+        None if policy is None else policy.name,
         moment(now),
         metrics,
         None if next_instant is None else moment(next_instant),
     )
+
+
+_NOW_TEXT: dict[float, str] = {}  # evaluated_at of the bulk path: one text per `now`
+# Whole-second instants from 1970 to 2106 are printed without a datetime: below 2**32 seconds a
+# float has room for microseconds, so it names one instant (and one with a fraction of a second
+# is never integral); further out, two instants a microsecond apart may share a float.
+_TEXT_FAST_LIMIT = float(2**32)
+_ORDINAL_1970 = date(1970, 1, 1).toordinal()
+_DAY_TEXT: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DDT" (at most 49,711 entries)
+_HOUR_TEXT = tuple(f"{hour:02d}:" for hour in range(24))
+_MINUTE_SECOND_TEXT = tuple(f"{second // 60:02d}:{second % 60:02d}Z" for second in range(3600))
 
 
 def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> dict[str, Any]:
@@ -186,57 +284,83 @@ def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime
 
     Equal to ``evaluate(ticket, policies, now).to_json()`` for every input; the tests check it.
     """
-    result = trace(ticket, policies, now)
-    timeline = result.timeline
+    now_ts, timeline, _priority, policy, metric_rows = _run(ticket, policies, now)
+    moment = timeline.moment
     texts: dict[float, str] = {}
 
     def text(instant: float) -> str:
+        """The instant as §4 text: whole seconds from the epoch directly, the rest via datetime."""
+        if 0.0 <= instant < _TEXT_FAST_LIMIT and instant.is_integer():
+            days, seconds = divmod(int(instant), 86_400)
+            day = _DAY_TEXT.get(days)
+            if day is None:
+                day = _DAY_TEXT[days] = date.fromordinal(days + _ORDINAL_1970).isoformat() + "T"
+            hours, rest = divmod(seconds, 3600)
+            return day + _HOUR_TEXT[hours] + _MINUTE_SECOND_TEXT[rest]
         found = texts.get(instant)
         if found is None:
-            found = texts[instant] = _iso(timeline.moment(instant))
+            found = texts[instant] = _iso(moment(instant))
         return found
 
     metrics: dict[str, Any] = {}
     breached = False
     at_risk = False
-    for metric in result.metrics:
+    for name, calendar, _pause_on, rows in metric_rows:
         cycles: list[dict[str, Any]] = []
-        calendar = metric.calendar
-        for c in metric.clocks:
-            stop = c.stop
-            if c.breached:
+        for (
+            start,
+            stop,
+            _segments,
+            paused,
+            elapsed,
+            due,
+            c_breached,
+            c_at_risk,
+            target,
+            _,
+            _w,
+        ) in rows:
+            if c_breached:
                 status = "breached"
                 breached = True
             elif stop is not None:
                 status = "achieved"
-            elif c.paused:
+            elif paused:
                 status = "paused"
             else:
                 status = "active"
-            at_risk = at_risk or c.at_risk
-            due = None if c.due is None else text(c.due)
-            elapsed = round(c.elapsed)
+            if c_at_risk:
+                at_risk = True
+            due_text = None if due is None else text(due)
+            whole = round(elapsed)
             cycles.append(
                 {
                     "status": status,
                     "calendar": calendar,
-                    "target_seconds": c.target,
-                    "started_at": text(c.start),
+                    "target_seconds": target,
+                    "started_at": text(start),
                     "stopped_at": None if stop is None else text(stop),
-                    "due_at": due,
-                    "breached_at": due if c.breached else None,
-                    "elapsed_seconds": elapsed,
-                    "remaining_seconds": c.target - elapsed,
-                    "at_risk": c.at_risk,
+                    "due_at": due_text,
+                    "breached_at": due_text if c_breached else None,
+                    "elapsed_seconds": whole,
+                    "remaining_seconds": target - whole,
+                    "at_risk": c_at_risk,
                 }
             )
         data = dict(cycles[-1])
         data["cycles"] = cycles
-        metrics[metric.name] = data
+        metrics[name] = data
+    evaluated_at = _NOW_TEXT.get(now_ts)
+    if evaluated_at is None:
+        evaluated_at = format_timestamp(moment(now_ts))
+        if -_TEXT_FAST_LIMIT < now_ts < _TEXT_FAST_LIMIT:  # there the float is the instant
+            if len(_NOW_TEXT) > 64:
+                _NOW_TEXT.clear()
+            _NOW_TEXT[now_ts] = evaluated_at
     return {
         "ticket": ticket.id,
-        "policy": None if result.policy is None else result.policy.name,
-        "evaluated_at": format_timestamp(timeline.moment(result.now)),
+        "policy": None if policy is None else policy.name,
+        "evaluated_at": evaluated_at,
         "breached": breached,
         "at_risk": at_risk,
         "metrics": metrics,
@@ -249,4 +373,12 @@ def _iso(moment: datetime) -> str:
     return format_timestamp(moment)
 
 
-__all__ = ["MetricTrace", "Trace", "evaluate", "evaluate_json", "to_evaluation", "trace"]
+__all__ = [
+    "MetricRows",
+    "MetricTrace",
+    "Trace",
+    "evaluate",
+    "evaluate_json",
+    "to_evaluation",
+    "trace",
+]

@@ -174,13 +174,16 @@ class PolicySet:
         specs.setdefault(BUILTIN_CALENDAR, BUILTIN_CALENDAR_SPEC)
         self.calendar_specs: Mapping[str, CalendarSpec] = specs
         self.settings = settings or Settings()
-        self._compiled: dict[str, BusinessCalendar] = {}
+        # Compiled calendars by name, filled on first use (the engine reads it directly).
+        self.compiled: dict[str, BusinessCalendar] = {}
+        # The engine's per-(policy, priority) working, cached by slabridge.sla.evaluate.
+        self.plans: dict[tuple[int, str], tuple[Any, ...]] = {}
 
     def calendar(self, name: str) -> BusinessCalendar:
-        compiled = self._compiled.get(name)
+        compiled = self.compiled.get(name)
         if compiled is None:
             compiled = compile_calendar(self.calendar_specs[name])
-            self._compiled[name] = compiled
+            self.compiled[name] = compiled
         return compiled
 
     def effective_priority(self, priority: str | None) -> str:

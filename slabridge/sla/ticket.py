@@ -142,9 +142,11 @@ def parse_timestamp(value: Any, ticket_id: str | None, key: str) -> datetime:
     if not isinstance(value, str):
         raise TicketError(ticket_id, key, "expected an ISO 8601 timestamp string")
     try:
-        moment = datetime.fromisoformat(value)
+        moment = _fromisoformat(value)
     except ValueError:
         raise TicketError(ticket_id, key, "not an ISO 8601 timestamp") from None
+    if moment.tzinfo is UTC:  # "...Z" and "+00:00" parse to UTC itself: nothing to convert
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise TicketError(ticket_id, key, "timestamp has no UTC offset (add Z or +hh:mm)")
     return moment.astimezone(UTC)
@@ -166,6 +168,8 @@ def _optional_str(data: Mapping[str, Any], key: str, ticket_id: str, path: str) 
     value = data.get(key)
     if value is None:
         return None
+    if value.__class__ is str:  # the common case, without the isinstance checks
+        return value
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise TicketError(ticket_id, path, "expected a string")
     return str(value)
@@ -177,53 +181,123 @@ def _choice(value: Any, allowed: tuple[str, ...], ticket_id: str, path: str) -> 
     return value
 
 
+# Building the frozen dataclasses through their generated ``__init__`` (one
+# ``object.__setattr__`` per field) is the largest cost of parsing; bulk input builds millions,
+# so the parser fills their slots directly. Every field is set, exactly as ``__init__`` would.
+_new = object.__new__
+_EVENT_SLOTS = tuple(getattr(Event, name).__set__ for name in Event.__slots__)
+_CUSTOMER_SLOTS = tuple(getattr(Customer, name).__set__ for name in Customer.__slots__)
+_TICKET_SLOTS = tuple(getattr(Ticket, name).__set__ for name in Ticket.__slots__)
+assert Event.__slots__ == ("at", "type", "status", "priority", "author", "public")
+assert Customer.__slots__ == ("id", "name", "tier", "region", "extra")
+assert Ticket.__slots__ == (
+    "id",
+    "created_at",
+    "updated_at",
+    "status",
+    "source",
+    "priority",
+    "type",
+    "channel",
+    "product",
+    "tags",
+    "fields",
+    "customer",
+    "events",
+    "extra",
+)
+_MISSING: Any = object()
+_STATUS_SET = frozenset(STATUSES)
+_PRIORITY_SET = frozenset(PRIORITIES)
+_AUTHOR_SET = frozenset(AUTHORS)
+_fromisoformat = datetime.fromisoformat
+
+
+def _make_event(
+    at: datetime,
+    kind: str,
+    status: str | None = None,
+    priority: str | None = None,
+    author: str | None = None,
+    public: bool = True,
+) -> Event:
+    """``Event(at, kind, status, priority, author, public)`` without the frozen ``__init__``."""
+    event: Event = _new(Event)
+    set_at, set_type, set_status, set_priority, set_author, set_public = _EVENT_SLOTS
+    set_at(event, at)
+    set_type(event, kind)
+    set_status(event, status)
+    set_priority(event, priority)
+    set_author(event, author)
+    set_public(event, public)
+    return event
+
+
 def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:
-    where = f"events[{index}]"
-    if not isinstance(raw, Mapping):
-        raise TicketError(ticket_id, where, "expected an object")
-    if "at" not in raw:
-        raise TicketError(ticket_id, f"{where}.at", "missing required key")
-    if "type" not in raw:
-        raise TicketError(ticket_id, f"{where}.type", "missing required key")
-    at = parse_timestamp(raw["at"], ticket_id, f"{where}.at")
-    kind = raw["type"]
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
+        raise TicketError(ticket_id, f"events[{index}]", "expected an object")
+    raw_at = raw.get("at", _MISSING)
+    if raw_at is _MISSING:
+        raise TicketError(ticket_id, f"events[{index}].at", "missing required key")
+    kind = raw.get("type", _MISSING)
+    if kind is _MISSING:
+        raise TicketError(ticket_id, f"events[{index}].type", "missing required key")
+    if raw_at.__class__ is str:  # fast path for the common "...Z" form
+        try:
+            at = _fromisoformat(raw_at)
+        except ValueError:
+            at = parse_timestamp(raw_at, ticket_id, f"events[{index}].at")  # raises
+        if at.tzinfo is not UTC:
+            at = parse_timestamp(raw_at, ticket_id, f"events[{index}].at")
+    else:
+        at = parse_timestamp(raw_at, ticket_id, f"events[{index}].at")
     if not isinstance(kind, str):
-        raise TicketError(ticket_id, f"{where}.type", "expected a string")
+        raise TicketError(ticket_id, f"events[{index}].type", "expected a string")
     if kind == "status":
-        if "status" not in raw:
-            raise TicketError(ticket_id, f"{where}.status", "missing required key")
-        return Event(
-            at, kind, status=_choice(raw["status"], STATUSES, ticket_id, f"{where}.status")
-        )
+        status = raw.get("status", _MISSING)
+        if status is _MISSING:
+            raise TicketError(ticket_id, f"events[{index}].status", "missing required key")
+        if status.__class__ is not str or status not in _STATUS_SET:
+            status = _choice(status, STATUSES, ticket_id, f"events[{index}].status")
+        return _make_event(at, kind, status)
+    if kind == "reply":
+        author = raw.get("author", _MISSING)
+        if author is _MISSING:
+            raise TicketError(ticket_id, f"events[{index}].author", "missing required key")
+        if author.__class__ is not str or author not in _AUTHOR_SET:
+            author = _choice(author, AUTHORS, ticket_id, f"events[{index}].author")
+        public = raw.get("public", True)
+        if public is not True and public is not False:
+            raise TicketError(ticket_id, f"events[{index}].public", "expected true or false")
+        return _make_event(at, kind, None, None, author, public)
     if kind == "priority":
         priority = raw.get("priority")
-        if priority is not None:
-            priority = _choice(priority, PRIORITIES, ticket_id, f"{where}.priority")
-        return Event(at, kind, priority=priority)
-    if kind == "reply":
-        if "author" not in raw:
-            raise TicketError(ticket_id, f"{where}.author", "missing required key")
-        author = _choice(raw["author"], AUTHORS, ticket_id, f"{where}.author")
-        public = raw.get("public", True)
-        if not isinstance(public, bool):
-            raise TicketError(ticket_id, f"{where}.public", "expected true or false")
-        return Event(at, kind, author=author, public=public)
+        if priority is not None and (
+            priority.__class__ is not str or priority not in _PRIORITY_SET
+        ):
+            priority = _choice(priority, PRIORITIES, ticket_id, f"events[{index}].priority")
+        return _make_event(at, kind, None, priority)
     # Unknown event types are kept (a connector may add its own) and ignored by the engine.
-    return Event(at, kind)
+    return _make_event(at, kind)
 
 
 def _parse_customer(raw: Any, ticket_id: str) -> Customer | None:
     if raw is None:
         return None
-    if not isinstance(raw, Mapping):
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
         raise TicketError(ticket_id, "customer", "expected an object or null")
-    return Customer(
-        id=_optional_str(raw, "id", ticket_id, "customer.id"),
-        name=_optional_str(raw, "name", ticket_id, "customer.name"),
-        tier=_optional_str(raw, "tier", ticket_id, "customer.tier"),
-        region=_optional_str(raw, "region", ticket_id, "customer.region"),
-        extra={k: v for k, v in raw.items() if k not in _CUSTOMER_KEYS},
-    )
+    customer: Customer = _new(Customer)
+    set_id, set_name, set_tier, set_region, set_extra = _CUSTOMER_SLOTS
+    set_id(customer, _optional_str(raw, "id", ticket_id, "customer.id"))
+    set_name(customer, _optional_str(raw, "name", ticket_id, "customer.name"))
+    set_tier(customer, _optional_str(raw, "tier", ticket_id, "customer.tier"))
+    set_region(customer, _optional_str(raw, "region", ticket_id, "customer.region"))
+    set_extra(customer, {k: v for k, v in raw.items() if k not in _CUSTOMER_KEYS})
+    return customer
+
+
+def _event_time(event: Event) -> datetime:
+    return event.at
 
 
 def parse_ticket(data: Any) -> Ticket:
@@ -232,58 +306,91 @@ def parse_ticket(data: Any) -> Ticket:
     Required keys: ``id``, ``created_at`` and ``status``. ``updated_at`` defaults to the latest of
     ``created_at`` and the events' times. Unknown keys are kept (``Ticket.extra``) and ignored.
     """
-    if not isinstance(data, Mapping):
+    if data.__class__ is not dict and not isinstance(data, Mapping):
         raise TicketError(None, "(ticket)", "expected a JSON object")
-    raw_id = data.get("id")
+    get = data.get
+    raw_id = get("id")
     if raw_id is None:
         raise TicketError(None, "id", "missing required key")
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
+    if raw_id.__class__ is str:
+        ticket_id: str = raw_id
+    elif isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
         raise TicketError(None, "id", "expected a string or an integer")
-    ticket_id = str(raw_id)
-    for key in ("created_at", "status"):
-        if data.get(key) is None:
-            raise TicketError(ticket_id, key, "missing required key")
-    created_at = parse_timestamp(data["created_at"], ticket_id, "created_at")
-    status = _choice(data["status"], STATUSES, ticket_id, "status")
-    priority = data.get("priority")
-    if priority is not None:
+    else:
+        ticket_id = str(raw_id)
+    raw_created = get("created_at")
+    if raw_created is None:
+        raise TicketError(ticket_id, "created_at", "missing required key")
+    status = get("status")
+    if status is None:
+        raise TicketError(ticket_id, "status", "missing required key")
+    created_at = parse_timestamp(raw_created, ticket_id, "created_at")
+    if status.__class__ is not str or status not in _STATUS_SET:
+        status = _choice(status, STATUSES, ticket_id, "status")
+    priority = get("priority")
+    if priority is not None and (priority.__class__ is not str or priority not in _PRIORITY_SET):
         priority = _choice(priority, PRIORITIES, ticket_id, "priority")
 
-    raw_events = data.get("events") or []
-    if not isinstance(raw_events, list):
+    raw_events = get("events") or []
+    if raw_events.__class__ is not list and not isinstance(raw_events, list):
         raise TicketError(ticket_id, "events", "expected a list")
     events = [_parse_event(raw, ticket_id, i) for i, raw in enumerate(raw_events)]
     # Stable sort: connectors should send time order, but equal instants keep their given order.
-    events.sort(key=lambda event: event.at)
+    # (Input already in order, the usual case, is left as it is: the sort would not move it.)
+    for i in range(1, len(events)):
+        if events[i].at < events[i - 1].at:
+            events.sort(key=_event_time)
+            break
 
-    if data.get("updated_at") is not None:
-        updated_at = parse_timestamp(data["updated_at"], ticket_id, "updated_at")
-    else:
+    raw_updated = get("updated_at")
+    if raw_updated is not None:
+        updated_at = parse_timestamp(raw_updated, ticket_id, "updated_at")
+    elif events:
         updated_at = max([created_at, *(event.at for event in events)])
+    else:
+        updated_at = created_at
 
-    raw_tags = data.get("tags") or []
+    raw_tags = get("tags") or []
     if not isinstance(raw_tags, list) or not all(isinstance(tag, str) for tag in raw_tags):
         raise TicketError(ticket_id, "tags", "expected a list of strings")
-    raw_fields = data.get("fields") or {}
-    if not isinstance(raw_fields, Mapping):
+    raw_fields = get("fields") or {}
+    if raw_fields.__class__ is not dict and not isinstance(raw_fields, Mapping):
         raise TicketError(ticket_id, "fields", "expected an object")
 
-    return Ticket(
-        id=ticket_id,
-        source=_optional_str(data, "source", ticket_id, "source"),
-        created_at=created_at,
-        updated_at=updated_at,
-        status=status,
-        priority=priority,
-        type=_optional_str(data, "type", ticket_id, "type"),
-        channel=_optional_str(data, "channel", ticket_id, "channel"),
-        product=_optional_str(data, "product", ticket_id, "product"),
-        tags=tuple(raw_tags),
-        fields=dict(raw_fields),
-        customer=_parse_customer(data.get("customer"), ticket_id),
-        events=tuple(events),
-        extra={k: v for k, v in data.items() if k not in _TICKET_KEYS},
-    )
+    ticket: Ticket = _new(Ticket)
+    (
+        set_id,
+        set_created_at,
+        set_updated_at,
+        set_status,
+        set_source,
+        set_priority,
+        set_type,
+        set_channel,
+        set_product,
+        set_tags,
+        set_fields,
+        set_customer,
+        set_events,
+        set_extra,
+    ) = _TICKET_SLOTS
+    # The same order of checks as the keyword arguments of Ticket(...) had: source, type,
+    # channel, product, then the customer.
+    set_id(ticket, ticket_id)
+    set_source(ticket, _optional_str(data, "source", ticket_id, "source"))
+    set_created_at(ticket, created_at)
+    set_updated_at(ticket, updated_at)
+    set_status(ticket, status)
+    set_priority(ticket, priority)
+    set_type(ticket, _optional_str(data, "type", ticket_id, "type"))
+    set_channel(ticket, _optional_str(data, "channel", ticket_id, "channel"))
+    set_product(ticket, _optional_str(data, "product", ticket_id, "product"))
+    set_tags(ticket, tuple(raw_tags))
+    set_fields(ticket, dict(raw_fields))
+    set_customer(ticket, _parse_customer(get("customer"), ticket_id))
+    set_events(ticket, tuple(events))
+    set_extra(ticket, {k: v for k, v in data.items() if k not in _TICKET_KEYS})
+    return ticket
 
 
 __all__ = [

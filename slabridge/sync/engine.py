@@ -17,10 +17,10 @@ from slabridge.connectors.base import ChangeSet, Checkpoint, Connector, Skipped,
 from slabridge.plugins import SlabridgePluginManager, apply_plan_actions
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
-from slabridge.sync import schema
 from slabridge.sync.events import derive_events, evaluation_digest
 from slabridge.sync.plan import (
     WriteBackSettings,
+    changeset_from_json,
     escalation_target,
     escalation_triggers,
     plan_changes,
@@ -50,6 +50,14 @@ class LockHeldError(RuntimeError):
             f"{connector}: another slabridge sync is running for this connector{detail}; "
             "this run did nothing. Wait for it to finish, or, if it died, for its lease to expire."
         )
+
+
+class SyncedElsewhere(RuntimeError):
+    """Another worker sharing the state store synced this connector during this round."""
+
+    def __init__(self, connector: str) -> None:
+        self.connector = connector
+        super().__init__(f"{connector}: synced by another worker during this round")
 
 
 @dataclass(slots=True)
@@ -183,15 +191,29 @@ class SyncEngine:
     def now(self) -> datetime:
         return self.fixed_now if self.fixed_now is not None else datetime.now(UTC)
 
-    def sync(self, name: str, connector: Connector) -> RunSummary:
-        """One run for one connector; raises :class:`LockHeldError` if another run holds it."""
+    def sync(
+        self, name: str, connector: Connector, *, fresh_since: datetime | None = None
+    ) -> RunSummary:
+        """One run for one connector; raises :class:`LockHeldError` if another run holds it.
+
+        With ``fresh_since``, raises :class:`SyncedElsewhere` when another worker finished a
+        run of this connector since then (checked while holding the lease, so no race).
+        """
         summary = RunSummary(connector=name, dry_run=self.dry_run)
         if not self.dry_run and not self._claim(name):
             holder = self.store.lease_holder(name)
             raise LockHeldError(name, *(holder or (None, None)))
+        if (
+            not self.dry_run
+            and fresh_since is not None
+            and self.store.synced_since(name, fresh_since)
+        ):
+            self.store.release_lease(name, self.owner)
+            raise SyncedElsewhere(name)
         started = time.monotonic()
         calls_before = connector.api_calls()
         run = _Run(self, name, connector, summary)
+        finished = False
         try:
             if not self.dry_run:
                 summary.run_id = str(self.store.start_run(name))
@@ -199,6 +221,7 @@ class SyncEngine:
                 "sync_started", connector=connector, run_id=summary.run_id, dry_run=self.dry_run
             )
             run.execute()
+            finished = True
         except Exception as error:  # report, persist what we have, let the next run resume
             summary.status = "failed"
             summary.errors.append(f"{name}: {error}")
@@ -213,8 +236,11 @@ class SyncEngine:
             summary.duration_seconds = time.monotonic() - started
             if summary.status == "ok" and (summary.failed or summary.parked):
                 summary.status = "failed"
+            if summary.status == "ok" and not finished and not summary.errors:
+                summary.status = "interrupted"  # KeyboardInterrupt, SystemExit
             if not self.dry_run:
-                self.store.finish_run(int(summary.run_id), summary.status, summary.to_json())
+                if summary.run_id:
+                    self.store.finish_run(int(summary.run_id), summary.status, summary.to_json())
                 self.store.release_lease(name, self.owner)
             self._hook(
                 "sync_finished",
@@ -266,6 +292,10 @@ class _Run:
         self.summary = summary
         self.settings = engine.settings.get(name, WriteBackSettings())
         self.seen: set[str] = set()
+        # While a paged read is in progress, writes are queued, not sent: a write changes the
+        # ticket's updated_at, and helpdesks that page by offset over updated_at (Freshdesk,
+        # Jira) would then move it behind the pages still to come and skip others.
+        self.deferring = False
 
     def execute(self) -> None:
         self._drain_outbox()
@@ -300,18 +330,32 @@ class _Run:
             self._finish_pending(outcomes)
 
     def _finish_pending(self, outcomes: list[tuple[int, str, str | None]]) -> None:
-        import sqlalchemy as sa
-
-        o = schema.outbox
-        with self.store.begin() as connection:
-            for entry_id, status, error in outcomes:
-                connection.execute(
-                    sa.update(o)
-                    .where(o.c.id == entry_id, o.c.status == "pending")
-                    .values(status=status, last_error=error, updated_at=schema.utcnow())
-                )
+        self.store.close_pending(outcomes)
 
     def _read_changed(self) -> None:
+        floor = 0 if self.engine.dry_run else self.store.max_outbox_id()
+        self.deferring = True
+        try:
+            self._read_pages()
+        finally:
+            self.deferring = False
+        if not self.engine.dry_run and not self.engine.stop_requested():
+            self._send_queued(floor)
+
+    def _send_queued(self, floor: int) -> None:
+        """Send the writes the read queued (entries above ``floor``), in bulk chunks."""
+        last = floor
+        while True:
+            entries = self.store.pending_outbox(self.name, after_id=last, limit=WRITE_CHUNK)
+            if not entries:
+                return
+            last = entries[-1].id
+            changes = [changeset_from_json(entry.changes) for entry in entries]
+            conflicts = self._send(changes, {entry.ticket_id: entry.id for entry in entries})
+            self._resolve_conflicts(conflicts, {})
+            self.store.renew_lease(self.name, self.engine.owner, self.engine.lease_ttl)
+
+    def _read_pages(self) -> None:
         cursor = None if self.engine.full else self.store.get_cursor(self.name)
         batch: list[Ticket] = []
         for item in self.connector.read(cursor):
@@ -331,7 +375,7 @@ class _Run:
                     self.store.renew_lease(self.name, self.engine.owner, self.engine.lease_ttl)
                 if self.engine.stop_requested():
                     return
-        # Tickets after the last checkpoint are written but the cursor stays: read again next time.
+        # Tickets after the last checkpoint are queued but the cursor stays: read again next time.
         self._process_all(batch)
 
     def _recheck_due(self) -> None:
@@ -391,18 +435,22 @@ class _Run:
         """
         carried = dict(carried or {})
         result = self._process(tickets, carried, settle=settle)
-        handled = set(result.handled)
+        self._resolve_conflicts(result.conflicts, carried)
+        return set(result.handled)
+
+    def _resolve_conflicts(self, conflicts: list[ChangeSet], carried: dict[str, str]) -> None:
+        """Re-read tickets whose write met an agent's change, re-plan and retry a few times."""
         for _ in range(MAX_CONFLICT_ROUNDS):
-            if not result.conflicts:
+            if not conflicts:
                 break
-            self.summary.conflicts += len(result.conflicts)
-            for changes in result.conflicts:
+            self.summary.conflicts += len(conflicts)
+            for changes in conflicts:
                 if changes.priority:
                     carried[changes.ticket_id] = changes.priority
-            ids = [changes.ticket_id for changes in result.conflicts]
+            ids = [changes.ticket_id for changes in conflicts]
             fresh = [item for item in self.connector.fetch(ids) if isinstance(item, Ticket)]
-            result = self._process(fresh, carried, settle=True)
-        for changes in result.conflicts:
+            conflicts = self._process(fresh, carried, settle=True).conflicts
+        for changes in conflicts:
             self.summary.retried += 1
             log.warning(
                 "write_conflict_unresolved",
@@ -410,7 +458,6 @@ class _Run:
                 ticket=changes.ticket_id,
                 hint="the ticket keeps changing; the write stays queued for the next run",
             )
-        return handled
 
     def _process(
         self, tickets: Sequence[Ticket], carried: Mapping[str, str], *, settle: bool
@@ -541,7 +588,8 @@ class _Run:
                 metric=metric,
                 cycle=evaluation.metrics[metric].cycles[cycle_index],
             )
-        out.conflicts = self._send(to_write, outbox_ids)
+        if not self.deferring:
+            out.conflicts = self._send(to_write, outbox_ids)
         return out
 
     def _send(
@@ -618,18 +666,7 @@ class _Run:
         )
 
     def _untrack(self, ids: Iterable[str]) -> None:
-        import sqlalchemy as sa
-
-        ids = list(ids)
-        if not ids:
-            return
-        t = schema.tickets
-        with self.store.begin() as connection:
-            connection.execute(
-                sa.update(t)
-                .where(t.c.connector == self.name, t.c.ticket_id.in_(ids))
-                .values(is_open=False, next_instant=None)
-            )
+        self.store.untrack(self.name, list(ids))
 
 
 __all__ = [
@@ -638,6 +675,7 @@ __all__ = [
     "PlannedWrite",
     "RunSummary",
     "SyncEngine",
+    "SyncedElsewhere",
     "default_owner",
     "owner_is_dead",
 ]

@@ -15,7 +15,13 @@ from slabridge.connectors.base import Connector
 from slabridge.logs import register_secrets
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import Ticket
-from slabridge.sync.engine import LockHeldError, PlannedWrite, RunSummary, SyncEngine
+from slabridge.sync.engine import (
+    LockHeldError,
+    PlannedWrite,
+    RunSummary,
+    SyncedElsewhere,
+    SyncEngine,
+)
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.schema import utcnow
 from slabridge.sync.store import DEFAULT_STATE, StateStore, StateStoreError, open_store
@@ -225,12 +231,12 @@ def sync_all(
     for name in names if names is not None else runtime.connectors:
         if stop_requested():
             break
-        if not dry_run and runtime.store.synced_since(name, round_started):
+        try:
+            summary = engine.sync(name, runtime.connectors[name], fresh_since=round_started)
+            outcome.summaries.append(summary)
+        except SyncedElsewhere:
             # Another worker sharing this database synced it during this round already.
             log.info("sync_done_elsewhere", connector=name)
-            continue
-        try:
-            outcome.summaries.append(engine.sync(name, runtime.connectors[name]))
         except LockHeldError as error:
             log.warning("sync_locked", connector=name, message=str(error))
             outcome.locked.append(error)

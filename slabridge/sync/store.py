@@ -222,6 +222,20 @@ class StateStore:
         with self.engine.connect() as connection:
             return [str(value) for value in connection.execute(query).scalars()]
 
+    def untrack(self, connector: str, ticket_ids: Sequence[str]) -> None:
+        """Stop re-checking tickets the helpdesk no longer has (deleted, archived)."""
+        t = schema.tickets
+        with self.engine.begin() as connection:
+            for start in range(0, len(ticket_ids), _CHUNK):
+                connection.execute(
+                    sa.update(t)
+                    .where(
+                        t.c.connector == connector,
+                        t.c.ticket_id.in_(list(ticket_ids[start : start + _CHUNK])),
+                    )
+                    .values(is_open=False, next_instant=None)
+                )
+
     def iter_tickets(self, connector: str | None = None) -> Iterator[TrackedTicket]:
         """Every tracked ticket (of one connector), ordered by connector and id."""
         t = schema.tickets
@@ -386,15 +400,37 @@ class StateStore:
                 .values(status="done", last_error=None, updated_at=utcnow())
             )
 
-    def pending_outbox(self, connector: str) -> list[OutboxEntry]:
-        return self._outbox(connector, "pending")
+    def close_pending(self, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
+        """Set the status of entries that are still pending: ``(outbox id, status, reason)``."""
+        o = schema.outbox
+        with self.engine.begin() as connection:
+            for entry_id, status, error in outcomes:
+                connection.execute(
+                    sa.update(o)
+                    .where(o.c.id == entry_id, o.c.status == "pending")
+                    .values(status=status, last_error=error, updated_at=utcnow())
+                )
+
+    def pending_outbox(
+        self, connector: str, *, after_id: int = 0, limit: int | None = None
+    ) -> list[OutboxEntry]:
+        """Pending entries of ``connector`` with an id above ``after_id``, oldest first."""
+        return self._outbox(connector, "pending", after_id=after_id, limit=limit)
 
     def parked_outbox(self, connector: str | None = None) -> list[OutboxEntry]:
         return self._outbox(connector, "parked")
 
-    def _outbox(self, connector: str | None, status: str) -> list[OutboxEntry]:
+    def max_outbox_id(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.max(schema.outbox.c.id))).scalar() or 0)
+
+    def _outbox(
+        self, connector: str | None, status: str, *, after_id: int = 0, limit: int | None = None
+    ) -> list[OutboxEntry]:
         o = schema.outbox
-        query = sa.select(o).where(o.c.status == status).order_by(o.c.id)
+        query = sa.select(o).where(o.c.status == status, o.c.id > after_id).order_by(o.c.id)
+        if limit is not None:
+            query = query.limit(limit)
         if connector is not None:
             query = query.where(o.c.connector == connector)
         with self.engine.connect() as connection:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-import test_engine
+import test_sync_engine as test_engine
 from synckit import T0, MemoryConnector, first_response_evaluator
 
 from slabridge.connectors.base import ReadItem

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from fakekit import Setup, make_setup
-from test_faults import ESCALATING, converge, state
+from test_sync_fault_matrix import ESCALATING, converge, state
 
 from slabridge.sync.store import open_store
 

@@ -160,8 +160,8 @@ def test_writes_queued_before_a_crash_are_sent_by_the_next_run(
     with pytest.raises(KeyboardInterrupt):
         make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
     assert [entry.ticket_id for entry in store.pending_outbox("mem")] == ["1"]
+    assert [run.status for run in store.iter_runs()] == ["interrupted"]
     memory.fail_apply = None
-    store.release_lease("mem", make_engine(store, T0).owner)
     make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
     assert {"sla_breached", "sla_policy_standard"} <= set(memory.tickets["1"].tags)
     assert store.pending_outbox("mem") == []
