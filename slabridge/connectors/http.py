@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 import time
@@ -196,7 +197,7 @@ class HttpClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
-        self.secrets = tuple(secret for secret in secrets if secret)
+        self.secrets = tuple(secret for secret in (*secrets, *_auth_secrets(auth)) if secret)
         self.connector = connector
         self._sleep = sleep
         self.limiter = RateLimiter(requests_per_minute, sleep=sleep)
@@ -369,7 +370,8 @@ class HttpClient:
     ) -> None:
         if response.status_code in ok:
             return
-        detail = self.redact(response.text[:300].strip())
+        # Redact before cutting, so that a secret straddling the cut cannot leak in part.
+        detail = self.redact(response.text)[:300].strip()
         if response.status_code in RETRYABLE_STATUSES:
             raise RetryableHttpError(
                 method,
@@ -420,6 +422,18 @@ class HttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _auth_secrets(auth: requests.auth.AuthBase | tuple[str, str] | None) -> list[str]:
+    """The password of basic auth and the header value it becomes, which a server may echo."""
+    if isinstance(auth, requests.auth.HTTPBasicAuth):
+        user, password = str(auth.username), str(auth.password)
+    elif isinstance(auth, tuple) and len(auth) == 2:
+        user, password = str(auth[0]), str(auth[1])
+    else:
+        return []
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return [password, encoded]
 
 
 def _origin(url: str) -> tuple[str, str | None, int | None]:

@@ -57,10 +57,11 @@ class Trace:
 MetricRows = tuple[str, str, frozenset[str], list[ClockRow]]
 
 # What the engine needs of one metric of a (policy, priority), worked out once per policy set:
-# (metric, target seconds, calendar choice, pause_on, warn threshold, statuses that stop the
-# clock (resolution only), whether a reopen starts a new resolution cycle).
+# (metric, target seconds, calendar choice, its calendar name when fixed, pause_on, warn
+# threshold, statuses that stop the clock (resolution only), whether a reopen starts a new
+# resolution cycle).
 _MetricPlan = tuple[
-    str, int, CalendarChoice, frozenset[str], float | None, frozenset[str] | None, bool
+    str, int, CalendarChoice, str | None, frozenset[str], float | None, frozenset[str] | None, bool
 ]
 
 
@@ -134,10 +135,14 @@ def _plan(policy_set: PolicySet, policy: Policy, priority: str) -> tuple[_Metric
             holes = _STOPPED_OR.get(target.pause_on)
             if holes is None:
                 holes = target.pause_on | STOPPED_STATUSES
-        plans.append((name, seconds, choice, target.pause_on, threshold, holes, new_cycle))
+        fixed = choice.default if choice.by is None else None
+        plans.append((name, seconds, choice, fixed, target.pause_on, threshold, holes, new_cycle))
     plan = tuple(plans)
     policy_set.plans[key] = (policy, settings, plan)
     return plan
+
+
+_last_now: tuple[object, float, datetime] = (None, 0.0, datetime.min)
 
 
 def _run(
@@ -145,12 +150,18 @@ def _run(
 ) -> tuple[float, Timeline, str, Policy | None, list[MetricRows]]:
     """The engine: timeline, priority, policy and every metric's counted cycles."""
     policy_set = policies if isinstance(policies, PolicySet) else policies.policy_set
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    now_ts = now.timestamp()
+    global _last_now
+    if now is _last_now[0]:  # bulk evaluation: one `now` for every ticket
+        _, now_ts, now_utc = _last_now
+    else:
+        if now.tzinfo is None:
+            raise ValueError("now must be an aware datetime")
+        now_ts = now.timestamp()
+        now_utc = now.astimezone(UTC)
+        _last_now = (now, now_ts, now_utc)
     timeline = build_timeline(ticket, now_ts)
     if now_ts not in timeline.instants:
-        timeline.instants[now_ts] = now.astimezone(UTC)
+        timeline.instants[now_ts] = now_utc
     priority = timeline.priority or policy_set.settings.default_priority
     policy = policy_set.match(ticket, priority)
     metrics: list[MetricRows] = []
@@ -159,10 +170,10 @@ def _run(
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
     resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
-    for name, seconds, choice, pause_on, threshold, holes, new_cycle in _plan(
+    for name, seconds, choice, fixed, pause_on, threshold, holes, new_cycle in _plan(
         policy_set, policy, priority
     ):
-        calendar_name = resolved.get(id(choice))
+        calendar_name = fixed or resolved.get(id(choice))
         if calendar_name is None:
             calendar_name = resolved[id(choice)] = choice.resolve(ticket)
         calendar = compiled.get(calendar_name) or policy_set.calendar(calendar_name)
@@ -207,8 +218,9 @@ def _evaluation(
     """The §4 result of the engine's rows, with the next instant the verdict changes by itself."""
     metrics: dict[str, MetricResult] = {}
     next_instant: float | None = None
+    # The ticket's own datetimes where it has them; other instants get a new one, not cached in
+    # the timeline (they rarely repeat, and growing the dict costs more than it saves).
     instants = timeline.instants
-    moment = timeline.moment
     for name, calendar, _pause_on, rows in metric_rows:
         cycles: list[Cycle] = []
         for (
@@ -242,15 +254,15 @@ def _evaluation(
                     next_instant = warn
                 if due is not None and due >= now and (next_instant is None or due < next_instant):
                     next_instant = due
-            due_at = None if due is None else instants.get(due) or moment(due)
+            due_at = None if due is None else instants.get(due) or _from_epoch(due, UTC)
             whole = round(elapsed)
             cycles.append(
                 Cycle(
                     status,
                     calendar,
                     target,
-                    instants.get(start) or moment(start),
-                    None if stop is None else instants.get(stop) or moment(stop),
+                    instants.get(start) or _from_epoch(start, UTC),
+                    None if stop is None else instants.get(stop) or _from_epoch(stop, UTC),
                     due_at,
                     due_at if breached else None,
                     whole,
@@ -262,12 +274,15 @@ def _evaluation(
     return Evaluation(
         ticket_id,
         None if policy is None else policy.name,
-        moment(now),
+        instants.get(now) or _from_epoch(now, UTC),
         metrics,
-        None if next_instant is None else moment(next_instant),
+        None
+        if next_instant is None
+        else instants.get(next_instant) or _from_epoch(next_instant, UTC),
     )
 
 
+_from_epoch = datetime.fromtimestamp
 _NOW_TEXT: dict[float, str] = {}  # evaluated_at of the bulk path: one text per `now`
 # Whole-second instants from 1970 to 2106 are printed without a datetime: below 2**32 seconds a
 # float has room for microseconds, so it names one instant (and one with a fraction of a second

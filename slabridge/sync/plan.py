@@ -115,7 +115,21 @@ def _same_instant(current: Any, wanted: datetime | None) -> bool:
 
 
 def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in ("true", "1", "yes", "on")
+    """A flag as helpdesks store it: true/"true"/"yes", 1 or 1.0 (Jira number fields), or a
+    checkbox list such as ``["Yes"]``; anything else is false."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, list | tuple):
+        return any(_truthy(item) for item in value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on"):
+        return True
+    try:
+        return float(text) != 0
+    except ValueError:
+        return False
 
 
 def desired_fields(

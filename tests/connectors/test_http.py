@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -293,3 +294,30 @@ def test_client_reads_remaining_quota_headers(sleeps: Sleeps) -> None:
         client.get("/ok")
         client.get("/ok")
     assert len(sleeps) == 1 and 4.0 <= sleeps[0] <= 5.0
+
+
+def test_basic_auth_credentials_echoed_by_the_server_are_scrubbed(
+    fake: EchoFake, sleeps: Sleeps, captured_logs: CapturedLogs
+) -> None:
+    # The password is not passed in ``secrets``: basic auth alone must be enough to redact it,
+    # also in the base64 form the Authorization header carries.
+    client = HttpClient(fake.base_url, auth=("agent@example.com/token", SECRET), sleep=sleeps)
+    with pytest.raises(HttpError) as caught:
+        client.get("/leak")
+    encoded = base64.b64encode(f"agent@example.com/token:{SECRET}".encode()).decode()
+    assert "Basic ***" in str(caught.value)  # the echo was there, and was scrubbed
+    for leaked in (SECRET, encoded, encoded[:20]):
+        assert leaked not in str(caught.value) and leaked not in captured_logs.text
+
+
+def test_a_secret_cut_by_the_detail_limit_does_not_leak_in_part(sleeps: Sleeps) -> None:
+    class LongEcho(FakeAPI):
+        def __init__(self) -> None:
+            super().__init__()
+            self.route(
+                "GET", "/long", lambda r: FakeResponse(400, raw=("x" * 290 + SECRET).encode())
+            )
+
+    with LongEcho() as server, pytest.raises(HttpError) as caught:
+        client_for(server, sleeps).get("/long")
+    assert SECRET[:8] not in str(caught.value)

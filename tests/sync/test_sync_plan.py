@@ -93,3 +93,17 @@ def test_the_digest_ignores_the_clock_but_not_the_outcome() -> None:
     breached = first_response_evaluator(current, T0 + timedelta(hours=2))
     assert evaluation_digest(early) == evaluation_digest(later)
     assert evaluation_digest(early) != evaluation_digest(breached)
+
+
+def test_a_breached_flag_stored_as_a_number_or_a_checkbox_list_counts_as_set() -> None:
+    # Jira returns number fields as 1.0 and checkboxes as a list of option values: a ticket
+    # already flagged must not be written again on every sync.
+    settings = WriteBackSettings(breached_field="late")
+    breached = first_response_evaluator(ticket(), T0 + timedelta(hours=2))
+    assert breached.breached
+    for stored in (1.0, "1.0", 1, True, ["Yes"], "yes"):
+        flagged = ticket(fields={"late": stored})
+        assert plan_changes(flagged, breached, settings).fields == {}, stored
+    for stored in (0.0, "0", [], "no", "false"):
+        unflagged = ticket(fields={"late": stored})
+        assert plan_changes(unflagged, breached, settings).fields == {"late": True}, stored

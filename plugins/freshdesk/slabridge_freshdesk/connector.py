@@ -230,6 +230,9 @@ class FreshdeskConnector(Connector):
             return ticket
         except (TicketError, KeyError) as exc:
             reason = str(exc) if isinstance(exc, TicketError) else f"missing key {exc}"
+        except (TypeError, AttributeError, ValueError) as exc:
+            # A record of an unexpected shape: skip it rather than stop every later read.
+            reason = f"malformed ticket ({type(exc).__name__}: {exc})"
         except HttpError as exc:
             if exc.retryable or exc.status != 404:
                 raise

@@ -307,6 +307,11 @@ class JiraConnector(Connector):
             except TicketError as exc:
                 log.warning("jira_issue_skipped", connector=self.instance, reason=str(exc))
                 yield Skipped(issue_id, str(exc))
+            except (TypeError, AttributeError, KeyError, ValueError) as exc:
+                # A record of an unexpected shape: skip it rather than stop every later read.
+                reason = f"malformed issue ({type(exc).__name__}: {exc})"
+                log.warning("jira_issue_skipped", connector=self.instance, reason=reason)
+                yield Skipped(issue_id, reason)
             except HttpError as exc:
                 if exc.retryable or exc.status != 404:
                     raise
