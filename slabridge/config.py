@@ -380,7 +380,14 @@ class _Checker:
             connector_types = None
         else:
             connectors = self.connectors(data.get("connectors"), connector_types)
-        actions = self.actions(data.get("actions"), connectors, connector_types)
+        # Instances with errors of their own still count as defined (their errors are reported).
+        raw_instances = data.get("connectors")
+        instance_names = (
+            {_key(name) for name in raw_instances}
+            if isinstance(raw_instances, dict)
+            else set(connectors)
+        )
+        actions = self.actions(data.get("actions"), connectors, connector_types, instance_names)
         # goals: and credits: are validated by the reports' models (slabridge/report/models.py).
         goals, goal_problems = validate_goals(data.get("goals"))
         credits, credit_problems = validate_credits(data.get("credits"))
@@ -921,8 +928,10 @@ class _Checker:
         raw: Any,
         connectors: Mapping[str, ConnectorConfig | dict[str, Any]],
         connector_types: Mapping[str, type[Connector]] | None,
+        instance_names: set[str] | None = None,
     ) -> Actions:
         data = self.mapping(raw, "actions") or {}
+        defined_instances = set(connectors) if instance_names is None else instance_names
         self.known_keys(data, "actions", ("tags", "escalate_priority", "fields"))
         tags = self.mapping(data.get("tags"), "actions.tags") or {}
         self.known_keys(tags, "actions.tags", ("breached", "at_risk", "policy"))
@@ -965,8 +974,8 @@ class _Checker:
         )
         for instance, body in table.items():
             where = _join("actions.fields", instance)
-            if instance not in connectors:
-                defined = ", ".join(sorted(connectors)) or "none"
+            if instance not in defined_instances:
+                defined = ", ".join(sorted(defined_instances)) or "none"
                 self.add(where, f"unknown connector instance (defined under connectors: {defined})")
                 continue
             entry = self.mapping(body, where) or {}

@@ -252,7 +252,8 @@ actions:
         "connectors.bad.subdomain: required",
         "connectors.bad.colour: unknown key (valid: type, mapping, subdomain, token)",
         "connectors.other.type: unknown connector type (installed: zendesk)",
-        "actions.fields.nobody: unknown connector instance (defined under connectors: zd)",
+        "actions.fields.nobody: unknown connector instance"
+        " (defined under connectors: bad, other, zd)",
         "actions.fields.zd: connector 'zd' (zendesk) cannot write fields",
     ]
 
@@ -329,3 +330,19 @@ def test_reports_load_the_config_without_helpdesk_credentials(tmp_path: Path) ->
     config = load_config(path, environ={}, skip_connectors=True)
     assert list(config.connectors) == ["zd"]
     assert config.actions.fields["zd"]
+
+
+def test_fields_of_an_instance_whose_entry_has_errors_are_not_called_unknown() -> None:
+    # Only the entry's own error is reported, not a misleading "unknown connector instance";
+    # the fields' keys are still checked.
+    text = """
+connectors:
+  zd: {type: zendesk, token: "${ZD_TOKEN}"}
+actions:
+  fields: {zd: {due_at: 360009999, oops: 1}}
+"""
+    issues = _issues(text, environ={"ZD_TOKEN": SECRET}, connector_types={"zendesk": FakeConnector})
+    assert issues == [
+        "connectors.zd.subdomain: required",
+        "actions.fields.zd.oops: unknown key (valid: due_at, breached)",
+    ]

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from slabridge.logs import configure_logging
+from slabridge.logs import configure_logging, redact_text
 from slabridge.sync.engine import PlannedWrite, RunSummary
 from slabridge.sync.plan import describe_changes
 from slabridge.sync.runtime import (
@@ -137,7 +137,7 @@ def report(outcome: SyncOutcome, *, dry_run: bool, as_json: bool | None) -> None
         print_summaries(outcome.summaries)
     for summary in outcome.summaries:
         for error in summary.errors:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {redact_text(error)}", err=True)
     for locked in outcome.locked:
         click.echo(f"skipped: {locked}", err=True)
 

@@ -21,21 +21,12 @@ from pydantic import (
 )
 
 from slabridge.sla.durations import parse_duration
+from slabridge.sla.policy import MATCH_KEYS
 from slabridge.sla.results import METRICS
 
 GoalPeriod = Literal["week", "month", "quarter"]
 # Keys a goal's scope may use: the policy match keys, plus `customer` (a customer id).
-SCOPE_KEYS: tuple[str, ...] = (
-    "tier",
-    "product",
-    "priority",
-    "source",
-    "type",
-    "channel",
-    "tags_any",
-    "tags_all",
-    "customer",
-)
+SCOPE_KEYS: tuple[str, ...] = (*MATCH_KEYS, "customer")
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 

@@ -218,6 +218,7 @@ def _evaluation(
     """The §4 result of the engine's rows, with the next instant the verdict changes by itself."""
     metrics: dict[str, MetricResult] = {}
     next_instant: float | None = None
+    next_moment: datetime | None = None  # its datetime, when it is a due time already made
     # The ticket's own datetimes where it has them; other instants get a new one, not cached in
     # the timeline (they rarely repeat, and growing the dict costs more than it saves).
     instants = timeline.instants
@@ -236,6 +237,7 @@ def _evaluation(
             _,
             warn,
         ) in rows:
+            due_at = None if due is None else instants.get(due) or _from_epoch(due, UTC)
             status: CycleStatus
             if breached:
                 status = "breached"
@@ -252,9 +254,10 @@ def _evaluation(
                     and (next_instant is None or warn < next_instant)
                 ):
                     next_instant = warn
+                    next_moment = None
                 if due is not None and due >= now and (next_instant is None or due < next_instant):
                     next_instant = due
-            due_at = None if due is None else instants.get(due) or _from_epoch(due, UTC)
+                    next_moment = due_at
             whole = round(elapsed)
             cycles.append(
                 Cycle(
@@ -278,7 +281,7 @@ def _evaluation(
         metrics,
         None
         if next_instant is None
-        else instants.get(next_instant) or _from_epoch(next_instant, UTC),
+        else next_moment or instants.get(next_instant) or _from_epoch(next_instant, UTC),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 
 from slabridge.connectors.base import ChangeSet, Checkpoint, Connector, Skipped, WriteResult
+from slabridge.logs import redact_text
 from slabridge.plugins import SlabridgePluginManager, apply_plan_actions
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
@@ -102,7 +103,9 @@ class RunSummary:
             "new_breaches": self.new_breaches,
             "api_calls": self.api_calls,
             "duration_seconds": round(self.duration_seconds, 3),
-            "errors": list(self.errors),
+            # Errors quote exceptions, some from third-party code: scrub known secrets before
+            # they reach the runs table, the JSON output or a hook.
+            "errors": [redact_text(error) for error in self.errors],
         }
 
 
@@ -607,8 +610,9 @@ class _Run:
                     "(queued; the next run retries them)"
                 )
                 log.error("write_failed", connector=self.name, tickets=len(chunk), error=str(error))
+                reason = redact_text(str(error))
                 self.store.finish_outbox(
-                    [(outbox_ids[c.ticket_id], "pending", str(error)) for c in chunk]
+                    [(outbox_ids[c.ticket_id], "pending", reason) for c in chunk]
                 )
                 continue
             outcomes = self._outcomes(chunk, results, conflicts)

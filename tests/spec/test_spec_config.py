@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from spec_helpers import Evaluator, policy_file, ticket
@@ -127,7 +128,7 @@ def test_the_loader_lists_all_issues_with_the_spec_path_format(tmp_path: Path) -
     ],
 )
 def test_each_kind_of_config_error_exits_2_naming_its_path(
-    sla: Evaluator, change: dict, path: str, word: str
+    sla: Evaluator, change: dict[str, Any], path: str, word: str
 ) -> None:
     policy = {"name": "p", "calendar": "always", "targets": {"default": {"first_response": "1h"}}}
     calendars = change.pop("calendars", None)

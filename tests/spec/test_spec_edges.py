@@ -19,7 +19,7 @@ from spec_helpers import (
 )
 
 
-def first_response(out: dict[str, Any]) -> dict[str, Any]:
+def first_response(out: Any) -> Any:
     return out["metrics"]["first_response"]
 
 
@@ -110,7 +110,7 @@ def test_match_values_may_be_scalars_or_any_of_lists_and_keys_are_anded(
     ],
 )  # fmt: skip
 def test_more_config_errors_name_their_path(
-    sla: Evaluator, settings: dict, policy_change: dict, path: str, word: str
+    sla: Evaluator, settings: dict[str, Any], policy_change: dict[str, Any], path: str, word: str
 ) -> None:
     policy: dict[str, Any] = {
         "name": "p",

@@ -12,7 +12,7 @@ RESPONSES = policy_file(
 )
 
 
-def metric(out: dict[str, Any], name: str) -> dict[str, Any]:
+def metric(out: Any, name: str) -> Any:
     return out["metrics"][name]
 
 

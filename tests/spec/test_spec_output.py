@@ -90,7 +90,7 @@ def test_the_worked_example_next_response_and_resolution_follow_the_same_rules(
 
 
 def spec_ticket(**changes: Any) -> dict[str, Any]:
-    data = json.loads(json.dumps(SPEC_TICKET))
+    data: dict[str, Any] = json.loads(json.dumps(SPEC_TICKET))
     data["events"] = []
     data.update(changes)
     return data

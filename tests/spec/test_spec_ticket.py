@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from spec_helpers import Evaluator, agent, policy_file, status, ticket, utc
@@ -12,7 +13,7 @@ from spec_helpers import Evaluator, agent, policy_file, status, ticket, utc
 RESOLUTION_4H = policy_file({"default": {"first_response": "4h", "resolution": "4h"}})
 
 
-def resolution(out: dict) -> dict:
+def resolution(out: Any) -> Any:
     return out["metrics"]["resolution"]
 
 

@@ -28,7 +28,7 @@ def test_an_issue_with_a_wrong_typed_field_is_skipped_and_later_issues_are_read(
     render = fake._field_values
 
     def broken(issue: Any) -> dict[str, Any]:
-        values = render(issue)
+        values: dict[str, Any] = render(issue)
         if issue.id == bad:
             values[key] = value
         return values

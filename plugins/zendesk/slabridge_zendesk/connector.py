@@ -41,7 +41,10 @@ log = structlog.get_logger("slabridge.zendesk")
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 TICKET_EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 MAX_IDS = 100  # show_many, update_many and users/show_many take at most 100 ids
-KNOWN_TICKETS = 50_000  # last-seen states kept to skip no-op writes (oldest dropped first)
+# Last-seen ticket states kept to skip no-op writes (least recently used dropped first). About
+# 0.5 KB each with a few custom fields: 10,000 bound the cache near 5 MB however many tickets a
+# sync reads. A ticket no longer in it is written from its change set as given (still correct).
+KNOWN_TICKETS = 10_000
 EXCLUSION_SECONDS = 60  # the export leaves out changes of the last minute
 # Per-ticket job errors that will not go away by retrying (anything else is retried).
 PERMANENT_JOB_ERRORS = frozenset(
@@ -100,6 +103,17 @@ def _cursor_json(after_cursor: str | None, start_time: int | None, since: int) -
     )
 
 
+def _event_second(event: Mapping[str, Any]) -> int | None:
+    """The Unix second of a ticket event (``timestamp``, else ``created_at``), None if unknown."""
+    stamp = event.get("timestamp")
+    if isinstance(stamp, int) and not isinstance(stamp, bool):
+        return stamp
+    try:
+        return int(zendesk_time(event.get("created_at"), "?", "created_at").timestamp())
+    except SkipTicket:
+        return None
+
+
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -149,6 +163,7 @@ class ZendeskConnector(Connector):
         )
         self._users: dict[int, Mapping[str, Any]] = {}
         self._known: OrderedDict[str, _Known] = OrderedDict()
+        self.known_limit = KNOWN_TICKETS
         native = {v: k for k, v in DEFAULT_PRIORITIES.items()}
         native.update({v: k for k, v in self.rules.priorities.items()})
         self._native_priority = native
@@ -255,11 +270,10 @@ class ZendeskConnector(Connector):
                     if stream is None:
                         stream = _EventStream(start=window_start, position=window_start)
                     self._advance(stream, int(ticket.get("generated_timestamp") or 0))
-                events = (
-                    stream.by_ticket.pop(ticket_id, [])
-                    if streamable and stream is not None and not stream.stalled
-                    else []
-                )
+                # Pop the stream's events of every ticket on the page, also of one that gets its
+                # audits: held until the read ends they would grow with the number of tickets.
+                popped = stream.by_ticket.pop(ticket_id, []) if stream is not None else []
+                events = popped if streamable and stream is not None and not stream.stalled else []
                 if events:
                     histories[ticket_id] = audits_from_ticket_events(events)
                     from_stream.add(ticket_id)
@@ -279,6 +293,10 @@ class ZendeskConnector(Connector):
                     continue
                 history = histories.get(raw_id) if isinstance(raw_id, int) else None
                 yield self._normalize(ticket, organizations, history)
+            # The export is in generated_timestamp order: only copies at the page's last second
+            # can come again on a later page, so older entries need not be kept (bounded memory).
+            for key in [key for key, stamp in seen.items() if stamp < newest_seen]:
+                del seen[key]
             after = page.get("after_cursor")
             requested = params.get("cursor")
             yield Checkpoint(_cursor_json(after or after_cursor, start_time, newest_seen))
@@ -395,14 +413,18 @@ class ZendeskConnector(Connector):
                 TICKET_EVENTS_PATH,
                 params={"start_time": stream.position, "include": "comment_events"},
             ).json()
+            end_time = int(body.get("end_time") or stream.position)
+            boundary: set[Any] = set()
             for event in body.get("ticket_events") or []:
                 key = event.get("id")
                 if key in stream.seen:  # time-based pages overlap at their boundary
                     continue
-                stream.seen.add(key)
+                if _event_second(event) in (None, end_time):
+                    boundary.add(key)
                 if isinstance(event.get("ticket_id"), int):
                     stream.by_ticket[event["ticket_id"]].append(event)
-            end_time = int(body.get("end_time") or stream.position)
+            # The next page starts at this page's last second: only its event ids can repeat.
+            stream.seen = boundary
             if not body.get("end_of_stream", True) and end_time <= stream.position:
                 # A full page within one second: the stream cannot move on. The tickets still
                 # waiting for their history get it from their audits instead.
@@ -574,12 +596,10 @@ class ZendeskConnector(Connector):
         except HttpError as exc:
             self._fail(plan, exc)
             return False
-        if (
-            plan.priority is not None
-            and planned_priority is not None
-            and current.get("priority") not in (planned_priority.priority, plan.priority)
-        ):
-            # An agent set the priority meanwhile: let the sync re-plan instead of overriding.
+        before = planned_priority.priority if planned_priority is not None else plan.priority
+        if plan.priority is not None and current.get("priority") not in (before, plan.priority):
+            # An agent set the priority meanwhile (or, with the ticket's earlier state no longer
+            # in the bounded cache, may have): let the sync re-plan instead of overriding.
             plan.outcome, plan.error = "conflict", "an agent changed the priority meanwhile"
             return False
         self._remember_state(current)
@@ -611,7 +631,7 @@ class ZendeskConnector(Connector):
             updated_at=ticket.get("updated_at"),
         )
         self._known.move_to_end(key)
-        while len(self._known) > KNOWN_TICKETS:
+        while len(self._known) > self.known_limit:
             self._known.popitem(last=False)
 
     def _write_tags_single(self, plan: _Plan, add: frozenset[str], remove: frozenset[str]) -> None:

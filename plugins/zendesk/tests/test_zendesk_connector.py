@@ -793,3 +793,75 @@ def test_a_ticket_deleted_between_export_and_audits_is_skipped(
     items = list(connect(history="audits").read(None))
     assert Skipped(ids[0], "deleted") in items
     assert [t.id for t in _tickets(items)] == [ids[1]]
+
+
+# -- bounded memory -----------------------------------------------------------------------
+
+
+def test_the_last_seen_state_cache_never_holds_more_than_its_size(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 12, tags=["vip"])
+    connector = connect(per_page=3)
+    connector.known_limit = 5
+    sizes = [len(connector._known) for _ in connector.read(None)]
+    assert len(_tickets(list(connector.read(None)))) == 12
+    assert max(sizes) == 5 and len(connector._known) == 5
+    # The newest five are kept; the oldest were dropped first.
+    assert list(connector._known) == ids[-5:]
+    results = connector.apply([ChangeSet(i, add_tags=frozenset({"sla_at_risk"})) for i in ids])
+    assert [r.outcome for r in results] == ["applied"] * 12
+    assert len(connector._known) == 5
+    for i in ids:  # tickets no longer cached are written from the change set as given
+        assert fake.tags(i) == {"vip", "sla_at_risk"}
+
+
+def test_a_cached_ticket_re_applied_sends_nothing(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 3)
+    connector = connect()
+    connector.known_limit = 2
+    list(connector.read(None))
+    change = [ChangeSet(i, add_tags=frozenset({"sla_breached"})) for i in ids[-2:]]
+    connector.apply(change)
+    writes = len(_write_requests(fake))
+    assert [r.outcome for r in connector.apply(change)] == ["applied", "applied"]
+    assert len(_write_requests(fake)) == writes, "a repeat of a done change was sent again"
+
+
+def test_after_a_409_a_ticket_no_longer_cached_is_a_conflict_not_an_override(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 3)
+    connector = connect()
+    connector.known_limit = 1
+    tickets = _tickets(list(connector.read(None)))
+    first = tickets[0]
+    assert first.id not in connector._known
+    fake.agent_edit(first.id, priority="low")
+    change = ChangeSet(first.id, priority="urgent", expected_updated_at=first.updated_at)
+    [result] = connector.apply([change])
+    # Without the ticket's earlier priority the connector cannot tell the agent's change from
+    # its own: the sync re-reads and re-plans instead.
+    assert result.outcome == "conflict"
+    assert fake.priority(ids[0]) == "low"
+
+
+def test_a_long_read_keeps_only_boundary_event_ids_and_no_events_of_yielded_tickets(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    seed(fake, clock, 10)
+    fake.events_per_page = 2
+    connector = connect(per_page=2)
+    held: list[int] = []
+    original = connector._advance
+
+    def advance(stream: Any, until: int) -> None:
+        original(stream, until)
+        held.append(len(stream.seen))
+        held.append(sum(len(events) for events in stream.by_ticket.values()))
+
+    connector._advance = advance  # type: ignore[method-assign]
+    assert len(_tickets(list(connector.read(None)))) == 10
+    assert held and max(held) <= 4, "the ticket-events stream kept state per ticket read"
