@@ -64,10 +64,16 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A record the API returned that could not become a ticket; logged, counted, never fatal."""
+    """A record the API returned that could not become a ticket; logged, counted, never fatal.
+
+    Set ``gone`` when the ticket no longer exists (deleted, spam, archived, not visible): the
+    sync then stops tracking it and parks its pending writes. A malformed record (``gone``
+    False) stays tracked and is tried again on the next run.
+    """
 
     ticket_id: str | None
     reason: str
+    gone: bool = False
 
 
 ReadItem = Ticket | Checkpoint | Skipped

@@ -407,6 +407,7 @@ class _Run:
         """Fetch tickets by id and process them; return (handled ids, ids that are gone)."""
         handled: set[str] = set()
         gone: set[str] = set()
+        unreadable: set[str] = set()
         for start in range(0, len(ids), FETCH_CHUNK):
             chunk = list(ids[start : start + FETCH_CHUNK])
             tickets: list[Ticket] = []
@@ -416,9 +417,12 @@ class _Run:
                 else:
                     self._skipped(item)
                     if item.ticket_id is not None:
-                        gone.add(item.ticket_id)
+                        # Deleted tickets are gone; a malformed one stays tracked and queued,
+                        # to be tried again next run (it is logged and counted as skipped).
+                        (gone if item.gone else unreadable).add(item.ticket_id)
             returned = {ticket.id for ticket in tickets}
-            gone.update(set(chunk) - returned - gone)
+            gone.update(set(chunk) - returned - gone - unreadable)
+            self.seen.update(unreadable)
             handled |= self._process_all(tickets, carried, settle=settle)
             if not self.engine.dry_run:
                 self.store.renew_lease(self.name, self.engine.owner, self.engine.lease_ttl)

@@ -134,7 +134,7 @@ class MemoryConnector(Connector):
             if ticket_id in self.tickets:
                 yield self.tickets[ticket_id]
             else:
-                yield Skipped(ticket_id, "deleted")
+                yield Skipped(ticket_id, "deleted", gone=True)
 
     def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
         self.calls += 1

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from synckit import SETTINGS, T0, MemoryConnector, make_engine
 
-from slabridge.connectors.base import ChangeSet
+from slabridge.connectors.base import ChangeSet, Skipped
 from slabridge.hookspecs import hookimpl
 from slabridge.plugins import create_plugin_manager
 from slabridge.sla.ticket import Customer
@@ -306,3 +306,25 @@ def test_settings_fall_back_to_writing_nothing_for_an_unknown_connector(
     engine = make_engine(store, T0)
     assert engine.sync("other", other).written == 0
     assert SETTINGS.owns_tag("sla_policy_x")
+
+
+def test_a_malformed_ticket_on_fetch_stays_tracked_and_is_tried_again(
+    store: StateStore, memory: MemoryConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a ticket that is gone is untracked; one the API returns malformed is tried again."""
+    memory.add("1")
+    make_engine(store, T0).sync("mem", memory)
+    make_engine(store, T0).sync("mem", memory)  # reads back our own write; nothing is due yet
+    fetch = memory.fetch
+
+    def malformed(ticket_ids: Any) -> Any:
+        for item in fetch(ticket_ids):
+            yield Skipped(item.ticket_id if isinstance(item, Skipped) else item.id, "bad fields")
+
+    monkeypatch.setattr(memory, "fetch", malformed)
+    summary = make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
+    assert (summary.due_rechecked, summary.skipped) == (1, 1)
+    monkeypatch.setattr(memory, "fetch", fetch)
+    memory.fetched.clear()
+    make_engine(store, T0 + timedelta(hours=3)).sync("mem", memory)
+    assert memory.fetched == ["1"], "still tracked: re-checked once the API answers properly"

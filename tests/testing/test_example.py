@@ -71,7 +71,9 @@ def test_a_record_with_an_unknown_status_is_skipped_not_fatal(fake: ExampleFake)
 
 
 def test_fetch_skips_a_deleted_ticket(fake: ExampleFake) -> None:
-    assert list(connector(fake).fetch(["4040"])) == [Skipped("4040", "not found (deleted?)")]
+    assert list(connector(fake).fetch(["4040"])) == [
+        Skipped("4040", "not found (deleted?)", gone=True)
+    ]
 
 
 def test_the_plugin_module_registers_the_example_connector() -> None:

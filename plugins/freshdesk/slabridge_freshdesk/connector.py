@@ -205,7 +205,7 @@ class FreshdeskConnector(Connector):
             return Skipped(None, "not a JSON object")
         if raw.get("spam") is True or raw.get("deleted") is True:
             # Spam and trashed tickets are out of SLA scope (the list leaves them out too).
-            return Skipped(ticket_id, "marked as spam" if raw.get("spam") else "deleted")
+            return Skipped(ticket_id, "marked as spam" if raw.get("spam") else "deleted", gone=True)
         try:
             conversations = None
             if needs_conversations(raw, self.settings.conversations):
@@ -366,7 +366,7 @@ class FreshdeskConnector(Connector):
                 raw = self._get_json(f"tickets/{ticket_id}", {"include": "stats"})
             except HttpError as exc:
                 if exc.status == 404:
-                    yield Skipped(str(ticket_id), "not found (deleted or spam)")
+                    yield Skipped(str(ticket_id), "not found (deleted or spam)", gone=True)
                     continue
                 raise
             yield self._normalize(raw)

@@ -315,7 +315,7 @@ class JiraConnector(Connector):
             except HttpError as exc:
                 if exc.retryable or exc.status != 404:
                     raise
-                yield Skipped(issue_id, "issue deleted while it was being read")
+                yield Skipped(issue_id, "issue deleted while it was being read", gone=True)
 
     def _changelogs(self, ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
         if self._bulk_changelog:
@@ -395,7 +395,9 @@ class JiraConnector(Connector):
             for ticket_id in chunk:
                 issue = by_id.get(ticket_id) or by_key.get(ticket_id)
                 if issue is None:
-                    yield Skipped(ticket_id, "issue not found (deleted, moved or not visible)")
+                    yield Skipped(
+                        ticket_id, "issue not found (deleted, moved or not visible)", gone=True
+                    )
                 else:
                     ordered.append(issue)
             yield from self._complete(ordered, meta)

@@ -45,6 +45,7 @@ MAX_IDS = 100  # show_many, update_many and users/show_many take at most 100 ids
 # 0.5 KB each with a few custom fields: 10,000 bound the cache near 5 MB however many tickets a
 # sync reads. A ticket no longer in it is written from its change set as given (still correct).
 KNOWN_TICKETS = 10_000
+_EVENT_FIELDS = frozenset({"status", "priority"})
 EXCLUSION_SECONDS = 60  # the export leaves out changes of the last minute
 # Per-ticket job errors that will not go away by retrying (anything else is retried).
 PERMANENT_JOB_ERRORS = frozenset(
@@ -68,6 +69,11 @@ class _Known:
     priority: str | None
     fields: dict[str, Any]
     updated_at: str | None
+    # The ticket's history (audits cut down to what events are built from), complete through
+    # the Unix second ``through``: with the ticket-events stream from then on it rebuilds the
+    # whole history without an audits call (e.g. when our own write-back comes back changed).
+    history: list[dict[str, Any]] | None = None
+    through: int = 0
 
 
 @dataclass(slots=True)
@@ -90,6 +96,7 @@ class _EventStream:
     """The incremental ticket-events stream from ``start``, consumed only as far as needed."""
 
     start: int
+    keep_from: int  # before this second, only events of tickets with a cached history are kept
     by_ticket: dict[int, list[Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     seen: set[Any] = field(default_factory=set)
     position: int = 0
@@ -112,6 +119,55 @@ def _event_second(event: Mapping[str, Any]) -> int | None:
         return int(zendesk_time(event.get("created_at"), "?", "created_at").timestamp())
     except SkipTicket:
         return None
+
+
+def _prune(audits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Audits cut down to what events are built from (status/priority changes, comments)."""
+    kept: list[dict[str, Any]] = []
+    for audit in audits:
+        children = [
+            {k: child.get(k) for k in ("type", "field_name", "value", "author_id", "public")}
+            for child in audit.get("events") or []
+            if child.get("type") == "Comment"
+            or (
+                child.get("type") in ("Create", "Change")
+                and child.get("field_name") in _EVENT_FIELDS
+            )
+        ]
+        if children:
+            kept.append(
+                {"id": audit.get("id"), "created_at": audit.get("created_at"), "events": children}
+            )
+    return kept
+
+
+def _merge(
+    history: Sequence[Mapping[str, Any]],
+    stream_events: Sequence[Mapping[str, Any]],
+    through: int,
+) -> list[dict[str, Any]]:
+    """A cached history (complete before the second ``through``) plus the stream's events,
+    each audit once: older events are in the history already, same-second ones go by id."""
+    merged = [dict(audit) for audit in history]
+    ids = {audit.get("id") for audit in history}
+    for event in stream_events:
+        second = _event_second(event)
+        if (second is not None and second < through) or event.get("id") in ids:
+            continue
+        merged.extend(audits_from_ticket_events([event]))
+    return merged
+
+
+def _newest_second(audits: Sequence[Mapping[str, Any]]) -> int:
+    """The newest audit's Unix second: audits just read hold every change up to then."""
+    newest = 0
+    for audit in audits:
+        try:
+            moment = zendesk_time(audit.get("created_at"), "?", "audit.created_at")
+        except SkipTicket:
+            return 0  # cannot tell how far the history goes: do not cache it
+        newest = max(newest, int(moment.timestamp()))
+    return newest
 
 
 def _stamp(moment: datetime) -> str:
@@ -162,6 +218,7 @@ class ZendeskConnector(Connector):
             config.url, requests_per_minute=config.incremental_requests_per_minute, **common
         )
         self._users: dict[int, Mapping[str, Any]] = {}
+        self._through = 0  # the cached histories of the last complete read end here
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self.known_limit = KNOWN_TICKETS
         native = {v: k for k, v in DEFAULT_PRIORITIES.items()}
@@ -243,6 +300,9 @@ class ZendeskConnector(Connector):
             params = {"cursor": after_cursor}
         stream: _EventStream | None = None
         window_start = since
+        # The stream starts where the cached histories end (when earlier), so they can be used.
+        stream_start = min(window_start, self._through) if self._through else window_start
+        throughs: dict[int, int] = {}
         newest_seen = since
         seen: dict[int, int] = {}
         from_stream: set[int] = set()  # a second copy in this read needs its audits
@@ -268,7 +328,7 @@ class ZendeskConnector(Connector):
                 )
                 if streamable:
                     if stream is None:
-                        stream = _EventStream(start=window_start, position=window_start)
+                        stream = _EventStream(stream_start, window_start, position=stream_start)
                     self._advance(stream, int(ticket.get("generated_timestamp") or 0))
                 # Pop the stream's events of every ticket on the page, also of one that gets its
                 # audits: held until the read ends they would grow with the number of tickets.
@@ -276,10 +336,32 @@ class ZendeskConnector(Connector):
                 events = popped if streamable and stream is not None and not stream.stalled else []
                 if events:
                     histories[ticket_id] = audits_from_ticket_events(events)
+                    throughs[ticket_id] = stream.position if stream is not None else 0
                     from_stream.add(ticket_id)
                     continue
+                known = self._known.get(str(ticket_id))
+                if (
+                    known is not None
+                    and known.history is not None
+                    and self.settings.history != "audits"
+                    and known.through >= stream_start
+                    and not (stream is not None and stream.stalled)
+                ):
+                    # Known history + the stream's events since: no audits call.
+                    if stream is None:
+                        stream = _EventStream(stream_start, window_start, position=stream_start)
+                    version = int(ticket.get("generated_timestamp") or 0)
+                    if stream.position <= version:
+                        stream.done = False  # the stream's end moves on: read up to this copy
+                    self._advance(stream, version)
+                    if not stream.stalled:
+                        newer = popped + stream.by_ticket.pop(ticket_id, [])
+                        histories[ticket_id] = _merge(known.history, newer, known.through)
+                        throughs[ticket_id] = stream.position
+                        continue
                 try:
                     histories[ticket_id] = self._ticket_audits(ticket_id)
+                    throughs[ticket_id] = _newest_second(histories[ticket_id])
                 except HttpError as exc:
                     if exc.status != 404:
                         raise
@@ -289,10 +371,11 @@ class ZendeskConnector(Connector):
                 raw_id = ticket.get("id")
                 newest_seen = max(newest_seen, int(ticket.get("generated_timestamp") or 0))
                 if raw_id in gone:
-                    yield Skipped(str(raw_id), "deleted")
+                    yield Skipped(str(raw_id), "deleted", gone=True)
                     continue
                 history = histories.get(raw_id) if isinstance(raw_id, int) else None
-                yield self._normalize(ticket, organizations, history)
+                through = throughs.get(raw_id, 0) if isinstance(raw_id, int) else 0
+                yield self._normalize(ticket, organizations, history, through)
             # The export is in generated_timestamp order: only copies at the page's last second
             # can come again on a later page, so older entries need not be kept (bounded memory).
             for key in [key for key, stamp in seen.items() if stamp < newest_seen]:
@@ -302,6 +385,8 @@ class ZendeskConnector(Connector):
             yield Checkpoint(_cursor_json(after or after_cursor, start_time, newest_seen))
             after_cursor = after or after_cursor
             if page.get("end_of_stream", True) or not after:
+                if stream is not None and not stream.stalled:
+                    self._carry_histories(stream)
                 return
             if after == requested or after in cursors_seen:
                 # The API handed back a cursor it already gave: reading on would loop forever.
@@ -332,7 +417,7 @@ class ZendeskConnector(Connector):
             for tid in chunk:
                 ticket = found.get(int(tid))
                 if ticket is None:
-                    yield Skipped(tid, "not found (deleted or archived)")
+                    yield Skipped(tid, "not found (deleted or archived)", gone=True)
                 else:
                     yield self._normalize(ticket, organizations, histories.get(int(tid)))
 
@@ -421,8 +506,15 @@ class ZendeskConnector(Connector):
                     continue
                 if _event_second(event) in (None, end_time):
                     boundary.add(key)
-                if isinstance(event.get("ticket_id"), int):
-                    stream.by_ticket[event["ticket_id"]].append(event)
+                ticket_id = event.get("ticket_id")
+                if not isinstance(ticket_id, int):
+                    continue
+                second = _event_second(event)
+                if second is not None and second < stream.keep_from:
+                    known = self._known.get(str(ticket_id))
+                    if known is None or known.history is None or known.through > second:
+                        continue  # only a cached history needs events before the window
+                stream.by_ticket[ticket_id].append(event)
             # The next page starts at this page's last second: only its event ids can repeat.
             stream.seen = boundary
             if not body.get("end_of_stream", True) and end_time <= stream.position:
@@ -437,6 +529,18 @@ class ZendeskConnector(Connector):
             if body.get("end_of_stream", True) or stream.stalled:
                 stream.done = True
             stream.position = max(end_time, stream.position)
+
+    def _carry_histories(self, stream: _EventStream) -> None:
+        """At the end of a read: cached histories the stream covers are complete through it."""
+        for key, known in self._known.items():
+            if known.history is None or known.through < stream.start:
+                continue
+            left = stream.by_ticket.pop(int(key), []) if key.isdigit() else []
+            if left:
+                known.history = _prune(_merge(known.history, left, known.through))
+            known.through = max(known.through, stream.position)
+        stream.by_ticket.clear()
+        self._through = stream.position
 
     def _ticket_audits(self, ticket_id: int) -> list[dict[str, Any]]:
         audits: list[dict[str, Any]] = []
@@ -479,6 +583,7 @@ class ZendeskConnector(Connector):
         ticket: Mapping[str, Any],
         organizations: Mapping[int, Mapping[str, Any]],
         audits: list[dict[str, Any]] | None,
+        through: int = 0,
     ) -> Ticket | Skipped:
         raw_id = ticket.get("id")
         try:
@@ -498,6 +603,10 @@ class ZendeskConnector(Connector):
                 )
             return Skipped(None if raw_id is None else str(raw_id), str(exc))
         self._remember_state(ticket)
+        if audits is not None and through:
+            known = self._known.get(str(raw_id))
+            if known is not None:
+                known.history, known.through = _prune(audits), through
         return normalized
 
     def _ticket_field_ids(self) -> set[str]:
@@ -624,11 +733,15 @@ class ZendeskConnector(Connector):
         if not isinstance(ticket.get("id"), int):
             return
         key = str(ticket["id"])
+        previous = self._known.get(key)
         self._known[key] = _Known(
             tags=set(ticket.get("tags") or []),
             priority=ticket.get("priority"),
             fields=custom_field_values(ticket),
             updated_at=ticket.get("updated_at"),
+            # A write of ours does not change the history read so far; the stream brings it.
+            history=previous.history if previous is not None else None,
+            through=previous.through if previous is not None else 0,
         )
         self._known.move_to_end(key)
         while len(self._known) > self.known_limit:

@@ -242,13 +242,13 @@ def test_an_incremental_read_fetches_audits_only_for_tickets_older_than_its_wind
     fake: FakeZendesk, clock: Clock, connect: Connect
 ) -> None:
     ids = seed(fake, clock, 6)
-    connector = connect()
-    cursor = list(connector.read(None))[-1].cursor
+    cursor = list(connect().read(None))[-1].cursor
     for ticket_id in ids[:4]:
         fake.agent_edit(ticket_id, comment={"public": True, "author": "agent"})
     created = seed(fake, clock, 2)
     before = len(fake.calls)
-    tickets = _tickets(list(connector.read(cursor)))
+    # A new connector (a new ``slabridge sync`` process) has no cached histories.
+    tickets = _tickets(list(connect().read(cursor)))
     assert {t.id for t in tickets} == set(ids[:4]) | set(created)
     # 4 changed old tickets -> 4 audit calls; the 2 new ones share 1 ticket-events page.
     assert _history_calls(fake, before) == {
@@ -759,7 +759,7 @@ def test_fetch_reads_tickets_in_batches_of_100(
     items = list(connect().fetch([*ids, "999999"]))
     assert len(_tickets(items)) == 120
     assert [i for i in items if isinstance(i, Skipped)] == [
-        Skipped("999999", "not found (deleted or archived)")
+        Skipped("999999", "not found (deleted or archived)", gone=True)
     ]
     assert len(_calls(fake, "GET", r"/tickets/show_many")) == 2
 
@@ -791,7 +791,7 @@ def test_a_ticket_deleted_between_export_and_audits_is_skipped(
     ids = seed(fake, clock, 2)
     fake.inject("4xx", status=404, path=rf"/tickets/{ids[0]}/audits")
     items = list(connect(history="audits").read(None))
-    assert Skipped(ids[0], "deleted") in items
+    assert Skipped(ids[0], "deleted", gone=True) in items
     assert [t.id for t in _tickets(items)] == [ids[1]]
 
 
@@ -865,3 +865,73 @@ def test_a_long_read_keeps_only_boundary_event_ids_and_no_events_of_yielded_tick
     connector._advance = advance  # type: ignore[method-assign]
     assert len(_tickets(list(connector.read(None)))) == 10
     assert held and max(held) <= 4, "the ticket-events stream kept state per ticket read"
+
+
+# -- reading back our own writes ----------------------------------------------------------
+
+
+def _events(tickets: list[Ticket]) -> dict[str, list[Any]]:
+    return {t.id: list(t.events) for t in tickets}
+
+
+def test_reading_back_our_own_tag_writes_makes_no_audits_calls(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 6)
+    for ticket_id in ids:
+        fake.agent_edit(ticket_id, comment={"public": True, "author": "agent"})
+    clock.advance(minutes=2)
+    connector = connect(per_page=4)
+    items = list(connector.read(None))
+    first = _events(_tickets(items))
+    connector.apply([ChangeSet(i, add_tags=frozenset({"sla_policy_gold"})) for i in ids])
+    clock.advance(minutes=2)
+    before = len(fake.calls)
+    again = _tickets(list(connector.read(items[-1].cursor)))
+    assert sorted(t.id for t in again) == sorted(ids)
+    assert _history_calls(fake, before)["audits"] == 0
+    assert _events(again) == first
+    assert all("sla_policy_gold" in t.tags for t in again)
+    # A new process without the cache pays one audits call per ticket, with the same result.
+    before = len(fake.calls)
+    fresh = _tickets(list(connect(per_page=4).read(items[-1].cursor)))
+    assert _history_calls(fake, before)["audits"] == 6
+    assert _events(fresh) == first
+
+
+def test_a_cached_history_gets_the_changes_made_since_from_the_stream(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 3)
+    connector = connect()
+    cursor = list(connector.read(None))[-1].cursor
+    clock.advance(minutes=1)
+    fake.agent_edit(ids[0], comment={"public": True, "author": "agent"})
+    fake.agent_edit(ids[1], priority="urgent")
+    clock.advance(minutes=1)
+    fake.agent_edit(ids[0], status="pending")
+    clock.advance(minutes=2)
+    before = len(fake.calls)
+    cached = {t.id: t for t in _tickets(list(connector.read(cursor)))}
+    assert _history_calls(fake, before)["audits"] == 0
+    fresh = {t.id: t for t in _tickets(list(connect().read(cursor)))}
+    assert set(cached) == set(fresh) == {ids[0], ids[1]}
+    for ticket_id in cached:  # the same history as the audits give
+        assert _events([cached[ticket_id]]) == _events([fresh[ticket_id]])
+    assert [e.type for e in cached[ids[0]].events] == ["status", "reply", "status"]
+    assert [e.type for e in cached[ids[1]].events] == ["status", "priority"]
+
+
+def test_a_ticket_whose_history_left_the_bounded_cache_gets_its_audits(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 4)
+    connector = connect()
+    connector.known_limit = 2
+    cursor = list(connector.read(None))[-1].cursor
+    for ticket_id in ids:
+        fake.agent_edit(ticket_id, add_tags=["seen"])
+    clock.advance(minutes=2)
+    before = len(fake.calls)
+    assert len(_tickets(list(connector.read(cursor)))) == 4
+    assert _history_calls(fake, before)["audits"] == 2

@@ -140,7 +140,7 @@ class ExampleConnector(Connector):
         for ticket_id in ticket_ids:
             response = self.http.get(f"/api/tickets/{ticket_id}", ok=(200, 404))
             if response.status_code == 404:
-                yield Skipped(ticket_id, "not found (deleted?)")
+                yield Skipped(ticket_id, "not found (deleted?)", gone=True)
                 continue
             yield self.normalize(response.json())
 
