@@ -58,6 +58,8 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            # Tracebacks become text before redaction, so a secret in one is scrubbed too.
+            structlog.processors.format_exc_info,
             redact_event,
             renderer,
         ],

@@ -59,10 +59,12 @@ def command(directory: Path, tickets_per_helpdesk: int) -> None:
     click.echo("Where to look next:")
     click.echo(f"  {result.config_path}   the commented policy the demo used")
     click.echo(f"  {result.report_path}   compliance, breaches and credits")
-    click.echo(
-        "  slabridge explain --config docs/examples/slabridge.yaml "
-        "--ticket docs/examples/ticket.json --now 2025-03-10T12:00:00Z"
-    )
+    example = Path("docs/examples/ticket.json")
+    if example.exists():  # run from a clone of the repository (./dev demo)
+        click.echo(
+            f"  slabridge explain --config {result.config_path} --ticket {example}"
+            "   # one ticket's clocks, in words"
+        )
     click.echo("Connect a real helpdesk:")
     click.echo(
         "  slabridge init --helpdesk zendesk   # or freshdesk, jira; then: check, sync --dry-run"
