@@ -151,8 +151,9 @@ def _run(
     """The engine: timeline, priority, policy and every metric's counted cycles."""
     policy_set = policies if isinstance(policies, PolicySet) else policies.policy_set
     global _last_now
-    if now is _last_now[0]:  # bulk evaluation: one `now` for every ticket
-        _, now_ts, now_utc = _last_now
+    cached = _last_now  # read once: another thread may swap it
+    if now is cached[0]:  # bulk evaluation: one `now` for every ticket
+        _, now_ts, now_utc = cached
     else:
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")

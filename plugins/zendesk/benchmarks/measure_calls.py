@@ -157,12 +157,46 @@ def measure(n: int) -> dict[str, Any]:
         mark = len(fake.calls)
         writer.apply([ChangeSet(i, priority="urgent", fields={"360008888": True}) for i in ids])
         figures["priority+field on N tickets"] = _kinds(fake, mark)
+
+        return figures
+
+
+def measure_readback(n: int) -> dict[str, Any]:
+    """Our own tag writes on N old tickets read back: by the connector that read and wrote
+    them (as in ``slabridge run``, with its cache) and by a new one (a new ``slabridge sync``)."""
+    clock = Clock()
+    with FakeZendesk(account_per_minute=10**9) as fake:
+        assert isinstance(fake, FakeZendesk)
+        fake.clock = clock
+        ids = [
+            fake.load_normalized(_ticket(i, START - timedelta(days=2, minutes=i))) for i in range(n)
+        ]
+        clock.now = START + timedelta(minutes=5)
+
+        def connector() -> ZendeskConnector:
+            config = ZendeskConfig.model_validate(fake.connector_config())
+            return ZendeskConnector("bench", config, sleep=lambda _s: None, clock=clock)
+
+        runner = connector()
+        cursor = _last_cursor(list(runner.read(None)))
+        for start in range(0, n, 100):  # Zendesk runs bulk jobs over time, not in one second
+            chunk = ids[start : start + 100]
+            runner.apply([ChangeSet(i, add_tags=frozenset({"sla_policy_gold"})) for i in chunk])
+            clock.now += timedelta(seconds=1)
+        clock.now += timedelta(minutes=2)
+        figures: dict[str, Any] = {"n": n}
+        mark = len(fake.calls)
+        list(runner.read(cursor))
+        figures["own writes read back (same connector)"] = _kinds(fake, mark)
+        mark = len(fake.calls)
+        list(connector().read(cursor))
+        figures["own writes read back (new connector)"] = _kinds(fake, mark)
         return figures
 
 
 if __name__ == "__main__":
     sizes = [int(arg) for arg in sys.argv[1:]] or [1, 10, 100, 1000]
     for size in sizes:
-        for key, value in measure(size).items():
+        for key, value in [*measure(size).items(), *measure_readback(size).items()]:
             print(f"{key}: {value}")
         print()

@@ -69,7 +69,7 @@ class _Known:
     priority: str | None
     fields: dict[str, Any]
     updated_at: str | None
-    # The ticket's history (audits cut down to what events are built from), complete through
+    # The ticket's history (audits cut down to what events are built from), complete before
     # the Unix second ``through``: with the ticket-events stream from then on it rebuilds the
     # whole history without an audits call (e.g. when our own write-back comes back changed).
     history: list[dict[str, Any]] | None = None
@@ -102,6 +102,7 @@ class _EventStream:
     position: int = 0
     done: bool = False
     stalled: bool = False
+    checked: int = 0  # the stream was read to its end after copies up to this second were made
 
 
 def _cursor_json(after_cursor: str | None, start_time: int | None, since: int) -> str:
@@ -168,6 +169,10 @@ def _newest_second(audits: Sequence[Mapping[str, Any]]) -> int:
             return 0  # cannot tell how far the history goes: do not cache it
         newest = max(newest, int(moment.timestamp()))
     return newest
+
+
+def _version(ticket: Mapping[str, Any]) -> int:
+    return int(ticket.get("generated_timestamp") or 0)
 
 
 def _stamp(moment: datetime) -> str:
@@ -351,8 +356,10 @@ class ZendeskConnector(Connector):
                     if stream is None:
                         stream = _EventStream(stream_start, window_start, position=stream_start)
                     version = int(ticket.get("generated_timestamp") or 0)
-                    if stream.position <= version:
-                        stream.done = False  # the stream's end moves on: read up to this copy
+                    if stream.done and stream.position < version > stream.checked:
+                        # The stream ended before this copy was made: read on, once a page.
+                        stream.done = False
+                        stream.checked = max(_version(t) for t in tickets)
                     self._advance(stream, version)
                     if not stream.stalled:
                         newer = popped + stream.by_ticket.pop(ticket_id, [])
@@ -531,16 +538,21 @@ class ZendeskConnector(Connector):
             stream.position = max(end_time, stream.position)
 
     def _carry_histories(self, stream: _EventStream) -> None:
-        """At the end of a read: cached histories the stream covers are complete through it."""
+        """At the end of a read: cached histories the stream covers are complete up to it.
+
+        ``through`` is exclusive: a history holds every change before that second. A stream read
+        to its end holds its last second whole too (it is a minute old at least).
+        """
+        end = stream.position + 1 if stream.done and not stream.stalled else stream.position
         for key, known in self._known.items():
             if known.history is None or known.through < stream.start:
                 continue
             left = stream.by_ticket.pop(int(key), []) if key.isdigit() else []
             if left:
                 known.history = _prune(_merge(known.history, left, known.through))
-            known.through = max(known.through, stream.position)
+            known.through = max(known.through, end)
         stream.by_ticket.clear()
-        self._through = stream.position
+        self._through = end
 
     def _ticket_audits(self, ticket_id: int) -> list[dict[str, Any]]:
         audits: list[dict[str, Any]] = []
