@@ -68,7 +68,13 @@ class Customer:
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
-    """A helpdesk ticket in slabridge's normalized shape; timestamps are aware and in UTC."""
+    """A helpdesk ticket in slabridge's normalized shape; timestamps are aware and in UTC.
+
+    ``fields`` holds every custom field under the helpdesk's own key (a Zendesk field id as a
+    string, Freshdesk ``cf_*``, Jira ``customfield_*``) with its JSON value as the API gave it
+    (text, number, boolean, list or null), plus the names a connector's mapping produces. Policy
+    ``fields.NAME`` matching compares values as text; a list matches if any item does.
+    """
 
     id: str
     created_at: datetime
