@@ -41,12 +41,17 @@ log = structlog.get_logger("slabridge.zendesk")
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 TICKET_EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 MAX_IDS = 100  # show_many, update_many and users/show_many take at most 100 ids
-# Last-seen ticket states kept to skip no-op writes (least recently used dropped first). About
-# 0.5 KB each with a few custom fields: 10,000 bound the cache near 5 MB however many tickets a
-# sync reads. A ticket no longer in it is written from its change set as given (still correct).
+# Last-seen ticket states (and cut-down histories) kept to skip no-op writes and audits calls,
+# least recently used dropped first. About 1.7 KB each for a ticket with two audits and a few
+# custom fields (measured): 10,000 bound the cache near 17 MB however many tickets a sync reads.
+# A ticket no longer in it is written from its change set as given and gets its audits.
 KNOWN_TICKETS = 10_000
 _EVENT_FIELDS = frozenset({"status", "priority"})
+_CHILD_KEYS = ("type", "field_name", "value", "author_id", "public")
+# A pruned audit: (id, created_at, ((type, field_name, value, author_id, public), ...)).
+_Audit = tuple[Any, Any, tuple[tuple[Any, ...], ...]]
 EXCLUSION_SECONDS = 60  # the export leaves out changes of the last minute
+CACHE_CATCH_UP_SECONDS = 3600  # read the stream at most this far back for cached histories
 # Per-ticket job errors that will not go away by retrying (anything else is retried).
 PERMANENT_JOB_ERRORS = frozenset(
     {
@@ -72,7 +77,7 @@ class _Known:
     # The ticket's history (audits cut down to what events are built from), complete before
     # the Unix second ``through``: with the ticket-events stream from then on it rebuilds the
     # whole history without an audits call (e.g. when our own write-back comes back changed).
-    history: list[dict[str, Any]] | None = None
+    history: tuple[_Audit, ...] | None = None
     through: int = 0
 
 
@@ -122,35 +127,46 @@ def _event_second(event: Mapping[str, Any]) -> int | None:
         return None
 
 
-def _prune(audits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Audits cut down to what events are built from (status/priority changes, comments)."""
-    kept: list[dict[str, Any]] = []
+def _prune(audits: Sequence[Mapping[str, Any]]) -> tuple[_Audit, ...]:
+    """Audits cut down to what events are built from (status/priority changes, comments),
+    as tuples: a cached history costs a few hundred bytes, not the audits' kilobytes."""
+    kept: list[_Audit] = []
     for audit in audits:
-        children = [
-            {k: child.get(k) for k in ("type", "field_name", "value", "author_id", "public")}
+        children = tuple(
+            tuple(child.get(key) for key in _CHILD_KEYS)
             for child in audit.get("events") or []
             if child.get("type") == "Comment"
             or (
                 child.get("type") in ("Create", "Change")
                 and child.get("field_name") in _EVENT_FIELDS
             )
-        ]
+        )
         if children:
-            kept.append(
-                {"id": audit.get("id"), "created_at": audit.get("created_at"), "events": children}
-            )
-    return kept
+            kept.append((audit.get("id"), audit.get("created_at"), children))
+    return tuple(kept)
+
+
+def _expand(history: Sequence[_Audit]) -> list[dict[str, Any]]:
+    """A pruned history back in the shape of audits."""
+    return [
+        {
+            "id": audit_id,
+            "created_at": created_at,
+            "events": [dict(zip(_CHILD_KEYS, child, strict=True)) for child in children],
+        }
+        for audit_id, created_at, children in history
+    ]
 
 
 def _merge(
-    history: Sequence[Mapping[str, Any]],
+    history: Sequence[_Audit],
     stream_events: Sequence[Mapping[str, Any]],
     through: int,
 ) -> list[dict[str, Any]]:
     """A cached history (complete before the second ``through``) plus the stream's events,
     each audit once: older events are in the history already, same-second ones go by id."""
-    merged = [dict(audit) for audit in history]
-    ids = {audit.get("id") for audit in history}
+    merged = _expand(history)
+    ids = {audit[0] for audit in history}
     for event in stream_events:
         second = _event_second(event)
         if (second is not None and second < through) or event.get("id") in ids:
@@ -305,8 +321,11 @@ class ZendeskConnector(Connector):
             params = {"cursor": after_cursor}
         stream: _EventStream | None = None
         window_start = since
-        # The stream starts where the cached histories end (when earlier), so they can be used.
-        stream_start = min(window_start, self._through) if self._through else window_start
+        # The stream starts where the cached histories end when that is a little earlier, so
+        # they can be used; much earlier would cost more stream pages than it saves.
+        stream_start = window_start
+        if 0 < window_start - self._through <= CACHE_CATCH_UP_SECONDS:
+            stream_start = self._through
         throughs: dict[int, int] = {}
         newest_seen = since
         seen: dict[int, int] = {}

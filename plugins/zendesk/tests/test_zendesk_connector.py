@@ -935,3 +935,21 @@ def test_a_ticket_whose_history_left_the_bounded_cache_gets_its_audits(
     before = len(fake.calls)
     assert len(_tickets(list(connector.read(cursor)))) == 4
     assert _history_calls(fake, before)["audits"] == 2
+
+
+def test_cached_histories_older_than_an_hour_before_the_window_are_not_caught_up(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    ids = seed(fake, clock, 2)
+    connector = connect()
+    cursor = list(connector.read(None))[-1].cursor
+    # As if the histories were last brought up to date two hours before this read's window.
+    connector._through -= 7200
+    for known in connector._known.values():
+        known.through -= 7200
+    fake.agent_edit(ids[0], comment={"public": True, "author": "agent"})
+    clock.advance(minutes=2)
+    before = len(fake.calls)
+    [ticket] = _tickets(list(connector.read(cursor)))
+    assert _history_calls(fake, before)["audits"] == 1
+    assert [e.type for e in ticket.events] == ["status", "reply"]
