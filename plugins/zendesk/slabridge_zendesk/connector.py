@@ -188,7 +188,11 @@ def _newest_second(audits: Sequence[Mapping[str, Any]]) -> int:
 
 
 def _version(ticket: Mapping[str, Any]) -> int:
-    return int(ticket.get("generated_timestamp") or 0)
+    """The export's ordering stamp; 0 for a record whose stamp is missing or not a number."""
+    try:
+        return int(ticket.get("generated_timestamp") or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _stamp(moment: datetime) -> str:
@@ -353,7 +357,7 @@ class ZendeskConnector(Connector):
                 if streamable:
                     if stream is None:
                         stream = _EventStream(stream_start, window_start, position=stream_start)
-                    self._advance(stream, int(ticket.get("generated_timestamp") or 0))
+                    self._advance(stream, _version(ticket))
                 # Pop the stream's events of every ticket on the page, also of one that gets its
                 # audits: held until the read ends they would grow with the number of tickets.
                 popped = stream.by_ticket.pop(ticket_id, []) if stream is not None else []
@@ -374,7 +378,7 @@ class ZendeskConnector(Connector):
                     # Known history + the stream's events since: no audits call.
                     if stream is None:
                         stream = _EventStream(stream_start, window_start, position=stream_start)
-                    version = int(ticket.get("generated_timestamp") or 0)
+                    version = _version(ticket)
                     if stream.done and stream.position < version > stream.checked:
                         # The stream ended before this copy was made: read on, once a page.
                         stream.done = False
@@ -395,7 +399,7 @@ class ZendeskConnector(Connector):
             self._load_authors(histories.values())
             for ticket in tickets:
                 raw_id = ticket.get("id")
-                newest_seen = max(newest_seen, int(ticket.get("generated_timestamp") or 0))
+                newest_seen = max(newest_seen, _version(ticket))
                 if raw_id in gone:
                     yield Skipped(str(raw_id), "deleted", gone=True)
                     continue
@@ -499,7 +503,7 @@ class ZendeskConnector(Connector):
                 latest[ticket.get("id", id(ticket))] = ticket
         kept = []
         for key, ticket in latest.items():
-            stamp = int(ticket.get("generated_timestamp") or 0)
+            stamp = _version(ticket)
             if isinstance(key, int):
                 if key in seen and seen[key] >= stamp:
                     continue
@@ -632,7 +636,13 @@ class ZendeskConnector(Connector):
                 log.warning(
                     "ticket_skipped", connector=self.instance, ticket_id=raw_id, reason=str(exc)
                 )
-            return Skipped(None if raw_id is None else str(raw_id), str(exc))
+            skipped_id = None if raw_id is None else str(raw_id)
+            return Skipped(skipped_id, str(exc), gone=str(exc) == "deleted")
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # A wrong-typed value from the API: skip this record, never stop the read.
+            reason = f"malformed record ({type(exc).__name__})"
+            log.warning("ticket_skipped", connector=self.instance, ticket_id=raw_id, reason=reason)
+            return Skipped(None if raw_id is None else str(raw_id), reason)
         self._remember_state(ticket)
         if audits is not None and through:
             known = self._known.get(str(raw_id))

@@ -214,6 +214,35 @@ def test_a_malformed_ticket_is_skipped_and_the_read_goes_on(
     assert isinstance(items[-1], Checkpoint)
 
 
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"type": ["incident"]},
+        {"tags": "vip"},
+    ],
+)
+def test_a_wrong_typed_ticket_is_skipped_and_the_read_goes_on(
+    fake: FakeZendesk, clock: Clock, connect: Connect, wrong: dict[str, object]
+) -> None:
+    ids = seed(fake, clock, 2)
+    fake.add_raw_ticket(
+        {
+            "id": 4343,
+            "status": "open",
+            "created_at": "2026-01-05T09:00:00Z",
+            "updated_at": "2026-01-05T09:00:00Z",
+            "tags": [],
+            **wrong,
+        },
+        generated_at=clock.now - timedelta(minutes=3),
+    )
+    items = list(connect().read(None))
+    skipped = [item for item in items if isinstance(item, Skipped)]
+    assert [(item.ticket_id, item.gone) for item in skipped] == [("4343", False)]
+    assert {t.id for t in _tickets(items)} == set(ids)
+    assert isinstance(items[-1], Checkpoint)
+
+
 # -- history: audits vs the ticket-events stream -------------------------------------------
 
 
