@@ -187,6 +187,111 @@ class BusinessCalendar:
         # Only reachable through float absorption (a sub-ulp target): open the next interval.
         return self.next_open(start)
 
+    def count_cycle(
+        self,
+        segments: list[tuple[float, float]],
+        target: float,
+        until: float | None,
+        threshold: float | None,
+    ) -> tuple[float, float | None, float | None]:
+        """One cycle's ``(elapsed, due, warn)`` in one call, sharing the bisections.
+
+        ``elapsed`` sums :meth:`elapsed` over ``segments``; ``due`` is :meth:`due` from the
+        segment in which ``target`` is reached, else from ``until`` for what is left (None when
+        ``until`` is None); ``warn`` is ``due(until, threshold - elapsed)`` when ``threshold`` and
+        ``until`` are given, ``elapsed < threshold`` and the cycle is not due before ``until``,
+        else None. Every figure equals the one the single queries give.
+        """
+        state = self._state
+        lo, hi, b, c, _, _ = state
+        elapsed = 0.0
+        due: float | None = None
+        last_end = _INF
+        at_last_end = 0.0
+        for a, z in segments:
+            if z <= a:
+                continue
+            if not (lo <= a and z <= hi):  # also catches NaN
+                state = self._cover(a, z)
+                lo, hi, b, c, _, _ = state
+            i = bisect_right(b, z)
+            at_z = c[i - 1] + (z - b[i - 1]) if i & 1 else c[i]
+            i = bisect_right(b, a)
+            at_a = c[i - 1] + (a - b[i - 1]) if i & 1 else c[i]
+            counted = at_z - at_a
+            if due is None and elapsed + counted >= target:
+                seconds = target - elapsed
+                goal = at_a + seconds
+                if seconds > 0 and goal <= c[-1] and (j := bisect_left(c, goal)) & 1:
+                    t = b[j - 1] + (goal - c[j - 1])  # due()'s common case, inline
+                    due = t if t > a else a
+                else:
+                    due = self._due_from(a, at_a, seconds, b, c)
+                    state = self._state  # an extension may have replaced it
+                    lo, hi, b, c, _, _ = state
+                last_end = _INF
+            else:
+                last_end = z
+                at_last_end = at_z
+            elapsed += counted
+        if until is None:
+            return elapsed, due, None
+        if due is None and not target - elapsed > 0:
+            due = self.due(until, target - elapsed)  # no lookup needed (or a clear error)
+        need_due = due is None
+        # ``not >=`` rather than ``<``: a NaN threshold reaches due() and fails there, as before.
+        need_warn = threshold is not None and not elapsed >= threshold
+        if not need_due and (not need_warn or (due is not None and due < until)):
+            return elapsed, due, None
+        if until == last_end and until < hi:
+            at_until = at_last_end
+        else:
+            if not (lo <= until < hi):
+                state = self._cover(until, until)
+                lo, hi, b, c, _, _ = state
+            i = bisect_right(b, until)
+            at_until = c[i - 1] + (until - b[i - 1]) if i & 1 else c[i]
+        if due is None:
+            seconds = target - elapsed  # > 0 here
+            goal = at_until + seconds
+            if goal <= c[-1] and (j := bisect_left(c, goal)) & 1:
+                t = b[j - 1] + (goal - c[j - 1])  # due()'s common case, inline
+                due = t if t > until else until
+            else:
+                due = self._due_from(until, at_until, seconds, b, c)
+            if due < until:
+                return elapsed, due, None
+            if self._state is not state:  # an extension replaced the lists
+                state = self._state
+                lo, hi, b, c, _, _ = state
+                i = bisect_right(b, until)
+                at_until = c[i - 1] + (until - b[i - 1]) if i & 1 else c[i]
+        warn: float | None = None
+        if need_warn and threshold is not None:
+            seconds = threshold - elapsed
+            goal = at_until + seconds
+            if seconds > 0 and goal <= c[-1] and (j := bisect_left(c, goal)) & 1:
+                t = b[j - 1] + (goal - c[j - 1])  # due()'s common case, inline
+                warn = t if t > until else until
+            else:
+                warn = self._due_from(until, at_until, seconds, b, c)
+        return elapsed, due, warn
+
+    def _due_from(
+        self, start: float, at_start: float, seconds: float, b: list[float], c: list[float]
+    ) -> float:
+        """:meth:`due` given the business seconds before ``start`` in the current ``b``/``c``."""
+        if not seconds > 0:
+            return self.due(start, seconds)
+        target = at_start + seconds
+        if target > c[-1]:
+            return self.due(start, seconds)  # needs compiling further ahead
+        j = bisect_left(c, target)
+        if j & 1:
+            t = b[j - 1] + (target - c[j - 1])
+            return t if t > start else start
+        return self.next_open(start)
+
     def next_open(self, at: float) -> float:
         """``at`` itself when it is business time, else the next opening (``math.inf`` if none)."""
         lo, hi, b, _, _, _ = self._state

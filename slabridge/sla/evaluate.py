@@ -11,7 +11,6 @@ from slabridge.sla.metrics import (
     CycleClock,
     Timeline,
     build_timeline,
-    count_clock,
     first_response_window,
     next_response_windows,
     resolution_windows,
@@ -178,32 +177,57 @@ def _run(
         if calendar_name is None:
             calendar_name = resolved[id(choice)] = choice.resolve(ticket)
         calendar = compiled.get(calendar_name) or policy_set.calendar(calendar_name)
-        rows: list[ClockRow] = []
-        if holes is not None:  # resolution
-            for start, stop, _resumes in resolution_windows(timeline, new_cycle):
-                end = stop if stop is not None else (now_ts if now_ts > start else start)
-                segments = running_segments(timeline, start, end, holes)
-                # A running cycle ends at now, after every status change: the last status holds.
-                paused = stop is None and last_status in pause_on
-                rows.append(
-                    count_clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
-                )
+        windows: list[tuple[float, float | None, bool]] | list[tuple[float, float | None]]
+        if holes is not None:  # resolution: its clock also stops while solved or closed
+            windows = resolution_windows(timeline, new_cycle)
+            cut = holes
         else:
             if name == "first_response":
                 windows = [first_response_window(timeline)]
             else:
                 windows = next_response_windows(timeline)
-            for start, stop in windows:
-                end = stop if stop is not None else (now_ts if now_ts > start else start)
-                if pause_on:
-                    segments = running_segments(timeline, start, end, pause_on)
-                    paused = stop is None and last_status in pause_on
-                else:
-                    segments = [(start, end)]
-                    paused = False
-                rows.append(
-                    count_clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
+            cut = pause_on
+        count_cycle = calendar.count_cycle
+        rows: list[ClockRow] = []
+        for window in windows:
+            start = window[0]
+            stop = window[1]
+            end = stop if stop is not None else (now_ts if now_ts > start else start)
+            if cut:
+                segments = running_segments(timeline, start, end, cut)
+                # A running cycle ends at now, after every status change: the last status holds.
+                paused = stop is None and last_status in pause_on
+            else:
+                segments = [(start, end)]
+                paused = False
+            # metrics.count_clock, inline (one call less per cycle on the hot path).
+            if stop is not None:
+                elapsed, due, warn = count_cycle(segments, seconds, stop, None)
+            elif paused:
+                elapsed, due, warn = count_cycle(segments, seconds, None, None)
+            else:
+                elapsed, due, warn = count_cycle(segments, seconds, end, threshold)
+            breached = due is not None and due < end
+            at_risk = False
+            if stop is None and not breached and threshold is not None:
+                at_risk = elapsed >= threshold
+                if at_risk and not paused:
+                    warn = end
+            rows.append(
+                (
+                    start,
+                    stop,
+                    segments,
+                    paused,
+                    elapsed,
+                    due,
+                    breached,
+                    at_risk,
+                    seconds,
+                    calendar,
+                    warn,
                 )
+            )
         if rows:
             metrics.append((name, calendar_name, pause_on, rows))
     return now_ts, timeline, priority, policy, metrics
@@ -223,6 +247,9 @@ def _evaluation(
     # The ticket's own datetimes where it has them; other instants get a new one, not cached in
     # the timeline (they rarely repeat, and growing the dict costs more than it saves).
     instants = timeline.instants
+    known = instants.get
+    from_epoch = _from_epoch
+    utc = UTC
     for name, calendar, _pause_on, rows in metric_rows:
         cycles: list[Cycle] = []
         for (
@@ -238,7 +265,7 @@ def _evaluation(
             _,
             warn,
         ) in rows:
-            due_at = None if due is None else instants.get(due) or _from_epoch(due, UTC)
+            due_at = None if due is None else known(due) or from_epoch(due, utc)
             status: CycleStatus
             if breached:
                 status = "breached"
@@ -265,8 +292,8 @@ def _evaluation(
                     status,
                     calendar,
                     target,
-                    instants.get(start) or _from_epoch(start, UTC),
-                    None if stop is None else instants.get(stop) or _from_epoch(stop, UTC),
+                    known(start) or from_epoch(start, utc),
+                    None if stop is None else known(stop) or from_epoch(stop, utc),
                     due_at,
                     due_at if breached else None,
                     whole,
@@ -275,15 +302,26 @@ def _evaluation(
                 )
             )
         metrics[name] = MetricResult(name, tuple(cycles))
-    return Evaluation(
-        ticket_id,
-        None if policy is None else policy.name,
-        instants.get(now) or _from_epoch(now, UTC),
-        metrics,
+    # Filled slot by slot: the frozen dataclass's __init__ pays one object.__setattr__ per field.
+    result: Evaluation = _new(Evaluation)
+    _set_ticket_id(result, ticket_id)
+    _set_policy(result, None if policy is None else policy.name)
+    _set_evaluated_at(result, known(now) or from_epoch(now, utc))
+    _set_metrics(result, metrics)
+    _set_next_instant(
+        result,
         None
         if next_instant is None
-        else next_moment or instants.get(next_instant) or _from_epoch(next_instant, UTC),
+        else next_moment or known(next_instant) or from_epoch(next_instant, utc),
     )
+    return result
+
+
+_new = object.__new__
+_set_ticket_id, _set_policy, _set_evaluated_at, _set_metrics, _set_next_instant = (
+    getattr(Evaluation, name).__set__
+    for name in ("ticket_id", "policy", "evaluated_at", "metrics", "next_instant")
+)
 
 
 _from_epoch = datetime.fromtimestamp

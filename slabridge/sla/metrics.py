@@ -200,27 +200,18 @@ def count_clock(
 ) -> ClockRow:
     """:func:`clock` as a :data:`ClockRow` tuple (cheaper to build than the dataclass)."""
     end = stop if stop is not None else (now if now > start else start)
-    elapsed = 0.0
-    due: float | None = None
-    for a, b in segments:
-        if b <= a:
-            continue
-        counted = calendar.elapsed(a, b)
-        if due is None and elapsed + counted >= target:
-            due = calendar.due(a, target - elapsed)
-        elapsed += counted
-    if due is None:
-        if stop is not None:
-            due = calendar.due(stop, target - elapsed)
-        elif not paused:
-            due = calendar.due(end, target - elapsed)
+    if stop is not None:
+        elapsed, due, warn_instant = calendar.count_cycle(segments, target, stop, None)
+    elif paused:
+        elapsed, due, warn_instant = calendar.count_cycle(segments, target, None, None)
+    else:
+        elapsed, due, warn_instant = calendar.count_cycle(segments, target, end, threshold)
     breached = due is not None and due < end
     at_risk = False
-    warn_instant: float | None = None
     if stop is None and not breached and threshold is not None:
         at_risk = elapsed >= threshold
-        if not paused:
-            warn_instant = end if at_risk else calendar.due(end, threshold - elapsed)
+        if at_risk and not paused:
+            warn_instant = end
     return (
         start,
         stop,
@@ -272,7 +263,10 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
     when the ticket is reopened.
     """
     replies = timeline.replies
-    if not any(customer for _at, _agent, customer in replies):
+    for _at, _agent, customer in replies:  # a loop: cheaper than any() over a generator
+        if customer:
+            break
+    else:
         return []
     # Only the instants where the ticket becomes solved/closed or is reopened matter here.
     times = timeline.times

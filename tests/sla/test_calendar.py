@@ -378,3 +378,40 @@ def test_holiday_support_explains_what_is_valid() -> None:
     subdivision_error = holiday_support("DE", "ZZ")
     assert subdivision_error is not None
     assert "unknown subdivision 'ZZ' for DE" in subdivision_error and "BE" in subdivision_error
+
+
+def test_count_cycle_gives_exactly_what_the_single_queries_give() -> None:
+    """The engine's one-call cycle count equals elapsed/due composed query by query."""
+    import random
+
+    calendar = berlin_office()
+    rng = random.Random(11)
+    base = at("2026-03-02 08:00")
+    for _ in range(3000):
+        cuts = sorted(base + rng.uniform(0, 40 * 86400) for _ in range(rng.choice((2, 4, 6))))
+        segments = list(zip(cuts[::2], cuts[1::2], strict=True))
+        target = rng.choice((900.0, 3600.0, 4 * 3600.0, 30 * 3600.0))
+        until = rng.choice((None, segments[-1][1]))
+        threshold = rng.choice((None, 0.75 * target))
+        elapsed, due, warn = calendar.count_cycle(segments, target, until, threshold)
+
+        expected_elapsed = 0.0
+        expected_due = None
+        for start, end in segments:
+            part = calendar.elapsed(start, end)
+            if expected_due is None and expected_elapsed + part >= target:
+                expected_due = calendar.due(start, target - expected_elapsed)
+            expected_elapsed += part
+        if expected_due is None and until is not None:
+            expected_due = calendar.due(until, target - expected_elapsed)
+        expected_warn = None
+        if (
+            threshold is not None
+            and until is not None
+            and expected_elapsed < threshold
+            and (expected_due is None or expected_due >= until)
+        ):
+            expected_warn = calendar.due(until, threshold - expected_elapsed)
+        assert elapsed == pytest.approx(expected_elapsed, abs=1e-6)
+        assert due == (None if expected_due is None else pytest.approx(expected_due, abs=1e-6))
+        assert warn == (None if expected_warn is None else pytest.approx(expected_warn, abs=1e-6))
