@@ -261,13 +261,7 @@ class StateStore:
     ) -> Iterator[EvaluationRecord]:
         """Stored evaluations with ``since <= evaluated_at < until``, oldest first."""
         e = schema.evaluations
-        query = sa.select(e).order_by(e.c.evaluated_at, e.c.id)
-        if since is not None:
-            query = query.where(e.c.evaluated_at >= since)
-        if until is not None:
-            query = query.where(e.c.evaluated_at < until)
-        if connector is not None:
-            query = query.where(e.c.connector == connector)
+        query = _time_window(sa.select(e), e, e.c.evaluated_at, since, until, connector)
         with self.engine.connect() as connection:
             result = connection.execution_options(yield_per=1000).execute(query)
             for row in result.mappings():
@@ -327,13 +321,7 @@ class StateStore:
     ) -> Iterator[SlaEvent]:
         """Recorded SLA events with ``since <= at < until``, in time order."""
         s = schema.sla_events
-        query = sa.select(s).order_by(s.c.at, s.c.id)
-        if since is not None:
-            query = query.where(s.c.at >= since)
-        if until is not None:
-            query = query.where(s.c.at < until)
-        if connector is not None:
-            query = query.where(s.c.connector == connector)
+        query = _time_window(sa.select(s), s, s.c.at, since, until, connector)
         if kinds is not None:
             query = query.where(s.c.kind.in_(list(kinds)))
         with self.engine.connect() as connection:
@@ -613,6 +601,25 @@ class StateStore:
         self, connection: sa.Connection, table: sa.Table, values: dict[str, Any], keys: list[str]
     ) -> None:
         connection.execute(self._upsert_statement(table, list(values), keys), values)
+
+
+def _time_window(
+    query: Any,
+    table: sa.Table,
+    moment: sa.Column[Any],
+    since: datetime | None,
+    until: datetime | None,
+    connector: str | None,
+) -> Any:
+    """Rows with ``since <= moment < until`` (bounds optional), of one connector, in time order."""
+    query = query.order_by(moment, table.c.id)
+    if since is not None:
+        query = query.where(moment >= since)
+    if until is not None:
+        query = query.where(moment < until)
+    if connector is not None:
+        query = query.where(table.c.connector == connector)
+    return query
 
 
 def open_store(url: str = DEFAULT_STATE, *, base_dir: Path | None = None) -> StateStore:
