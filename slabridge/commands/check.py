@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from slabridge.commands.options import config_option
 from slabridge.config import ConfigError, load_config
 from slabridge.connectors.base import CheckProblem, Connector, ConnectorConfig
 from slabridge.connectors.http import HttpError
@@ -77,14 +78,7 @@ def _print_report(report: InstanceReport) -> None:
 
 
 @click.command(name="check")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("slabridge.yaml"),
-    show_default=True,
-    help="The policy file.",
-)
+@config_option("The policy file.")
 @click.option("--connector", "only", multiple=True, help="Only check this instance (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request to stderr.")

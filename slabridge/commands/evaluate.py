@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover
         return json.dumps(value, separators=(",", ":"))
 
 
+from slabridge.commands.options import config_option
 from slabridge.config import AppConfig, ConfigError, load_config
 from slabridge.sla.evaluate import evaluate, evaluate_json
 from slabridge.sla.policy import PolicySet
@@ -226,14 +227,7 @@ def run_document(text: str, config: AppConfig, now: datetime) -> int:
 
 
 @click.command("evaluate")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("slabridge.yaml"),
-    show_default=True,
-    help="The policy file.",
-)
+@config_option("The policy file.")
 @click.option(
     "--ticket",
     "ticket_path",

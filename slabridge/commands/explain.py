@@ -10,20 +10,14 @@ from typing import Any
 import click
 
 from slabridge.commands.evaluate import EXIT_INPUT, load_engine_config, parse_now
+from slabridge.commands.options import config_option
 from slabridge.sla.evaluate import trace
 from slabridge.sla.explain import explain_lines
 from slabridge.sla.ticket import TicketError, parse_ticket
 
 
 @click.command("explain")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("slabridge.yaml"),
-    show_default=True,
-    help="The policy file.",
-)
+@config_option("The policy file.")
 @click.option("--ticket", "ticket_path", required=True, help="A ticket JSON file, or - for stdin.")
 @click.option("--now", "now_text", default=None, help="Explain at this instant (ISO 8601).")
 def command(config_path: Path, ticket_path: str, now_text: str | None) -> None:

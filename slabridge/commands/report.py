@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from slabridge.commands.options import config_option
 from slabridge.report import running
 from slabridge.report.compute import build_report, data_start
 from slabridge.report.html import render_html
@@ -36,14 +37,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     default=None,
     help="Write here instead of standard output.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("slabridge.yaml"),
-    show_default=True,
-    help="The policy file with its goals:, credits: and state:.",
-)
+@config_option("The policy file with its goals:, credits: and state:.")
 @click.option(
     "--tickets",
     "tickets_path",

@@ -9,11 +9,13 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 
 import click
 import structlog
 
+from slabridge.commands.options import config_option
 from slabridge.commands.sync import progress_display, report
 from slabridge.logs import configure_logging
 from slabridge.sync.runtime import (
@@ -44,14 +46,7 @@ def parse_interval(text: str) -> float:
 
 
 @click.command("run")
-@click.option(
-    "--config",
-    "config_path",
-    default="slabridge.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The slabridge config file.",
-)
+@config_option()
 @click.option(
     "--every",
     "every",
@@ -69,7 +64,7 @@ def parse_interval(text: str) -> float:
 @click.option("--connector", "connectors", multiple=True, help="Only this connector (repeatable).")
 @click.option("--max-runs", type=int, default=None, help="Stop after this many runs (testing).")
 def command(
-    config_path: str,
+    config_path: Path,
     every: str,
     jitter: bool,
     connectors: tuple[str, ...],
@@ -95,7 +90,7 @@ def command(
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        runtime = build_runtime(config_path, connectors)
+        runtime = build_runtime(str(config_path), connectors)
     except SetupError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)

@@ -7,12 +7,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from slabridge.commands.options import config_option
 from slabridge.logs import configure_logging, redact_text
 from slabridge.sync.engine import PlannedWrite, RunSummary
 from slabridge.sync.plan import describe_changes
@@ -143,14 +145,7 @@ def report(outcome: SyncOutcome, *, dry_run: bool, as_json: bool | None) -> None
 
 
 @click.command("sync")
-@click.option(
-    "--config",
-    "config_path",
-    default="slabridge.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The slabridge config file.",
-)
+@config_option()
 @click.option(
     "--connector",
     "connectors",
@@ -167,7 +162,7 @@ def report(outcome: SyncOutcome, *, dry_run: bool, as_json: bool | None) -> None
     help="JSON on standard output (default: a table on a terminal, JSON otherwise).",
 )
 def command(
-    config_path: str,
+    config_path: Path,
     connectors: tuple[str, ...],
     dry_run: bool,
     full: bool,
@@ -181,7 +176,7 @@ def command(
     configure_logging()
     now = parse_now(now_text)
     try:
-        runtime = build_runtime(config_path, connectors, dry_run=dry_run)
+        runtime = build_runtime(str(config_path), connectors, dry_run=dry_run)
     except SetupError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)
