@@ -243,7 +243,6 @@ def _evaluation(
     """The §4 result of the engine's rows, with the next instant the verdict changes by itself."""
     metrics: dict[str, MetricResult] = {}
     next_instant: float | None = None
-    next_moment: datetime | None = None  # its datetime, when it is a due time already made
     # The ticket's own datetimes where it has them; other instants get a new one, not cached in
     # the timeline (they rarely repeat, and growing the dict costs more than it saves).
     instants = timeline.instants
@@ -265,7 +264,6 @@ def _evaluation(
             _,
             warn,
         ) in rows:
-            due_at = None if due is None else known(due) or from_epoch(due, utc)
             status: CycleStatus
             if breached:
                 status = "breached"
@@ -282,23 +280,23 @@ def _evaluation(
                     and (next_instant is None or warn < next_instant)
                 ):
                     next_instant = warn
-                    next_moment = None
                 if due is not None and due >= now and (next_instant is None or due < next_instant):
                     next_instant = due
-                    next_moment = due_at
             whole = round(elapsed)
+            # Epoch floats: the cycle turns them into datetimes when (if ever) they are read.
             cycles.append(
                 Cycle(
                     status,
                     calendar,
                     target,
-                    known(start) or from_epoch(start, utc),
-                    None if stop is None else known(stop) or from_epoch(stop, utc),
-                    due_at,
-                    due_at if breached else None,
+                    start,
+                    stop,
+                    due,
+                    due if breached else None,
                     whole,
                     target - whole,
                     at_risk,
+                    instants,
                 )
             )
         metrics[name] = MetricResult(name, tuple(cycles))
@@ -312,7 +310,7 @@ def _evaluation(
         result,
         None
         if next_instant is None
-        else next_moment or known(next_instant) or from_epoch(next_instant, utc),
+        else known(next_instant) or from_epoch(next_instant, utc),
     )
     return result
 

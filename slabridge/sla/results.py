@@ -12,24 +12,127 @@ CycleStatus = Literal["active", "paused", "achieved", "breached"]
 METRICS: tuple[str, ...] = ("first_response", "next_response", "resolution")
 
 
-@dataclass(slots=True)
+_NO_INSTANTS: dict[float, datetime] = {}
+_EPOCH = (float, int)  # what the engine passes instead of a datetime
+
+
 class Cycle:
     """One run of a metric's clock, from its start to its stop (or to now).
 
-    Not frozen on purpose: the engine builds millions of these and a frozen dataclass costs
-    twice as much to construct. Treat it as read-only.
+    Built like a dataclass with datetimes (``Cycle(status, calendar, ...)``). The engine passes
+    epoch floats and the ticket's own datetimes by float (``instants``) instead: it builds
+    millions of cycles and most are never read as datetimes (the bulk output prints floats), so
+    an instant becomes a datetime on first access, once. Treat it as read-only.
     """
 
-    status: CycleStatus
-    calendar: str
-    target_seconds: int
-    started_at: datetime
-    stopped_at: datetime | None
-    due_at: datetime | None
-    breached_at: datetime | None
-    elapsed_seconds: int
-    remaining_seconds: int
-    at_risk: bool
+    __slots__ = (
+        "_breached",
+        "_due",
+        "_instants",
+        "_started",
+        "_stopped",
+        "at_risk",
+        "calendar",
+        "elapsed_seconds",
+        "remaining_seconds",
+        "status",
+        "target_seconds",
+    )
+
+    def __init__(
+        self,
+        status: CycleStatus,
+        calendar: str,
+        target_seconds: int,
+        started_at: datetime | float,
+        stopped_at: datetime | float | None,
+        due_at: datetime | float | None,
+        breached_at: datetime | float | None,
+        elapsed_seconds: int,
+        remaining_seconds: int,
+        at_risk: bool,
+        instants: dict[float, datetime] = _NO_INSTANTS,
+    ) -> None:
+        self.status = status
+        self.calendar = calendar
+        self.target_seconds = target_seconds
+        self._started = started_at
+        self._stopped = stopped_at
+        self._due = due_at
+        self._breached = breached_at
+        self.elapsed_seconds = elapsed_seconds
+        self.remaining_seconds = remaining_seconds
+        self.at_risk = at_risk
+        self._instants = instants
+
+    def _moment(self, instant: float) -> datetime:
+        return self._instants.get(instant) or datetime.fromtimestamp(instant, UTC)
+
+    @property
+    def started_at(self) -> datetime:
+        value = self._started
+        if isinstance(value, _EPOCH):
+            value = self._started = self._moment(value)
+        return value
+
+    @property
+    def stopped_at(self) -> datetime | None:
+        value = self._stopped
+        if isinstance(value, _EPOCH):
+            value = self._stopped = self._moment(value)
+        return value
+
+    @property
+    def due_at(self) -> datetime | None:
+        value = self._due
+        if isinstance(value, _EPOCH):
+            value = self._due = self._moment(value)
+        return value
+
+    @property
+    def breached_at(self) -> datetime | None:
+        value = self._breached
+        if isinstance(value, _EPOCH):
+            value = self._breached = self._moment(value)
+        return value
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.status,
+            self.calendar,
+            self.target_seconds,
+            self.started_at,
+            self.stopped_at,
+            self.due_at,
+            self.breached_at,
+            self.elapsed_seconds,
+            self.remaining_seconds,
+            self.at_risk,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Cycle:
+            return NotImplemented
+        assert isinstance(other, Cycle)
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        names = (
+            "status",
+            "calendar",
+            "target_seconds",
+            "started_at",
+            "stopped_at",
+            "due_at",
+            "breached_at",
+            "elapsed_seconds",
+            "remaining_seconds",
+            "at_risk",
+        )
+        inner = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
+        return f"Cycle({inner})"
 
     def to_json(self) -> dict[str, Any]:
         return {
