@@ -294,7 +294,8 @@ class _Run:
         self.connector = connector
         self.summary = summary
         self.settings = engine.settings.get(name, WriteBackSettings())
-        self.seen: set[str] = set()
+        # Only a dry run needs to remember which tickets it handled (see _recheck_due).
+        self.planned_ids: set[str] = set()
         # While a paged read is in progress, writes are queued, not sent: a write changes the
         # ticket's updated_at, and helpdesks that page by offset over updated_at (Freshdesk,
         # Jira) would then move it behind the pages still to come and skip others.
@@ -382,22 +383,24 @@ class _Run:
         self._process_all(batch)
 
     def _recheck_due(self) -> None:
-        """Re-evaluate tracked open tickets whose next interesting instant has passed."""
+        """Re-evaluate tracked open tickets whose next interesting instant has passed.
+
+        Keyset paging over (next_instant, ticket_id) visits each due ticket once in constant
+        memory: a re-evaluated ticket moves past ``now`` and one that fails stays behind the
+        key. A dry run stores nothing, so it remembers what the read stage already planned.
+        """
         now = self.engine.now()
+        after: tuple[datetime, str] | None = None
         while not self.engine.stop_requested():
-            due = [
-                ticket_id
-                for ticket_id in self.store.due_ticket_ids(self.name, now, limit=FETCH_CHUNK * 10)
-                if ticket_id not in self.seen
-            ]
-            if not due:
+            page = self.store.due_tickets(self.name, now, after=after, limit=FETCH_CHUNK * 10)
+            if not page:
                 return
+            after = page[-1]
+            due = [ticket_id for _, ticket_id in page if ticket_id not in self.planned_ids]
             self.summary.due_rechecked += len(due)
             _, gone = self._fetch_and_process(due, {}, settle=False)
             if not self.engine.dry_run:
                 self._untrack(gone)
-            if self.engine.dry_run:
-                return  # nothing is stored in a dry run, so the same ids would come back
 
     # -- processing -----------------------------------------------------------------------
 
@@ -422,7 +425,6 @@ class _Run:
                         (gone if item.gone else unreadable).add(item.ticket_id)
             returned = {ticket.id for ticket in tickets}
             gone.update(set(chunk) - returned - gone - unreadable)
-            self.seen.update(unreadable)
             handled |= self._process_all(tickets, carried, settle=settle)
             if not self.engine.dry_run:
                 self.store.renew_lease(self.name, self.engine.owner, self.engine.lease_ttl)
@@ -484,7 +486,8 @@ class _Run:
         settled: list[str] = []
         new_breaches: list[tuple[Ticket, Evaluation, str, int]] = []
         for ticket in tickets:
-            self.seen.add(ticket.id)
+            if engine.dry_run:
+                self.planned_ids.add(ticket.id)
             try:
                 evaluation = engine.evaluate(ticket, now)
             except Exception as error:

@@ -207,20 +207,36 @@ class StateStore:
             )
             connection.execute(statement, list(rows))
 
-    def due_ticket_ids(
-        self, connector: str, now: datetime, *, limit: int | None = None
-    ) -> list[str]:
-        """Open tracked tickets whose next interesting instant is at or before ``now``."""
+    def due_tickets(
+        self,
+        connector: str,
+        now: datetime,
+        *,
+        after: tuple[datetime, str] | None = None,
+        limit: int | None = None,
+    ) -> list[tuple[datetime, str]]:
+        """Open tracked tickets whose next interesting instant is at or before ``now``.
+
+        Returns ``(next_instant, ticket_id)`` in that order; ``after`` is the last pair of the
+        previous page (keyset paging: a ticket re-evaluated meanwhile never comes back twice).
+        """
         t = schema.tickets
-        query = (
-            sa.select(t.c.ticket_id)
-            .where(t.c.connector == connector, t.c.is_open.is_(True), t.c.next_instant <= now)
-            .order_by(t.c.next_instant, t.c.ticket_id)
+        query = sa.select(t.c.next_instant, t.c.ticket_id).where(
+            t.c.connector == connector, t.c.is_open.is_(True), t.c.next_instant <= now
         )
+        if after is not None:
+            instant, ticket_id = after
+            query = query.where(
+                sa.or_(
+                    t.c.next_instant > instant,
+                    sa.and_(t.c.next_instant == instant, t.c.ticket_id > ticket_id),
+                )
+            )
+        query = query.order_by(t.c.next_instant, t.c.ticket_id)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as connection:
-            return [str(value) for value in connection.execute(query).scalars()]
+            return [(instant, str(ticket_id)) for instant, ticket_id in connection.execute(query)]
 
     def untrack(self, connector: str, ticket_ids: Sequence[str]) -> None:
         """Stop re-checking tickets the helpdesk no longer has (deleted, archived)."""

@@ -84,6 +84,37 @@ def test_sla_events_are_recorded_once_and_read_back_by_time(store: StateStore) -
     assert list(store.iter_sla_events(since=T0 + timedelta(seconds=1))) == []
 
 
+def _due_row(ticket_id: str, is_open: bool, instant: datetime | None) -> dict[str, object]:
+    return {
+        "connector": "zd",
+        "ticket_id": ticket_id,
+        "snapshot_json": "{}",
+        "policy": "p",
+        "is_open": is_open,
+        "next_instant": instant,
+        "breached": False,
+        "at_risk": False,
+        "updated_at": T0,
+        "evaluated_at": T0,
+        "digest": "x",
+    }
+
+
+def test_due_tickets_page_by_key_through_ties(store: StateStore) -> None:
+    earlier = T0 - timedelta(minutes=5)
+    with store.begin() as connection:
+        store.save_tickets(
+            connection,
+            [_due_row(i, True, T0 if i != "c" else earlier) for i in ("a", "b", "c", "d")],
+        )
+    pages: list[list[tuple[datetime, str]]] = []
+    after = None
+    while page := store.due_tickets("zd", T0, after=after, limit=2):
+        pages.append(page)
+        after = page[-1]
+    assert pages == [[(earlier, "c"), (T0, "a")], [(T0, "b"), (T0, "d")]]
+
+
 def test_due_tickets_are_the_open_ones_whose_instant_passed(store: StateStore) -> None:
     def row(ticket_id: str, is_open: bool, instant: datetime | None) -> dict[str, object]:
         return {
@@ -110,9 +141,9 @@ def test_due_tickets_are_the_open_ones_whose_instant_passed(store: StateStore) -
                 row("idle", True, None),
             ],
         )
-    assert store.due_ticket_ids("zd", T0) == ["late"]
+    assert store.due_tickets("zd", T0) == [(T0 - timedelta(minutes=1), "late")]
     store.untrack("zd", ["late"])
-    assert store.due_ticket_ids("zd", T0) == []
+    assert store.due_tickets("zd", T0) == []
     assert {t.ticket_id for t in store.iter_tickets("zd")} == {"late", "later", "closed", "idle"}
 
 

@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from synckit import SETTINGS, T0, MemoryConnector, make_engine
+from synckit import SETTINGS, T0, MemoryConnector, first_response_evaluator, make_engine
 
 from slabridge.connectors.base import ChangeSet, Skipped
 from slabridge.hookspecs import hookimpl
 from slabridge.plugins import create_plugin_manager
 from slabridge.sla.ticket import Customer
-from slabridge.sync.engine import LockHeldError
+from slabridge.sync.engine import LockHeldError, SyncEngine
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.store import StateStore
 
@@ -328,3 +328,67 @@ def test_a_malformed_ticket_on_fetch_stays_tracked_and_is_tried_again(
     memory.fetched.clear()
     make_engine(store, T0 + timedelta(hours=3)).sync("mem", memory)
     assert memory.fetched == ["1"], "still tracked: re-checked once the API answers properly"
+
+
+def test_due_tickets_are_rechecked_once_each_across_pages_even_when_one_fails(
+    store: StateStore, memory: MemoryConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyset paging: every due ticket once, a failing one neither loops nor blocks the rest."""
+    monkeypatch.setattr("slabridge.sync.engine.FETCH_CHUNK", 2)  # pages of 20 due tickets
+    ids = [f"{number:02}" for number in range(45)]
+    for ticket_id in ids:
+        memory.add(ticket_id)
+    make_engine(store, T0).sync("mem", memory)
+    make_engine(store, T0).sync("mem", memory)  # reads back our own writes; nothing due yet
+    memory.fetched.clear()
+
+    def evaluator(ticket: Any, now: Any) -> Any:
+        if ticket.id == "07":
+            raise ValueError("broken policy for this ticket")
+        return first_response_evaluator(ticket, now)
+
+    engine = SyncEngine(store, evaluator, {"mem": SETTINGS}, now=T0 + timedelta(hours=2))
+    summary = engine.sync("mem", memory)
+
+    assert sorted(memory.fetched) == ids  # each due ticket fetched exactly once
+    assert (summary.due_rechecked, summary.evaluated, summary.failed) == (45, 44, 1)
+    assert all("sla_breached" in memory.tickets[t].tags for t in ids if t != "07")
+    memory.fetched.clear()
+    make_engine(store, T0 + timedelta(hours=3)).sync("mem", memory)
+    assert memory.fetched == ["07"], "the failed one stays due and is tried again next run"
+
+
+def test_a_due_ticket_handled_by_the_read_is_not_fetched_again(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("changed")
+    memory.add("quiet")
+    make_engine(store, T0).sync("mem", memory)
+    make_engine(store, T0).sync("mem", memory)
+    memory.agent_edit("changed", channel="email")
+    memory.fetched.clear()
+
+    summary = make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
+
+    assert summary.fetched == 1  # "changed" came with the read...
+    assert memory.fetched == ["quiet"]  # ...so only "quiet" was fetched by id
+    assert summary.due_rechecked == 1
+    assert all("sla_breached" in memory.tickets[t].tags for t in ("changed", "quiet"))
+
+
+def test_a_dry_run_plans_each_due_ticket_once_across_pages(
+    store: StateStore, memory: MemoryConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("slabridge.sync.engine.FETCH_CHUNK", 2)
+    for number in range(25):
+        memory.add(str(number))
+    make_engine(store, T0).sync("mem", memory)
+    make_engine(store, T0).sync("mem", memory)
+    memory.agent_edit("3", channel="email")  # read and due: must be planned once, not twice
+
+    engine = make_engine(store, T0 + timedelta(hours=2), dry_run=True)
+    engine.sync("mem", memory)
+
+    planned = [plan.ticket_id for plan in engine.planned]
+    assert sorted(planned) == sorted(str(number) for number in range(25))
+    assert memory.writes == 25  # only the first real sync wrote
