@@ -110,6 +110,20 @@ class _EventStream:
     checked: int = 0  # the stream was read to its end after copies up to this second were made
 
 
+def _starts_at_creation(events: Sequence[Mapping[str, Any]], created: int | None) -> bool:
+    """Whether the stream's events of a ticket reach back to its creation (a whole history).
+
+    A ticket changed during a read comes again; its earlier events went with its first copy, so
+    what is left starts after the creation second (the stream was read past that copy's
+    version, which is at or after the creation). That copy then needs its cached history or its
+    audits. Telling it by time keeps no set of the read's tickets (memory stays flat).
+    """
+    if created is None or not events:
+        return False
+    seconds = [second for second in map(_event_second, events) if second is not None]
+    return bool(seconds) and min(seconds) <= created
+
+
 def _cursor_json(after_cursor: str | None, start_time: int | None, since: int) -> str:
     return json.dumps(
         {"after_cursor": after_cursor, "start_time": start_time, "since": since}, sort_keys=True
@@ -330,10 +344,8 @@ class ZendeskConnector(Connector):
         stream_start = window_start
         if 0 < window_start - self._through <= CACHE_CATCH_UP_SECONDS:
             stream_start = self._through
-        throughs: dict[int, int] = {}
         newest_seen = since
         seen: dict[int, int] = {}
-        from_stream: set[int] = set()  # a second copy in this read needs its audits
         cursors_seen: set[str] = set()
         while True:
             params.update(per_page=self.settings.per_page, include="users,organizations")
@@ -344,16 +356,14 @@ class ZendeskConnector(Connector):
             }
             tickets = self._dedupe(page.get("tickets") or [], seen)
             histories: dict[int, list[dict[str, Any]]] = {}
+            throughs: dict[int, int] = {}  # per page, like the histories (bounded memory)
             gone: set[int] = set()
             for ticket in tickets:
                 ticket_id = ticket.get("id")
                 if not isinstance(ticket_id, int) or ticket.get("status") == "deleted":
                     continue
-                streamable = (
-                    ticket_id not in from_stream
-                    and self._use_stream(ticket, window_start)
-                    and not (stream is not None and stream.stalled)
-                )
+                created = self._stream_created(ticket, window_start)
+                streamable = created is not None and not (stream is not None and stream.stalled)
                 if streamable:
                     if stream is None:
                         stream = _EventStream(stream_start, window_start, position=stream_start)
@@ -361,11 +371,14 @@ class ZendeskConnector(Connector):
                 # Pop the stream's events of every ticket on the page, also of one that gets its
                 # audits: held until the read ends they would grow with the number of tickets.
                 popped = stream.by_ticket.pop(ticket_id, []) if stream is not None else []
-                events = popped if streamable and stream is not None and not stream.stalled else []
-                if events:
-                    histories[ticket_id] = audits_from_ticket_events(events)
-                    throughs[ticket_id] = stream.position if stream is not None else 0
-                    from_stream.add(ticket_id)
+                if (
+                    streamable
+                    and stream is not None
+                    and not stream.stalled
+                    and _starts_at_creation(popped, created)
+                ):
+                    histories[ticket_id] = audits_from_ticket_events(popped)
+                    throughs[ticket_id] = stream.position
                     continue
                 known = self._known.get(str(ticket_id))
                 if (
@@ -511,15 +524,19 @@ class ZendeskConnector(Connector):
             kept.append(ticket)
         return kept
 
-    def _use_stream(self, ticket: Mapping[str, Any], window_start: int) -> bool:
-        """Tickets created inside the read's window have their whole history in the stream."""
+    def _stream_created(self, ticket: Mapping[str, Any], window_start: int) -> int | None:
+        """The creation second of a ticket created inside the read's window, else None.
+
+        Such a ticket has its whole history in the event stream.
+        """
         if self.settings.history == "audits":
-            return False
+            return None
         try:
             created = zendesk_time(ticket.get("created_at"), str(ticket.get("id")), "created_at")
         except SkipTicket:
-            return False
-        return created.timestamp() >= window_start
+            return None
+        second = int(created.timestamp())
+        return second if second >= window_start else None
 
     def _advance(self, stream: _EventStream, until: int) -> None:
         """Read ticket-event pages until the stream has passed ``until`` (or ends)."""

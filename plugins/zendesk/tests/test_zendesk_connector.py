@@ -179,6 +179,34 @@ def test_a_ticket_changed_during_a_read_is_yielded_again_but_never_the_same_vers
     ]
 
 
+@pytest.mark.parametrize("cached", [True, False], ids=["cached", "evicted"])
+def test_the_second_copy_of_a_streamed_ticket_has_its_whole_history(
+    fake: FakeZendesk, clock: Clock, connect: Connect, cached: bool
+) -> None:
+    """Its earlier stream events went with the first copy: cache plus stream, or its audits."""
+    ids = seed(fake, clock, 4)
+    fake.events_per_page = 2  # the stream is still open when the second copy comes
+    connector = connect(per_page=1)
+    if not cached:
+        connector.known_limit = 1  # the first copy's history is gone by the time it comes again
+    reader = connector.read(None)
+    first = next(reader)
+    assert isinstance(first, Ticket) and first.id == ids[0]
+    fake.agent_edit(ids[0], priority="urgent")
+    clock.advance(minutes=2)
+    rest = _tickets(list(reader))
+    assert [t.id for t in rest] == [*ids[1:], ids[0]]
+    again = rest[-1]
+    assert [(e.type, e.status or e.priority) for e in again.events] == [
+        ("status", "open"),
+        ("priority", "urgent"),
+    ]
+    audits = [c for c in fake.calls if c.request.path.endswith("/audits.json")]
+    assert [c.request.path for c in audits] == (
+        [] if cached else [f"/api/v2/tickets/{ids[0]}/audits.json"]
+    ), "only the evicted second copy needs its audits; first copies come from the stream"
+
+
 def test_duplicates_within_a_page_keep_the_newest_copy() -> None:
     seen: dict[int, int] = {7: 100}
     page = [
