@@ -46,6 +46,8 @@ MAX_IDS = 100  # show_many, update_many and users/show_many take at most 100 ids
 # custom fields (measured): 10,000 bound the cache near 17 MB however many tickets a sync reads.
 # A ticket no longer in it is written from its change set as given and gets its audits.
 KNOWN_TICKETS = 10_000
+# Users (requesters, comment authors) kept between pages; a page's own are always all kept.
+KNOWN_USERS = 10_000
 _EVENT_FIELDS = frozenset({"status", "priority"})
 _CHILD_KEYS = ("type", "field_name", "value", "author_id", "public")
 # A pruned audit: (id, created_at, ((type, field_name, value, author_id, public), ...)).
@@ -256,7 +258,8 @@ class ZendeskConnector(Connector):
         self.export_http = HttpClient(
             config.url, requests_per_minute=config.incremental_requests_per_minute, **common
         )
-        self._users: dict[int, Mapping[str, Any]] = {}
+        self._users: OrderedDict[int, Mapping[str, Any]] = OrderedDict()
+        self.user_limit = KNOWN_USERS
         self._through = 0  # the cached histories of the last complete read end here
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self.known_limit = KNOWN_TICKETS
@@ -349,6 +352,7 @@ class ZendeskConnector(Connector):
         cursors_seen: set[str] = set()
         while True:
             params.update(per_page=self.settings.per_page, include="users,organizations")
+            self._forget_old_users()
             page = self.export_http.get(EXPORT_PATH, params=params).json()
             self._remember_users(page.get("users") or [])
             organizations = {
@@ -445,6 +449,7 @@ class ZendeskConnector(Connector):
                 yield Skipped(str(tid), "not a Zendesk ticket id")
         for start in range(0, len(numeric), MAX_IDS):
             chunk = numeric[start : start + MAX_IDS]
+            self._forget_old_users()
             body = self.http.get(
                 "/api/v2/tickets/show_many.json",
                 params={"ids": ",".join(chunk), "include": "users,organizations"},
@@ -609,6 +614,16 @@ class ZendeskConnector(Connector):
         for user in users:
             if isinstance(user, Mapping) and isinstance(user.get("id"), int):
                 self._users[user["id"]] = user
+                self._users.move_to_end(user["id"])
+
+    def _forget_old_users(self) -> None:
+        """Drop the least recently sideloaded users beyond ``user_limit``.
+
+        Called before a page or chunk is read, never while one is being normalized, so the
+        users a ticket needs are there; one dropped comes again with the next page that needs it.
+        """
+        while len(self._users) > self.user_limit:
+            self._users.popitem(last=False)
 
     def _load_authors(self, histories: Any) -> None:
         """Sideload comment authors whose role is not known yet (one call per 100 users)."""

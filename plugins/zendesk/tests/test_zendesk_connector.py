@@ -873,6 +873,53 @@ def test_the_last_seen_state_cache_never_holds_more_than_its_size(
         assert fake.tags(i) == {"vip", "sla_at_risk"}
 
 
+def test_the_user_cache_is_bounded_between_pages_and_every_ticket_still_has_its_people(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    """Requesters and comment authors past the cache size are dropped between pages only."""
+    for index in range(8):
+        at = clock.now
+        customer = {"id": f"org-{index}", "name": f"Org {index}", "tier": f"t{index}"}
+        reply = {"at": (at + timedelta(seconds=30)).isoformat(), "type": "reply"}
+        ticket = normalized(
+            f"n{index}",
+            at,
+            customer=customer,
+            events=[
+                {"at": at.isoformat(), "type": "status", "status": "open"},
+                {**reply, "author": "customer"},
+                {**reply, "author": "agent", "at": (at + timedelta(seconds=40)).isoformat()},
+            ],
+        )
+        ticket_id = int(fake.load_normalized(ticket))
+        # A colleague of the requester chimes in: an end user only the user cache can tell.
+        colleague = fake.add_user(f"Colleague {index}")
+        stamp = (at + timedelta(seconds=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fake._add_audit(ticket_id, stamp, colleague, [fake._comment_event(colleague, "+1", True)])
+        fake.audits[ticket_id].sort(key=lambda audit: str(audit["created_at"]))
+        clock.advance(minutes=1)
+    clock.advance(minutes=2)
+    unbounded = _tickets(list(connect(per_page=2).read(None)))
+
+    connector = connect(per_page=2)
+    connector.user_limit = 1
+    sizes: list[int] = []
+    bounded: list[Ticket] = []
+    for item in connector.read(None):
+        sizes.append(len(connector._users))
+        if isinstance(item, Ticket):
+            bounded.append(item)
+    assert bounded == unbounded
+    assert {t.customer.tier for t in bounded if t.customer} == {f"t{i}" for i in range(8)}
+    assert all(
+        [e.author for e in t.events if e.type == "reply"] == ["customer", "customer", "agent"]
+        for t in bounded
+    )
+    # A page of two tickets brings their requesters, the agent and two colleagues: never more
+    # than the cache size plus one page's people.
+    assert max(sizes) <= 1 + 5
+
+
 def test_a_cached_ticket_re_applied_sends_nothing(
     fake: FakeZendesk, clock: Clock, connect: Connect
 ) -> None:
