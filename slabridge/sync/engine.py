@@ -294,8 +294,10 @@ class _Run:
         self.connector = connector
         self.summary = summary
         self.settings = engine.settings.get(name, WriteBackSettings())
-        # Only a dry run needs to remember which tickets it handled (see _recheck_due).
+        # Only a dry run needs to remember which tickets it handled (see _recheck_due); a
+        # real run remembers only the ones that failed, so they are not tried twice per run.
         self.planned_ids: set[str] = set()
+        self.failed_ids: set[str] = set()
         # While a paged read is in progress, writes are queued, not sent: a write changes the
         # ticket's updated_at, and helpdesks that page by offset over updated_at (Freshdesk,
         # Jira) would then move it behind the pages still to come and skip others.
@@ -396,7 +398,11 @@ class _Run:
             if not page:
                 return
             after = page[-1]
-            due = [ticket_id for _, ticket_id in page if ticket_id not in self.planned_ids]
+            due = [
+                ticket_id
+                for _, ticket_id in page
+                if ticket_id not in self.planned_ids and ticket_id not in self.failed_ids
+            ]
             self.summary.due_rechecked += len(due)
             _, gone = self._fetch_and_process(due, {}, settle=False)
             if not self.engine.dry_run:
@@ -425,6 +431,7 @@ class _Run:
                         (gone if item.gone else unreadable).add(item.ticket_id)
             returned = {ticket.id for ticket in tickets}
             gone.update(set(chunk) - returned - gone - unreadable)
+            self.failed_ids.update(unreadable)
             handled |= self._process_all(tickets, carried, settle=settle)
             if not self.engine.dry_run:
                 self.store.renew_lease(self.name, self.engine.owner, self.engine.lease_ttl)
@@ -492,6 +499,7 @@ class _Run:
                 evaluation = engine.evaluate(ticket, now)
             except Exception as error:
                 self.summary.failed += 1
+                self.failed_ids.add(ticket.id)
                 message = (
                     f"{self.name}: ticket {ticket.id}: cannot evaluate: {error} "
                     "(fix the ticket or the policy; it is evaluated again when it changes)"

@@ -392,3 +392,22 @@ def test_a_dry_run_plans_each_due_ticket_once_across_pages(
     planned = [plan.ticket_id for plan in engine.planned]
     assert sorted(planned) == sorted(str(number) for number in range(25))
     assert memory.writes == 25  # only the first real sync wrote
+
+
+def test_a_ticket_that_fails_in_the_read_is_not_tried_again_by_the_recheck(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("broken")
+    make_engine(store, T0).sync("mem", memory)
+    make_engine(store, T0).sync("mem", memory)
+    memory.agent_edit("broken", channel="email")  # changed and due: read, then would be due
+    memory.fetched.clear()
+
+    def evaluator(ticket: Any, now: Any) -> Any:
+        raise ValueError("broken policy")
+
+    summary = SyncEngine(store, evaluator, {"mem": SETTINGS}, now=T0 + timedelta(hours=2)).sync(
+        "mem", memory
+    )
+    assert (summary.fetched, summary.failed, len(summary.errors)) == (1, 1, 1)
+    assert memory.fetched == []
