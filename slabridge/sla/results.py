@@ -14,6 +14,19 @@ METRICS: tuple[str, ...] = ("first_response", "next_response", "resolution")
 
 _NO_INSTANTS: dict[float, datetime] = {}
 _EPOCH = (float, int)  # what the engine passes instead of a datetime
+# A cycle's public fields, in constructor order (equality and repr, like the dataclass it was).
+_CYCLE_FIELDS = (
+    "status",
+    "calendar",
+    "target_seconds",
+    "started_at",
+    "stopped_at",
+    "due_at",
+    "breached_at",
+    "elapsed_seconds",
+    "remaining_seconds",
+    "at_risk",
+)
 
 
 class Cycle:
@@ -97,41 +110,17 @@ class Cycle:
         return value
 
     def _fields(self) -> tuple[Any, ...]:
-        return (
-            self.status,
-            self.calendar,
-            self.target_seconds,
-            self.started_at,
-            self.stopped_at,
-            self.due_at,
-            self.breached_at,
-            self.elapsed_seconds,
-            self.remaining_seconds,
-            self.at_risk,
-        )
+        return tuple(getattr(self, name) for name in _CYCLE_FIELDS)
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not Cycle:
+        if not isinstance(other, Cycle) or other.__class__ is not Cycle:
             return NotImplemented
-        assert isinstance(other, Cycle)
         return self._fields() == other._fields()
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
 
     def __repr__(self) -> str:
-        names = (
-            "status",
-            "calendar",
-            "target_seconds",
-            "started_at",
-            "stopped_at",
-            "due_at",
-            "breached_at",
-            "elapsed_seconds",
-            "remaining_seconds",
-            "at_risk",
-        )
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
+        inner = ", ".join(f"{n}={v!r}" for n, v in zip(_CYCLE_FIELDS, self._fields(), strict=True))
         return f"Cycle({inner})"
 
     def to_json(self) -> dict[str, Any]:

@@ -116,29 +116,14 @@ def test_due_tickets_page_by_key_through_ties(store: StateStore) -> None:
 
 
 def test_due_tickets_are_the_open_ones_whose_instant_passed(store: StateStore) -> None:
-    def row(ticket_id: str, is_open: bool, instant: datetime | None) -> dict[str, object]:
-        return {
-            "connector": "zd",
-            "ticket_id": ticket_id,
-            "snapshot_json": "{}",
-            "policy": "p",
-            "is_open": is_open,
-            "next_instant": instant,
-            "breached": False,
-            "at_risk": False,
-            "updated_at": T0,
-            "evaluated_at": T0,
-            "digest": "x",
-        }
-
     with store.begin() as connection:
         store.save_tickets(
             connection,
             [
-                row("late", True, T0 - timedelta(minutes=1)),
-                row("later", True, T0 + timedelta(minutes=1)),
-                row("closed", False, T0 - timedelta(hours=1)),
-                row("idle", True, None),
+                _due_row("late", True, T0 - timedelta(minutes=1)),
+                _due_row("later", True, T0 + timedelta(minutes=1)),
+                _due_row("closed", False, T0 - timedelta(hours=1)),
+                _due_row("idle", True, None),
             ],
         )
     assert store.due_tickets("zd", T0) == [(T0 - timedelta(minutes=1), "late")]
