@@ -308,9 +308,7 @@ def _evaluation(
     _set_metrics(result, metrics)
     _set_next_instant(
         result,
-        None
-        if next_instant is None
-        else known(next_instant) or from_epoch(next_instant, utc),
+        None if next_instant is None else known(next_instant) or from_epoch(next_instant, utc),
     )
     return result
 

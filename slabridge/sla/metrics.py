@@ -237,9 +237,10 @@ def warn_threshold(target: int, warn_at: float | None, warn_before: int | None) 
 
 def first_stop(timeline: Timeline) -> float | None:
     """When the ticket first became solved or closed (None if it has not by now)."""
-    for at, status in zip(timeline.times, timeline.statuses, strict=True):
-        if status in STOPPED_STATUSES:
-            return at
+    statuses = timeline.statuses
+    for i in range(len(statuses)):
+        if statuses[i] in STOPPED_STATUSES:
+            return timeline.times[i]
     return None
 
 

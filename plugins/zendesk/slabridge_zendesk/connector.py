@@ -8,6 +8,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, ClassVar
 
 import structlog
@@ -48,6 +49,10 @@ MAX_IDS = 100  # show_many, update_many and users/show_many take at most 100 ids
 KNOWN_TICKETS = 10_000
 # Users (requesters, comment authors) kept between pages; a page's own are always all kept.
 KNOWN_USERS = 10_000
+# Ids already yielded at the newest export second, kept to drop a copy a later page repeats.
+# A bulk change can put any number of tickets on one second; past this many the oldest are
+# forgotten, and a repeated copy of one of those is yielded again (the sync is idempotent).
+SEEN_AT_BOUNDARY = 10_000
 _EVENT_FIELDS = frozenset({"status", "priority"})
 _CHILD_KEYS = ("type", "field_name", "value", "author_id", "public")
 # A pruned audit: (id, created_at, ((type, field_name, value, author_id, public), ...)).
@@ -263,6 +268,7 @@ class ZendeskConnector(Connector):
         self._through = 0  # the cached histories of the last complete read end here
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self.known_limit = KNOWN_TICKETS
+        self.seen_limit = SEEN_AT_BOUNDARY
         native = {v: k for k, v in DEFAULT_PRIORITIES.items()}
         native.update({v: k for k, v in self.rules.priorities.items()})
         self._native_priority = native
@@ -423,10 +429,7 @@ class ZendeskConnector(Connector):
                 history = histories.get(raw_id) if isinstance(raw_id, int) else None
                 through = throughs.get(raw_id, 0) if isinstance(raw_id, int) else 0
                 yield self._normalize(ticket, organizations, history, through)
-            # The export is in generated_timestamp order: only copies at the page's last second
-            # can come again on a later page, so older entries need not be kept (bounded memory).
-            for key in [key for key, stamp in seen.items() if stamp < newest_seen]:
-                del seen[key]
+            self._forget_seen(seen, newest_seen)
             after = page.get("after_cursor")
             requested = params.get("cursor")
             yield Checkpoint(_cursor_json(after or after_cursor, start_time, newest_seen))
@@ -523,11 +526,24 @@ class ZendeskConnector(Connector):
         for key, ticket in latest.items():
             stamp = _version(ticket)
             if isinstance(key, int):
-                if key in seen and seen[key] >= stamp:
-                    continue
+                if key in seen:
+                    if seen[key] >= stamp:
+                        continue
+                    del seen[key]  # re-added below: the order is the order of yielding
                 seen[key] = stamp
             kept.append(ticket)
         return kept
+
+    def _forget_seen(self, seen: dict[int, int], newest: int) -> None:
+        """Trim the ids yielded so far to those a later page could repeat (bounded memory).
+
+        The export is in generated_timestamp order: only copies at the newest second can come
+        again, and of those at most ``seen_limit`` are kept, the latest yielded.
+        """
+        for key in [key for key, stamp in seen.items() if stamp < newest]:
+            del seen[key]
+        for key in list(islice(seen, max(0, len(seen) - self.seen_limit))):
+            del seen[key]
 
     def _stream_created(self, ticket: Mapping[str, Any], window_start: int) -> int | None:
         """The creation second of a ticket created inside the read's window, else None.

@@ -113,6 +113,9 @@ class FakeZendesk(FakeAPI):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         # A broken-API mode for tests: answer a cursor page with the very cursor it was given.
         self.repeat_page_token = False
+        # Time-based export behaviour (documented duplicates): a page after the first repeats the
+        # last ticket of the page before.
+        self.repeat_boundary_copy = False
         # Records per ticket-events page when the request names none (Zendesk: 1000).
         self.events_per_page = 1000
         self.tickets: dict[int, dict[str, Any]] = {}
@@ -524,6 +527,8 @@ class FakeZendesk(FakeAPI):
         if repeat and cursor:
             after = cursor
         tickets = [dict(self.tickets[tid]) for _, tid in page]
+        if self.repeat_boundary_copy and cursor and position[1] in self.tickets:
+            tickets.insert(0, dict(self.tickets[position[1]]))
         body: dict[str, Any] = {
             "tickets": tickets,
             "after_url": f"https://{self.subdomain}.zendesk.com/api/v2/incremental/tickets/"

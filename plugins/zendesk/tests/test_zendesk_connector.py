@@ -219,6 +219,49 @@ def test_duplicates_within_a_page_keep_the_newest_copy() -> None:
     assert seen == {7: 100, 5: 11}
 
 
+def test_the_ids_kept_against_repeated_copies_are_the_newest_second_and_bounded(
+    connect: Connect,
+) -> None:
+    connector = connect()
+    connector.seen_limit = 3
+    seen: dict[int, int] = {}
+    page = [{"id": n, "generated_timestamp": 9 if n > 1 else 5} for n in range(1, 6)]
+    assert len(connector._dedupe(page, seen)) == 5
+    connector._forget_seen(seen, 9)
+    assert seen == {3: 9, 4: 9, 5: 9}, "older seconds go, then all but the last yielded"
+    page = [{"id": 3, "generated_timestamp": 9}, {"id": 6, "generated_timestamp": 9}]
+    assert [t["id"] for t in connector._dedupe(page, seen)] == [6], "the repeat is dropped"
+    connector._forget_seen(seen, 9)
+    assert seen == {4: 9, 5: 9, 6: 9}
+
+
+def test_copies_repeated_across_pages_of_one_second_are_yielded_once(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    # A bulk change puts every ticket on one export second; the API repeats each page's last
+    # ticket on the next page (as the time-based export does).
+    ids = [fake.load_normalized(normalized(f"n{n}", clock.now)) for n in range(12)]
+    clock.advance(minutes=2)
+    fake.repeat_boundary_copy = True
+    connector = connect(per_page=3)
+    connector.seen_limit = 2
+    held: list[int] = []
+    original = connector._forget_seen
+
+    def forget(seen: dict[int, int], newest: int) -> None:
+        original(seen, newest)
+        held.append(len(seen))
+
+    connector._forget_seen = forget  # type: ignore[method-assign]
+    path = "/api/v2/incremental/tickets/cursor.json"
+    first = connector.export_http.get(path, params={"start_time": 0, "per_page": 3}).json()
+    second = connector.export_http.get(path, params={"cursor": first["after_cursor"]}).json()
+    assert second["tickets"][0]["id"] == first["tickets"][-1]["id"], "the fake repeats a copy"
+    read = [t.id for t in _tickets(list(connector.read(None)))]
+    assert sorted(read) == sorted(ids) and len(read) == len(ids)
+    assert held and max(held) <= 2
+
+
 def test_a_malformed_ticket_is_skipped_and_the_read_goes_on(
     fake: FakeZendesk, clock: Clock, connect: Connect
 ) -> None:
