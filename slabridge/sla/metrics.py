@@ -238,9 +238,11 @@ def warn_threshold(target: int, warn_at: float | None, warn_before: int | None) 
 def first_stop(timeline: Timeline) -> float | None:
     """When the ticket first became solved or closed (None if it has not by now)."""
     statuses = timeline.statuses
-    for i in range(len(statuses)):
-        if statuses[i] in STOPPED_STATUSES:
-            return timeline.times[i]
+    stopped = STOPPED_STATUSES
+    for status in statuses:
+        if status in stopped:
+            # The first occurrence of that status is this one (any earlier would have stopped).
+            return timeline.times[statuses.index(status)]
     return None
 
 

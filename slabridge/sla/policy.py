@@ -96,12 +96,14 @@ class CalendarChoice:
     mapping: Mapping[str, str] = field(default_factory=dict)
 
     def resolve(self, ticket: Ticket) -> str:
-        if self.by is None:
+        by = self.by
+        if by is None:
             return self.default
-        key = match_text(ticket.lookup(self.by))
-        if key is None:
+        value = ticket.lookup(by)
+        if value is None:
             return self.default
-        return self.mapping.get(key, self.default)
+        key = value if value.__class__ is str else match_text(value)
+        return self.default if key is None else self.mapping.get(key, self.default)
 
     def names(self) -> set[str]:
         return {self.default, *self.mapping.values()}
@@ -191,7 +193,9 @@ class PolicySet:
 
     def match(self, ticket: Ticket, priority: str | None = None) -> Policy | None:
         """The first policy whose every match key holds (``priority``: the effective one)."""
-        effective = self.effective_priority(priority if priority is not None else ticket.priority)
+        effective = priority if priority is not None else ticket.priority
+        if effective is None:
+            effective = self.settings.default_priority
         for policy in self.policies:
             for rule in policy.match:
                 if not rule.holds(ticket, effective):

@@ -30,6 +30,19 @@ _TICKET_KEYS = frozenset(
     }
 )
 _CUSTOMER_KEYS = frozenset({"id", "name", "tier", "region"})
+# Dotted paths split once: the engine looks the same few configured paths up on every ticket.
+_PATH_PARTS: dict[str, tuple[str, ...]] = {}
+
+
+def _path_parts(path: str) -> tuple[str, ...]:
+    """``a.b.c`` as its parts; a trailing dot names nothing more (``customer.`` is ``customer``)."""
+    parts = path.split(".")
+    if len(parts) > 1 and not parts[-1]:
+        parts.pop()
+    if len(_PATH_PARTS) >= 1024:  # paths come from the config; bound it all the same
+        _PATH_PARTS.clear()
+    found = _PATH_PARTS[path] = tuple(parts)
+    return found
 
 
 class TicketError(ValueError):
@@ -93,11 +106,13 @@ class Ticket:
 
     def lookup(self, path: str) -> Any:
         """Resolve a dotted path like ``customer.region`` or ``fields.region``; None if absent."""
-        head, _, rest = path.partition(".")
+        parts = _PATH_PARTS.get(path) or _path_parts(path)
+        head = parts[0]
         value: Any
         value = getattr(self, head) if head in _TICKET_KEYS else self.extra.get(head)
-        while rest and value is not None:
-            head, _, rest = rest.partition(".")
+        for head in parts[1:]:
+            if value is None:
+                break
             if isinstance(value, Customer):
                 value = getattr(value, head) if head in _CUSTOMER_KEYS else value.extra.get(head)
             elif isinstance(value, Mapping):
