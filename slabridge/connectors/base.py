@@ -86,6 +86,9 @@ class ChangeSet:
     ``fields`` maps the helpdesk's own field key (as configured under ``actions.fields``) to the
     value to set. ``expected_updated_at`` is the ``updated_at`` the plan was made against; a
     connector with a conflict check (Zendesk ``safe_update``) sends it and reports a conflict.
+    ``raised_from`` is the ticket's priority when the ``priority`` raise was planned: a retry
+    or a re-plan raises it only while the ticket still has that priority, so an agent who set
+    another one meanwhile is not overruled (None: not known, from an older outbox entry).
     """
 
     ticket_id: str
@@ -94,6 +97,7 @@ class ChangeSet:
     priority: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
     expected_updated_at: datetime | None = None
+    raised_from: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -109,6 +113,7 @@ class ChangeSet:
             "expected_updated_at": (
                 None if self.expected_updated_at is None else self.expected_updated_at.isoformat()
             ),
+            "raised_from": self.raised_from,
         }
 
 

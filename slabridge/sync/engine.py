@@ -22,6 +22,7 @@ from slabridge.sync.events import derive_events, evaluation_digest
 from slabridge.sync.plan import (
     WriteBackSettings,
     changeset_from_json,
+    effective_priority,
     escalation_target,
     escalation_triggers,
     plan_changes,
@@ -33,6 +34,21 @@ log = structlog.get_logger("slabridge.sync")
 
 Evaluator = Callable[[Ticket, datetime], Evaluation]
 Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedRaise:
+    """An escalation still to be written, carried into a retry or a re-plan."""
+
+    was: str | None  # the ticket's priority when it was planned (None: not known)
+    to: str
+    planned_at: datetime | None  # the ticket's updated_at the plan was made against
+
+    @classmethod
+    def of(cls, changes: ChangeSet) -> CarriedRaise | None:
+        if not changes.priority:
+            return None
+        return cls(changes.raised_from, changes.priority, changes.expected_updated_at)
 
 WRITE_CHUNK = 100  # change sets per apply() call; connectors split further as their API needs
 FETCH_CHUNK = 100  # ids per fetch() call
@@ -275,6 +291,28 @@ class SyncEngine:
             log.error("plugin_hook_failed", hook=hook_name, error=str(error))
 
 
+def _still_raised(
+    carried: CarriedRaise | None, ticket: Ticket, settings: WriteBackSettings
+) -> str | None:
+    """The raise to carry into a re-plan, or None when someone set the priority since the plan.
+
+    It is carried only while the ticket keeps the priority it was planned from and its history
+    shows no priority change after the plan: a raise that was applied without its answer
+    reaching us and then undone by an agent looks like the first case but not the second. An
+    agent's choice wins for that cycle (its escalation is already recorded).
+    """
+    if carried is None:
+        return None
+    if carried.was is not None and carried.was != effective_priority(ticket, settings):
+        return None
+    planned_at = carried.planned_at
+    if planned_at is not None and any(
+        event.type == "priority" and event.at > planned_at for event in ticket.events
+    ):
+        return None
+    return carried.to
+
+
 def _log_fields(summary: RunSummary) -> dict[str, Any]:
     data = summary.to_json()
     data.pop("errors")
@@ -319,11 +357,11 @@ class _Run:
         pending = self.store.pending_outbox(self.name)
         if not pending:
             return
-        carried: dict[str, str] = {}
+        carried: dict[str, CarriedRaise] = {}
         for entry in pending:
-            priority = entry.changes.get("priority")
-            if isinstance(priority, str):
-                carried[entry.ticket_id] = priority
+            raise_ = CarriedRaise.of(changeset_from_json(entry.changes))
+            if raise_ is not None:
+                carried[entry.ticket_id] = raise_
         ids = list(dict.fromkeys(entry.ticket_id for entry in pending))
         # Processing settles each entry: a new plan supersedes it, an empty plan closes it.
         _, gone = self._fetch_and_process(ids, carried)
@@ -411,7 +449,7 @@ class _Run:
     # -- processing -----------------------------------------------------------------------
 
     def _fetch_and_process(
-        self, ids: Sequence[str], carried: Mapping[str, str], *, settle: bool = True
+        self, ids: Sequence[str], carried: Mapping[str, CarriedRaise], *, settle: bool = True
     ) -> tuple[set[str], set[str]]:
         """Fetch tickets by id and process them; return (handled ids, ids that are gone)."""
         handled: set[str] = set()
@@ -440,7 +478,7 @@ class _Run:
     def _process_all(
         self,
         tickets: Sequence[Ticket],
-        carried: Mapping[str, str] | None = None,
+        carried: Mapping[str, CarriedRaise] | None = None,
         *,
         settle: bool = False,
     ) -> set[str]:
@@ -454,15 +492,18 @@ class _Run:
         self._resolve_conflicts(result.conflicts, carried)
         return set(result.handled)
 
-    def _resolve_conflicts(self, conflicts: list[ChangeSet], carried: dict[str, str]) -> None:
+    def _resolve_conflicts(
+        self, conflicts: list[ChangeSet], carried: dict[str, CarriedRaise]
+    ) -> None:
         """Re-read tickets whose write met an agent's change, re-plan and retry a few times."""
         for _ in range(MAX_CONFLICT_ROUNDS):
             if not conflicts:
                 break
             self.summary.conflicts += len(conflicts)
             for changes in conflicts:
-                if changes.priority:
-                    carried[changes.ticket_id] = changes.priority
+                raise_ = CarriedRaise.of(changes)
+                if raise_ is not None:
+                    carried[changes.ticket_id] = raise_
             ids = [changes.ticket_id for changes in conflicts]
             fresh = [item for item in self.connector.fetch(ids) if isinstance(item, Ticket)]
             conflicts = self._process(fresh, carried, settle=True).conflicts
@@ -476,7 +517,7 @@ class _Run:
             )
 
     def _process(
-        self, tickets: Sequence[Ticket], carried: Mapping[str, str], *, settle: bool
+        self, tickets: Sequence[Ticket], carried: Mapping[str, CarriedRaise], *, settle: bool
     ) -> _Processed:
         out = _Processed()
         if not tickets:
@@ -519,7 +560,7 @@ class _Run:
             for event in events:
                 if event.kind == "breached":
                     new_breaches.append((ticket, evaluation, event.metric, event.cycle))
-            raise_to = carried.get(ticket.id)
+            raise_to = _still_raised(carried.get(ticket.id), ticket, self.settings)
             triggers = [
                 trigger
                 for trigger in escalation_triggers(evaluation, self.settings)
@@ -534,11 +575,17 @@ class _Run:
                 for metric, cycle in triggers:
                     events.append(SlaEvent(self.name, ticket.id, metric, cycle, "escalated", now))
             new_events.extend(events)
-            changes = plan_changes(ticket, evaluation, self.settings, raise_priority_to=raise_to)
+            previous = tracked.get(ticket.id)
+            changes = plan_changes(
+                ticket,
+                evaluation,
+                self.settings,
+                raise_priority_to=raise_to,
+                previous_policy=None if previous is None else previous.policy,
+            )
             if engine.pm is not None:
                 changes = apply_plan_actions(self.connector, ticket, evaluation, changes, engine.pm)
             digest = evaluation_digest(evaluation)
-            previous = tracked.get(ticket.id)
             is_open = ticket.status not in STOPPED_STATUSES
             ticket_rows.append(
                 {

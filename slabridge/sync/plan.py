@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,26 +26,30 @@ class WriteBackSettings:
     due_at_field: str | None = None  # the helpdesk's own field key
     breached_field: str | None = None
     default_priority: str = "normal"
-    _policy_pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
+    # The configured policies' names: the policy tags slabridge owns are their expansions.
+    policy_names: frozenset[str] = frozenset()
+    _policy_tags: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.policy_tag and "{policy}" in self.policy_tag:
-            head, _, tail = self.policy_tag.partition("{policy}")
-            pattern = re.compile(re.escape(head) + ".+" + re.escape(tail) + r"\Z")
-            object.__setattr__(self, "_policy_pattern", pattern)
+        owned = {self.policy_tag_for(name) for name in self.policy_names}
+        object.__setattr__(self, "_policy_tags", frozenset(tag for tag in owned if tag))
 
     def policy_tag_for(self, policy: str | None) -> str | None:
         if policy is None or not self.policy_tag:
             return None
         return self.policy_tag.replace("{policy}", policy)
 
-    def owns_tag(self, tag: str) -> bool:
-        """True for the tags slabridge adds and removes (every other tag is left alone)."""
-        if tag in (self.breached_tag, self.at_risk_tag):
+    def owns_tag(self, tag: str, previous_policy: str | None = None) -> bool:
+        """True for the tags slabridge adds and removes (every other tag is left alone).
+
+        The policy tags owned are the template expanded with each configured policy's name,
+        plus ``previous_policy``'s (the policy the ticket had at its last evaluation, so the
+        tag of a policy since renamed or removed is taken off). A tag that merely fits the
+        template's shape, e.g. an agent's ``sla_policy_manual``, is not slabridge's.
+        """
+        if tag in (self.breached_tag, self.at_risk_tag) or tag in self._policy_tags:
             return True
-        if self._policy_pattern is not None:
-            return bool(self._policy_pattern.match(tag))
-        return bool(self.policy_tag) and tag == self.policy_tag
+        return previous_policy is not None and tag == self.policy_tag_for(previous_policy)
 
 
 def desired_tags(evaluation: Evaluation, settings: WriteBackSettings) -> set[str]:
@@ -154,21 +157,25 @@ def plan_changes(
     settings: WriteBackSettings,
     *,
     raise_priority_to: str | None = None,
+    previous_policy: str | None = None,
 ) -> ChangeSet:
     """The difference between what slabridge wants on ``ticket`` and what it carries.
 
     ``raise_priority_to`` is an escalation decided by the caller (which remembers, per cycle,
     that it escalated, so that an agent lowering the priority again is not overruled).
+    ``previous_policy`` is the policy of the ticket's last evaluation, whose tag is removed
+    even when that policy is no longer in the config.
     """
     current = set(ticket.tags)
     wanted = desired_tags(evaluation, settings)
     add = wanted - current
-    remove = {tag for tag in current if settings.owns_tag(tag)} - wanted
+    remove = {tag for tag in current if settings.owns_tag(tag, previous_policy)} - wanted
     priority = None
     if raise_priority_to is not None and priority_rank(raise_priority_to) > priority_rank(
         ticket.priority, settings.default_priority
     ):
         priority = raise_priority_to
+    raised_from = None if priority is None else effective_priority(ticket, settings)
     return ChangeSet(
         ticket_id=ticket.id,
         add_tags=frozenset(add),
@@ -176,7 +183,13 @@ def plan_changes(
         priority=priority,
         fields=desired_fields(ticket, evaluation, settings),
         expected_updated_at=ticket.updated_at,
+        raised_from=raised_from,
     )
+
+
+def effective_priority(ticket: Ticket, settings: WriteBackSettings) -> str:
+    """The ticket's priority, or the configured default when it has none."""
+    return ticket.priority if ticket.priority is not None else settings.default_priority
 
 
 def changeset_from_json(data: Mapping[str, Any]) -> ChangeSet:
@@ -188,6 +201,7 @@ def changeset_from_json(data: Mapping[str, Any]) -> ChangeSet:
         priority=data.get("priority"),
         fields=dict(data.get("fields") or {}),
         expected_updated_at=None if expected is None else datetime.fromisoformat(expected),
+        raised_from=data.get("raised_from"),
     )
 
 
@@ -208,6 +222,7 @@ __all__ = [
     "describe_changes",
     "desired_fields",
     "desired_tags",
+    "effective_priority",
     "escalation_target",
     "escalation_triggers",
     "next_due",

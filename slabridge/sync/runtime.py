@@ -53,6 +53,7 @@ def settings_from_config(config: Any) -> dict[str, WriteBackSettings]:
     escalate = _get(actions, "escalate_priority")
     fields = _get(actions, "fields") or {}
     default_priority = _get(_get(config, "settings"), "default_priority", "normal") or "normal"
+    policy_names = frozenset(str(_get(policy, "name")) for policy in _get(config, "policies") or ())
     result: dict[str, WriteBackSettings] = {}
     for instance in _get(config, "connectors") or {}:
         own = _get(fields, instance)
@@ -68,6 +69,7 @@ def settings_from_config(config: Any) -> dict[str, WriteBackSettings]:
             due_at_field=None if due_at is None else str(due_at),
             breached_field=None if breached is None else str(breached),
             default_priority=str(default_priority),
+            policy_names=policy_names,
         )
     return result
 

@@ -68,6 +68,14 @@ def first_response_evaluator(ticket: Ticket, now: datetime) -> Evaluation:
     )
 
 
+def _with_priority_event(ticket: Ticket, priority: object, at: datetime) -> tuple[Event, ...]:
+    """The history plus a priority change at ``at`` when the priority changes (as helpdesks
+    record one)."""
+    if priority == ticket.priority or not isinstance(priority, str):
+        return ticket.events
+    return (*ticket.events, Event(at, "priority", priority=priority))
+
+
 class MemoryConnector(Connector):
     """Tickets in a dict; pages of ``page_size``; ``safe_update``-style conflict checks."""
 
@@ -96,7 +104,9 @@ class MemoryConnector(Connector):
 
     def agent_edit(self, ticket_id: str, **changes: object) -> None:
         ticket = self.tickets[ticket_id]
-        self.tickets[ticket_id] = replace(ticket, updated_at=self._tick(ticket), **changes)  # type: ignore[arg-type]
+        at = self._tick(ticket)
+        events = _with_priority_event(ticket, changes.get("priority", ticket.priority), at)
+        self.tickets[ticket_id] = replace(ticket, updated_at=at, events=events, **changes)  # type: ignore[arg-type]
 
     def reply(self, ticket_id: str, at: datetime) -> None:
         ticket = self.tickets[ticket_id]
@@ -159,12 +169,15 @@ class MemoryConnector(Connector):
             tags = [t for t in ticket.tags if t not in change.remove_tags]
             tags += sorted(change.add_tags - set(tags))
             fields = {**ticket.fields, **change.fields}
+            at = self._tick(ticket)
+            priority = change.priority or ticket.priority
             self.tickets[change.ticket_id] = replace(
                 ticket,
                 tags=tuple(tags),
                 fields=fields,
-                priority=change.priority or ticket.priority,
-                updated_at=self._tick(ticket),
+                priority=priority,
+                updated_at=at,
+                events=_with_priority_event(ticket, priority, at),
             )
             self.writes += 1
             self.applied.append(change)
@@ -179,6 +192,7 @@ SETTINGS = WriteBackSettings(
     breached_tag="sla_breached",
     at_risk_tag="sla_at_risk",
     policy_tag="sla_policy_{policy}",
+    policy_names=frozenset({"standard", "enterprise"}),
 )
 
 

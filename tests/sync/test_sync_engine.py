@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +30,9 @@ def test_first_sync_tags_breached_and_at_risk_tickets_and_keeps_other_tags(
 
     assert summary.status == "ok"
     assert (summary.fetched, summary.evaluated, summary.written) == (3, 3, 3)
-    assert set(memory.tickets["1"].tags) == {"vip", "sla_breached", "sla_policy_standard"}
+    # `sla_policy_old` names no configured policy and no policy the ticket had: not ours.
+    wanted = {"vip", "sla_policy_old", "sla_breached", "sla_policy_standard"}
+    assert set(memory.tickets["1"].tags) == wanted
     assert set(memory.tickets["2"].tags) == {"sla_at_risk", "sla_policy_standard"}
     assert set(memory.tickets["3"].tags) == {"sla_policy_standard"}
     assert summary.new_breaches == 1
@@ -93,6 +96,19 @@ def test_a_policy_change_replaces_the_old_policy_tag(
     make_engine(store, T0).sync("mem", memory)
     memory.agent_edit("1", customer=Customer(tier="enterprise"))
     make_engine(store, T0).sync("mem", memory)
+    assert set(memory.tickets["1"].tags) == {"keep", "sla_policy_enterprise"}
+
+
+def test_the_tag_of_a_policy_removed_from_the_config_is_taken_off(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    memory.add("1", tags=("keep",))
+    make_engine(store, T0).sync("mem", memory)
+    assert set(memory.tickets["1"].tags) == {"keep", "sla_policy_standard"}
+    # `standard` is renamed `enterprise` in the config: its tag is still the ticket's old one.
+    renamed = replace(SETTINGS, policy_names=frozenset({"enterprise"}))
+    memory.agent_edit("1", customer=Customer(tier="enterprise"))
+    make_engine(store, T0, settings=renamed).sync("mem", memory)
     assert set(memory.tickets["1"].tags) == {"keep", "sla_policy_enterprise"}
 
 
@@ -305,7 +321,8 @@ def test_settings_fall_back_to_writing_nothing_for_an_unknown_connector(
     other.add("1")
     engine = make_engine(store, T0)
     assert engine.sync("other", other).written == 0
-    assert SETTINGS.owns_tag("sla_policy_x")
+    assert SETTINGS.owns_tag("sla_policy_enterprise")
+    assert not SETTINGS.owns_tag("sla_policy_x")
 
 
 def test_a_malformed_ticket_on_fetch_stays_tracked_and_is_tried_again(

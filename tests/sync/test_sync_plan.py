@@ -17,7 +17,10 @@ from slabridge.sync.plan import (
 )
 
 SETTINGS = WriteBackSettings(
-    breached_tag="sla_breached", at_risk_tag="sla_at_risk", policy_tag="sla_policy_{policy}"
+    breached_tag="sla_breached",
+    at_risk_tag="sla_at_risk",
+    policy_tag="sla_policy_{policy}",
+    policy_names=frozenset({"gold", "standard"}),
 )
 
 
@@ -27,12 +30,37 @@ def ticket(**kwargs: object) -> Ticket:
 
 
 def test_only_owned_tags_are_added_or_removed() -> None:
-    current = ticket(tags=("vip", "sla_at_risk", "sla_policy_gold", "sla_policyish"))
+    tags = ("vip", "sla_at_risk", "sla_policy_gold", "sla_policyish", "sla_policy_manual")
+    current = ticket(tags=tags)
     evaluation = first_response_evaluator(current, T0 + timedelta(hours=2))
     changes = plan_changes(current, evaluation, SETTINGS)
     assert changes.add_tags == {"sla_breached", "sla_policy_standard"}
+    # `gold` is a configured policy; `sla_policy_manual` only fits the template's shape.
     assert changes.remove_tags == {"sla_at_risk", "sla_policy_gold"}
     assert changes.expected_updated_at == T0
+
+
+def test_the_tag_of_the_previous_policy_goes_even_when_it_left_the_config() -> None:
+    current = ticket(tags=("sla_policy_retired", "sla_policy_other"))
+    evaluation = first_response_evaluator(current, T0)
+    changes = plan_changes(current, evaluation, SETTINGS, previous_policy="retired")
+    assert changes.remove_tags == {"sla_policy_retired"}
+    assert changes.add_tags == {"sla_policy_standard"}
+
+
+def test_a_bare_policy_template_owns_only_the_policy_names() -> None:
+    bare = WriteBackSettings(policy_tag="{policy}", policy_names=frozenset({"gold", "standard"}))
+    current = ticket(tags=("vip", "billing", "gold"))
+    changes = plan_changes(current, first_response_evaluator(current, T0), bare)
+    assert (changes.add_tags, changes.remove_tags) == ({"standard"}, {"gold"})
+
+
+def test_an_escalation_remembers_the_priority_it_was_planned_from() -> None:
+    current = ticket(priority=None)
+    evaluation = first_response_evaluator(current, T0)
+    changes = plan_changes(current, evaluation, SETTINGS, raise_priority_to="high")
+    assert (changes.priority, changes.raised_from) == ("high", "normal")
+    assert changeset_from_json(changes.to_json()) == changes
 
 
 def test_a_ticket_already_as_wanted_needs_no_change() -> None:
