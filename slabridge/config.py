@@ -52,9 +52,10 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
 )
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PAUSABLE: tuple[str, ...] = tuple(s for s in STATUSES if s not in STOPPED_STATUSES)
-_ENV = re.compile(r"\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)\})")
+_ENV = re.compile(r"\$(\$(?=\{)|\{([A-Za-z_][A-Za-z0-9_]*)\})")  # `$${` writes `${`
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_FRACTION = re.compile(r"^\s*\d*\.?\d+\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,26 @@ def load_config(
     )
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2's booleans: only true and false.
+
+    YAML 1.1 also reads yes/no/on/off as booleans, so Norway's country code `NO`, Ontario's
+    subdivision `ON`, a region `no` or the key `on` of `escalate_priority` would arrive as
+    true or false.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def load_config_text(
     text: str,
     *,
@@ -175,7 +196,7 @@ def load_config_text(
 ) -> AppConfig:
     """Validate YAML text (see :func:`load_config`)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as error:
         # Never str(error): PyYAML quotes the offending line, which may hold a secret.
         mark = getattr(error, "problem_mark", None)
@@ -223,11 +244,11 @@ def _join(path: str, key: str | int) -> str:
 
 
 def _key(raw: Any) -> str:
-    # YAML 1.1 reads the bare keys on/off/yes/no as booleans.
+    # Booleans read as they compare in matching (the loader keeps on/off/yes/no as text).
     if raw is True:
-        return "on"
+        return "true"
     if raw is False:
-        return "off"
+        return "false"
     if isinstance(raw, date):
         return raw.isoformat()
     return str(raw)
@@ -269,7 +290,7 @@ class _Checker:
     # -- generic helpers ---------------------------------------------------------------------
 
     def substitute(self, value: Any, path: str) -> Any:
-        """Replace ``${NAME}`` in every string; ``$$`` is a literal ``$``."""
+        """Replace ``${NAME}`` in every string; ``$${`` is a literal ``${`` (other ``$`` stay)."""
         if isinstance(value, str):
             if "$" not in value:
                 return value
@@ -672,7 +693,10 @@ class _Checker:
         value: float | None = None
         if isinstance(raw, str):
             found = _PERCENT.match(raw)
-            value = float(found.group(1)) / 100 if found else None
+            if found:
+                value = float(found.group(1)) / 100
+            elif _FRACTION.match(raw):  # e.g. "0.8" from ${ENV}
+                value = float(raw)
         elif isinstance(raw, int | float) and not isinstance(raw, bool):
             value = float(raw) if raw <= 1 else None
         if value is None or not 0 < value <= 1:
@@ -855,7 +879,10 @@ class _Checker:
             found: set[str] = set()
             for index, status in enumerate(items):
                 where = _join(_join(path, "pause_on"), index)
-                if status in STOPPED_STATUSES:
+                if not isinstance(status, str):
+                    self.add(where, f"expected a status (valid: {', '.join(PAUSABLE)})")
+                    ok = False
+                elif status in STOPPED_STATUSES:
                     self.add(
                         where,
                         f"{status!r} stops the clock, not a pause (use {'/'.join(PAUSABLE)})",

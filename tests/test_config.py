@@ -183,6 +183,19 @@ def test_environment_variables_are_substituted_and_a_missing_one_is_named() -> N
         "state: environment variable DB_PASSWORD is not set"
     ]
     assert load_config_text("state: 'sqlite:///$${x}.db'\n").state.endswith("${x}.db")
+    # Only `$${` is an escape: other dollar signs are left as written.
+    assert load_config_text("state: 'sqlite:///a$$b.db'\n").state.endswith("a$$b.db")
+
+
+def test_a_share_from_the_environment_may_be_a_fraction_or_a_percentage() -> None:
+    text = "settings: {warn_at: '${WARN_AT}'}\n"
+    assert load_config_text(text, environ={"WARN_AT": "0.8"}).settings.warn_at == 0.8
+    assert load_config_text(text, environ={"WARN_AT": "80%"}).settings.warn_at == 0.8
+    assert _issues(text, environ={"WARN_AT": "1.5"}) == [
+        # a value from the environment is never echoed (it could be a secret)
+        "settings.warn_at: the value from the environment is not a share of the target "
+        "(try 75% or 0.75)"
+    ]
 
 
 def test_a_secret_from_the_environment_is_never_echoed_in_an_error() -> None:
@@ -303,6 +316,26 @@ def test_yaml_syntax_errors_give_a_position_but_not_the_line(tmp_path: Path) -> 
     assert "line" in str(caught.value) and SECRET not in str(caught.value)
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_yaml_yes_no_on_off_stay_text_where_a_code_or_name_is_expected() -> None:
+    # YAML 1.1 would read these as booleans: Norway's NO, Ontario's ON, a region `no`.
+    config = load_config_text(
+        "calendars:\n"
+        "  oslo: {timezone: Europe/Oslo, hours: 24x7, holidays: {country: NO}}\n"
+        "  toronto: {timezone: America/Toronto, hours: 24x7,"
+        " holidays: {country: CA, subdivision: ON}}\n"
+        "policies:\n"
+        "  - {name: nordic, match: {customer.region: [se, no, dk]}, calendar: oslo,"
+        " targets: {default: {first_response: 1h}}}\n"
+        "  - {name: flag, match: {fields.vip: true}, calendar: toronto,"
+        " targets: {default: {first_response: 1h}}}\n"
+    )
+    assert config.calendars["oslo"].holiday_country == "NO"
+    assert config.calendars["toronto"].holiday_subdivision == "ON"
+    rules = {rule.key: rule.values for rule in config.policies[0].match}
+    assert "no" in rules["customer.region"]
+    assert {rule.key: rule.values for rule in config.policies[1].match}["fields.vip"] == ("true",)
 
 
 def test_yaml_on_as_a_key_and_a_missing_within_are_understood() -> None:

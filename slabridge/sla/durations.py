@@ -73,6 +73,8 @@ def _fail(message: str) -> int:
 
 
 def _suggest_number(value: float) -> str:
+    if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
+        return "4h"
     seconds = int(value)
     return f"{format_duration(seconds)}" if seconds > 0 and seconds == value else "4h"
 
