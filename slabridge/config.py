@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -408,7 +408,13 @@ class _Checker:
             if isinstance(raw_instances, dict)
             else set(connectors)
         )
-        actions = self.actions(data.get("actions"), connectors, connector_types, instance_names)
+        actions = self.actions(
+            data.get("actions"),
+            connectors,
+            connector_types,
+            instance_names,
+            [policy.name for policy in policies],
+        )
         # goals: and credits: are validated by the reports' models (slabridge/report/models.py).
         goals, goal_problems = validate_goals(data.get("goals"))
         credits, credit_problems = validate_credits(data.get("credits"))
@@ -956,6 +962,7 @@ class _Checker:
         connectors: Mapping[str, ConnectorConfig | dict[str, Any]],
         connector_types: Mapping[str, type[Connector]] | None,
         instance_names: set[str] | None = None,
+        policy_names: Sequence[str] = (),
     ) -> Actions:
         data = self.mapping(raw, "actions") or {}
         defined_instances = set(connectors) if instance_names is None else instance_names
@@ -976,6 +983,15 @@ class _Checker:
             leftover = value.replace("{policy}", "")
             if "{" in leftover or "}" in leftover:
                 self.add(where, "the only placeholder a tag may hold is {policy}")
+            elif "{policy}" in value:
+                for policy in policy_names:
+                    if any(c.isspace() for c in policy) or not policy:
+                        tag = value.replace("{policy}", policy)
+                        self.add(
+                            where,
+                            f"policy {policy!r} would give the tag {tag!r}, which has a space "
+                            "(helpdesks split or refuse such tags; rename the policy)",
+                        )
             names[key] = value
         escalate = None
         if data.get("escalate_priority") is not None:
@@ -1015,6 +1031,13 @@ class _Checker:
                     )
                 else:
                     fields[instance][key] = str(value)
+            own = fields[instance]
+            if "due_at" in own and own.get("breached") == own["due_at"]:
+                self.add(
+                    _join(where, "breached"),
+                    "the same field as due_at: each needs a field of its own "
+                    "(they would overwrite each other on every sync)",
+                )
         if connector_types is not None:
             for instance, config in connectors.items():
                 kind = (
@@ -1031,6 +1054,11 @@ class _Checker:
                     self.add("actions.escalate_priority", f"{who} priorities")
                 if instance in fields and not can.fields:
                     self.add(_join("actions.fields", instance), f"{who} fields")
+                for key, field_key in fields.get(instance, {}).items():
+                    problem = connector.field_key_problem(field_key)
+                    if problem is not None:
+                        where = _join(_join("actions.fields", instance), key)
+                        self.add(where, f"not a field {kind} can write: {problem}")
         tag_actions = TagActions(names["breached"], names["at_risk"], names["policy"])
         return Actions(tag_actions, escalate, fields)
 

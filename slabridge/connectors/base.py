@@ -231,6 +231,18 @@ class Connector(ABC):
         conflict check as ``conflict``; do not raise for one ticket's failure.
         """
 
+    @classmethod
+    def field_key_problem(cls, key: str) -> str | None:
+        """Why ``key`` cannot name a field this connector writes; None when it can.
+
+        Override when the API constrains field keys (numeric ids, a ``cf_`` prefix, fields
+        written another way). The config loader asks for every key under
+        ``actions.fields.<instance>``, so a bad one is a config error at load time, naming its
+        key path, rather than a rejected write at the first sync (POLICY.md §5). Say what a
+        valid key looks like; never echo other config values.
+        """
+        return None
+
     def api_calls(self) -> int:
         """How many HTTP requests this connector has made (for the run summary).
 

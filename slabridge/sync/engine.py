@@ -50,6 +50,7 @@ class CarriedRaise:
             return None
         return cls(changes.raised_from, changes.priority, changes.expected_updated_at)
 
+
 WRITE_CHUNK = 100  # change sets per apply() call; connectors split further as their API needs
 FETCH_CHUNK = 100  # ids per fetch() call
 MAX_CONFLICT_ROUNDS = 3
@@ -730,6 +731,15 @@ class _Run:
         log.warning(
             "ticket_skipped", connector=self.name, ticket=item.ticket_id, reason=item.reason
         )
+        if not item.gone:
+            # A record that could not become a ticket was not evaluated: the run reports it
+            # (exit 1) so that someone looks; the read went on without it.
+            self.summary.failed += 1
+            self.summary.errors.append(
+                f"{self.name}: ticket {item.ticket_id or '(no id)'}: skipped, the API returned "
+                f"it malformed: {item.reason} (it is read again when it changes; a tracked one "
+                "is re-checked on the next run)"
+            )
 
     def _untrack(self, ids: Iterable[str]) -> None:
         self.store.untrack(self.name, list(ids))

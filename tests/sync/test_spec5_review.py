@@ -416,52 +416,27 @@ def test_a_secret_used_where_a_priority_or_trigger_belongs_is_not_echoed() -> No
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: Zendesk field keys are only checked at the first write "
-    "(ZendeskConnector._plan), not by config.actions",
-)
 def test_a_zendesk_field_key_that_is_not_a_numeric_field_id_is_a_config_error() -> None:
     found = issues(CONNECTORS + "actions: {fields: {zd: {due_at: sla_due_at}}}\n")
     assert any(issue.startswith("actions.fields.zd.due_at") for issue in found), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: Jira refuses labels/priority as fields only at the first write "
-    "(JiraConnector.edit_body)",
-)
 def test_a_jira_field_key_that_jira_writes_otherwise_is_a_config_error() -> None:
     found = issues(CONNECTORS + "actions: {fields: {jr: {breached: labels}}}\n")
     assert any(issue.startswith("actions.fields.jr.breached") for issue in found), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: a policy name that expands to a tag Jira refuses (a space) loads; Jira "
-    "rejects it at every write (JiraConnector.edit_body)",
-)
 def test_a_policy_name_that_makes_an_invalid_jira_label_is_a_config_error() -> None:
     text = CONNECTORS.replace("name: standard", "name: Gold Plan")
     found = issues(text + f"actions:\n  {TAGS}\n")
     assert any("Gold Plan" in issue or "policies[0].name" in issue for issue in found), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: due_at and breached on one field key load, then overwrite each other "
-    "on every sync (config._Checker.actions)",
-)
 def test_one_field_for_both_due_at_and_the_breach_flag_is_a_config_error() -> None:
     found = issues(CONNECTORS + "actions: {fields: {zd: {due_at: 360001, breached: 360001}}}\n")
     assert any(issue.startswith("actions.fields.zd") for issue in found), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: due_at and breached on one field flip it on every sync "
-    "(plan.desired_fields; not caught by config._Checker.actions)",
-)
 def test_a_config_that_loads_converges_even_with_one_field_for_due_at_and_the_flag(
     store: StateStore, memory: MemoryConnector
 ) -> None:

@@ -275,11 +275,6 @@ def test_exit_3_only_when_every_selected_connector_is_held(tmp_path: Path) -> No
             fake.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: a Zendesk field key that is not a field id loads; every write is then "
-    "rejected and parked (exit 1) instead of a config error (exit 2)",
-)
 def test_a_zendesk_field_key_zendesk_cannot_take_exits_2_before_anything_runs(
     tmp_path: Path, started: list[Setup]
 ) -> None:

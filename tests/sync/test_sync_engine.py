@@ -341,6 +341,12 @@ def test_a_malformed_ticket_on_fetch_stays_tracked_and_is_tried_again(
     monkeypatch.setattr(memory, "fetch", malformed)
     summary = make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
     assert (summary.due_rechecked, summary.skipped) == (1, 1)
+    # Not evaluated: the run says so and fails (exit 1), naming the ticket and the reason.
+    assert (summary.failed, summary.status) == (1, "failed")
+    assert summary.errors == [
+        "mem: ticket 1: skipped, the API returned it malformed: bad fields (it is read again "
+        "when it changes; a tracked one is re-checked on the next run)"
+    ]
     monkeypatch.setattr(memory, "fetch", fetch)
     memory.fetched.clear()
     make_engine(store, T0 + timedelta(hours=3)).sync("mem", memory)

@@ -72,6 +72,12 @@ class FreshdeskConnector(Connector):
         tags=True, priority=True, fields=True, bulk_tags=False, conflict_check=True
     )
 
+    @classmethod
+    def field_key_problem(cls, key: str) -> str | None:
+        if key.startswith("cf_") and len(key) > 3:
+            return None
+        return "Freshdesk custom ticket fields are written by their API name, e.g. cf_sla_due_at"
+
     def __init__(
         self,
         instance: str,

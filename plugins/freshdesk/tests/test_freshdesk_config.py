@@ -58,3 +58,23 @@ def test_the_plugin_registers_the_freshdesk_connector_through_its_entry_point() 
     manager = load_plugins(create_plugin_manager(), environ={"SLABRIDGE_LOAD_PLUGINS": "freshdesk"})
     assert manager.load_failures == []
     assert connector_types(manager)["freshdesk"] is FreshdeskConnector
+
+
+def test_a_field_key_that_is_not_a_custom_field_api_name_is_a_config_error_at_load() -> None:
+    from slabridge.config import ConfigError, load_config_text
+
+    types = connector_types(load_plugins(create_plugin_manager()))
+    text = (
+        "connectors:\n  fd: {type: freshdesk, domain: acme, api_key: '${FD_KEY}'}\n"
+        "actions:\n  fields:\n    fd: {due_at: FIELD, breached: cf_sla_breached}\n"
+    )
+    env = {"FD_KEY": "k"}
+    good = text.replace("FIELD", "cf_sla_due_at")
+    loaded = load_config_text(good, connector_types=types, environ=env)
+    assert loaded.actions.fields["fd"]["due_at"] == "cf_sla_due_at"
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text.replace("FIELD", "sla_due_at"), connector_types=types, environ=env)
+    assert [str(issue) for issue in caught.value.issues] == [
+        "actions.fields.fd.due_at: not a field freshdesk can write: Freshdesk custom ticket "
+        "fields are written by their API name, e.g. cf_sla_due_at"
+    ]

@@ -99,6 +99,14 @@ class JiraConnector(Connector):
         tags=True, priority=True, fields=True, bulk_tags=False, conflict_check=False
     )
 
+    @classmethod
+    def field_key_problem(cls, key: str) -> str | None:
+        if key in ("labels", "priority"):
+            return f"{key} is written through actions.tags / escalate_priority, not as a field"
+        if not key.strip() or any(c.isspace() for c in key):
+            return "a Jira field id has no spaces, e.g. customfield_10050 or duedate"
+        return None
+
     def __init__(
         self,
         instance: str,

@@ -229,6 +229,12 @@ class ZendeskConnector(Connector):
         tags=True, priority=True, fields=True, bulk_tags=True, conflict_check=True
     )
 
+    @classmethod
+    def field_key_problem(cls, key: str) -> str | None:
+        if key.isdigit():
+            return None
+        return "Zendesk ticket fields are written by their numeric id (Admin Center, Ticket fields)"
+
     def __init__(
         self,
         instance: str,
