@@ -11,6 +11,7 @@ from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
 
 Segment = tuple[float, float]
 _INF = float("inf")
+_NO_INSTANT = -_INF  # equal to no event instant
 
 
 @dataclass(slots=True)
@@ -20,6 +21,11 @@ class Timeline:
     ``times[i]`` is when ``statuses[i]`` began; it lasts until ``times[i + 1]`` (the last one until
     ``now``). ``replies`` holds ``(at, is_public_agent_reply, is_customer_reply)`` in time order,
     and ``priority`` is the ticket's priority at ``now`` (None when it has none).
+
+    ``ties`` places a status change among the replies at its instant (events at one instant apply
+    in the order given): for an instant in ``times`` it holds how many replies at that instant are
+    listed before the change, when any are; an instant not in it (or ``ties`` None, the usual
+    case) has the change before its replies.
     """
 
     created: float
@@ -30,6 +36,7 @@ class Timeline:
     priority: str | None
     # The ticket's own datetimes by epoch float, so results reuse them instead of converting.
     instants: dict[float, datetime]
+    ties: dict[float, int] | None = None
 
     def moment(self, instant: float) -> datetime:
         """The aware UTC datetime of an epoch float (the ticket's own object when it has one)."""
@@ -48,6 +55,10 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
     at ``updated_at`` (or at that last event, if ``updated_at`` is older). Events before
     ``created_at`` count as happening at ``created_at``. The priority at ``now`` is the one of the
     last priority event at or before ``now``; without one, the ticket's ``priority``.
+
+    Several status changes at one instant count as one, to the last status, made where the last
+    of them (an event that changes the status) is listed; the change placed at ``updated_at``
+    comes after every event. Where replies at that instant are listed before it, ``ties`` says so.
     """
     created_at = ticket.created_at
     created = created_at.timestamp()
@@ -57,6 +68,8 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
     priority = ticket.priority
     last_status: str | None = None
     last_status_at = created
+    reply_at = _NO_INSTANT  # the instant of the latest reply kept
+    ties: dict[float, int] | None = None
     for event in ticket.events:
         kind = event.type
         moment = event.at
@@ -66,6 +79,8 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
         else:
             instants[at] = moment
         if kind == "status":
+            if at == reply_at and event.status != last_status:
+                ties = _tie(ties, replies, at)  # a change listed after a reply at its instant
             last_status = event.status
             last_status_at = at
             if at <= now and last_status is not None:
@@ -74,6 +89,7 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
             if at <= now:
                 agent = event.author == "agent"
                 replies.append((at, agent and event.public, not agent))
+                reply_at = at
         elif kind == "priority" and at <= now:
             priority = event.priority
     if last_status is None:
@@ -84,6 +100,8 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
             at = max(ticket.updated_at.timestamp(), last_status_at)
             if at <= now:
                 status_changes.append((at, ticket.status))
+                if at <= reply_at:  # it comes after every event, so after any reply at `at`
+                    ties = _tie(ties, replies, at)
     times = [created]
     statuses = [initial]
     for at, status in status_changes:
@@ -97,7 +115,24 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
         else:
             times.append(at)
             statuses.append(status)
-    return Timeline(created, now, tuple(times), tuple(statuses), tuple(replies), priority, instants)
+    return Timeline(
+        created, now, tuple(times), tuple(statuses), tuple(replies), priority, instants, ties
+    )
+
+
+def _tie(
+    ties: dict[float, int] | None, replies: list[tuple[float, bool, bool]], at: float
+) -> dict[float, int] | None:
+    """``ties`` noting that every reply kept so far at ``at`` comes before the change there."""
+    listed = 0
+    for reply in replies:
+        if reply[0] == at:
+            listed += 1
+    if listed:
+        if ties is None:
+            ties = {}
+        ties[at] = listed
+    return ties
 
 
 def status_at(timeline: Timeline, at: float) -> str:
@@ -263,7 +298,8 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
     A wait begins at the oldest customer reply after a public agent reply that is still
     unanswered and ends at the next public agent reply. Solving or closing ends a running wait
     (and answers it); a customer reply while the ticket is solved or closed starts its wait only
-    when the ticket is reopened.
+    when the ticket is reopened. A reply at the instant of a status change comes before it only
+    when it is listed before it (``Timeline.ties``).
     """
     replies = timeline.replies
     for _at, _agent, customer in replies:  # a loop: cheaper than any() over a generator
@@ -274,9 +310,13 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
     # Only the instants where the ticket becomes solved/closed or is reopened matter here.
     times = timeline.times
     statuses = timeline.statuses
+    ties = timeline.ties
     solved = statuses[0] in STOPPED_STATUSES
     flips: list[tuple[float, bool]] = []
     previous = solved
+    if solved and ties is not None and times[0] in ties:
+        flips.append((times[0], True))  # solved at created_at, after replies listed before it
+        solved = False
     for i in range(1, len(times)):
         flipped = statuses[i] in STOPPED_STATUSES
         if flipped is not previous:
@@ -289,9 +329,13 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
     index = 0
     count = len(flips)
     for at, public_agent, customer in [*replies, (_INF, False, False)]:
-        # Status flips strictly before this reply; at one instant the reply comes first.
-        while index < count and flips[index][0] < at:
+        # Status flips up to this reply; one at this very instant comes first unless the reply
+        # is listed before it (events at one instant apply in the order given).
+        while index < count and flips[index][0] <= at:
             flip_at, now_solved = flips[index]
+            if flip_at == at and ties is not None and ties.get(at):
+                ties = {**ties, at: ties[at] - 1}  # this reply uses up one listed before it
+                break
             index += 1
             if now_solved:
                 if running is not None:

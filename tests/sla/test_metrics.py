@@ -87,6 +87,64 @@ def test_solving_ends_a_wait_and_the_next_customer_reply_starts_a_new_one() -> N
     assert first_response_window(timeline) == (T0, T0 + 300)
 
 
+def test_a_customer_reply_listed_after_a_solve_at_its_instant_comes_while_solved() -> None:
+    # Decisions 7 and 9: solved at 20, then (same instant, listed after) a customer reply; the
+    # ticket is never reopened, so no wait starts.
+    events = [_reply(5, "agent"), _status(20, "solved"), _reply(20, "customer")]
+    timeline = build_timeline(_ticket(events, status="solved"), T0 + 3 * 3600)
+    assert timeline.ties is None
+    assert next_response_windows(timeline) == []
+
+
+def test_a_customer_reply_listed_before_a_solve_at_its_instant_starts_a_wait_it_stops() -> None:
+    events = [_reply(5, "agent"), _reply(20, "customer"), _status(20, "solved")]
+    timeline = build_timeline(_ticket(events, status="solved"), T0 + 3 * 3600)
+    assert timeline.ties == {T0 + 1200: 1}
+    assert next_response_windows(timeline) == [(T0 + 1200, T0 + 1200)]
+
+
+def test_a_customer_reply_that_reopens_a_solved_ticket_starts_its_wait_at_once() -> None:
+    # The usual pattern: the reply, then the reopen it causes, at one instant; or the other way.
+    for reply_first in (True, False):
+        reopen = [_reply(20, "customer"), _status(20, "open")]
+        events = [
+            _reply(5, "agent"),
+            _status(10, "solved"),
+            *(reopen if reply_first else reopen[::-1]),
+            _reply(45, "agent"),
+        ]
+        timeline = build_timeline(_ticket(events), T0 + 3600)
+        assert next_response_windows(timeline) == [(T0 + 1200, T0 + 2700)], reply_first
+
+
+def test_status_changes_at_one_instant_take_effect_where_the_last_change_is_listed() -> None:
+    # solved, reply, closed at 20: the change that holds (closed) is listed after the reply.
+    events = [_reply(5, "agent"), _status(20, "solved"), _reply(20, "customer")]
+    closed = build_timeline(_ticket([*events, _status(20, "closed")], status="closed"), T0 + 3600)
+    assert next_response_windows(closed) == [(T0 + 1200, T0 + 1200)]
+    # Solved again after the reply changes nothing: the reply still comes after the solve.
+    again = build_timeline(_ticket([*events, _status(20, "solved")], status="solved"), T0 + 3600)
+    assert next_response_windows(again) == []
+
+
+def test_the_change_placed_at_updated_at_comes_after_the_replies_at_that_instant() -> None:
+    events = [_reply(5, "agent"), _status(10, "open"), _reply(20, "customer")]
+    ticket = _ticket(events, status="solved", updated_at=_at(20))
+    timeline = build_timeline(ticket, T0 + 3600)
+    assert timeline.times == _m(0, 10, 20)
+    assert next_response_windows(timeline) == [(T0 + 1200, T0 + 1200)]
+
+
+def test_a_reply_listed_before_the_solve_at_created_at_comes_before_it() -> None:
+    events = [_reply(0, "agent"), _reply(0, "customer"), _status(0, "solved")]
+    timeline = build_timeline(_ticket(events, status="solved"), T0 + 3600)
+    assert timeline.statuses == ("solved",)
+    assert next_response_windows(timeline) == [(T0, T0)]
+    solved_first = [_status(0, "solved"), _reply(0, "agent"), _reply(0, "customer")]
+    timeline = build_timeline(_ticket(solved_first, status="solved"), T0 + 3600)
+    assert next_response_windows(timeline) == []
+
+
 def test_resolution_windows_resume_and_new_cycle() -> None:
     events = [_status(0, "open"), _status(10, "solved"), _status(30, "open"), _status(50, "closed")]
     timeline = build_timeline(_ticket(events, status="closed"), T0 + 3600)

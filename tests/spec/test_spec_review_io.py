@@ -468,9 +468,6 @@ def test_a_calendar_map_can_select_by_a_boolean_custom_field(sla: Evaluator) -> 
     assert (metric["calendar"], metric["due_at"]) == ("office", utc("10:00"))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: a reply after a solve at one instant is taken before it"
-)
 def test_a_customer_reply_given_after_a_solve_at_the_same_instant_starts_no_cycle(
     sla: Evaluator,
 ) -> None:
