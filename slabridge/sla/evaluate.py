@@ -327,22 +327,9 @@ _NOW_TEXT: dict[float, str] = {}  # evaluated_at of the bulk path: one text per 
 # is never integral); further out, two instants a microsecond apart may share a float.
 _TEXT_FAST_LIMIT = float(2**32)
 _ORDINAL_1970 = date(1970, 1, 1).toordinal()
-# Minutes since 1970 -> "YYYY-MM-DDTHH:MM:". Bounded: a bulk run over a month of tickets uses
-# 43,200 minutes (about 5 MB); past the bound it starts again (costs time, never correctness).
-_MINUTE_TEXT: dict[int, str] = {}
-_MINUTE_TEXT_LIMIT = 50_000
-_SECOND_TEXT = tuple(f"{second:02d}Z" for second in range(60))
-
-
-def _minute_text(minutes: int) -> str:
-    """The "YYYY-MM-DDTHH:MM:" of a minute since 1970, remembered for the next instant in it."""
-    days, minute = divmod(minutes, 1440)
-    hours, minute = divmod(minute, 60)
-    head = f"{date.fromordinal(days + _ORDINAL_1970).isoformat()}T{hours:02d}:{minute:02d}:"
-    if len(_MINUTE_TEXT) >= _MINUTE_TEXT_LIMIT:
-        _MINUTE_TEXT.clear()
-    _MINUTE_TEXT[minutes] = head
-    return head
+_DAY_TEXT: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DDT" (at most 49,711 entries)
+_HOUR_TEXT = tuple(f"{hour:02d}:" for hour in range(24))
+_MINUTE_SECOND_TEXT = tuple(f"{second // 60:02d}:{second % 60:02d}Z" for second in range(3600))
 
 
 def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> dict[str, Any]:
@@ -353,17 +340,16 @@ def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime
     now_ts, timeline, _priority, policy, metric_rows = _run(ticket, policies, now)
     moment = timeline.moment
     texts: dict[float, str] = {}
-    minute_text = _MINUTE_TEXT.get
-    second_text = _SECOND_TEXT
 
     def text(instant: float) -> str:
         """The instant as §4 text: whole seconds from the epoch directly, the rest via datetime."""
         if 0.0 <= instant < _TEXT_FAST_LIMIT and instant.is_integer():
-            minutes, second = divmod(int(instant), 60)
-            head = minute_text(minutes)
-            if head is None:
-                head = _minute_text(minutes)
-            return head + second_text[second]
+            days, seconds = divmod(int(instant), 86_400)
+            day = _DAY_TEXT.get(days)
+            if day is None:
+                day = _DAY_TEXT[days] = date.fromordinal(days + _ORDINAL_1970).isoformat() + "T"
+            hours, rest = divmod(seconds, 3600)
+            return day + _HOUR_TEXT[hours] + _MINUTE_SECOND_TEXT[rest]
         found = texts.get(instant)
         if found is None:
             found = texts[instant] = _iso(moment(instant))
