@@ -224,7 +224,8 @@ def load_config_data(
     engine_only: bool = False,
     skip_connectors: bool = False,
 ) -> AppConfig:
-    """Validate already-parsed data (a dict as YAML would give)."""
+    """Validate already-parsed data (a dict as :func:`load_config_text`'s YAML 1.2 reading gives:
+    only ``true``/``false`` are booleans, so a key ``on`` must be the text ``"on"``)."""
     checker = _Checker(os.environ if environ is None else environ)
     config = checker.app(data, connector_types, config_path, engine_only, skip_connectors)
     if checker.issues or config is None:
@@ -725,7 +726,9 @@ class _Checker:
             if policy is None:
                 continue
             if policy.name in seen:
-                self.add(f"policies[{index}].name", f"{policy.name!r} is used by an earlier policy")
+                self.add(
+                    f"policies[{index}].name", f"{_show(policy.name)} is used by an earlier policy"
+                )
             seen.add(policy.name)
             out.append(policy)
         return out
@@ -983,14 +986,19 @@ class _Checker:
             leftover = value.replace("{policy}", "")
             if "{" in leftover or "}" in leftover:
                 self.add(where, "the only placeholder a tag may hold is {policy}")
-            elif "{policy}" in value:
+            elif key == "policy" and "{policy}" in value:
                 for policy in policy_names:
-                    if any(c.isspace() for c in policy) or not policy:
-                        tag = value.replace("{policy}", policy)
+                    if any(c.isspace() for c in policy):
+                        # Values from ${ENV} are never shown (they could be secrets).
+                        shown = "a policy name from the environment"
+                        if not isinstance(policy, _FromEnv):
+                            shown = f"policy {policy!r}"
+                            if not isinstance(value, _FromEnv):
+                                shown += f" (tag {value.replace('{policy}', policy)!r})"
                         self.add(
                             where,
-                            f"policy {policy!r} would give the tag {tag!r}, which has a space "
-                            "(helpdesks split or refuse such tags; rename the policy)",
+                            f"{shown} would give a tag with a space (helpdesks split or refuse "
+                            "such tags; rename the policy)",
                         )
             names[key] = value
         escalate = None

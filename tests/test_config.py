@@ -379,3 +379,25 @@ actions:
         "connectors.zd.subdomain: required",
         "actions.fields.zd.oops: unknown key (valid: due_at, breached)",
     ]
+
+
+def test_a_policy_name_that_makes_a_tag_with_a_space_is_an_error_that_hides_env_values() -> None:
+    text = (
+        "policies:\n"
+        "  - {name: '${PLAN}', targets: {default: {first_response: 1h}}}\n"
+        "  - {name: Gold Plan, targets: {default: {first_response: 1h}}}\n"
+        "actions: {tags: {policy: 'TEMPLATE_{policy}', breached: 'x_{policy}'}}\n"
+    )
+    plain = _issues(text.replace("TEMPLATE", "sla"), environ={"PLAN": SECRET + " x"})
+    assert plain == [
+        "actions.tags.policy: a policy name from the environment would give a tag with a space "
+        "(helpdesks split or refuse such tags; rename the policy)",
+        "actions.tags.policy: policy 'Gold Plan' (tag 'sla_Gold Plan') would give a tag with a "
+        "space (helpdesks split or refuse such tags; rename the policy)",
+    ]
+    hidden = _issues(text.replace("TEMPLATE", "${PREFIX}"), environ={"PLAN": "p", "PREFIX": SECRET})
+    assert hidden == [
+        "actions.tags.policy: policy 'Gold Plan' would give a tag with a space (helpdesks split "
+        "or refuse such tags; rename the policy)"
+    ]
+    assert SECRET not in "\n".join(plain + hidden)

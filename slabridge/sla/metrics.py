@@ -79,8 +79,12 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
         else:
             instants[at] = moment
         if kind == "status":
-            if at == reply_at and event.status != last_status:
-                ties = _tie(ties, replies, at)  # a change listed after a reply at its instant
+            if at == reply_at and (event.status in STOPPED_STATUSES) is not (
+                last_status in STOPPED_STATUSES
+            ):
+                # A solve or reopen listed after a reply at its instant (only these matter to
+                # the replies: solved -> closed after a reply leaves the reply after the solve).
+                ties = _tie(ties, replies, at)
             last_status = event.status
             last_status_at = at
             if at <= now and last_status is not None:

@@ -37,18 +37,26 @@ Progress = Callable[[str, int], None]
 
 
 @dataclass(frozen=True, slots=True)
-class CarriedRaise:
-    """An escalation still to be written, carried into a retry or a re-plan."""
+class Carried:
+    """What a superseded plan still meant to do, carried into its retry or re-plan."""
 
-    was: str | None  # the ticket's priority when it was planned (None: not known)
-    to: str
+    was: str | None  # the ticket's priority when the raise was planned (None: not known)
+    to: str | None  # the priority it raised to (None: no raise)
     planned_at: datetime | None  # the ticket's updated_at the plan was made against
+    # Tags it removed: still slabridge's to remove (the ticket's stored policy may already be
+    # the new one, so a renamed policy's tag would otherwise stop being owned).
+    remove_tags: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, changes: ChangeSet) -> CarriedRaise | None:
-        if not changes.priority:
+    def of(cls, changes: ChangeSet) -> Carried | None:
+        if not changes.priority and not changes.remove_tags:
             return None
-        return cls(changes.raised_from, changes.priority, changes.expected_updated_at)
+        return cls(
+            changes.raised_from,
+            changes.priority,
+            changes.expected_updated_at,
+            changes.remove_tags,
+        )
 
 
 WRITE_CHUNK = 100  # change sets per apply() call; connectors split further as their API needs
@@ -293,7 +301,7 @@ class SyncEngine:
 
 
 def _still_raised(
-    carried: CarriedRaise | None, ticket: Ticket, settings: WriteBackSettings
+    carried: Carried | None, ticket: Ticket, settings: WriteBackSettings
 ) -> str | None:
     """The raise to carry into a re-plan, or None when someone set the priority since the plan.
 
@@ -302,7 +310,7 @@ def _still_raised(
     reaching us and then undone by an agent looks like the first case but not the second. An
     agent's choice wins for that cycle (its escalation is already recorded).
     """
-    if carried is None:
+    if carried is None or carried.to is None:
         return None
     if carried.was is not None and carried.was != effective_priority(ticket, settings):
         return None
@@ -358,11 +366,11 @@ class _Run:
         pending = self.store.pending_outbox(self.name)
         if not pending:
             return
-        carried: dict[str, CarriedRaise] = {}
+        carried: dict[str, Carried] = {}
         for entry in pending:
-            raise_ = CarriedRaise.of(changeset_from_json(entry.changes))
-            if raise_ is not None:
-                carried[entry.ticket_id] = raise_
+            left = Carried.of(changeset_from_json(entry.changes))
+            if left is not None:
+                carried[entry.ticket_id] = left
         ids = list(dict.fromkeys(entry.ticket_id for entry in pending))
         # Processing settles each entry: a new plan supersedes it, an empty plan closes it.
         _, gone = self._fetch_and_process(ids, carried)
@@ -450,7 +458,7 @@ class _Run:
     # -- processing -----------------------------------------------------------------------
 
     def _fetch_and_process(
-        self, ids: Sequence[str], carried: Mapping[str, CarriedRaise], *, settle: bool = True
+        self, ids: Sequence[str], carried: Mapping[str, Carried], *, settle: bool = True
     ) -> tuple[set[str], set[str]]:
         """Fetch tickets by id and process them; return (handled ids, ids that are gone)."""
         handled: set[str] = set()
@@ -479,7 +487,7 @@ class _Run:
     def _process_all(
         self,
         tickets: Sequence[Ticket],
-        carried: Mapping[str, CarriedRaise] | None = None,
+        carried: Mapping[str, Carried] | None = None,
         *,
         settle: bool = False,
     ) -> set[str]:
@@ -494,7 +502,7 @@ class _Run:
         return set(result.handled)
 
     def _resolve_conflicts(
-        self, conflicts: list[ChangeSet], carried: dict[str, CarriedRaise]
+        self, conflicts: list[ChangeSet], carried: dict[str, Carried]
     ) -> None:
         """Re-read tickets whose write met an agent's change, re-plan and retry a few times."""
         for _ in range(MAX_CONFLICT_ROUNDS):
@@ -502,9 +510,9 @@ class _Run:
                 break
             self.summary.conflicts += len(conflicts)
             for changes in conflicts:
-                raise_ = CarriedRaise.of(changes)
-                if raise_ is not None:
-                    carried[changes.ticket_id] = raise_
+                left = Carried.of(changes)
+                if left is not None:
+                    carried[changes.ticket_id] = left
             ids = [changes.ticket_id for changes in conflicts]
             fresh = [item for item in self.connector.fetch(ids) if isinstance(item, Ticket)]
             conflicts = self._process(fresh, carried, settle=True).conflicts
@@ -518,7 +526,7 @@ class _Run:
             )
 
     def _process(
-        self, tickets: Sequence[Ticket], carried: Mapping[str, CarriedRaise], *, settle: bool
+        self, tickets: Sequence[Ticket], carried: Mapping[str, Carried], *, settle: bool
     ) -> _Processed:
         out = _Processed()
         if not tickets:
@@ -561,7 +569,8 @@ class _Run:
             for event in events:
                 if event.kind == "breached":
                     new_breaches.append((ticket, evaluation, event.metric, event.cycle))
-            raise_to = _still_raised(carried.get(ticket.id), ticket, self.settings)
+            left = carried.get(ticket.id)
+            raise_to = _still_raised(left, ticket, self.settings)
             triggers = [
                 trigger
                 for trigger in escalation_triggers(evaluation, self.settings)
@@ -583,6 +592,7 @@ class _Run:
                 self.settings,
                 raise_priority_to=raise_to,
                 previous_policy=None if previous is None else previous.policy,
+                also_owned=frozenset() if left is None else left.remove_tags,
             )
             if engine.pm is not None:
                 changes = apply_plan_actions(self.connector, ticket, evaluation, changes, engine.pm)
@@ -736,10 +746,12 @@ class _Run:
             # (exit 1) so that someone looks; the read went on without it.
             self.summary.failed += 1
             self.summary.errors.append(
-                f"{self.name}: ticket {item.ticket_id or '(no id)'}: skipped, the API returned "
-                f"it malformed: {item.reason} (it is read again when it changes; a tracked one "
+                f"{self.name}: ticket {item.ticket_id or '(no id)'}: skipped, could not be "
+                f"normalized: {item.reason} (it is read again when it changes; a tracked one "
                 "is re-checked on the next run)"
             )
+            if item.ticket_id is not None:
+                self.failed_ids.add(item.ticket_id)  # not fetched again by this run's re-check
 
     def _untrack(self, ids: Iterable[str]) -> None:
         self.store.untrack(self.name, list(ids))

@@ -158,18 +158,22 @@ def plan_changes(
     *,
     raise_priority_to: str | None = None,
     previous_policy: str | None = None,
+    also_owned: frozenset[str] = frozenset(),
 ) -> ChangeSet:
     """The difference between what slabridge wants on ``ticket`` and what it carries.
 
     ``raise_priority_to`` is an escalation decided by the caller (which remembers, per cycle,
     that it escalated, so that an agent lowering the priority again is not overruled).
     ``previous_policy`` is the policy of the ticket's last evaluation, whose tag is removed
-    even when that policy is no longer in the config.
+    even when that policy is no longer in the config; ``also_owned`` are tags an earlier plan
+    for the ticket removed and whose write is re-planned (they stay slabridge's to remove).
     """
     current = set(ticket.tags)
     wanted = desired_tags(evaluation, settings)
     add = wanted - current
-    remove = {tag for tag in current if settings.owns_tag(tag, previous_policy)} - wanted
+    remove = {
+        tag for tag in current if tag in also_owned or settings.owns_tag(tag, previous_policy)
+    } - wanted
     priority = None
     if raise_priority_to is not None and priority_rank(raise_priority_to) > priority_rank(
         ticket.priority, settings.default_priority

@@ -138,13 +138,15 @@ class Oracle:
         self.changes: list[tuple[int, str]] = [
             (e["at"], e["status"]) for e in events if e["type"] == "status"
         ]
-        # Where the status change of each instant is listed: the last event there that changes
-        # the status (the last status holds); the change at updated_at comes after every event.
+        # Where the status change of each instant is listed: the last event there that solves
+        # or reopens the ticket (only that matters to replies; the last status holds); the
+        # change at updated_at comes after every event.
         self.listed: dict[int, int] = {}
         current = "new"
         for e in events:
-            if e["type"] == "status" and e["status"] != current:
-                self.listed[e["at"]] = e["place"]
+            if e["type"] == "status":
+                if (e["status"] in STOPPED_STATUSES) != (current in STOPPED_STATUSES):
+                    self.listed[e["at"]] = e["place"]
                 current = e["status"]
         self.final: str = data["status"]
         if self.changes and self.changes[-1][1] != self.final:

@@ -117,11 +117,17 @@ def test_a_customer_reply_that_reopens_a_solved_ticket_starts_its_wait_at_once()
         assert next_response_windows(timeline) == [(T0 + 1200, T0 + 2700)], reply_first
 
 
-def test_status_changes_at_one_instant_take_effect_where_the_last_change_is_listed() -> None:
-    # solved, reply, closed at 20: the change that holds (closed) is listed after the reply.
+def test_status_changes_at_one_instant_take_effect_where_the_ticket_was_solved_or_reopened() -> (
+    None
+):
+    # solved, reply, closed at 20: the reply comes while solved (closing it changes nothing).
     events = [_reply(5, "agent"), _status(20, "solved"), _reply(20, "customer")]
     closed = build_timeline(_ticket([*events, _status(20, "closed")], status="closed"), T0 + 3600)
-    assert next_response_windows(closed) == [(T0 + 1200, T0 + 1200)]
+    assert next_response_windows(closed) == []
+    # reply, solved, closed at 20: the reply comes before the solve, so its wait is answered.
+    first = [_reply(5, "agent"), _reply(20, "customer"), _status(20, "solved")]
+    solved = build_timeline(_ticket([*first, _status(20, "closed")], status="closed"), T0 + 3600)
+    assert next_response_windows(solved) == [(T0 + 1200, T0 + 1200)]
     # Solved again after the reply changes nothing: the reply still comes after the solve.
     again = build_timeline(_ticket([*events, _status(20, "solved")], status="solved"), T0 + 3600)
     assert next_response_windows(again) == []

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from synckit import SETTINGS, T0, MemoryConnector, first_response_evaluator, make_engine
 
-from slabridge.connectors.base import ChangeSet, Skipped
+from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
 from slabridge.hookspecs import hookimpl
 from slabridge.plugins import create_plugin_manager
-from slabridge.sla.ticket import Customer
-from slabridge.sync.engine import LockHeldError, SyncEngine
+from slabridge.sla.ticket import Customer, Event, Ticket
+from slabridge.sync.engine import Carried, LockHeldError, SyncEngine, _still_raised
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.store import StateStore
 
@@ -109,6 +109,25 @@ def test_the_tag_of_a_policy_removed_from_the_config_is_taken_off(
     renamed = replace(SETTINGS, policy_names=frozenset({"enterprise"}))
     memory.agent_edit("1", customer=Customer(tier="enterprise"))
     make_engine(store, T0, settings=renamed).sync("mem", memory)
+    assert set(memory.tickets["1"].tags) == {"keep", "sla_policy_enterprise"}
+
+
+@pytest.mark.parametrize("fault", ["conflict", "failed_write"])
+def test_a_removed_policys_tag_still_goes_when_its_write_is_retried(
+    store: StateStore, memory: MemoryConnector, fault: str
+) -> None:
+    memory.add("1", tags=("keep",))
+    make_engine(store, T0).sync("mem", memory)
+    renamed = replace(SETTINGS, policy_names=frozenset({"enterprise"}))
+    memory.agent_edit("1", customer=Customer(tier="enterprise"))
+    if fault == "conflict":
+        memory.conflict_once.add("1")  # the re-plan reads the ticket again
+    else:
+        memory.fail_apply = RuntimeError("connection reset")  # the outbox keeps the write
+    make_engine(store, T0, settings=renamed).sync("mem", memory)
+    memory.fail_apply = None
+    # The store already says `enterprise`; the superseded plan's removal is carried over.
+    make_engine(store, T0 + timedelta(minutes=1), settings=renamed).sync("mem", memory)
     assert set(memory.tickets["1"].tags) == {"keep", "sla_policy_enterprise"}
 
 
@@ -344,13 +363,37 @@ def test_a_malformed_ticket_on_fetch_stays_tracked_and_is_tried_again(
     # Not evaluated: the run says so and fails (exit 1), naming the ticket and the reason.
     assert (summary.failed, summary.status) == (1, "failed")
     assert summary.errors == [
-        "mem: ticket 1: skipped, the API returned it malformed: bad fields (it is read again "
+        "mem: ticket 1: skipped, could not be normalized: bad fields (it is read again "
         "when it changes; a tracked one is re-checked on the next run)"
     ]
     monkeypatch.setattr(memory, "fetch", fetch)
     memory.fetched.clear()
     make_engine(store, T0 + timedelta(hours=3)).sync("mem", memory)
     assert memory.fetched == ["1"], "still tracked: re-checked once the API answers properly"
+
+
+def test_a_ticket_skipped_by_the_read_is_not_fetched_again_by_the_due_recheck(
+    store: StateStore, memory: MemoryConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory.add("1")
+    make_engine(store, T0).sync("mem", memory)
+    memory.agent_edit("1", status="open")  # changed, and due by the time of the next run
+    fetched: list[str] = []
+
+    def read(cursor: str | None) -> Any:
+        yield Skipped("1", "bad fields")
+        yield Checkpoint(cursor or "")
+
+    def fetch(ticket_ids: Any) -> Any:
+        fetched.extend(ticket_ids)
+        for ticket_id in ticket_ids:
+            yield Skipped(ticket_id, "bad fields")
+
+    monkeypatch.setattr(memory, "read", read)
+    monkeypatch.setattr(memory, "fetch", fetch)
+    summary = make_engine(store, T0 + timedelta(hours=2)).sync("mem", memory)
+    assert (summary.failed, summary.skipped, summary.due_rechecked) == (1, 1, 0)
+    assert fetched == [] and len(summary.errors) == 1
 
 
 def test_due_tickets_are_rechecked_once_each_across_pages_even_when_one_fails(
@@ -434,3 +477,23 @@ def test_a_ticket_that_fails_in_the_read_is_not_tried_again_by_the_recheck(
     )
     assert (summary.fetched, summary.failed, len(summary.errors)) == (1, 1, 1)
     assert memory.fetched == []
+
+
+def test_a_queued_raise_survives_other_edits_and_yields_to_a_priority_change() -> None:
+    planned = T0 + timedelta(minutes=5)
+    ticket = Ticket(id="1", created_at=T0, updated_at=planned, status="open", priority="normal")
+    raise_ = Carried("normal", "high", planned)
+    assert _still_raised(raise_, ticket, SETTINGS) == "high"
+    # An agent's reply (any edit but the priority) since the plan: the raise still stands.
+    later = planned + timedelta(minutes=1)
+    replied = replace(ticket, events=(Event(later, "reply", author="agent"),))
+    assert _still_raised(raise_, replied, SETTINGS) == "high"
+    # A priority change since the plan, even back to where it was: the agent wins.
+    undone = replace(ticket, events=(Event(later, "priority", priority="normal"),))
+    assert _still_raised(raise_, undone, SETTINGS) is None
+    assert _still_raised(raise_, replace(ticket, priority="low"), SETTINGS) is None
+    # An outbox entry written before `raised_from` existed: only the history can tell.
+    legacy = Carried(None, "high", planned)
+    assert _still_raised(legacy, replace(ticket, priority="low"), SETTINGS) == "high"
+    assert _still_raised(legacy, undone, SETTINGS) is None
+    assert _still_raised(Carried(None, None, planned, frozenset({"x"})), ticket, SETTINGS) is None

@@ -243,6 +243,8 @@ class FreshdeskConnector(Connector):
             if exc.retryable or exc.status != 404:
                 raise
             reason = "deleted while being read (conversations answered 404)"
+            log.warning("freshdesk_ticket_skipped", ticket_id=ticket_id, reason=reason)
+            return Skipped(ticket_id, reason, gone=True)
         log.warning("freshdesk_ticket_skipped", ticket_id=ticket_id, reason=reason)
         return Skipped(ticket_id, reason)
 

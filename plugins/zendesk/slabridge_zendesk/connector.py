@@ -231,7 +231,7 @@ class ZendeskConnector(Connector):
 
     @classmethod
     def field_key_problem(cls, key: str) -> str | None:
-        if key.isdigit():
+        if key.isascii() and key.isdigit():
             return None
         return "Zendesk ticket fields are written by their numeric id (Admin Center, Ticket fields)"
 
