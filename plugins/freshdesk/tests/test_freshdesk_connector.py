@@ -128,6 +128,17 @@ def test_a_malformed_ticket_is_skipped_and_the_read_goes_on(
     assert [(s.ticket_id, "created_at" in s.reason) for s in skipped] == [("99", True)]
 
 
+def test_a_ticket_deleted_while_its_conversations_are_read_is_gone_not_malformed(
+    fake: FakeFreshdesk, make_connector: Any, clock: Clock
+) -> None:
+    ids = seed_at(fake, clock, [1, 2])
+    fake.inject("4xx", status=404, times=1, path=rf"^/api/v2/tickets/{ids[0]}/conversations")
+    items = list(make_connector(conversations="always").read(None))
+    skipped = [item for item in items if isinstance(item, Skipped)]
+    assert [(s.ticket_id, s.gone) for s in skipped] == [(ids[0], True)]
+    assert [t.id for t in tickets_of(items)] == [ids[1]]
+
+
 def test_fetch_skips_deleted_and_spam_tickets(fake: FakeFreshdesk, make_connector: Any) -> None:
     kept, gone, spam = fake.add_ticket(), fake.add_ticket(), fake.add_ticket(spam=True)
     fake.delete(gone)
