@@ -571,9 +571,12 @@ class _Run:
                     new_breaches.append((ticket, evaluation, event.metric, event.cycle))
             left = carried.get(ticket.id)
             raise_to = _still_raised(left, ticket, self.settings)
+            # A solved or closed ticket is not escalated (no one works it; Zendesk refuses
+            # edits of closed ones); a breach still open when it is reopened escalates then.
+            is_open = ticket.status not in STOPPED_STATUSES
             triggers = [
                 trigger
-                for trigger in escalation_triggers(evaluation, self.settings)
+                for trigger in (escalation_triggers(evaluation, self.settings) if is_open else ())
                 if (trigger[0], trigger[1], "escalated") not in recorded
             ]
             if triggers:
@@ -597,7 +600,6 @@ class _Run:
             if engine.pm is not None:
                 changes = apply_plan_actions(self.connector, ticket, evaluation, changes, engine.pm)
             digest = evaluation_digest(evaluation)
-            is_open = ticket.status not in STOPPED_STATUSES
             ticket_rows.append(
                 {
                     "connector": self.name,

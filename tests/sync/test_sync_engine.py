@@ -497,3 +497,17 @@ def test_a_queued_raise_survives_other_edits_and_yields_to_a_priority_change() -
     assert _still_raised(legacy, replace(ticket, priority="low"), SETTINGS) == "high"
     assert _still_raised(legacy, undone, SETTINGS) is None
     assert _still_raised(Carried(None, None, planned, frozenset({"x"})), ticket, SETTINGS) is None
+
+
+def test_a_solved_ticket_is_not_escalated_until_it_is_reopened(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    escalating = replace(SETTINGS, escalate_on="breach", escalate_to="one_level_up")
+    # Solved at T0+90m without an answer: first response breached at T0+1h.
+    memory.add("1", status="solved", priority="normal", updated_at=T0 + timedelta(minutes=90))
+    make_engine(store, T0 + timedelta(hours=2), settings=escalating).sync("mem", memory)
+    assert memory.tickets["1"].priority == "normal"
+    assert "sla_breached" in memory.tickets["1"].tags
+    memory.agent_edit("1", status="open")
+    make_engine(store, T0 + timedelta(hours=3), settings=escalating).sync("mem", memory)
+    assert memory.tickets["1"].priority == "high"
