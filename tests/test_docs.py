@@ -25,9 +25,6 @@ def test_docs_site_builds_strictly(tmp_path: Path) -> None:
 
 def test_every_doc_page_is_in_the_nav() -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    pages = sorted(
-        str(path.relative_to(ROOT / "docs"))
-        for path in (ROOT / "docs").rglob("*.md")
-    )
+    pages = sorted(str(path.relative_to(ROOT / "docs")) for path in (ROOT / "docs").rglob("*.md"))
     missing = [page for page in pages if page not in nav]
     assert missing == []

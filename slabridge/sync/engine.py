@@ -501,9 +501,7 @@ class _Run:
         self._resolve_conflicts(result.conflicts, carried)
         return set(result.handled)
 
-    def _resolve_conflicts(
-        self, conflicts: list[ChangeSet], carried: dict[str, Carried]
-    ) -> None:
+    def _resolve_conflicts(self, conflicts: list[ChangeSet], carried: dict[str, Carried]) -> None:
         """Re-read tickets whose write met an agent's change, re-plan and retry a few times."""
         for _ in range(MAX_CONFLICT_ROUNDS):
             if not conflicts:
@@ -569,11 +567,12 @@ class _Run:
             for event in events:
                 if event.kind == "breached":
                     new_breaches.append((ticket, evaluation, event.metric, event.cycle))
-            left = carried.get(ticket.id)
-            raise_to = _still_raised(left, ticket, self.settings)
             # A solved or closed ticket is not escalated (no one works it; Zendesk refuses
-            # edits of closed ones); a breach still open when it is reopened escalates then.
+            # edits of closed ones), not even by a raise queued before it was solved; a breach
+            # still standing when it is reopened escalates then.
             is_open = ticket.status not in STOPPED_STATUSES
+            left = carried.get(ticket.id)
+            raise_to = _still_raised(left, ticket, self.settings) if is_open else None
             triggers = [
                 trigger
                 for trigger in (escalation_triggers(evaluation, self.settings) if is_open else ())

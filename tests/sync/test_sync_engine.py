@@ -511,3 +511,18 @@ def test_a_solved_ticket_is_not_escalated_until_it_is_reopened(
     memory.agent_edit("1", status="open")
     make_engine(store, T0 + timedelta(hours=3), settings=escalating).sync("mem", memory)
     assert memory.tickets["1"].priority == "high"
+
+
+def test_a_raise_queued_before_the_ticket_was_solved_is_not_written(
+    store: StateStore, memory: MemoryConnector
+) -> None:
+    escalating = replace(SETTINGS, escalate_on="breach", escalate_to="one_level_up")
+    memory.add("1", priority="normal")
+    memory.fail_apply = RuntimeError("connection reset")  # the raise stays in the outbox
+    make_engine(store, T0 + timedelta(hours=2), settings=escalating).sync("mem", memory)
+    memory.fail_apply = None
+    memory.clock = lambda: T0 + timedelta(hours=2, minutes=30)
+    memory.agent_edit("1", status="solved")  # solved unanswered: still breached
+    make_engine(store, T0 + timedelta(hours=3), settings=escalating).sync("mem", memory)
+    assert memory.tickets["1"].priority == "normal"
+    assert "sla_breached" in memory.tickets["1"].tags
