@@ -959,6 +959,25 @@ class _Checker:
                     self.issues.append(issue)
         return out
 
+    def policy_tags_without_spaces(
+        self, where: str, template: str, policy_names: Sequence[str]
+    ) -> None:
+        """Each policy name must expand ``template`` into a tag without a space."""
+        for policy in policy_names:
+            if not any(c.isspace() for c in policy):
+                continue
+            # Values from ${ENV} are never shown (they could be secrets).
+            shown = "a policy name from the environment"
+            if not isinstance(policy, _FromEnv):
+                shown = f"policy {policy!r}"
+                if not isinstance(template, _FromEnv):
+                    shown += f" (tag {template.replace('{policy}', policy)!r})"
+            self.add(
+                where,
+                f"{shown} would give a tag with a space (helpdesks split or refuse such tags; "
+                "rename the policy)",
+            )
+
     def actions(
         self,
         raw: Any,
@@ -987,19 +1006,7 @@ class _Checker:
             if "{" in leftover or "}" in leftover:
                 self.add(where, "the only placeholder a tag may hold is {policy}")
             elif key == "policy" and "{policy}" in value:
-                for policy in policy_names:
-                    if any(c.isspace() for c in policy):
-                        # Values from ${ENV} are never shown (they could be secrets).
-                        shown = "a policy name from the environment"
-                        if not isinstance(policy, _FromEnv):
-                            shown = f"policy {policy!r}"
-                            if not isinstance(value, _FromEnv):
-                                shown += f" (tag {value.replace('{policy}', policy)!r})"
-                        self.add(
-                            where,
-                            f"{shown} would give a tag with a space (helpdesks split or refuse "
-                            "such tags; rename the policy)",
-                        )
+                self.policy_tags_without_spaces(where, value, policy_names)
             names[key] = value
         escalate = None
         if data.get("escalate_priority") is not None:

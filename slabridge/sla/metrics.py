@@ -57,8 +57,9 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
     last priority event at or before ``now``; without one, the ticket's ``priority``.
 
     Several status changes at one instant count as one, to the last status, made where the last
-    of them (an event that changes the status) is listed; the change placed at ``updated_at``
-    comes after every event. Where replies at that instant are listed before it, ``ties`` says so.
+    of them that solves/closes or reopens the ticket is listed; the change placed at
+    ``updated_at`` comes after every event. Where replies at that instant are listed before it,
+    ``ties`` says so.
     """
     created_at = ticket.created_at
     created = created_at.timestamp()
@@ -314,7 +315,8 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
     # Only the instants where the ticket becomes solved/closed or is reopened matter here.
     times = timeline.times
     statuses = timeline.statuses
-    ties = timeline.ties
+    # Our own copy: each reply listed before a change at its instant uses one up.
+    ties = None if timeline.ties is None else dict(timeline.ties)
     solved = statuses[0] in STOPPED_STATUSES
     flips: list[tuple[float, bool]] = []
     previous = solved
@@ -338,7 +340,7 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
         while index < count and flips[index][0] <= at:
             flip_at, now_solved = flips[index]
             if flip_at == at and ties is not None and ties.get(at):
-                ties = {**ties, at: ties[at] - 1}  # this reply uses up one listed before it
+                ties[at] -= 1  # this reply uses up one listed before it
                 break
             index += 1
             if now_solved:

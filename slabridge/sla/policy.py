@@ -193,6 +193,7 @@ class PolicySet:
 
     def match(self, ticket: Ticket, priority: str | None = None) -> Policy | None:
         """The first policy whose every match key holds (``priority``: the effective one)."""
+        # effective_priority() inline: one call per ticket on the engine's hot path (0.4 %).
         effective = priority if priority is not None else ticket.priority
         if effective is None:
             effective = self.settings.default_priority
