@@ -22,6 +22,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "plugins",
     "check",
     "new_connector",
+    "status",
 )
 
 

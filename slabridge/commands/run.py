@@ -16,8 +16,9 @@ import click
 import structlog
 
 from slabridge.commands.options import config_option
-from slabridge.commands.sync import progress_display, report
+from slabridge.commands.sync import progress_display, record_metrics, report
 from slabridge.logs import configure_logging
+from slabridge.metrics_http import MetricsServer
 from slabridge.sync.runtime import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -26,6 +27,7 @@ from slabridge.sync.runtime import (
     build_runtime,
     sync_all,
 )
+from slabridge.telemetry import Health
 
 log = structlog.get_logger("slabridge.run")
 
@@ -63,12 +65,26 @@ def parse_interval(text: str) -> float:
 )
 @click.option("--connector", "connectors", multiple=True, help="Only this connector (repeatable).")
 @click.option("--max-runs", type=int, default=None, help="Stop after this many runs (testing).")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve Prometheus /metrics and /healthz on this port (0: any free port).",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address for --metrics-port; 0.0.0.0 in a container, so Prometheus can scrape it.",
+)
 def command(
     config_path: Path,
     every: str,
     jitter: bool,
     connectors: tuple[str, ...],
     max_runs: int | None,
+    metrics_port: int | None,
+    metrics_host: str,
 ) -> None:
     """Sync forever, every INTERVAL; on SIGTERM or Ctrl-C finish the batch in hand and exit.
 
@@ -94,6 +110,21 @@ def command(
     except SetupError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)
+    # Unhealthy once two intervals (plus the jitter) pass without a finished round.
+    health = Health(overdue_after=interval * 2.2 + 60)
+    server: MetricsServer | None = None
+    if metrics_port is not None:
+        try:
+            server = MetricsServer(metrics_host, metrics_port, health)
+        except OSError as error:
+            runtime.close()
+            click.echo(
+                f"error: --metrics-port: cannot listen on {metrics_host}:{metrics_port}: "
+                f"{error.strerror or error}",
+                err=True,
+            )
+            sys.exit(EXIT_CONFIG)
+        log.info("metrics_listening", host=metrics_host, port=server.port)
     rng = random.Random()
     runs = 0
     last_code = EXIT_OK
@@ -110,6 +141,8 @@ def command(
                     # A connector another worker synced in the last half interval is left alone.
                     fresh_since=datetime.now(UTC) - timedelta(seconds=interval / 2),
                 )
+            record_metrics(runtime, outcome)
+            health.round_finished(s.connector for s in outcome.summaries if s.status == "failed")
             report(outcome, dry_run=False, as_json=False)
             last_code = EXIT_FAILURES if outcome.exit_code == EXIT_FAILURES else EXIT_OK
             runs += 1
@@ -117,6 +150,8 @@ def command(
                 break
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
     finally:
+        if server is not None:
+            server.close()
         runtime.close()
     log.info("run_stopped", runs=runs)
     sys.exit(last_code)

@@ -16,15 +16,18 @@ from rich.table import Table
 
 from slabridge.commands.options import config_option
 from slabridge.logs import configure_logging, redact_text
+from slabridge.metrics_http import push, write_textfile
 from slabridge.sync.engine import PlannedWrite, RunSummary
 from slabridge.sync.plan import describe_changes
 from slabridge.sync.runtime import (
     EXIT_CONFIG,
+    Runtime,
     SetupError,
     SyncOutcome,
     build_runtime,
     sync_all,
 )
+from slabridge.telemetry import record_run, set_open_tickets
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -129,11 +132,31 @@ def print_summaries(summaries: Sequence[RunSummary]) -> None:
     Console(stderr=True).print(table)
 
 
+def record_metrics(runtime: Runtime, outcome: SyncOutcome) -> None:
+    """Count the round's runs and refresh the open-ticket gauge from the store."""
+    for summary in outcome.summaries:
+        record_run(summary)
+    if outcome.summaries and not any(summary.dry_run for summary in outcome.summaries):
+        set_open_tickets(runtime.store.open_ticket_counts())
+
+
+def export_metrics(textfile: Path | None, pushgateway: str | None) -> None:
+    """Write or push the metrics of a one-shot run; a failure is reported, not fatal."""
+    try:
+        if textfile is not None:
+            write_textfile(textfile)
+        if pushgateway is not None:
+            push(pushgateway)
+    except OSError as error:
+        # The sync itself is done and stored; losing one scrape is no reason to fail it.
+        click.echo(f"warning: could not export metrics: {redact_text(str(error))}", err=True)
+
+
 def report(outcome: SyncOutcome, *, dry_run: bool, as_json: bool | None) -> None:
     terminal = sys.stdout.isatty()
     if dry_run:
         print_planned(outcome.planned, as_json=as_json if as_json is not None else not terminal)
-    elif as_json:
+    elif as_json if as_json is not None else not terminal:
         click.echo(json.dumps([summary.to_json() for summary in outcome.summaries], indent=2))
     elif terminal:
         print_summaries(outcome.summaries)
@@ -161,6 +184,16 @@ def report(outcome: SyncOutcome, *, dry_run: bool, as_json: bool | None) -> None
     default=None,
     help="JSON on standard output (default: a table on a terminal, JSON otherwise).",
 )
+@click.option(
+    "--metrics-textfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write Prometheus metrics of this run to FILE (node-exporter textfile collector).",
+)
+@click.option(
+    "--metrics-pushgateway",
+    metavar="URL",
+    help="Push Prometheus metrics of this run to a Pushgateway at URL.",
+)
 def command(
     config_path: Path,
     connectors: tuple[str, ...],
@@ -168,6 +201,8 @@ def command(
     full: bool,
     now_text: str | None,
     as_json: bool | None,
+    metrics_textfile: Path | None,
+    metrics_pushgateway: str | None,
 ) -> None:
     """Sync tickets: read changes, evaluate, write back tags, priorities and fields.
 
@@ -183,10 +218,21 @@ def command(
     try:
         with progress_display(sys.stderr.isatty()) as progress:
             outcome = sync_all(runtime, now=now, dry_run=dry_run, full=full, progress=progress)
+        record_metrics(runtime, outcome)
     finally:
         runtime.close()
     report(outcome, dry_run=dry_run, as_json=as_json)
+    if not dry_run:
+        export_metrics(metrics_textfile, metrics_pushgateway)
     sys.exit(outcome.exit_code)
 
 
-__all__ = ["command", "parse_now", "planned_json", "progress_display", "report"]
+__all__ = [
+    "command",
+    "export_metrics",
+    "parse_now",
+    "planned_json",
+    "progress_display",
+    "record_metrics",
+    "report",
+]

@@ -22,6 +22,7 @@ from tenacity import (
 )
 
 from slabridge.logs import redact_text
+from slabridge.telemetry import record_api_call
 
 log = structlog.get_logger("slabridge.http")
 
@@ -401,6 +402,7 @@ class HttpClient:
             retries=retries,
             error=error,
         )
+        record_api_call(self.connector, retries)
 
     def redact(self, text: str) -> str:
         return redact_text(text, self.secrets)

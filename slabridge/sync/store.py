@@ -463,6 +463,40 @@ class StateStore:
         with self.engine.begin() as connection:
             connection.execute(statement, rows)
 
+    def outbox_counts(self) -> dict[tuple[str, str], int]:
+        """``{(connector, status): count}`` of outbox entries that are pending or parked."""
+        o = schema.outbox
+        query = (
+            sa.select(o.c.connector, o.c.status, sa.func.count())
+            .where(o.c.status.in_(("pending", "parked")))
+            .group_by(o.c.connector, o.c.status)
+        )
+        with self.engine.connect() as connection:
+            return {(row[0], row[1]): int(row[2]) for row in connection.execute(query)}
+
+    def requeue_parked(self, connector: str | None = None) -> int:
+        """Make parked entries pending again, with their attempts reset; return how many.
+
+        Only an entry that is still its ticket's latest is requeued: a later write to the same
+        ticket has already superseded it, and sending the old one would undo the newer plan.
+        """
+        o = schema.outbox
+        newer = sa.alias(o)
+        superseded = sa.exists().where(
+            newer.c.connector == o.c.connector,
+            newer.c.ticket_id == o.c.ticket_id,
+            newer.c.id > o.c.id,
+        )
+        statement = (
+            sa.update(o)
+            .where(o.c.status == "parked", ~superseded)
+            .values(status="pending", attempts=0, updated_at=utcnow())
+        )
+        if connector is not None:
+            statement = statement.where(o.c.connector == connector)
+        with self.engine.begin() as connection:
+            return int(connection.execute(statement).rowcount or 0)
+
     # -- runs -----------------------------------------------------------------------------
 
     def start_run(self, connector: str, started_at: datetime | None = None) -> int:
@@ -498,6 +532,25 @@ class StateStore:
             ).first()
         return found is not None
 
+    def last_runs(self, connector: str, limit: int = 1) -> list[RunRecord]:
+        """The ``limit`` latest runs of ``connector``, newest first."""
+        r = schema.runs
+        query = sa.select(r).where(r.c.connector == connector).order_by(r.c.id.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            return [_run(row) for row in connection.execute(query).mappings()]
+
+    def last_run_with_status(self, connector: str, status: str) -> RunRecord | None:
+        r = schema.runs
+        query = (
+            sa.select(r)
+            .where(r.c.connector == connector, r.c.status == status)
+            .order_by(r.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        return _run(row) if row is not None else None
+
     def iter_runs(self, connector: str | None = None) -> Iterator[RunRecord]:
         r = schema.runs
         query = sa.select(r).order_by(r.c.id)
@@ -505,14 +558,21 @@ class StateStore:
             query = query.where(r.c.connector == connector)
         with self.engine.connect() as connection:
             for row in connection.execute(query).mappings():
-                yield RunRecord(
-                    id=row["id"],
-                    connector=row["connector"],
-                    started_at=row["started_at"],
-                    finished_at=row["finished_at"],
-                    status=row["status"],
-                    summary=json.loads(row["summary_json"]) if row["summary_json"] else None,
-                )
+                yield _run(row)
+
+    def open_ticket_counts(self) -> list[tuple[str, str | None, str, int]]:
+        """``(connector, policy, state, count)`` of open tracked tickets; state is ``breached``,
+        ``at_risk`` or ``ok``."""
+        t = schema.tickets
+        state = sa.case((t.c.breached, "breached"), (t.c.at_risk, "at_risk"), else_="ok")
+        query = (
+            sa.select(t.c.connector, t.c.policy, state.label("state"), sa.func.count())
+            .where(t.c.is_open)
+            .group_by(t.c.connector, t.c.policy, state)
+            .order_by(t.c.connector, t.c.policy, state)
+        )
+        with self.engine.connect() as connection:
+            return [(row[0], row[1], row[2], int(row[3])) for row in connection.execute(query)]
 
     # -- leases ---------------------------------------------------------------------------
 
@@ -683,6 +743,17 @@ def _event(row: Any) -> SlaEvent:
         at=row["at"],
         seq=int(row["seq"]),
         recorded_at=row["recorded_at"],
+    )
+
+
+def _run(row: Any) -> RunRecord:
+    return RunRecord(
+        id=row["id"],
+        connector=row["connector"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        status=row["status"],
+        summary=json.loads(row["summary_json"]) if row["summary_json"] else None,
     )
 
 
