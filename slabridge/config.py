@@ -918,6 +918,11 @@ class _Checker:
         if base not in ("sqlite", "postgresql", "postgres"):
             self.add("state", "expected sqlite:///PATH or postgresql://USER@HOST/DB")
             return DEFAULT_STATE
+        problem = _url_problem(url)
+        if problem is not None:
+            # The URL itself is never echoed: it may hold the database password.
+            self.add("state", f"not a valid database URL: {problem}")
+            return DEFAULT_STATE
         if (
             base == "sqlite"
             and url.startswith(f"{scheme}:///")
@@ -1093,6 +1098,22 @@ _PYDANTIC_MESSAGES: Mapping[str, str] = {
     "url_scheme": "URL scheme not allowed",
     "string_too_short": "must not be empty",
 }
+
+
+def _url_problem(url: str) -> str | None:
+    """Why SQLAlchemy cannot parse ``url`` (without quoting it), or None when it can."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ValueError:
+        return "the port after host: must be a number (e.g. postgresql://USER@HOST:5432/DB)"
+    except ArgumentError:
+        return "expected sqlite:///PATH or postgresql://USER@HOST/DB"
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        return f"the port must be between 1 and 65535, not {parsed.port}"
+    return None
 
 
 def _pydantic_issues(

@@ -401,3 +401,18 @@ def test_a_policy_name_that_makes_a_tag_with_a_space_is_an_error_that_hides_env_
         "or refuse such tags; rename the policy)"
     ]
     assert SECRET not in "\n".join(plain + hidden)
+
+
+def test_a_state_url_with_a_malformed_port_is_a_config_error_that_hides_the_url() -> None:
+    from slabridge.config import ConfigError, load_config_text
+
+    text = (
+        "version: 1\nstate: postgresql://ops:hunter2-secret@db:5432:1/sla\n"
+        "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
+        "policies: [{name: x, calendar: always, targets: {default: {first_response: 1h}}}]\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text)
+    [issue] = [str(issue) for issue in caught.value.issues]
+    assert issue.startswith("state: not a valid database URL: the port after host: must be")
+    assert "hunter2" not in issue

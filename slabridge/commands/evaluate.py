@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
 import sys
 from collections import deque
@@ -77,6 +78,9 @@ def load_engine_config(path: Path) -> AppConfig:
         raise SystemExit(EXIT_INPUT) from None
 
 
+TOO_DEEP = "the JSON is nested too deeply (more levels than any ticket needs)"
+
+
 def evaluate_line(
     line: str, number: int, policies: PolicySet, now: datetime
 ) -> tuple[str, str | None]:
@@ -86,15 +90,24 @@ def evaluate_line(
     except json.JSONDecodeError as error:
         message = f"line {number}: not valid JSON ({error.msg} at column {error.colno})"
         return _dumps({"ticket": None, "error": message}), message
+    except RecursionError:
+        message = f"line {number}: {TOO_DEEP}"
+        return _dumps({"ticket": None, "error": message}), message
     try:
         ticket = parse_ticket(data)
     except TicketError as error:
         message = f"line {number}: {error}"
         return _dumps({"ticket": error.ticket_id, "error": str(error)}), message
+    except RecursionError:
+        message = f"line {number}: {TOO_DEEP}"
+        return _dumps({"ticket": None, "error": message}), message
     try:
         return _dumps(evaluate_json(ticket, policies, now)), None
     except ValueError as error:  # e.g. an instant outside the years a calendar supports
         message = f"line {number}: ticket {ticket.id!r}: cannot be evaluated ({error})"
+        return _dumps({"ticket": ticket.id, "error": message}), message
+    except RecursionError:
+        message = f"line {number}: ticket {ticket.id!r}: {TOO_DEEP}"
         return _dumps({"ticket": ticket.id, "error": message}), message
 
 
@@ -196,14 +209,21 @@ def run_document(text: str, config: AppConfig, now: datetime) -> int:
     except ValueError as error:
         click.echo(f"slabridge: the ticket input is not valid JSON ({error})", err=True)
         raise SystemExit(EXIT_INPUT) from None
+    except RecursionError:
+        click.echo(f"slabridge: the ticket input: {TOO_DEEP}", err=True)
+        raise SystemExit(EXIT_INPUT) from None
     if not isinstance(data, list):
         try:
             ticket = parse_ticket(data)
             result = evaluate(ticket, config.policy_set, now).to_json()
+            text = json.dumps(result, indent=2)
         except ValueError as error:  # TicketError, or an instant no calendar supports
             click.echo(f"slabridge: {error}", err=True)
             raise SystemExit(EXIT_INPUT) from None
-        click.echo(json.dumps(result, indent=2))
+        except RecursionError:
+            click.echo(f"slabridge: the ticket input: {TOO_DEEP}", err=True)
+            raise SystemExit(EXIT_INPUT) from None
+        click.echo(text)
         return 0
     results: list[dict[str, Any]] = []
     failures = 0
@@ -215,8 +235,19 @@ def run_document(text: str, config: AppConfig, now: datetime) -> int:
             click.echo(f"slabridge: [{index}] {error}", err=True)
             results.append({"ticket": error.ticket_id, "error": str(error)})
             continue
+        except RecursionError:
+            failures += 1
+            click.echo(f"slabridge: [{index}] {TOO_DEEP}", err=True)
+            results.append({"ticket": None, "error": TOO_DEEP})
+            continue
         try:
-            results.append(evaluate(ticket, config.policy_set, now).to_json())
+            result = evaluate(ticket, config.policy_set, now).to_json()
+            json.dumps(result)  # a too-deep custom field fails here, not in the final dump
+            results.append(result)
+        except RecursionError:
+            failures += 1
+            click.echo(f"slabridge: [{index}] ticket {ticket.id!r}: {TOO_DEEP}", err=True)
+            results.append({"ticket": ticket.id, "error": TOO_DEEP})
         except ValueError as error:
             failures += 1
             message = f"ticket {ticket.id!r}: cannot be evaluated ({error})"
@@ -224,6 +255,24 @@ def run_document(text: str, config: AppConfig, now: datetime) -> int:
             results.append({"ticket": ticket.id, "error": message})
     click.echo(json.dumps(results, indent=2))
     return failures
+
+
+def _utf8_stdin() -> IO[str]:
+    """Standard input as UTF-8 whatever the locale says (a BOM is dropped)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # already text (e.g. replaced by a test runner)
+        return sys.stdin
+    return io.TextIOWrapper(buffer, encoding="utf-8-sig")
+
+
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    start = bytes(error.object[:2])
+    if start in (b"\xff\xfe", b"\xfe\xff"):
+        hint = "it looks like UTF-16: save it as UTF-8"
+    else:
+        hint = "save it as UTF-8 (Latin-1 and other encodings are not read)"
+    byte = error.object[error.start : error.start + 1].hex()
+    return f"not UTF-8 text (byte 0x{byte} cannot be decoded; {hint})"
 
 
 @click.command("evaluate")
@@ -257,18 +306,22 @@ def command(
     jsonl = jsonl or ticket_path.lower().endswith(JSONL_SUFFIXES)
     try:
         stream: IO[str] = (
-            sys.stdin if ticket_path == "-" else open(ticket_path, encoding="utf-8")  # noqa: SIM115
+            _utf8_stdin() if ticket_path == "-" else open(ticket_path, encoding="utf-8-sig")  # noqa: SIM115
         )
     except OSError as error:
         click.echo(f"slabridge: cannot read {ticket_path} ({error.strerror})", err=True)
         raise SystemExit(EXIT_INPUT) from None
+    shown = "standard input" if ticket_path == "-" else ticket_path
     try:
         if jsonl:
             failures = run_jsonl(stream, config, config_path, now, workers)
         else:
             failures = run_document(stream.read(), config, now)
+    except UnicodeDecodeError as error:
+        click.echo(f"slabridge: {shown}: {_not_utf8(error)}", err=True)
+        raise SystemExit(EXIT_INPUT) from None
     finally:
-        if stream is not sys.stdin:
+        if ticket_path != "-":
             stream.close()
     if failures:
         click.echo(f"slabridge: {failures} ticket(s) could not be evaluated", err=True)
