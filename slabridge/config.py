@@ -37,6 +37,7 @@ from slabridge.sla.policy import (
 )
 from slabridge.sla.results import METRICS
 from slabridge.sla.ticket import PRIORITIES, STATUSES, STOPPED_STATUSES
+from slabridge.yaml_loader import SlabridgeLoader, YamlLimitError
 
 DEFAULT_STATE = "sqlite:///slabridge.db"
 TOP_LEVEL_KEYS: tuple[str, ...] = (
@@ -165,24 +166,7 @@ def load_config(
     )
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader with YAML 1.2's booleans: only true and false.
-
-    YAML 1.1 also reads yes/no/on/off as booleans, so Norway's country code `NO`, Ontario's
-    subdivision `ON`, a region `no` or the key `on` of `escalate_priority` would arrive as
-    true or false.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+_Loader = SlabridgeLoader
 
 
 def load_config_text(
@@ -197,6 +181,8 @@ def load_config_text(
     """Validate YAML text (see :func:`load_config`)."""
     try:
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+    except YamlLimitError as error:
+        raise ConfigError([ConfigIssue(error.path, error.problem)]) from None
     except yaml.YAMLError as error:
         # Never str(error): PyYAML quotes the offending line, which may hold a secret.
         mark = getattr(error, "problem_mark", None)
