@@ -86,9 +86,15 @@ def command(
     proposed = running.load(proposed_path)
     if tickets_path is not None:
         loaded = read_ticket_file(tickets_path)
+        running.connector_option(
+            connector,
+            (t.ticket.source for t in loaded.tickets if t.ticket.source),
+            f"{tickets_path.name}'s sources",
+        )
         tickets = [t for t in loaded.tickets if connector is None or t.ticket.source == connector]
         source = tickets_path.name
     else:
+        running.connector_option(connector, current.connectors, str(current_path))
         loaded = read_store_tickets(running.open_state(current), connector)
         tickets = loaded.tickets
         source = "state store ticket snapshots"

@@ -52,6 +52,12 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="Only this connector's tickets (with --tickets: the tickets' source).",
 )
 @click.option("--timezone", default="UTC", show_default=True, help="Where period days start.")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="Compute as of this ISO 8601 time (default: now; never later than the period's end).",
+)
 def command(
     period: str,
     by_text: str | None,
@@ -61,23 +67,33 @@ def command(
     tickets_path: Path | None,
     connector: str | None,
     timezone: str,
+    now_text: str | None,
 ) -> None:
     """Compliance per group, goals met or missed, and credits owed, for one period."""
     span = running.period_option(period, timezone)
     by = running.group_option(by_text)
     fmt = running.output_format(chosen_format, output, "json")
     config = running.load(config_path)
+    # A cycle due after `as_of` is still open, not breached: in a period that is still running,
+    # counting it as breached would report misses that have not happened (yet).
+    as_of = running.as_of_option(now_text, span)
     start = data_start(span, config.goals)
     problems: list[str] = []
     if tickets_path is not None:
         loaded = read_ticket_file(tickets_path)
         problems.extend(loaded.problems)
+        running.connector_option(
+            connector,
+            (t.ticket.source for t in loaded.tickets if t.ticket.source),
+            f"{tickets_path.name}'s sources",
+        )
         tickets = [t for t in loaded.tickets if connector is None or t.ticket.source == connector]
-        outcomes = replay(tickets, running.engine(config), start, span.end, problems)
-        source = f"{tickets_path.name}, evaluated as of the period end"
+        outcomes = replay(tickets, running.engine(config), start, as_of, problems)
+        source = f"{tickets_path.name}, evaluated as of {as_of:%Y-%m-%d %H:%M} UTC"
     else:
+        running.connector_option(connector, config.connectors, str(config_path))
         store = running.open_state(config)
-        outcomes = stored_outcomes(store, start, span.end, connector, problems)
+        outcomes = stored_outcomes(store, start, as_of, connector, problems)
         source = "state store evaluation history"
     report = build_report(
         outcomes,
@@ -87,6 +103,7 @@ def command(
         credits=config.credits,
         source=source,
         problems=problems,
+        as_of=as_of,
     )
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)

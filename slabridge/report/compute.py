@@ -113,6 +113,12 @@ class Report:
     customer_names: dict[str, str]
     source: str = ""
     problems: list[str] = field(default_factory=list)
+    # When the figures were computed for; before the period's end the period is in progress.
+    as_of: datetime | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.as_of is not None and self.as_of < self.period.end
 
     def group_label(self, key: tuple[str, ...]) -> str:
         if not key:
@@ -249,6 +255,7 @@ def build_report(
     credits: CreditSettings | None = None,
     source: str = "",
     problems: Sequence[str] = (),
+    as_of: datetime | None = None,
 ) -> Report:
     """Compute a report over the cycles that START inside `period` (see docs/reports.md)."""
     by = tuple(by)
@@ -260,7 +267,8 @@ def build_report(
     window_ends = [[w.end.timestamp() for w in ws] for ws in windows]
     in_scope = [scope_predicate(goal.scope) if goal.scope.conditions() else None for goal in goals]
     goal_list = list(enumerate(goals))
-    weeks = weeks_of(period)
+    # A week that has not begun at `as_of` has no data yet: it is not drawn as an empty week.
+    weeks = [w for w in weeks_of(period) if as_of is None or w.start < as_of]
     week_starts = [week.start.timestamp() for week in weeks]
     bucket_bounds = [upper for _, upper in HISTOGRAM_BOUNDS if upper is not None]
 
@@ -360,6 +368,7 @@ def build_report(
         customer_names=customer_names,
         source=source,
         problems=list(problems),
+        as_of=as_of,
     )
 
 

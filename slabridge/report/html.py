@@ -18,6 +18,9 @@ font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif}
 main{max-width:1160px;margin:0 auto;padding:24px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px}
 .meta{color:#6b7280;margin:0 0 18px}
+.banner{background:#fef3c7;border:1px solid #f59e0b;border-radius:6px;
+padding:10px 14px;margin:0 0 18px}
+.as-of{color:#6b7280;margin:0 0 18px}
 .kpis{display:flex;gap:12px;flex-wrap:wrap}
 .kpi{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;box-shadow:0 1px 2px #0001}
 .kpi b{display:block;font-size:26px}.kpi span{color:#6b7280}
@@ -155,6 +158,20 @@ def _credits_chart(report: Report) -> str:
     )
 
 
+def _as_of_banner(report: Report) -> str:
+    if report.as_of is None:
+        return ""
+    when = f"{report.as_of:%Y-%m-%d %H:%M} UTC"
+    if not report.in_progress:
+        return f'<p class="as-of" id="as-of">Computed as of {when}; the period has ended.</p>'
+    return (
+        f'<p class="banner in-progress" id="in-progress"><b>Period in progress</b>: figures '
+        f"so far, as of {when}. {report.total.open} cycle(s) are still open (running and not "
+        "yet due); they count neither as achieved nor as breached until they stop or pass "
+        "their due time.</p>"
+    )
+
+
 def render_html(report: Report) -> str:
     """The report as a single HTML document that works offline."""
     total = report.total
@@ -202,6 +219,7 @@ def render_html(report: Report) -> str:
         f"{period.end:%Y-%m-%d %H:%M} UTC (days from midnight {escape(str(period.zone))}) · "
         "cycles that started in the period · "
         f"source: {escape(report.source)}</p>",
+        _as_of_banner(report),
         '<section class="kpis" id="kpis">',
         f'<div class="kpi"><b>{total.tickets}</b><span>tickets</span></div>',
         f'<div class="kpi"><b>{_pct(total.achieved_share)}</b><span>cycles achieved</span></div>',

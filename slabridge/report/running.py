@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,6 +83,31 @@ def open_state(config: AppConfig) -> StateStore:
         return open_store(config.state, base_dir=base)
     except StateStoreError as error:
         raise ReportUsageError(str(error)) from None
+
+
+def connector_option(connector: str | None, known: Iterable[str], where: str) -> None:
+    """Exit 2 when ``--connector`` names none of ``known`` (a typo would report 0 tickets)."""
+    names = sorted(set(known))
+    if connector is not None and connector not in names:
+        raise ReportUsageError(
+            f"--connector {connector!r}: no such connector in {where} "
+            f"(there: {', '.join(names) or 'none'})"
+        )
+
+
+def as_of_option(text: str | None, period: Period) -> datetime:
+    """``--now`` (default: the current time), capped at the period's end."""
+    now = datetime.now(UTC)
+    if text is not None:
+        try:
+            now = datetime.fromisoformat(text)
+        except ValueError:
+            raise ReportUsageError(
+                f"--now: {text!r} is not an ISO 8601 time (try 2026-03-10T12:00:00Z)"
+            ) from None
+        if now.tzinfo is None:
+            raise ReportUsageError("--now: give a UTC offset (add Z or +hh:mm)")
+    return min(now.astimezone(UTC), period.end)
 
 
 def output_format(chosen: str | None, output: Path | None, default: str) -> str:

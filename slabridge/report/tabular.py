@@ -33,6 +33,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "resolution_median_seconds",
     "resolution_p90_seconds",
     "reason",
+    "as_of",
 )
 
 
@@ -127,6 +128,8 @@ def report_json(report: Report) -> dict[str, Any]:
             "end": format_timestamp(period.end),
             "timezone": str(period.zone),
         },
+        "as_of": format_timestamp(report.as_of) if report.as_of else None,
+        "in_progress": report.in_progress,
         "source": report.source,
         "group_by": list(report.by),
         "total": _group_json(report, report.total),
@@ -187,7 +190,11 @@ def render_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerow(_csv_group_row(report, report.total))
+    total = _csv_group_row(report, report.total)
+    # The total row says when the figures were computed and whether the period is still running.
+    as_of = format_timestamp(report.as_of) if report.as_of else ""
+    total["as_of"] = as_of + (" (period in progress)" if report.in_progress else "")
+    writer.writerow(total)
     if report.by:
         for group in report.groups:
             writer.writerow(_csv_group_row(report, group))
