@@ -742,7 +742,11 @@ class FakeZendesk(FakeAPI):
         job = self.jobs.get(job_id)
         if job is None:
             return FakeResponse(404, dict(NOT_FOUND))
-        if job["status"] == "queued":  # queued -> completed on the next poll
+        if job["status"] == "queued":  # queued -> working, as recorded (progress, message)
+            total = len(self._job_work.get(job_id, []))
+            job.update(status="working", progress=0, message=f"Updating ticket #{min(total, 1)}")
+            return FakeResponse(200, {"job_status": dict(job)})
+        if job["status"] == "working":  # working -> completed on the next poll
             self._job_changed = False
             results = [
                 self._run_job_item(i, tid, change)
