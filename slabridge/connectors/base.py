@@ -53,6 +53,8 @@ class Capabilities:
     fields: bool = True
     bulk_tags: bool = False
     conflict_check: bool = False
+    # The helpdesk stores tags lowercased (Zendesk): the sync compares and writes them so.
+    folds_tag_case: bool = False
 
 
 @dataclass(frozen=True, slots=True)

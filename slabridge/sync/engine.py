@@ -340,7 +340,9 @@ class _Run:
         self.name = name
         self.connector = connector
         self.summary = summary
-        self.settings = engine.settings.get(name, WriteBackSettings())
+        self.settings = engine.settings.get(name, WriteBackSettings()).for_capabilities(
+            connector.capabilities
+        )
         # Only a dry run needs to remember which tickets it handled (see _recheck_due); a
         # real run remembers only the ones that failed, so they are not tried twice per run.
         self.planned_ids: set[str] = set()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from slabridge.connectors.base import ChangeSet
+from slabridge.connectors.base import Capabilities, ChangeSet
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import PRIORITIES, Ticket, format_timestamp, parse_timestamp
 
@@ -28,16 +28,29 @@ class WriteBackSettings:
     default_priority: str = "normal"
     # The configured policies' names: the policy tags slabridge owns are their expansions.
     policy_names: frozenset[str] = frozenset()
+    # The helpdesk stores tags lowercased (Zendesk): compare and write them lowercased, or a
+    # policy named "Enterprise" would be re-sent on every read and its tag orphaned on rename.
+    fold_tag_case: bool = False
     _policy_tags: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
     def __post_init__(self) -> None:
         owned = {self.policy_tag_for(name) for name in self.policy_names}
         object.__setattr__(self, "_policy_tags", frozenset(tag for tag in owned if tag))
 
+    def for_capabilities(self, capabilities: Capabilities) -> WriteBackSettings:
+        """These settings as a connector with ``capabilities`` needs them applied."""
+        if capabilities.folds_tag_case and not self.fold_tag_case:
+            return replace(self, fold_tag_case=True)
+        return self
+
+    def tag(self, tag: str) -> str:
+        """``tag`` as the helpdesk stores it (lowercased where it folds case)."""
+        return tag.lower() if self.fold_tag_case else tag
+
     def policy_tag_for(self, policy: str | None) -> str | None:
         if policy is None or not self.policy_tag:
             return None
-        return self.policy_tag.replace("{policy}", policy)
+        return self.tag(self.policy_tag.replace("{policy}", policy))
 
     def owns_tag(self, tag: str, previous_policy: str | None = None) -> bool:
         """True for the tags slabridge adds and removes (every other tag is left alone).
@@ -47,7 +60,9 @@ class WriteBackSettings:
         tag of a policy since renamed or removed is taken off). A tag that merely fits the
         template's shape, e.g. an agent's ``sla_policy_manual``, is not slabridge's.
         """
-        if tag in (self.breached_tag, self.at_risk_tag) or tag in self._policy_tags:
+        tag = self.tag(tag)
+        mine = (self.breached_tag, self.at_risk_tag)
+        if tag in {self.tag(t) for t in mine if t} or tag in self._policy_tags:
             return True
         return previous_policy is not None and tag == self.policy_tag_for(previous_policy)
 
@@ -55,9 +70,9 @@ class WriteBackSettings:
 def desired_tags(evaluation: Evaluation, settings: WriteBackSettings) -> set[str]:
     tags: set[str] = set()
     if settings.breached_tag and evaluation.breached:
-        tags.add(settings.breached_tag)
+        tags.add(settings.tag(settings.breached_tag))
     if settings.at_risk_tag and evaluation.at_risk and not evaluation.breached:
-        tags.add(settings.at_risk_tag)
+        tags.add(settings.tag(settings.at_risk_tag))
     policy_tag = settings.policy_tag_for(evaluation.policy)
     if policy_tag:
         tags.add(policy_tag)
@@ -170,10 +185,14 @@ def plan_changes(
     """
     current = set(ticket.tags)
     wanted = desired_tags(evaluation, settings)
-    add = wanted - current
+    add = wanted - {settings.tag(tag) for tag in current}
+    owned_before = {settings.tag(tag) for tag in also_owned}
     remove = {
-        tag for tag in current if tag in also_owned or settings.owns_tag(tag, previous_policy)
-    } - wanted
+        tag
+        for tag in current
+        if settings.tag(tag) not in wanted
+        and (settings.tag(tag) in owned_before or settings.owns_tag(tag, previous_policy))
+    }
     priority = None
     if raise_priority_to is not None and priority_rank(raise_priority_to) > priority_rank(
         ticket.priority, settings.default_priority

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from synckit import T0, first_response_evaluator
 
+from slabridge.connectors.base import Capabilities
 from slabridge.sla.ticket import Event, Ticket
 from slabridge.sync.events import derive_events, evaluation_digest
 from slabridge.sync.plan import (
@@ -135,3 +136,23 @@ def test_a_breached_flag_stored_as_a_number_or_a_checkbox_list_counts_as_set() -
     for stored in (0.0, "0", [], "no", "false"):
         unflagged = ticket(fields={"late": stored})
         assert plan_changes(unflagged, breached, settings).fields == {"late": True}, stored
+
+
+def test_a_case_folding_helpdesk_compares_and_writes_tags_lowercased() -> None:
+    folding = WriteBackSettings(
+        breached_tag="SLA_Breached",
+        policy_tag="sla_policy_{policy}",
+        policy_names=frozenset({"Standard"}),
+    ).for_capabilities(Capabilities(folds_tag_case=True))
+    current = ticket(tags=("sla_policy_standard", "sla_policy_enterprise", "vip"))
+    evaluation = first_response_evaluator(current, T0 + timedelta(hours=2))
+    changes = plan_changes(current, evaluation, folding, previous_policy="Enterprise")
+    # Already there in Zendesk's spelling: not re-sent; the renamed policy's tag goes.
+    assert changes.add_tags == {"sla_breached"}
+    assert changes.remove_tags == {"sla_policy_enterprise"}
+
+
+def test_a_case_keeping_helpdesk_keeps_tags_as_configured() -> None:
+    keeping = SETTINGS.for_capabilities(Capabilities())
+    assert keeping is SETTINGS
+    assert keeping.tag("SLA_Breached") == "SLA_Breached"

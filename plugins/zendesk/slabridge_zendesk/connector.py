@@ -226,7 +226,12 @@ class ZendeskConnector(Connector):
     type_name: ClassVar[str] = "zendesk"
     config_model: ClassVar[type[ConnectorConfig]] = ZendeskConfig
     capabilities: ClassVar[Capabilities] = Capabilities(
-        tags=True, priority=True, fields=True, bulk_tags=True, conflict_check=True
+        tags=True,
+        priority=True,
+        fields=True,
+        bulk_tags=True,
+        conflict_check=True,
+        folds_tag_case=True,  # Zendesk stores every tag lowercased (docs/connectors/zendesk.md)
     )
 
     @classmethod
@@ -735,7 +740,9 @@ class ZendeskConnector(Connector):
     def _plan(self, index: int, change: ChangeSet) -> _Plan:
         """Drop what the ticket already has (by its last known state): re-applying sends nothing."""
         known = self._known.get(change.ticket_id)
-        add, remove = change.add_tags, change.remove_tags
+        # Zendesk lowercases tags: send them so, and compare them so with what it has.
+        add = frozenset(tag.lower() for tag in change.add_tags)
+        remove = frozenset(tag.lower() for tag in change.remove_tags)
         priority = self._native_priority.get(change.priority) if change.priority else None
         unknown_priority = change.priority is not None and priority is None
         fields = dict(change.fields)
@@ -830,7 +837,7 @@ class ZendeskConnector(Connector):
         key = str(ticket["id"])
         previous = self._known.get(key)
         self._known[key] = _Known(
-            tags=set(ticket.get("tags") or []),
+            tags={str(tag).lower() for tag in ticket.get("tags") or []},
             priority=ticket.get("priority"),
             fields=custom_field_values(ticket),
             updated_at=ticket.get("updated_at"),
@@ -855,7 +862,7 @@ class ZendeskConnector(Connector):
             return
         known = self._known.get(str(plan.ticket_id))
         if known is not None and isinstance(body.get("tags"), list):
-            known.tags = set(body["tags"])
+            known.tags = {str(tag).lower() for tag in body["tags"]}
 
     def _write_tags_bulk(
         self, chunk: list[_Plan], add: frozenset[str], remove: frozenset[str]

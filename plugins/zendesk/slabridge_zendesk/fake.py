@@ -44,6 +44,11 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def fold_tags(tags: Iterable[str]) -> list[str]:
+    """Tags as Zendesk stores them: lowercased, each once, in the order given."""
+    return list(dict.fromkeys(str(tag).lower() for tag in tags))
+
+
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -259,7 +264,7 @@ class FakeZendesk(FakeAPI):
             )
             native["type"] = ticket.type if ticket.type in TICKET_TYPES else None
             native["via"]["channel"] = ticket.channel or "api"
-            native["tags"] = list(ticket.tags)
+            native["tags"] = fold_tags(ticket.tags)
             native["custom_fields"] = [{"id": int(k), "value": v} for k, v in fields.items()]
             native["fields"] = [dict(entry) for entry in native["custom_fields"]]
             self.tickets[ticket_id] = native
@@ -272,7 +277,7 @@ class FakeZendesk(FakeAPI):
                         ("subject", native["subject"]),
                         ("status", native["status"]),
                         ("priority", native["priority"]),
-                        ("tags", list(ticket.tags)),
+                        ("tags", fold_tags(ticket.tags)),
                     )
                 ],
                 *[
@@ -343,9 +348,9 @@ class FakeZendesk(FakeAPI):
                 update["status"] = self._native_status(changes["status"])
             if "priority" in changes:
                 update["priority"] = changes["priority"]
-            tags = list(changes.get("tags", ticket.get("tags") or []))
-            tags += [t for t in changes.get("add_tags", ()) if t not in tags]
-            tags = [t for t in tags if t not in set(changes.get("remove_tags", ()))]
+            tags = fold_tags(changes.get("tags", ticket.get("tags") or []))
+            tags += [t for t in fold_tags(changes.get("add_tags", ())) if t not in tags]
+            tags = [t for t in tags if t not in set(fold_tags(changes.get("remove_tags", ())))]
             if tags != ticket.get("tags"):
                 update["tags"] = tags
             for key, value in (changes.get("fields") or {}).items():
@@ -616,7 +621,7 @@ class FakeZendesk(FakeAPI):
         if "status" in payload:
             update["status"] = payload["status"]
         if "tags" in payload:  # replaces every tag, as the real endpoint does
-            update["tags"] = list(payload["tags"])
+            update["tags"] = fold_tags(payload["tags"])
         for entry in payload.get("custom_fields") or []:
             if not isinstance(entry, dict) or int(entry.get("id", 0)) not in self.ticket_fields:
                 return _record_invalid("base", f"Custom field {entry!r} does not exist")
@@ -688,11 +693,13 @@ class FakeZendesk(FakeAPI):
             return _record_invalid(
                 "status", "Status: closed prevents ticket update", "ClosedPreventsUpdate"
             )
+        # Zendesk folds case on every tag write (a removal of "Gold" takes "gold" off).
         current = list(ticket.get("tags") or [])
+        given = fold_tags(given)
         if request.method == "POST":
-            tags = list(dict.fromkeys(given))
+            tags = given
         elif request.method == "PUT":
-            tags = current + [t for t in dict.fromkeys(given) if t not in current]
+            tags = current + [t for t in given if t not in current]
         else:
             tags = [t for t in current if t not in set(given)]
         if self._update(tid, {"tags": tags}, self.ADMIN_ID) is not None:
@@ -735,7 +742,11 @@ class FakeZendesk(FakeAPI):
         job = self.jobs.get(job_id)
         if job is None:
             return FakeResponse(404, dict(NOT_FOUND))
-        if job["status"] == "queued":  # queued -> completed on the next poll
+        if job["status"] == "queued":  # queued -> working, as recorded (progress, message)
+            total = len(self._job_work.get(job_id, []))
+            job.update(status="working", progress=0, message=f"Updating ticket #{min(total, 1)}")
+            return FakeResponse(200, {"job_status": dict(job)})
+        if job["status"] == "working":  # working -> completed on the next poll
             self._job_changed = False
             results = [
                 self._run_job_item(i, tid, change)
@@ -790,9 +801,9 @@ class FakeZendesk(FakeAPI):
         update: dict[str, Any] = {}
         tags = list(ticket.get("tags") or [])
         if "tags" in change:
-            tags = list(change["tags"])
-        tags += [t for t in change.get("additional_tags") or [] if t not in tags]
-        removed = set(change.get("remove_tags") or [])
+            tags = fold_tags(change["tags"])
+        tags += [t for t in fold_tags(change.get("additional_tags") or []) if t not in tags]
+        removed = set(fold_tags(change.get("remove_tags") or []))
         tags = [t for t in tags if t not in removed]
         update["tags"] = tags
         for key in ("priority", "status"):

@@ -607,7 +607,8 @@ def test_owned_tags_go_out_in_update_many_groups_and_other_tags_survive(
         {"ticket": {"additional_tags": ["sla_breached"], "remove_tags": ["sla_at_risk"]}},
         {"ticket": {"additional_tags": ["sla_policy_gold"]}},
     ]
-    assert len(_calls(fake, "GET", r"/job_statuses/")) == 2
+    # Two jobs, each polled while "working" (as recorded) and once more when completed.
+    assert len(_calls(fake, "GET", r"/job_statuses/")) == 4
     for i in ids[:3]:
         assert fake.tags(i) == {"vip", "billing", "sla_breached"}
     for i in ids[3:]:
@@ -655,7 +656,7 @@ def test_a_job_that_never_finishes_is_retried_later(
         original = fake._job
 
     def stuck(request: FakeRequest, job_id: str) -> Any:
-        fake.jobs[job_id]["status"] = "working"
+        fake.jobs[job_id]["status"] = "queued"  # the fake answers "working" again
         return original(request, job_id)
 
     monkeypatch.setattr(fake, "_job", stuck)

@@ -123,7 +123,7 @@ def test_audits_page_like_the_recorded_cursor_lists(fake: FakeZendesk, clock: Cl
     assert len(body["audits"]) + len(rest["audits"]) == 4 and rest["meta"]["has_more"] is False
 
 
-def test_update_many_queues_a_job_that_completes_on_the_next_poll(
+def test_update_many_queues_a_job_that_works_then_completes_as_recorded(
     fake: FakeZendesk, clock: Clock
 ) -> None:
     ids = seed(fake, clock, 2)
@@ -137,6 +137,13 @@ def test_update_many_queues_a_job_that_completes_on_the_next_poll(
     assert queued["status"] == "queued" and queued["results"] is None
     assert set(queued) == {"id", "url", "total", "progress", "status", "message", "results"}
     assert fake.tags(ids[0]) == set(), "the job has not run before the poll"
+    working = _get(fake, f"/api/v2/job_statuses/{queued['id']}.json").json()["job_status"]
+    seen = _recorded(
+        "TestTicketCreateUpdateDelete.test_multiple_update_full_objects-update-many__06.json"
+    )["response"]["json"]["job_status"]
+    assert set(working) == set(seen) and working["status"] == seen["status"] == "working"
+    assert working["results"] is None and isinstance(working["progress"], int)
+    assert fake.tags(ids[0]) == set(), "a working job has not finished"
     done = _get(fake, f"/api/v2/job_statuses/{queued['id']}.json").json()["job_status"]
     recorded = _recorded(
         "TestTicketCreateUpdateDelete.test_multiple_update_single_object-update-many__04.json"
