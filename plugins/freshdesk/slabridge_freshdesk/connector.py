@@ -322,7 +322,7 @@ class FreshdeskConnector(Connector):
                 "per_page": settings.per_page,
                 "include": "stats",
             }
-            restart = False
+            restart = keyset = False
             pages = self._pages("tickets", params)
             while True:
                 try:
@@ -350,9 +350,19 @@ class FreshdeskConnector(Connector):
                     seen_at_last.add(str(raw_id))
                     yield self._normalize(raw)
                 yield Checkpoint(ReadCursor(last_at, frozenset(seen_at_last)).dump())
+                if has_next and last_at > since:
+                    # Keyset paging: page numbers on a live list shift when a ticket already
+                    # read is edited (it moves to the end) or deleted, which would skip the
+                    # ticket that slid back across the page boundary. Asking again from the
+                    # last updated_at seen (inclusive, seen ids dropped) cannot skip any.
+                    keyset = True
+                    break
                 if has_next and page >= settings.page_cap:
                     restart = True
                     break
+            if keyset:
+                since = last_at
+                continue
             if not restart:
                 break
             if previous_restart is not None and last_at <= previous_restart:
