@@ -131,6 +131,24 @@ outbox = sa.Table(
     sa.Index("ix_outbox_status", "connector", "status"),
 )
 
+# Alerts derived from sla_events, stored in the events' transaction and sent after it (issue #20).
+notification_outbox = sa.Table(
+    "notification_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # event id + rule + level: one message per event and escalation level, never two
+    sa.Column("idempotency_key", sa.String(400), nullable=False, unique=True),
+    sa.Column("channel", sa.String(200), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    # pending | sent | parked
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+)
+
 leases = sa.Table(
     "leases",
     metadata,
@@ -145,6 +163,7 @@ __all__ = [
     "evaluations",
     "leases",
     "metadata",
+    "notification_outbox",
     "outbox",
     "runs",
     "schema_version",

@@ -1,0 +1,151 @@
+"""The notification outbox: alerts stored with their events, sent after commit, never twice.
+
+A row is written in the same transaction as the ``sla_events`` it derives from, so a crash
+after commit leaves it ``pending`` for the next run. Its idempotency key (event, rule, level)
+is unique: enqueueing the same alert again is a no-op. Delivery retries with exponential
+backoff and parks the row with a reason after ``max_attempts`` failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from slabridge.sync import schema
+
+table = schema.notification_outbox
+
+PENDING = "pending"
+SENT = "sent"
+PARKED = "parked"
+
+
+class DeliveryError(Exception):
+    """A notifier could not deliver; its message must already be free of secrets."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One pending alert as read back from the outbox."""
+
+    id: int
+    idempotency_key: str
+    channel: str
+    payload: str
+    attempts: int
+
+
+def idempotency_key(event_id: int, rule: str, level: int) -> str:
+    """The key that makes one event, rule and escalation level one message."""
+    return f"{event_id}:{rule}:{level}"
+
+
+def enqueue(
+    connection: sa.Connection,
+    *,
+    key: str,
+    channel: str,
+    payload: str,
+    now: datetime,
+) -> bool:
+    """Store one alert in the caller's transaction; return False if its key is already there."""
+    exists = connection.execute(sa.select(table.c.id).where(table.c.idempotency_key == key)).first()
+    if exists is not None:
+        return False
+    connection.execute(
+        sa.insert(table).values(
+            idempotency_key=key,
+            channel=channel,
+            payload=payload,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def due(connection: sa.Connection, now: datetime, limit: int = 100) -> list[Notification]:
+    """Pending alerts whose next attempt is due, oldest first."""
+    rows = connection.execute(
+        sa.select(table)
+        .where(table.c.status == PENDING, table.c.next_attempt_at <= now)
+        .order_by(table.c.id)
+        .limit(limit)
+    ).all()
+    return [
+        Notification(row.id, row.idempotency_key, row.channel, row.payload, row.attempts)
+        for row in rows
+    ]
+
+
+def backoff(attempts: int, base: timedelta = timedelta(seconds=30)) -> timedelta:
+    """Delay before the next try after ``attempts`` failures: doubling, capped at one hour."""
+    delay: timedelta = base * (2 ** max(attempts - 1, 0))
+    return min(delay, timedelta(hours=1))
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one pass over the outbox did."""
+
+    sent: int = 0
+    retried: int = 0
+    parked: int = 0
+
+
+def deliver_due(
+    engine: sa.Engine,
+    send: Callable[[Notification], None],
+    *,
+    now: datetime,
+    max_attempts: int = 5,
+) -> DeliveryReport:
+    """Send every due alert; each outcome is committed on its own so a crash loses at most one.
+
+    Args:
+        engine: The state store.
+        send: Delivers one notification or raises :class:`DeliveryError`.
+        now: The time of this pass (backoff is counted from it).
+        max_attempts: Failures after which an alert is parked with its last reason.
+    """
+    with engine.connect() as connection:
+        pending = due(connection, now)
+    sent = retried = parked = 0
+    for note in pending:
+        try:
+            send(note)
+        except DeliveryError as error:
+            attempts = note.attempts + 1
+            values: dict[str, object] = {"attempts": attempts, "last_error": str(error)}
+            if attempts >= max_attempts:
+                values["status"] = PARKED
+                parked += 1
+            else:
+                values["next_attempt_at"] = now + backoff(attempts)
+                retried += 1
+        else:
+            values = {"status": SENT, "sent_at": now, "attempts": note.attempts + 1}
+            sent += 1
+        with engine.begin() as connection:
+            connection.execute(sa.update(table).where(table.c.id == note.id).values(**values))
+    return DeliveryReport(sent=sent, retried=retried, parked=parked)
+
+
+__all__ = [
+    "PARKED",
+    "PENDING",
+    "SENT",
+    "DeliveryError",
+    "DeliveryReport",
+    "Notification",
+    "backoff",
+    "deliver_due",
+    "due",
+    "enqueue",
+    "idempotency_key",
+]
