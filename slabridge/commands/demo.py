@@ -39,6 +39,12 @@ def command(directory: Path, tickets_per_helpdesk: int) -> None:
     # The demo tells its own story; per-request logs would drown it (sync logs stay for real runs).
     configure_logging(level=logging.WARNING)
     started = time.monotonic()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.UsageError(
+            f"--dir: cannot create {directory}: {error.strerror or error}"
+        ) from None
     result = run_demo(directory, tickets_per_helpdesk=tickets_per_helpdesk, say=click.echo)
     table = Table(title="Demo sync", box=None)
     for column in ("helpdesk", "read", "written", "new breaches", "API calls", "seconds"):

@@ -47,7 +47,13 @@ def command(helpdesk: str, output: Path, force: bool) -> None:
             "# Reference: docs/policy.md (policies), docs/connectors/ (connector keys).\n"
         ),
     )
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        hint = " (create the folder first)" if not output.parent.exists() else ""
+        raise click.UsageError(
+            f"--output: cannot write {output}: {error.strerror or error}{hint}"
+        ) from None
     click.echo(f"Wrote {output}.")
     variables = environment_variables(text)
     if variables:

@@ -91,3 +91,11 @@ def test_demo_command_prints_where_to_look(tmp_path: Path, restore_environ: obje
     assert result.exit_code == 0, result.output
     assert "report" in result.output and "slabridge init --helpdesk" in result.output
     assert (tmp_path / "slabridge.yaml").exists()
+
+
+def test_demo_into_a_path_it_cannot_create_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(blocker / "demo")])
+    assert result.exit_code == 2
+    assert f"--dir: cannot create {blocker / 'demo'}" in result.stderr

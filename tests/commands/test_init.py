@@ -55,3 +55,12 @@ def test_init_does_not_overwrite_an_existing_file_without_force(tmp_path: Path) 
     )
     assert forced.exit_code == 0
     assert "type: jira" in target.read_text(encoding="utf-8")
+
+
+def test_init_into_a_missing_folder_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "slabridge.yaml"
+    result = CliRunner().invoke(cli, ["init", "--helpdesk", "zendesk", "--output", str(target)])
+    assert result.exit_code == 2
+    assert f"--output: cannot write {target}" in result.stderr
+    assert "create the folder first" in result.stderr
+    assert not isinstance(result.exception, FileNotFoundError)
