@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,25 @@ class InstanceReport:
         }
 
 
-def check_instance(instance: str, config: ConnectorConfig, cls: type[Connector]) -> InstanceReport:
-    """Create the connector and run its ``check()``; failures become problems, never raise."""
+def check_instance(
+    instance: str,
+    config: ConnectorConfig,
+    cls: type[Connector],
+    open_state: Callable[[], Any] | None = None,
+) -> InstanceReport:
+    """Create the connector and run its ``check()``; failures become problems, never raise.
+
+    ``open_state`` opens the state store, for a connector that keeps credentials there (a
+    refresh in ``check`` rotates the token, and the new one must be saved for the next sync).
+    """
     report = InstanceReport(instance, config.type)
     secrets = config.secrets()
     register_secrets(secrets)
     connector: Connector | None = None
     try:
         connector = cls(instance, config)
+        if open_state is not None and connector.uses_state_store():
+            connector.attach_state_store(open_state())
         report.problems = list(connector.check())
     except HttpError as exc:
         report.problems.append(
@@ -107,15 +119,31 @@ def command(config_path: Path, only: tuple[str, ...], as_json: bool, verbose: bo
         click.echo(f"error: no connector {', '.join(unknown)} (defined: {defined})", err=True)
         raise SystemExit(EXIT_CONFIG)
     reports = []
+    opened: list[Any] = []
+
+    def open_state() -> Any:
+        # Opened once, and only when a connector keeps its rotated tokens there.
+        if not opened:
+            from slabridge.sync.runtime import state_url
+            from slabridge.sync.store import open_store
+
+            url, base = state_url(config)
+            opened.append(open_store(url, base_dir=base))
+        return opened[0]
+
     for instance, instance_config in config.connectors.items():
         if only and instance not in only:
             continue
         if not isinstance(instance_config, ConnectorConfig):  # only without connector_types
             raise SystemExit(EXIT_CONFIG)
-        report = check_instance(instance, instance_config, types[instance_config.type])
+        report = check_instance(
+            instance, instance_config, types[instance_config.type], open_state
+        )
         reports.append(report)
         if not as_json:
             _print_report(report)
+    for store in opened:
+        store.close()
     if as_json:
         document = {
             "config": str(config_path),

@@ -255,6 +255,20 @@ class Connector(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors need nothing
         """Release sessions and sockets."""
 
+    def uses_state_store(self) -> bool:
+        """True when the connector keeps credentials in the state store (rotating OAuth tokens).
+
+        ``slabridge check`` opens the store only for such connectors; ``sync`` always has one.
+        """
+        return False
+
+    def attach_state_store(self, store: Any) -> None:  # noqa: B027 - optional hook
+        """Called once, before any API call, with the open ``StateStore``.
+
+        Override to keep rotated refresh tokens there (see
+        ``slabridge.connectors.oauth_settings.OAuthSettings.attach``).
+        """
+
 
 __all__ = [
     "Capabilities",

@@ -21,6 +21,7 @@ from tenacity import (
     retry_if_exception_type,
 )
 
+from slabridge.connectors.auth import AuthStrategy
 from slabridge.logs import redact_text
 from slabridge.telemetry import record_api_call
 
@@ -72,6 +73,23 @@ def parse_retry_after(value: str | None, now: Callable[[], datetime] | None = No
         when = when.replace(tzinfo=UTC)
     current = now() if now is not None else datetime.now(UTC)
     return max(0.0, (when - current).total_seconds())
+
+
+def retry_after_of(headers: Mapping[str, str]) -> float | None:
+    """The longest wait the response asks for: ``Retry-After`` or ``X-RateLimit-Retry-After``.
+
+    Some helpdesks send only the ``X-RateLimit-`` spelling on a 429 (seconds, or an HTTP date);
+    when both are present the longer wins, since retrying early only earns another 429.
+    """
+    waits = [
+        wait
+        for wait in (
+            parse_retry_after(headers.get("Retry-After")),
+            parse_retry_after(headers.get("X-RateLimit-Retry-After")),
+        )
+        if wait is not None
+    ]
+    return max(waits) if waits else None
 
 
 def is_loopback(host: str | None) -> bool:
@@ -161,11 +179,15 @@ class HttpClient:
 
     Retries 429, 5xx, timeouts, dropped connections and (in :meth:`request_json`) malformed JSON
     bodies with jittered exponential backoff capped at ``backoff_cap`` seconds, waiting at least
-    what ``Retry-After`` asks (seconds or an HTTP date) unless that exceeds ``max_retry_after``,
-    when it gives up at once. Other 4xx raise :class:`HttpError` at once. Every call has
-    ``timeout``. Plain ``http://`` is refused except to loopback addresses, and absolute URLs
-    (next-page links) must point at the same origin as ``base_url`` so that credentials never
-    go elsewhere.
+    what ``Retry-After`` or ``X-RateLimit-Retry-After`` asks (seconds or an HTTP date) unless
+    that exceeds ``max_retry_after``, when it gives up at once. Other 4xx raise
+    :class:`HttpError` at once. Every call has ``timeout``. Plain ``http://`` is refused
+    except to loopback addresses, and absolute URLs (next-page links) must point at the same
+    origin as ``base_url`` so that credentials never go elsewhere.
+
+    ``auth`` is an :class:`~slabridge.connectors.auth.AuthStrategy` (headers asked for on every
+    request, renewed once after a 401 and the request sent again), or, as before, a requests
+    auth object or a ``(user, password)`` pair.
 
     Logging: one ``http_request`` line per call at INFO (method, path without the query string,
     status, duration_ms, retries, error) and one ``http_retry`` line per retry at DEBUG; text
@@ -176,7 +198,7 @@ class HttpClient:
         self,
         base_url: str,
         *,
-        auth: requests.auth.AuthBase | tuple[str, str] | None = None,
+        auth: AuthStrategy | requests.auth.AuthBase | tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float = 30.0,
         max_attempts: int = 6,
@@ -198,12 +220,15 @@ class HttpClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
-        self.secrets = tuple(secret for secret in (*secrets, *_auth_secrets(auth)) if secret)
+        self.auth_strategy = auth if isinstance(auth, AuthStrategy) else None
+        basic = _auth_secrets(None if isinstance(auth, AuthStrategy) else auth)
+        self.secrets = tuple(secret for secret in (*secrets, *basic) if secret)
         self.connector = connector
         self._sleep = sleep
         self.limiter = RateLimiter(requests_per_minute, sleep=sleep)
         self.session = requests.Session()
-        self.session.auth = auth
+        if not isinstance(auth, AuthStrategy):
+            self.session.auth = auth
         self.session.headers.update({"Accept": "application/json"})
         if headers:
             self.session.headers.update(headers)
@@ -298,11 +323,19 @@ class HttpClient:
         attempts = 0
         status: int | None = None
 
+        renewed = False
+
         def attempt() -> requests.Response:
-            nonlocal attempts, status
+            nonlocal attempts, status, renewed
             attempts += 1
             status = None
             response = self._send_once(method, url, shown_path, params, body)
+            strategy = self.auth_strategy
+            if response.status_code == 401 and strategy is not None and not renewed:
+                # An expired or revoked token: renew once, then try the same request again.
+                renewed = True
+                if strategy.renew():
+                    response = self._send_once(method, url, shown_path, params, body)
             status = response.status_code
             self._raise_for_status(method, shown_path, response, ok)
             if parse and response.content:
@@ -343,8 +376,9 @@ class HttpClient:
         self.limiter.wait()
         self.calls += 1
         try:
+            headers = self.auth_strategy.headers() if self.auth_strategy is not None else None
             response = self.session.request(
-                method, url, params=params, json=body, timeout=self.timeout
+                method, url, params=params, json=body, headers=headers, timeout=self.timeout
             )
         except requests.Timeout:
             detail = f"timed out after {self.timeout:g} s"
@@ -379,7 +413,7 @@ class HttpClient:
                 shown_path,
                 response.status_code,
                 detail,
-                parse_retry_after(response.headers.get("Retry-After")),
+                retry_after_of(response.headers),
             )
         raise HttpError(method, shown_path, response.status_code, detail, retryable=False)
 
@@ -405,7 +439,8 @@ class HttpClient:
         record_api_call(self.connector, retries)
 
     def redact(self, text: str) -> str:
-        return redact_text(text, self.secrets)
+        extra = self.auth_strategy.secrets() if self.auth_strategy is not None else []
+        return redact_text(text, (*self.secrets, *extra))
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -461,4 +496,5 @@ __all__ = [
     "is_loopback",
     "parse_retry_after",
     "require_https",
+    "retry_after_of",
 ]

@@ -31,8 +31,15 @@ def _v2_notification_outbox(connection: sa.Connection) -> None:
     schema.notification_outbox.create(connection, checkfirst=True)
 
 
+def _v3_auth_tokens(connection: sa.Connection) -> None:
+    """Rotated OAuth refresh tokens, encrypted (see ``slabridge.sync.credentials``)."""
+    from slabridge.sync.credentials import auth_tokens
+
+    auth_tokens.create(connection, checkfirst=True)
+
+
 # Append only: a released migration is never edited, a change is a new function at the end.
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_notification_outbox)
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_notification_outbox, _v3_auth_tokens)
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_KEY = 7_242_001  # pg_advisory_xact_lock key of slabridge migrations
 

@@ -151,6 +151,8 @@ def build_runtime(
         if cls is None:
             raise SetupError(f"connectors.{name}.type: {_get(entry, 'type')!r} is not installed")
         connectors[name] = cls(name, entry)
+        # Before any API call: a rotating refresh token must be read from the store and saved back.
+        connectors[name].attach_state_store(store)
 
     def evaluator(ticket: Ticket, now: datetime) -> Evaluation:
         return evaluate(ticket, config, now)

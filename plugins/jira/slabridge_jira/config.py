@@ -10,6 +10,10 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from slabridge.connectors.base import ConnectorConfig
 from slabridge.connectors.http import require_https
 from slabridge.connectors.mapping import ConnectorMapping, MappingRule
+from slabridge.connectors.oauth_settings import OAuthSettings
+
+ATLASSIAN_GATEWAY = "https://api.atlassian.com"
+ATLASSIAN_TOKEN_URL = "https://auth.atlassian.com/oauth/token"
 
 NormalizedStatus = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
 NormalizedPriority = Literal["low", "normal", "high", "urgent"]
@@ -126,13 +130,25 @@ class JiraMapping(ConnectorMapping):
 
 
 class JiraConfig(ConnectorConfig):
-    """One Jira Cloud site: ``site`` (or ``base_url`` for a fake), email + API token, projects."""
+    """One Jira site, its credentials and the projects to sync (docs/connectors/jira.md).
+
+    ``deployment: cloud`` (default) authenticates with ``email`` + ``token`` (an API token,
+    classic or scoped) or an ``oauth`` block (OAuth 2.0 3LO refresh token, or a service
+    account's client credentials). With ``cloud_id`` every call goes through the Atlassian API
+    gateway, ``{gateway_url}/ex/jira/{cloud_id}``: scoped API tokens and OAuth only work there.
+    ``deployment: data_center`` (Jira Data Center / Server) sends ``token`` as a personal
+    access token (``Authorization: Bearer``) to ``site`` and uses REST API v2.
+    """
 
     type: Literal["jira"] = "jira"
+    deployment: Literal["cloud", "data_center"] = "cloud"
     site: str | None = None
     base_url: str | None = None
-    email: str
-    token: SecretStr
+    cloud_id: str | None = Field(default=None, pattern=r"^[0-9a-fA-F-]{8,64}$")
+    gateway_url: str = ATLASSIAN_GATEWAY
+    email: str | None = None
+    token: SecretStr | None = None
+    oauth: OAuthSettings | None = None
     projects: list[str] = Field(min_length=1)
     jql: str | None = None
     start: datetime | None = None
@@ -158,7 +174,7 @@ class JiraConfig(ConnectorConfig):
             raise ValueError(f"site must be https://<name>.atlassian.net ({exc})") from None
         return value.rstrip("/")
 
-    @field_validator("base_url")
+    @field_validator("base_url", "gateway_url")
     @classmethod
     def _base_url_is_safe(cls, value: str | None) -> str | None:
         if value is None:
@@ -190,17 +206,61 @@ class JiraConfig(ConnectorConfig):
 
     @model_validator(mode="after")
     def _needs_a_site(self) -> JiraConfig:
-        if not self.site and not self.base_url:
-            raise ValueError("set `site: https://<name>.atlassian.net` (or `base_url`)")
+        if not self.site and not self.base_url and not self.cloud_id:
+            raise ValueError(
+                "set `site: https://<name>.atlassian.net` (or `cloud_id` for the API gateway)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _one_kind_of_credentials(self) -> JiraConfig:
+        if self.deployment == "data_center":
+            if self.cloud_id is not None or self.oauth is not None:
+                raise ValueError(
+                    "deployment data_center: cloud_id and oauth are Jira Cloud only; give "
+                    "`token` (a personal access token)"
+                )
+            if self.token is None:
+                raise ValueError("deployment data_center needs `token` (a personal access token)")
+            if self.email is not None:
+                raise ValueError(
+                    "deployment data_center: leave out `email` (a personal access token is "
+                    "sent alone, as a bearer token)"
+                )
+            return self
+        if self.oauth is not None:
+            if self.email is not None or self.token is not None:
+                raise ValueError("give either `oauth` or `email` + `token`, not both")
+            if self.cloud_id is None:
+                raise ValueError(
+                    "oauth needs `cloud_id`: OAuth calls go through api.atlassian.com/ex/jira/"
+                    "{cloudId} (GET https://<site>/_edge/tenant_info shows it)"
+                )
+            return self
+        if self.email is None or self.token is None:
+            raise ValueError("give `email` + `token` (an API token) or an `oauth` block")
         return self
 
     @property
     def url(self) -> str:
-        """The API root: ``base_url`` when given (a fake, a proxy), else ``site``."""
+        """The API root: the gateway when ``cloud_id`` is set, else ``base_url`` or ``site``."""
+        if self.cloud_id is not None:
+            return f"{self.gateway_url.rstrip('/')}/ex/jira/{self.cloud_id}"
         return self.base_url or self.site or ""
+
+    @property
+    def api(self) -> str:
+        """The REST API path: v3 on Cloud, v2 on Data Center / Server."""
+        return "/rest/api/2" if self.deployment == "data_center" else "/rest/api/3"
+
+    def secrets(self) -> list[str]:
+        """The top-level secrets and those of the ``oauth`` block."""
+        return [*super().secrets(), *(self.oauth.secrets() if self.oauth is not None else [])]
 
 
 __all__ = [
+    "ATLASSIAN_GATEWAY",
+    "ATLASSIAN_TOKEN_URL",
     "DEFAULT_PRIORITIES",
     "DEFAULT_STATUSES",
     "DEFAULT_STATUS_CATEGORIES",

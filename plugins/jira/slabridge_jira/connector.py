@@ -25,7 +25,9 @@ from slabridge.connectors.base import (
 )
 from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
+from slabridge.connectors.oauth import OAuth2, OAuthError
 from slabridge.sla.ticket import Ticket, TicketError
+from slabridge_jira.auth import jira_auth, rejected_credentials
 from slabridge_jira.config import JiraConfig
 from slabridge_jira.mapping import (
     SiteMeta,
@@ -114,6 +116,7 @@ class JiraConnector(Connector):
         *,
         sleep: Callable[[float], None] = time.sleep,
         backoff_base: float = 1.0,
+        oauth_clock: Callable[[], float] | None = None,
     ) -> None:
         jira = (
             config
@@ -124,15 +127,15 @@ class JiraConnector(Connector):
         )
         super().__init__(instance, jira)
         self.jira = jira
-        token = jira.token.get_secret_value()
+        self.auth = jira_auth(jira, instance, sleep=sleep, clock=oauth_clock)
         self.http = HttpClient(
             jira.url,
-            auth=(jira.email, token),
+            auth=self.auth,
             timeout=jira.timeout,
             max_attempts=jira.max_attempts,
             backoff_base=backoff_base,
             requests_per_minute=jira.requests_per_minute,
-            secrets=[token],
+            secrets=jira.secrets(),
             sleep=sleep,
             connector=instance,
         )
@@ -171,15 +174,10 @@ class JiraConnector(Connector):
         try:
             self.http.get(f"{API}/myself")
         except HttpError as exc:
+            if isinstance(exc, OAuthError):
+                return [CheckProblem(f"Jira OAuth: {exc}")]
             if exc.status in (401, 403):
-                return [
-                    CheckProblem(
-                        f"Jira rejected the email and API token for {self.jira.url} "
-                        f"(HTTP {exc.status})",
-                        hint="create an API token at id.atlassian.com (Security > API tokens) "
-                        "for the account in `email`, and pass it as token: ${JIRA_TOKEN}",
-                    )
-                ]
+                return [rejected_credentials(self.jira, exc.status)]
             return [CheckProblem(f"cannot reach Jira at {self.jira.url}: {exc}")]
         for project in self.jira.projects:
             problems.extend(self._check_project(project))
@@ -502,6 +500,14 @@ class JiraConnector(Connector):
 
     def api_calls(self) -> int:
         return self.http.calls
+
+    def uses_state_store(self) -> bool:
+        oauth = self.jira.oauth
+        return oauth is not None and oauth.grant == "refresh_token"
+
+    def attach_state_store(self, store: Any) -> None:
+        if self.jira.oauth is not None and isinstance(self.auth, OAuth2):
+            self.jira.oauth.attach(self.auth, store, self.instance)
 
     def close(self) -> None:
         self.http.close()

@@ -7,12 +7,13 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slabridge.sla.ticket import Ticket
+from slabridge.testing.fake_oauth import FakeTokenIssuer
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse, Fault
 from slabridge_jira.fake_jql import JqlQuery
 from slabridge_jira.mapping import ORGANIZATIONS_SCHEMA, format_jira_time, parse_jira_time
@@ -29,6 +30,9 @@ REMOVED_SEARCH = (
 )
 _NOT_ON_SCREEN = "Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
 UNAUTHORIZED = "Client must be authenticated to access this resource."
+# What the Atlassian API gateway answers to a missing, expired or unknown bearer token.
+GATEWAY_UNAUTHORIZED = {"code": 401, "message": "Unauthorized"}
+_VIA_GATEWAY = "x-fake-via-gateway"
 
 # name, id, category key, category id, category name, colour
 STATUSES: tuple[tuple[str, str, str, int, str, str], ...] = (
@@ -177,6 +181,10 @@ class FakeJira(FakeAPI):
         self.embedded_comments = embedded_comments
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.permissions = {"BROWSE_PROJECTS": True, "EDIT_ISSUES": True}
+        # Auth modes beyond the classic API token (see enable_gateway / enable_oauth).
+        self.cloud_id: str | None = None
+        self.scoped_tokens: set[str] = set()  # work only through the gateway, as on Atlassian's
+        self.oauth: FakeTokenIssuer | None = None
         self.bulk_changelog_enabled = True
         self.repeat_page_tokens = False  # a broken API: hand back the token it was given
         # Search is eventually consistent: an issue's latest update is searchable only this long
@@ -515,11 +523,47 @@ class FakeJira(FakeAPI):
 
     # -- toolkit hooks --------------------------------------------------------------------
 
+    def enable_gateway(self, cloud_id: str = "11223344-a1b2-c3d4-e5f6-123456789abc") -> str:
+        """Also serve every route under ``/ex/jira/{cloud_id}``, as api.atlassian.com does."""
+        self.cloud_id = cloud_id
+        return cloud_id
+
+    def enable_oauth(self, issuer: FakeTokenIssuer | None = None) -> FakeTokenIssuer:
+        """Accept OAuth 2.0 bearer tokens (through the gateway only) from ``POST /oauth/token``.
+
+        Atlassian's access tokens last an hour and every refresh rotates the refresh token.
+        """
+        self.oauth = issuer or FakeTokenIssuer(prefix="atl", expires_in=3600)
+        if self.cloud_id is None:
+            self.enable_gateway()
+        return self.oauth
+
     def authorize(self, request: FakeRequest) -> FakeResponse | None:
-        expected = base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
-        if request.headers.get("Authorization") != f"Basic {expected}":
-            return FakeResponse(401, error_collection(UNAUTHORIZED))
-        return None
+        if request.path == "/oauth/token":
+            return None  # the grant authenticates the client itself
+        header = request.headers.get("Authorization") or ""
+        via_gateway = request.headers.get(_VIA_GATEWAY) == "1"
+        if header.startswith("Bearer "):
+            if via_gateway and self.oauth is not None and self.oauth.token_of(request):
+                return None
+            return FakeResponse(401, dict(GATEWAY_UNAUTHORIZED))
+        for token, gateway_only in (
+            (self.token, False),
+            *((scoped, True) for scoped in sorted(self.scoped_tokens)),
+        ):
+            expected = base64.b64encode(f"{self.email}:{token}".encode()).decode()
+            if header == f"Basic {expected}" and (via_gateway or not gateway_only):
+                return None
+        return FakeResponse(401, error_collection(UNAUTHORIZED))
+
+    def _oauth_grant(self, request: FakeRequest) -> FakeResponse:
+        if self.oauth is None:
+            return FakeResponse(401, {"error": "access_denied"})
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        return self.oauth.grant(body)
 
     def not_found(self, request: FakeRequest) -> FakeResponse:
         return FakeResponse(404, error_collection(f"No resource found for {request.path}"))
@@ -534,6 +578,13 @@ class FakeJira(FakeAPI):
         return error_collection("Internal server error.")
 
     def dispatch(self, request: FakeRequest) -> tuple[FakeResponse, Fault | None]:
+        prefix = f"/ex/jira/{self.cloud_id}" if self.cloud_id is not None else None
+        if prefix is not None and request.path.startswith(prefix + "/"):
+            # The gateway: the same API under the cloud id, marked so authorize() can tell.
+            headers = {**request.headers, _VIA_GATEWAY: "1"}
+            request = replace(request, path=request.path[len(prefix) :], headers=headers)
+        elif request.path.startswith("/ex/jira/"):
+            return FakeResponse(404, {"code": 404, "message": "Not Found"}), None
         response, fault = super().dispatch(request)
         if response.status == 429:
             reset = (self.clock() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")
@@ -551,6 +602,7 @@ class FakeJira(FakeAPI):
 
     def _routes_for_jira(self) -> None:
         self.route("GET", f"{API}/myself", self._myself)
+        self.route("POST", "/oauth/token", self._oauth_grant)
         self.route("GET", f"{API}/status", self._statuses)
         self.route("GET", f"{API}/field", self._fields)
         self.route("GET", f"{API}/priority", self._priority_list)

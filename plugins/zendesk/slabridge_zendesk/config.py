@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from slabridge.connectors.base import ConnectorConfig
 from slabridge.connectors.http import require_https
 from slabridge.connectors.mapping import ConnectorMapping, MappingRule
+from slabridge.connectors.oauth_settings import OAuthSettings
 
 # Zendesk's own status names onto slabridge's; ``hold`` is the one that differs.
 DEFAULT_STATUSES: dict[str, str] = {
@@ -87,8 +88,10 @@ class ZendeskMapping(ConnectorMapping):
 class ZendeskConfig(ConnectorConfig):
     """Connection, credentials, pacing and mapping of one Zendesk account.
 
-    Either ``subdomain`` (``acme`` for https://acme.zendesk.com) or ``base_url``; either
-    ``email`` + ``token`` (API token, Basic ``{email}/token:{token}``) or ``oauth_token``.
+    Either ``subdomain`` (``acme`` for https://acme.zendesk.com) or ``base_url``; one of
+    ``oauth`` (an OAuth client: refresh-token or client-credentials grant, renewed as tokens
+    expire), ``oauth_token`` (a bearer token something else renews) or ``email`` + ``token``
+    (API token, Basic ``{email}/token:{token}``; deprecated, Zendesk stops them on 2027-04-30).
     """
 
     type: Literal["zendesk"] = "zendesk"
@@ -97,6 +100,7 @@ class ZendeskConfig(ConnectorConfig):
     email: str | None = None
     token: SecretStr | None = None
     oauth_token: SecretStr | None = None
+    oauth: OAuthSettings | None = None
     start: datetime | None = None
     per_page: int = Field(default=1000, ge=1, le=1000)
     history: Literal["auto", "audits", "events"] = "auto"
@@ -131,9 +135,17 @@ class ZendeskConfig(ConnectorConfig):
         has_token = self.email is not None or self.token is not None
         if has_token and (self.email is None or self.token is None):
             raise ValueError("API token auth needs both 'email' and 'token'")
-        if has_token == (self.oauth_token is not None):
-            raise ValueError("give either 'email' + 'token' (API token) or 'oauth_token', not both")
+        given = [has_token, self.oauth_token is not None, self.oauth is not None]
+        if sum(given) != 1:
+            raise ValueError(
+                "give exactly one of 'oauth' (an OAuth client), 'oauth_token' or "
+                "'email' + 'token' (API token, deprecated)"
+            )
         return self
+
+    def secrets(self) -> list[str]:
+        """The top-level secrets and those of the ``oauth`` block."""
+        return [*super().secrets(), *(self.oauth.secrets() if self.oauth is not None else [])]
 
     @property
     def url(self) -> str:

@@ -26,7 +26,14 @@ from slabridge.connectors.base import (
     WriteResult,
 )
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
+from slabridge.connectors.oauth import OAuth2, OAuthError
 from slabridge.sla.ticket import Ticket
+from slabridge_zendesk.auth import (
+    api_token_notice,
+    scope_problems,
+    warn_if_api_token,
+    zendesk_auth,
+)
 from slabridge_zendesk.config import DEFAULT_PRIORITIES, ZendeskConfig
 from slabridge_zendesk.mapping import (
     SkipTicket,
@@ -247,6 +254,7 @@ class ZendeskConnector(Connector):
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        oauth_clock: Callable[[], float] | None = None,
     ) -> None:
         if not isinstance(config, ZendeskConfig):
             config = ZendeskConfig.model_validate(config.model_dump())
@@ -255,15 +263,11 @@ class ZendeskConnector(Connector):
         self.rules = config.rules
         self._sleep = sleep
         self._clock = clock
-        auth: tuple[str, str] | None = None
-        headers: dict[str, str] = {}
-        if config.oauth_token is not None:
-            headers["Authorization"] = f"Bearer {config.oauth_token.get_secret_value()}"
-        elif config.email is not None and config.token is not None:
-            auth = (f"{config.email}/token", config.token.get_secret_value())
+        # One strategy for both clients, so that a renewed token serves both.
+        self.auth = zendesk_auth(config, instance, sleep=sleep, clock=oauth_clock)
+        warn_if_api_token(config, instance, clock())
         common: dict[str, Any] = {
-            "auth": auth,
-            "headers": headers,
+            "auth": self.auth,
             "timeout": config.timeout,
             "secrets": config.secrets(),
             "sleep": sleep,
@@ -293,16 +297,32 @@ class ZendeskConnector(Connector):
         self.http.close()
         self.export_http.close()
 
+    def uses_state_store(self) -> bool:
+        oauth = self.settings.oauth
+        return oauth is not None and oauth.grant == "refresh_token"
+
+    def attach_state_store(self, store: Any) -> None:
+        if self.settings.oauth is not None and isinstance(self.auth, OAuth2):
+            self.settings.oauth.attach(self.auth, store, self.instance)
+
     def check(self) -> list[CheckProblem]:
         problems: list[CheckProblem] = []
         try:
             me = self.http.get("/api/v2/users/me.json").json().get("user") or {}
+        except OAuthError as exc:
+            return [CheckProblem(f"Zendesk OAuth: {exc}")]
         except HttpError as exc:
             if exc.status == 401:
                 return [self._bad_credentials()]
+            if exc.status == 403 and self.settings.token is None:
+                # An OAuth token without `read` (or `users:read`) cannot even ask who it is.
+                return scope_problems(self.http, self.auth) or [CheckProblem(str(exc))]
             return [CheckProblem(f"cannot reach Zendesk at {self.settings.url}: {exc}")]
         if me.get("id") is None:  # Zendesk answers an anonymous user to unknown credentials
             return [self._bad_credentials()]
+        problems.extend(scope_problems(self.http, self.auth))
+        if problems:
+            return problems  # without `read` the field checks below would only repeat the 403
         if me.get("role") != "admin":
             problems.append(
                 CheckProblem(
@@ -728,11 +748,17 @@ class ZendeskConnector(Connector):
         return keys
 
     def _bad_credentials(self) -> CheckProblem:
-        how = "OAuth token" if self.settings.oauth_token is not None else "email/API token"
+        if self.settings.token is None:
+            return CheckProblem(
+                f"Zendesk at {self.settings.url} rejected the OAuth token",
+                hint="check the OAuth client (Admin Center > Apps and integrations > APIs > "
+                "OAuth clients) and that the token has not been revoked",
+            )
         return CheckProblem(
-            f"Zendesk at {self.settings.url} rejected the {how}",
+            f"Zendesk at {self.settings.url} rejected the email/API token",
             hint="check the credentials, and that token access is enabled under Admin Center > "
-            "Apps and integrations > APIs > Zendesk API",
+            "Apps and integrations > APIs > Zendesk API; "
+            + api_token_notice(self._clock().astimezone(UTC).date()),
         )
 
     # -- writing helpers ----------------------------------------------------------------

@@ -18,7 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 from slabridge.sla.ticket import Ticket
+from slabridge.testing.fake_oauth import FakeTokenIssuer
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
+from slabridge_zendesk.scopes import allowed
 
 _J = r"(?:\.json)?"
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
@@ -29,6 +31,12 @@ TOO_MANY_VALUES = {
 }
 CONFLICT = {"error": "DatabaseConflict", "description": "Database collision"}
 UNAUTHORIZED = {"error": "Couldn't authenticate you"}
+# An expired, revoked or unknown OAuth access token (Doorkeeper's shape, as Zendesk sends it).
+INVALID_TOKEN = {
+    "error": "invalid_token",
+    "error_description": "The access token provided is expired, revoked, malformed or invalid "
+    "for other reasons.",
+}
 FORBIDDEN = {
     "error": "Forbidden",
     "description": "You do not have access to this page. Please contact the account owner of "
@@ -116,6 +124,8 @@ class FakeZendesk(FakeAPI):
         self.incremental_per_minute = incremental_per_minute
         self.account_per_minute = account_per_minute
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        # OAuth clients (enable_oauth): expiring access tokens, rotating refresh tokens, scopes.
+        self.oauth: FakeTokenIssuer | None = None
         # A broken-API mode for tests: answer a cursor page with the very cursor it was given.
         self.repeat_page_token = False
         # Time-based export behaviour (documented duplicates): a page after the first repeats the
@@ -395,8 +405,29 @@ class FakeZendesk(FakeAPI):
 
     # -- toolkit overrides --------------------------------------------------------------
 
+    def enable_oauth(self, issuer: FakeTokenIssuer | None = None) -> FakeTokenIssuer:
+        """Accept OAuth clients at ``POST /oauth/tokens`` (30-minute tokens by default)."""
+        self.oauth = issuer or FakeTokenIssuer(prefix="zd", expires_in=1800)
+        return self.oauth
+
+    def _authorize_oauth(self, request: FakeRequest) -> FakeResponse | None:
+        assert self.oauth is not None
+        token = self.oauth.token_of(request)
+        if token is None:
+            return FakeResponse(401, dict(INVALID_TOKEN))
+        if not allowed(request.method, request.path, token.scopes):
+            return FakeResponse(403, dict(FORBIDDEN))
+        return None
+
     def authorize(self, request: FakeRequest) -> FakeResponse | None:
         header = request.headers.get("Authorization") or request.headers.get("authorization")
+        if request.path == "/oauth/tokens":
+            return None  # the grant authenticates the client itself
+        if self.oauth is not None and header and header.startswith("Bearer "):
+            denied = self._authorize_oauth(request)
+            if denied is not None:
+                return denied
+            return self._limits(request)
         ok = False
         if header and header.startswith("Bearer ") and self.oauth_token is not None:
             ok = secrets.compare_digest(header[7:], self.oauth_token)
@@ -408,6 +439,9 @@ class FakeZendesk(FakeAPI):
             ok = secrets.compare_digest(decoded, f"{self.email}/token:{self.token}")
         if not ok:
             return FakeResponse(401, UNAUTHORIZED)
+        return self._limits(request)
+
+    def _limits(self, request: FakeRequest) -> FakeResponse | None:
         if "/incremental/" in request.path:
             if self.role != "admin":
                 return FakeResponse(403, FORBIDDEN)
@@ -456,11 +490,30 @@ class FakeZendesk(FakeAPI):
             "x-zendesk-api-version": "v2",
         }
 
+    # -- OAuth ---------------------------------------------------------------------------
+
+    def _oauth_grant(self, request: FakeRequest) -> FakeResponse:
+        if self.oauth is None:
+            return FakeResponse(400, {"error": "invalid_client"})
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        return self.oauth.grant(body)
+
+    def _current_token(self, request: FakeRequest) -> FakeResponse:
+        token = self.oauth.token_of(request) if self.oauth is not None else None
+        if token is None:  # the static oauth_token of the older mode: full access
+            return FakeResponse(200, {"token": {"id": 1, "scopes": ["read", "write"]}})
+        return FakeResponse(200, {"token": {"id": 1, "scopes": sorted(token.scopes)}})
+
     # -- routes -------------------------------------------------------------------------
 
     def _routes_setup(self) -> None:
         tid = r"(?P<ticket_id>\d+)"
         self.route("GET", r"/api/v2/users/me" + _J, self._me)
+        self.route("POST", r"/oauth/tokens", self._oauth_grant)
+        self.route("GET", r"/api/v2/oauth/tokens/current" + _J, self._current_token)
         self.route("GET", r"/api/v2/users/show_many" + _J, self._users_show_many)
         self.route("GET", r"/api/v2/ticket_fields" + _J, self._list_ticket_fields)
         self.route("GET", r"/api/v2/organization_fields" + _J, self._list_org_fields)
