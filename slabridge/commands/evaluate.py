@@ -49,6 +49,7 @@ EXIT_OK = 0
 EXIT_INPUT = 2
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _BATCH = 2000
+TOO_DEEP = "nested too deeply"
 
 
 def parse_now(value: str | None) -> datetime:
@@ -85,6 +86,9 @@ def evaluate_line(
         data = _loads(line)
     except json.JSONDecodeError as error:
         message = f"line {number}: not valid JSON ({error.msg} at column {error.colno})"
+        return _dumps({"ticket": None, "error": message}), message
+    except RecursionError:
+        message = f"line {number}: not valid JSON ({TOO_DEEP})"
         return _dumps({"ticket": None, "error": message}), message
     try:
         ticket = parse_ticket(data)
@@ -196,6 +200,9 @@ def run_document(text: str, config: AppConfig, now: datetime) -> int:
     except ValueError as error:
         click.echo(f"slabridge: the ticket input is not valid JSON ({error})", err=True)
         raise SystemExit(EXIT_INPUT) from None
+    except RecursionError:
+        click.echo(f"slabridge: the ticket input is not valid JSON ({TOO_DEEP})", err=True)
+        raise SystemExit(EXIT_INPUT) from None
     if not isinstance(data, list):
         try:
             ticket = parse_ticket(data)
@@ -267,6 +274,15 @@ def command(
             failures = run_jsonl(stream, config, config_path, now, workers)
         else:
             failures = run_document(stream.read(), config, now)
+    except UnicodeDecodeError as error:
+        # Latin-1, UTF-16 or stray bytes: name the input and the byte, never echo the text.
+        where = "standard input" if ticket_path == "-" else ticket_path
+        click.echo(
+            f"slabridge: cannot read {where}: not UTF-8 text "
+            f"(byte 0x{error.object[error.start]:02x} cannot start or continue a character)",
+            err=True,
+        )
+        raise SystemExit(EXIT_INPUT) from None
     finally:
         if stream is not sys.stdin:
             stream.close()
