@@ -918,6 +918,10 @@ class _Checker:
         if base not in ("sqlite", "postgresql", "postgres"):
             self.add("state", "expected sqlite:///PATH or postgresql://USER@HOST/DB")
             return DEFAULT_STATE
+        if not _parses_as_database_url(url):
+            # Never echo the URL: it may hold a password.
+            self.add("state", "not a valid database URL (check the port: digits only, e.g. :5432)")
+            return DEFAULT_STATE
         if (
             base == "sqlite"
             and url.startswith(f"{scheme}:///")
@@ -1076,6 +1080,17 @@ class _Checker:
                         self.add(where, f"not a field {kind} can write: {problem}")
         tag_actions = TagActions(names["breached"], names["at_risk"], names["policy"])
         return Actions(tag_actions, escalate, fields)
+
+
+def _parses_as_database_url(url: str) -> bool:
+    """Whether SQLAlchemy can read ``url`` (a stray ``:1`` in the port is a ValueError)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        make_url(url)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 _PYDANTIC_MESSAGES: Mapping[str, str] = {
