@@ -173,6 +173,19 @@ class _Loader(yaml.SafeLoader):
     true or false.
     """
 
+    # A "billion laughs" file expands a few aliases into billions of nodes: refuse beyond this.
+    max_aliases = 40
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen = getattr(self, "aliases_seen", 0) + 1
+            if self.aliases_seen > self.max_aliases:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {self.max_aliases} aliases (*name)", mark
+                )
+        return super().compose_node(parent, index)
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
@@ -203,6 +216,10 @@ def load_config_text(
         where = "" if mark is None else f" at line {mark.line + 1}, column {mark.column + 1}"
         problem = getattr(error, "problem", None) or "invalid YAML"
         raise ConfigError([ConfigIssue("", f"not valid YAML{where}: {problem}")]) from None
+    except RecursionError:
+        raise ConfigError([ConfigIssue("", "not valid YAML: nested too deeply")]) from None
+    except ValueError:  # e.g. an integer of thousands of digits (Python's conversion limit)
+        raise ConfigError([ConfigIssue("", "not valid YAML: a number too long to read")]) from None
     if data is None:
         data = {}
     return load_config_data(
@@ -227,7 +244,12 @@ def load_config_data(
     """Validate already-parsed data (a dict as :func:`load_config_text`'s YAML 1.2 reading gives:
     only ``true``/``false`` are booleans, so a key ``on`` must be the text ``"on"``)."""
     checker = _Checker(os.environ if environ is None else environ)
-    config = checker.app(data, connector_types, config_path, engine_only, skip_connectors)
+    try:
+        config = checker.app(data, connector_types, config_path, engine_only, skip_connectors)
+    except RecursionError:
+        # A list or mapping that contains itself (a recursive anchor), or one nested thousands deep.
+        issue = ConfigIssue("", "a list or mapping nests too deeply or contains itself (&anchor)")
+        raise ConfigError([issue]) from None
     if checker.issues or config is None:
         raise ConfigError(checker.issues)
     return config
