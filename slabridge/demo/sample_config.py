@@ -121,6 +121,7 @@ EXAMPLE_VALUES: dict[str, dict[str, Any]] = {
     "jira": {
         "site": "https://acme.atlassian.net",
         "email": "ops@acme.example",
+        "token": SECRET,
         "projects": ["HELP"],
     },
 }
