@@ -178,6 +178,7 @@ class FakeJira(FakeAPI):
         self.embedded_comments = embedded_comments
         # "list": fields.comment is a bare list with no total, as in Atlassian's spec example.
         self.comment_shape = comment_shape
+        self.comment_page_totals = True  # False: comment pages omit `total` (Server-style bean)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.permissions = {"BROWSE_PROJECTS": True, "EDIT_ISSUES": True}
         self.bulk_changelog_enabled = True
@@ -972,15 +973,14 @@ class FakeJira(FakeAPI):
         start = int(request.arg("startAt", "0") or 0)
         size = min(int(request.arg("maxResults", "100") or 100), 100)
         comments = [self._comment_json(issue, c) for c in issue.comments]
-        return FakeResponse(
-            200,
-            {
-                "startAt": start,
-                "maxResults": size,
-                "total": len(comments),
-                "comments": comments[start : start + size],
-            },
-        )
+        answer: dict[str, Any] = {
+            "startAt": start,
+            "maxResults": size,
+            "comments": comments[start : start + size],
+        }
+        if self.comment_page_totals:
+            answer["total"] = len(comments)
+        return FakeResponse(200, answer)
 
     def _get_issue(self, request: FakeRequest, ref: str) -> FakeResponse:
         issue = self._find(ref)

@@ -289,6 +289,22 @@ def test_the_comment_endpoint_is_paged_through(clock: Clock) -> None:
         connector.close()
 
 
+@pytest.mark.parametrize("count", [200, 201])
+def test_comment_pages_without_a_total_end_at_a_short_page(clock: Clock, count: int) -> None:
+    with FakeJira(token=TOKEN, clock=clock, comment_shape="list") as fake:
+        fake.comment_page_totals = False
+        issue = fake.create_issue()
+        for _ in range(count):
+            clock.advance(seconds=1)
+            fake.add_comment(issue, author="customer")
+        connector = JiraConnector("j", fake.connector_config())
+        (ticket,) = _tickets(connector.read(None))
+        assert len([e for e in ticket.events if e.type == "reply"]) == count
+        # 200: two full pages and an empty one; 201: the third page (1 comment) is short.
+        assert len(fake.requests_to("GET", f"/issue/{issue}/comment")) == 3
+        connector.close()
+
+
 @pytest.mark.parametrize("shape", ["page", "list"])
 def test_issues_with_few_comments_cost_no_extra_call(
     clock: Clock, shape: Literal["page", "list"]
