@@ -31,6 +31,7 @@ from slabridge_jira.auth import jira_auth, rejected_credentials
 from slabridge_jira.config import JiraConfig
 from slabridge_jira.mapping import (
     SiteMeta,
+    comments_may_be_truncated,
     comments_of,
     error_text,
     format_jira_time,
@@ -59,6 +60,7 @@ BASE_FIELDS = (
 )
 CHANGELOG_FIELDS = ("status", "priority")
 FETCH_CHUNK = 100
+COMMENT_PAGE = 100  # the comment endpoint's documented maximum maxResults
 # "An issue with key '10999' does not exist for field 'issuekey'."
 _MISSING_ISSUE = re.compile(r"issue with key '([^']+)' does not exist")
 BULK_CHANGELOG_MAX_ISSUES = 1000
@@ -301,7 +303,7 @@ class JiraConnector(Connector):
             try:
                 fields = issue.get("fields") or {}
                 comments, total = comments_of(fields if isinstance(fields, Mapping) else {})
-                if issue_id is not None and total is not None and total > len(comments):
+                if issue_id is not None and comments_may_be_truncated(comments, total):
                     comments = self._all_comments(issue_id)
                 yield map_issue(
                     issue,
@@ -373,18 +375,23 @@ class JiraConnector(Connector):
                 return histories
 
     def _all_comments(self, issue_id: str) -> list[Mapping[str, Any]]:
+        """Every comment of the issue, oldest first, from the paged comment endpoint."""
         comments: list[Mapping[str, Any]] = []
         start = 0
         while True:
             answer = self.http.get(
                 f"{API}/issue/{issue_id}/comment",
-                params={"startAt": start, "maxResults": 100, "orderBy": "created"},
+                params={"startAt": start, "maxResults": COMMENT_PAGE, "orderBy": "created"},
             ).json()
-            page = answer.get("comments") or []
+            page = [c for c in answer.get("comments") or [] if isinstance(c, Mapping)]
             comments.extend(page)
             start += len(page)
             total = answer.get("total")
-            if not page or (isinstance(total, int) and start >= total):
+            # Jira may cap maxResults below what was asked, so the answer's own size decides
+            # whether a short page is the last one when no total is given.
+            size = answer.get("maxResults")
+            limit = size if isinstance(size, int) and size > 0 else COMMENT_PAGE
+            if not page or (start >= total if isinstance(total, int) else len(page) < limit):
                 return comments
 
     # -- fetch ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from slabridge.sla.ticket import Ticket
@@ -170,6 +170,7 @@ class FakeJira(FakeAPI):
         time_zone: str = "America/New_York",
         projects: Iterable[str] = ("HELP",),
         embedded_comments: int = 20,
+        comment_shape: Literal["page", "list"] = "page",
         seed: int = 0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -179,6 +180,9 @@ class FakeJira(FakeAPI):
         self.time_zone = time_zone
         self.projects = {key: str(10000 + index) for index, key in enumerate(projects)}
         self.embedded_comments = embedded_comments
+        # "list": fields.comment is a bare list with no total, as in Atlassian's spec example.
+        self.comment_shape = comment_shape
+        self.comment_page_totals = True  # False: comment pages omit `total` (Server-style bean)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.permissions = {"BROWSE_PROJECTS": True, "EDIT_ISSUES": True}
         # Auth modes beyond the classic API token (see enable_gateway / enable_oauth).
@@ -891,20 +895,25 @@ class FakeJira(FakeAPI):
                 "name": issue.project,
                 "projectTypeKey": "service_desk",
             },
-            "comment": {
-                "comments": [self._comment_json(issue, c) for c in issue.comments][
-                    : self.embedded_comments
-                ],
-                "self": f"{self._base()}{API}/issue/{issue.id}/comment",
-                "maxResults": self.embedded_comments,
-                "total": len(issue.comments),
-                "startAt": 0,
-            },
+            "comment": self._embedded_comments(issue),
         }
         for fid, *_ in CUSTOM_FIELDS:
             values[fid] = issue.custom.get(fid)
         values.update({k: v for k, v in issue.custom.items() if k not in values})
         return values
+
+    def _embedded_comments(self, issue: _Issue) -> dict[str, Any] | list[dict[str, Any]]:
+        """The first ``embedded_comments`` comments, cut there as the real search does."""
+        first = [self._comment_json(issue, c) for c in issue.comments[: self.embedded_comments]]
+        if self.comment_shape == "list":
+            return first
+        return {
+            "comments": first,
+            "self": f"{self._base()}{API}/issue/{issue.id}/comment",
+            "maxResults": self.embedded_comments,
+            "total": len(issue.comments),
+            "startAt": 0,
+        }
 
     def _comment_json(self, issue: _Issue, comment: Mapping[str, Any]) -> dict[str, Any]:
         author = self._user_json(comment["author"])
@@ -1016,15 +1025,14 @@ class FakeJira(FakeAPI):
         start = int(request.arg("startAt", "0") or 0)
         size = min(int(request.arg("maxResults", "100") or 100), 100)
         comments = [self._comment_json(issue, c) for c in issue.comments]
-        return FakeResponse(
-            200,
-            {
-                "startAt": start,
-                "maxResults": size,
-                "total": len(comments),
-                "comments": comments[start : start + size],
-            },
-        )
+        answer: dict[str, Any] = {
+            "startAt": start,
+            "maxResults": size,
+            "comments": comments[start : start + size],
+        }
+        if self.comment_page_totals:
+            answer["total"] = len(comments)
+        return FakeResponse(200, answer)
 
     def _get_issue(self, request: FakeRequest, ref: str) -> FakeResponse:
         issue = self._find(ref)

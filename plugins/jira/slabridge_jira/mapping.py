@@ -180,8 +180,16 @@ def comment_author(
     return "agent"
 
 
+# Search results embed at most this many comments per issue (Jira Cloud's limit).
+EMBEDDED_COMMENTS_MAX = 20
+
+
 def comments_of(fields: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], int | None]:
-    """The comments embedded in ``fields.comment`` and the total Jira says there are."""
+    """The comments embedded in ``fields.comment`` and the total Jira says there are.
+
+    ``fields.comment`` is either a page object (``comments`` + ``total``) or, as in Atlassian's
+    own spec example, a plain list with no total.
+    """
     raw = fields.get("comment")
     if isinstance(raw, list):
         return [c for c in raw if isinstance(c, Mapping)], None
@@ -190,6 +198,17 @@ def comments_of(fields: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], int
         total = raw.get("total")
         return comments, total if isinstance(total, int) else None
     return [], None
+
+
+def comments_may_be_truncated(comments: Sequence[Mapping[str, Any]], total: int | None) -> bool:
+    """Whether the embedded comments may be only the first page of the issue's comments.
+
+    With a ``total`` that is exact; without one (the plain-list shape) a list as long as the
+    embedding limit may have been cut there, so it counts as possibly truncated.
+    """
+    if total is not None:
+        return total > len(comments)
+    return len(comments) >= EMBEDDED_COMMENTS_MAX
 
 
 def _status_of(
@@ -471,12 +490,14 @@ def error_text(body: Any) -> str:
 
 
 __all__ = [
+    "EMBEDDED_COMMENTS_MAX",
     "INTERNAL_COMMENT_PROPERTY",
     "ORGANIZATIONS_SCHEMA",
     "SiteMeta",
     "adf_text",
     "comment_author",
     "comment_is_public",
+    "comments_may_be_truncated",
     "comments_of",
     "error_text",
     "format_jira_time",

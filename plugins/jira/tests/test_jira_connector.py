@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -216,6 +216,110 @@ def test_comments_past_the_embedded_page_are_fetched(clock: Clock) -> None:
         replies = [e.author for e in ticket.events if e.type == "reply"]
         assert replies == ["customer", "agent", "customer", "agent", "customer"]
         assert len(fake.requests_to("GET", f"/issue/{issue}/comment")) == 1
+        connector.close()
+
+
+def _first_public_agent_reply(ticket: Ticket) -> datetime | None:
+    replies = [
+        e.at for e in ticket.events if e.type == "reply" and e.author == "agent" and e.public
+    ]
+    return min(replies, default=None)
+
+
+@pytest.mark.parametrize("shape", ["page", "list"])
+def test_the_first_response_is_found_past_the_twenty_embedded_comments(
+    clock: Clock, shape: Literal["page", "list"]
+) -> None:
+    # 45 comments; only the 30th is a public agent reply, so the search's embedded 20 miss it.
+    with FakeJira(token=TOKEN, clock=clock, comment_shape=shape) as fake:
+        issue = fake.create_issue()
+        answered_at = None
+        for n in range(1, 46):
+            clock.advance(minutes=1)
+            if n == 30:
+                fake.add_comment(issue, author="agent")
+                answered_at = clock()
+            else:
+                fake.add_comment(issue, author="agent" if n % 2 else "customer", public=n % 2 == 0)
+        connector = JiraConnector("j", fake.connector_config())
+        (ticket,) = _tickets(connector.read(None))
+        assert _first_public_agent_reply(ticket) == answered_at
+        assert len([e for e in ticket.events if e.type == "reply"]) == 45
+        assert len(fake.requests_to("GET", f"/issue/{issue}/comment")) == 1
+        connector.close()
+
+
+def test_a_plain_comment_list_of_twenty_is_completed_and_a_shorter_one_is_trusted(
+    clock: Clock,
+) -> None:
+    with FakeJira(token=TOKEN, clock=clock, comment_shape="list") as fake:
+        full = fake.create_issue()
+        for _ in range(20):  # exactly the limit: no total says whether there are more
+            clock.advance(minutes=1)
+            fake.add_comment(full, author="customer")
+        few = fake.create_issue()
+        for _ in range(19):
+            clock.advance(minutes=1)
+            fake.add_comment(few, author="customer")
+        connector = JiraConnector("j", fake.connector_config())
+        tickets = _tickets(connector.read(None))
+        assert [len([e for e in t.events if e.type == "reply"]) for t in tickets] == [20, 19]
+        assert len(fake.requests_to("GET", f"/issue/{full}/comment")) == 1
+        assert fake.requests_to("GET", f"/issue/{few}/comment") == []
+        connector.close()
+
+
+def test_the_comment_endpoint_is_paged_through(clock: Clock) -> None:
+    with FakeJira(token=TOKEN, clock=clock) as fake:
+        issue = fake.create_issue()
+        for n in range(250):
+            clock.advance(seconds=1)
+            fake.add_comment(issue, author="agent", text=f"reply {n}")
+        connector = JiraConnector("j", fake.connector_config())
+        (ticket,) = _tickets(connector.read(None))
+        replies = [e for e in ticket.events if e.type == "reply"]
+        assert len(replies) == 250
+        assert replies == sorted(replies, key=lambda e: e.at)
+        pages = fake.requests_to("GET", f"/issue/{issue}/comment")
+        assert [(r.arg("startAt"), r.arg("maxResults")) for r in pages] == [
+            ("0", "100"),
+            ("100", "100"),
+            ("200", "100"),
+        ]
+        connector.close()
+
+
+@pytest.mark.parametrize("count", [200, 201])
+def test_comment_pages_without_a_total_end_at_a_short_page(clock: Clock, count: int) -> None:
+    with FakeJira(token=TOKEN, clock=clock, comment_shape="list") as fake:
+        fake.comment_page_totals = False
+        issue = fake.create_issue()
+        for _ in range(count):
+            clock.advance(seconds=1)
+            fake.add_comment(issue, author="customer")
+        connector = JiraConnector("j", fake.connector_config())
+        (ticket,) = _tickets(connector.read(None))
+        assert len([e for e in ticket.events if e.type == "reply"]) == count
+        # 200: two full pages and an empty one; 201: the third page (1 comment) is short.
+        assert len(fake.requests_to("GET", f"/issue/{issue}/comment")) == 3
+        connector.close()
+
+
+@pytest.mark.parametrize("shape", ["page", "list"])
+def test_issues_with_few_comments_cost_no_extra_call(
+    clock: Clock, shape: Literal["page", "list"]
+) -> None:
+    with FakeJira(token=TOKEN, clock=clock, comment_shape=shape) as fake:
+        for _ in range(3):
+            issue = fake.create_issue()
+            for _ in range(5):
+                clock.advance(minutes=1)
+                fake.add_comment(issue, author="agent")
+        connector = JiraConnector("j", fake.connector_config())
+        assert len(_tickets(connector.read(None))) == 3
+        assert fake.requests_to("GET", r"/comment$") == []
+        # myself, status, field, one search page, one bulk changelog fetch
+        assert connector.api_calls() == 5
         connector.close()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import requests
@@ -237,3 +237,28 @@ def test_the_default_connector_config_points_at_the_fake(fake: FakeJira) -> None
     config = fake.connector_config()
     assert config["base_url"] == fake.base_url and config["token"] == TOKEN
     assert JiraConnector("j", config).check() == []
+
+
+@pytest.mark.parametrize("shape", ["page", "list"])
+def test_search_embeds_at_most_twenty_comments_and_the_endpoint_pages_them(
+    clock: Clock, shape: Literal["page", "list"]
+) -> None:
+    with FakeJira(token=TOKEN, clock=clock, comment_shape=shape) as fake:
+        issue = fake.create_issue()
+        for _ in range(45):
+            clock.advance(minutes=1)
+            fake.add_comment(issue)
+        session = _session(fake)
+        found = session.post(
+            f"{fake.base_url}{API}/search/jql",
+            json={"jql": 'project in ("HELP")', "fields": ["comment"]},
+        ).json()["issues"][0]["fields"]["comment"]
+        if shape == "list":
+            assert isinstance(found, list) and len(found) == 20
+        else:
+            assert (len(found["comments"]), found["total"]) == (20, 45)
+        page = session.get(
+            f"{fake.base_url}{API}/issue/{issue}/comment",
+            params={"startAt": 40, "maxResults": 100},
+        ).json()
+        assert (page["startAt"], page["total"], len(page["comments"])) == (40, 45, 5)

@@ -14,6 +14,8 @@ from slabridge_jira.mapping import (
     SiteMeta,
     comment_author,
     comment_is_public,
+    comments_may_be_truncated,
+    comments_of,
     error_text,
     history_events,
     map_issue,
@@ -398,3 +400,27 @@ def test_every_documented_error_example_reads_as_a_reason() -> None:
     field_error = {"errorMessages": [], "errors": {"priority": "Priority 'X' is not valid"}}
     assert error_text(field_error) == "priority: Priority 'X' is not valid"
     assert error_text("<html>Bad gateway</html>") == "<html>Bad gateway</html>"
+
+
+def test_the_spec_examples_plain_comment_list_has_no_total() -> None:
+    issue = _load("spec-examples/search_jql_GET_200.json")["issues"][0]
+    comments, total = comments_of(issue["fields"])
+    assert total is None
+    assert len(comments) == 1
+    assert comments_may_be_truncated(comments, total) is False
+
+
+@pytest.mark.parametrize(
+    ("count", "total", "truncated"),
+    [
+        (19, None, False),
+        (20, None, True),  # a bare list as long as the embedding limit may have been cut there
+        (25, None, True),
+        (20, 20, False),
+        (20, 45, True),
+        (3, 5, True),  # a total says so even below the usual limit
+    ],
+)
+def test_embedded_comments_may_be_truncated(count: int, total: int | None, truncated: bool) -> None:
+    comments = [{"id": str(n)} for n in range(count)]
+    assert comments_may_be_truncated(comments, total) is truncated
