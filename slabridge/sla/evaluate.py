@@ -11,8 +11,10 @@ from slabridge.sla.metrics import (
     CycleClock,
     Timeline,
     build_timeline,
+    count_clock,
     first_response_window,
     next_response_windows,
+    priority_before,
     resolution_windows,
     running_segments,
     warn_threshold,
@@ -167,6 +169,9 @@ def _run(
     metrics: list[MetricRows] = []
     if policy is None:
         return now_ts, timeline, priority, None, metrics
+    if timeline.priorities is not None:  # the priority changed: stopped cycles keep theirs
+        _judge_each_cycle(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
+        return now_ts, timeline, priority, policy, metrics
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
     resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
@@ -233,6 +238,94 @@ def _run(
     return now_ts, timeline, priority, policy, metrics
 
 
+def judged_by(
+    ticket: Ticket, policy_set: PolicySet, timeline: Timeline, stop: float | None
+) -> tuple[str, Policy | None]:
+    """The priority and policy a cycle is judged by (POLICY.md §3.4).
+
+    A running cycle (``stop`` None) takes the current ones; a stopped cycle keeps those in force
+    at its stop, before any change at that very instant (the stop came first: a met target
+    stays met). Only the priority has a history; the other match keys are the ticket's now.
+    """
+    default = policy_set.settings.default_priority
+    if stop is None:
+        priority = timeline.priority or default
+    else:
+        priority = priority_before(timeline, stop) or default
+    return priority, policy_set.match(ticket, priority)
+
+
+def _judge_each_cycle(
+    ticket: Ticket,
+    policy_set: PolicySet,
+    timeline: Timeline,
+    now_ts: float,
+    policy: Policy,
+    priority: str,
+    metrics: list[MetricRows],
+) -> None:
+    """The engine's loop for a ticket whose priority changed: each cycle gets its own target.
+
+    A stopped cycle whose policy at its stop set no target for the metric is not measured.
+    """
+    plans: dict[tuple[str, int], dict[str, _MetricPlan]] = {}
+
+    def plan_of(at_priority: str, at_policy: Policy | None) -> dict[str, _MetricPlan]:
+        key = (at_priority, id(at_policy))
+        found = plans.get(key)
+        if found is None:
+            found = {}
+            if at_policy is not None:
+                found = {entry[0]: entry for entry in _plan(policy_set, at_policy, at_priority)}
+            plans[key] = found
+        return found
+
+    current = plan_of(priority, policy)
+    at_stop: dict[float, dict[str, _MetricPlan]] = {}
+    compiled = policy_set.compiled
+    last_status = timeline.statuses[-1]
+    new_cycle = policy_set.settings.reopen == "new_cycle"
+    for name in METRICS:
+        windows: list[tuple[float, float | None, bool]] | list[tuple[float, float | None]]
+        if name == "resolution":
+            windows = resolution_windows(timeline, new_cycle)
+        elif name == "first_response":
+            windows = [first_response_window(timeline)]
+        else:
+            windows = next_response_windows(timeline)
+        rows: list[ClockRow] = []
+        calendar_name = ""
+        pause_on: frozenset[str] = frozenset()
+        for window in windows:
+            start = window[0]
+            stop = window[1]
+            if stop is None:
+                entry = current.get(name)
+            else:
+                judged = at_stop.get(stop)
+                if judged is None:
+                    judged = at_stop[stop] = plan_of(*judged_by(ticket, policy_set, timeline, stop))
+                entry = judged.get(name)
+            if entry is None:
+                continue
+            _, seconds, choice, fixed, pause_on, threshold, holes, _ = entry
+            calendar_name = fixed or choice.resolve(ticket)
+            calendar = compiled.get(calendar_name) or policy_set.calendar(calendar_name)
+            cut = holes if holes is not None else pause_on
+            end = stop if stop is not None else (now_ts if now_ts > start else start)
+            if cut:
+                segments = running_segments(timeline, start, end, cut)
+                paused = stop is None and last_status in pause_on
+            else:
+                segments = [(start, end)]
+                paused = False
+            rows.append(
+                count_clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
+            )
+        if rows:
+            metrics.append((name, calendar_name, pause_on, rows))
+
+
 def _evaluation(
     ticket_id: str,
     policy: Policy | None,
@@ -249,7 +342,7 @@ def _evaluation(
     known = instants.get
     from_epoch = _from_epoch
     utc = UTC
-    for name, calendar, _pause_on, rows in metric_rows:
+    for name, _calendar, _pause_on, rows in metric_rows:
         cycles: list[Cycle] = []
         for (
             start,
@@ -261,7 +354,7 @@ def _evaluation(
             breached,
             at_risk,
             target,
-            _,
+            cycle_calendar,
             warn,
         ) in rows:
             status: CycleStatus
@@ -287,7 +380,7 @@ def _evaluation(
             cycles.append(
                 Cycle(
                     status,
-                    calendar,
+                    cycle_calendar.name,  # a stopped cycle may have run on another calendar
                     target,
                     start,
                     stop,
@@ -358,7 +451,7 @@ def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime
     metrics: dict[str, Any] = {}
     breached = False
     at_risk = False
-    for name, calendar, _pause_on, rows in metric_rows:
+    for name, _calendar, _pause_on, rows in metric_rows:
         cycles: list[dict[str, Any]] = []
         for (
             start,
@@ -370,7 +463,7 @@ def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime
             c_breached,
             c_at_risk,
             target,
-            _,
+            cycle_calendar,
             _w,
         ) in rows:
             if c_breached:
@@ -389,7 +482,7 @@ def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime
             cycles.append(
                 {
                     "status": status,
-                    "calendar": calendar,
+                    "calendar": cycle_calendar.name,
                     "target_seconds": target,
                     "started_at": text(start),
                     "stopped_at": None if stop is None else text(stop),
@@ -432,6 +525,7 @@ __all__ = [
     "Trace",
     "evaluate",
     "evaluate_json",
+    "judged_by",
     "to_evaluation",
     "trace",
 ]

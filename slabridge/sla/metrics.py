@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from slabridge.sla.calendar import BusinessCalendar
-from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
+from slabridge.sla.ticket import BY_SLABRIDGE, STOPPED_STATUSES, Ticket
 
 Segment = tuple[float, float]
 _INF = float("inf")
@@ -26,6 +26,10 @@ class Timeline:
     in the order given): for an instant in ``times`` it holds how many replies at that instant are
     listed before the change, when any are; an instant not in it (or ``ties`` None, the usual
     case) has the change before its replies.
+
+    ``priorities`` is the priority history when the priority changed by ``now``:
+    ``(instant, priority)`` pairs in time order, the first at ``-inf`` (the priority before the
+    first change); None when it did not change, so every cycle is judged by ``priority``.
     """
 
     created: float
@@ -37,6 +41,7 @@ class Timeline:
     # The ticket's own datetimes by epoch float, so results reuse them instead of converting.
     instants: dict[float, datetime]
     ties: dict[float, int] | None = None
+    priorities: tuple[tuple[float, str | None], ...] | None = None
 
     def moment(self, instant: float) -> datetime:
         """The aware UTC datetime of an epoch float (the ticket's own object when it has one)."""
@@ -54,7 +59,9 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
     event it was ``new``. When the last status event disagrees with ``status``, the change happened
     at ``updated_at`` (or at that last event, if ``updated_at`` is older). Events before
     ``created_at`` count as happening at ``created_at``. The priority at ``now`` is the one of the
-    last priority event at or before ``now``; without one, the ticket's ``priority``.
+    last priority event at or before ``now``; before the first priority event it is that event's
+    ``from``, or without one the ticket's ``priority``. A change slabridge wrote itself (``by:
+    slabridge``) does not count: the priority stays what it was before it (its ``from``).
 
     Several status changes at one instant count as one, to the last status, made where the last
     of them that solves/closes or reopens the ticket is listed; the change placed at
@@ -71,6 +78,8 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
     last_status_at = created
     reply_at = _NO_INSTANT  # the instant of the latest reply kept
     ties: dict[float, int] | None = None
+    seen_priority = False
+    changes: list[tuple[float, str | None]] | None = None
     for event in ticket.events:
         kind = event.type
         moment = event.at
@@ -95,8 +104,23 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
                 agent = event.author == "agent"
                 replies.append((at, agent and event.public, not agent))
                 reply_at = at
-        elif kind == "priority" and at <= now:
-            priority = event.priority
+        elif kind == "priority":
+            if not seen_priority:  # before its first change the ticket had the one replaced
+                seen_priority = True
+                if event.has_from:
+                    priority = event.from_priority
+            if at > now:
+                continue
+            if event.by == BY_SLABRIDGE:
+                # slabridge's own raise: the ticket keeps the priority it had before it.
+                became = event.from_priority if event.has_from else priority
+            else:
+                became = event.priority
+            if became != priority:
+                if changes is None:
+                    changes = [(-_INF, priority)]
+                changes.append((at, became))
+                priority = became
     if last_status is None:
         initial = ticket.status
     else:
@@ -121,8 +145,29 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:
             times.append(at)
             statuses.append(status)
     return Timeline(
-        created, now, tuple(times), tuple(statuses), tuple(replies), priority, instants, ties
+        created,
+        now,
+        tuple(times),
+        tuple(statuses),
+        tuple(replies),
+        priority,
+        instants,
+        ties,
+        None if changes is None else tuple(changes),
     )
+
+
+def priority_before(timeline: Timeline, instant: float) -> str | None:
+    """The ticket's priority just before ``instant`` (a change at ``instant`` comes after it)."""
+    history = timeline.priorities
+    if history is None:
+        return timeline.priority
+    found = history[0][1]
+    for at, priority in history:
+        if at >= instant:
+            break
+        found = priority
+    return found
 
 
 def _tie(
@@ -418,6 +463,7 @@ __all__ = [
     "first_response_window",
     "first_stop",
     "next_response_windows",
+    "priority_before",
     "resolution_windows",
     "running_segments",
     "status_at",

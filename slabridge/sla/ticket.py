@@ -66,6 +66,16 @@ class Event:
     priority: str | None = None
     author: str | None = None
     public: bool = True
+    # A priority event may say what it replaced (``"from"``; ``has_from`` tells a ``"from":
+    # null``, no priority before, from no ``from`` at all) and who made it (``"by"``:
+    # ``"slabridge"`` for a raise slabridge wrote itself, POLICY.md §3.4).
+    from_priority: str | None = None
+    has_from: bool = False
+    by: str | None = None
+
+
+# ``Event.by`` of a priority change slabridge wrote itself (it never counts for targets).
+BY_SLABRIDGE = "slabridge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +189,10 @@ def _event_json(event: Event) -> dict[str, Any]:
         data["status"] = event.status
     elif event.type == "priority":
         data["priority"] = event.priority
+        if event.has_from:
+            data["from"] = event.from_priority
+        if event.by is not None:
+            data["by"] = event.by
     elif event.type == "reply":
         data["author"] = event.author
         data["public"] = event.public
@@ -209,7 +223,17 @@ _new = object.__new__
 _EVENT_SLOTS = tuple(getattr(Event, name).__set__ for name in Event.__slots__)
 _CUSTOMER_SLOTS = tuple(getattr(Customer, name).__set__ for name in Customer.__slots__)
 _TICKET_SLOTS = tuple(getattr(Ticket, name).__set__ for name in Ticket.__slots__)
-assert Event.__slots__ == ("at", "type", "status", "priority", "author", "public")
+assert Event.__slots__ == (
+    "at",
+    "type",
+    "status",
+    "priority",
+    "author",
+    "public",
+    "from_priority",
+    "has_from",
+    "by",
+)
 assert Customer.__slots__ == ("id", "name", "tier", "region", "extra")
 assert Ticket.__slots__ == (
     "id",
@@ -241,16 +265,32 @@ def _make_event(
     priority: str | None = None,
     author: str | None = None,
     public: bool = True,
+    from_priority: str | None = None,
+    has_from: bool = False,
+    by: str | None = None,
 ) -> Event:
-    """``Event(at, kind, status, priority, author, public)`` without the frozen ``__init__``."""
+    """``Event(at, kind, status, priority, ...)`` without the frozen ``__init__``."""
     event: Event = _new(Event)
-    set_at, set_type, set_status, set_priority, set_author, set_public = _EVENT_SLOTS
+    (
+        set_at,
+        set_type,
+        set_status,
+        set_priority,
+        set_author,
+        set_public,
+        set_from,
+        set_has_from,
+        set_by,
+    ) = _EVENT_SLOTS
     set_at(event, at)
     set_type(event, kind)
     set_status(event, status)
     set_priority(event, priority)
     set_author(event, author)
     set_public(event, public)
+    set_from(event, from_priority)
+    set_has_from(event, has_from)
+    set_by(event, by)
     return event
 
 
@@ -297,7 +337,18 @@ def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:
             priority.__class__ is not str or priority not in _PRIORITY_SET
         ):
             priority = _choice(priority, PRIORITIES, ticket_id, f"events[{index}].priority")
-        return _make_event(at, kind, None, priority)
+        previous = raw.get("from", _MISSING)
+        has_from = previous is not _MISSING
+        if not has_from:
+            previous = None
+        elif previous is not None and (
+            previous.__class__ is not str or previous not in _PRIORITY_SET
+        ):
+            previous = _choice(previous, PRIORITIES, ticket_id, f"events[{index}].from")
+        by = raw.get("by")
+        if by is not None and by.__class__ is not str:
+            raise TicketError(ticket_id, f"events[{index}].by", "expected a string")
+        return _make_event(at, kind, None, priority, None, True, previous, has_from, by)
     # Unknown event types are kept (a connector may add its own) and ignored by the engine.
     return _make_event(at, kind)
 
@@ -416,6 +467,7 @@ def parse_ticket(data: Any) -> Ticket:
 
 __all__ = [
     "AUTHORS",
+    "BY_SLABRIDGE",
     "PRIORITIES",
     "STATUSES",
     "STOPPED_STATUSES",

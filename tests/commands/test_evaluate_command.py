@@ -29,7 +29,7 @@ def test_one_ticket_prints_the_section_4_object() -> None:
     data = json.loads(result.stdout)
     assert data["policy"] == "enterprise" and data["breached"] is True
     assert data["metrics"]["first_response"]["elapsed_seconds"] == 228900
-    assert data["metrics"]["first_response"]["remaining_seconds"] == -228000
+    assert data["metrics"]["first_response"]["remaining_seconds"] == -225300
     assert data["evaluated_at"] == NOW
 
 

