@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -69,15 +70,16 @@ def command(
     config = running.load(config_path)
     start = data_start(span, config.goals)
     problems: list[str] = []
+    as_of = running.settled_as_of(span.end, datetime.now(UTC))
     if tickets_path is not None:
         loaded = read_ticket_file(tickets_path)
         problems.extend(loaded.problems)
         tickets = [t for t in loaded.tickets if connector is None or t.ticket.source == connector]
-        outcomes = replay(tickets, running.engine(config), start, span.end, problems)
+        outcomes = replay(tickets, running.engine(config), start, as_of, problems)
         source = f"{tickets_path.name}, evaluated as of the period end"
     else:
         store = running.open_state(config)
-        outcomes = stored_outcomes(store, start, span.end, connector, problems)
+        outcomes = stored_outcomes(store, start, as_of, connector, problems)
         source = "state store evaluation history"
     report = build_report(
         outcomes,

@@ -84,6 +84,15 @@ def open_state(config: AppConfig) -> StateStore:
         raise ReportUsageError(str(error)) from None
 
 
+def settled_as_of(period_end: datetime, now: datetime) -> datetime:
+    """The instant a report settles cycles at: the period end, or `now` if that is earlier.
+
+    A running cycle due later this month is not breached yet: it counts as open until the
+    clock is really past its due time (issue 18).
+    """
+    return min(period_end, now)
+
+
 def output_format(chosen: str | None, output: Path | None, default: str) -> str:
     """An explicit --format wins; else the --output suffix (.html, .csv, .json); else default."""
     if chosen:
@@ -113,5 +122,6 @@ __all__ = [
     "open_state",
     "output_format",
     "period_option",
+    "settled_as_of",
     "write_output",
 ]
