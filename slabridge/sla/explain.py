@@ -53,7 +53,10 @@ def explain_lines(result: Trace, policies: PolicySet) -> list[str]:
         if event.type == "priority" and event.at.timestamp() <= result.now
     ]
     if changes:
-        lines += ["", "Priority changes (a running cycle takes the current target; a stopped one keeps the target in force at its stop):"]
+        lines += [
+            "",
+            "Priority changes (running cycles take the current target, stopped ones keep theirs):",
+        ]
         for event in changes:
             lines.append(f"  {_utc(event.at.timestamp())}  {event.priority or 'none'}")
     if not result.metrics:

@@ -23,7 +23,7 @@ def test_explain_tells_which_policy_matched_and_how_each_clock_ran() -> None:
     out = result.stdout
     assert "✔ enterprise: applies (all keys hold)" in out
     assert "Priority used: urgent" in out
-    assert "Priority changes (a running cycle takes the current target; a stopped one keeps the target in force at its stop):" in out
+    assert "Priority changes (running cycles take the current target, stopped ones" in out
     assert "2025-03-10T11:30:00Z  urgent" in out
     # POLICY.md §3.4: the first reply came before the raise, so the `high` target (1h) holds.
     assert "first_response: target 1h (3600s) on calendar always (UTC)" in out
