@@ -51,11 +51,12 @@ def _parked_json(entry: OutboxEntry) -> dict[str, Any]:
     }
 
 
-def connector_status(store: StateStore, name: str, now: datetime) -> dict[str, Any]:
-    """The status of one connector as JSON-ready data."""
+def connector_status(
+    store: StateStore, name: str, now: datetime, counts: dict[tuple[str, str], int]
+) -> dict[str, Any]:
+    """The status of one connector as JSON-ready data; ``counts`` is ``store.outbox_counts()``."""
     last = next(iter(store.last_runs(name, 1)), None)
     last_ok = store.last_run_with_status(name, "ok")
-    counts = store.outbox_counts()
     parked = store.parked_outbox(name)
     holder = store.lease_holder(name)
     lag = (now - last_ok.finished_at).total_seconds() if last_ok and last_ok.finished_at else None
@@ -151,7 +152,8 @@ def command(
         if retry_parked:
             requeued = {name: runtime.store.requeue_parked(name) for name in names}
         now = datetime.now(UTC)
-        statuses = [connector_status(runtime.store, name, now) for name in names]
+        counts = runtime.store.outbox_counts()  # one grouped query for every connector
+        statuses = [connector_status(runtime.store, name, now, counts) for name in names]
     finally:
         runtime.close()
     for name, count in requeued.items():
