@@ -11,6 +11,10 @@ from slabridge.sla.metrics import CycleClock, Segment
 from slabridge.sla.policy import PolicySet
 from slabridge.sla.ticket import STOPPED_STATUSES
 
+_PRIORITY_HEADING = (
+    "Priority changes (a running cycle takes the current target from its start; "
+    "a stopped cycle keeps the one in force at its stop):"
+)
 MAX_INTERVALS = 12  # per cycle; the rest is summarized so a long ticket stays readable
 
 
@@ -53,7 +57,7 @@ def explain_lines(result: Trace, policies: PolicySet) -> list[str]:
         if event.type == "priority" and event.at.timestamp() <= result.now
     ]
     if changes:
-        lines += ["", "Priority changes (the current target applies from each metric's start):"]
+        lines += ["", _PRIORITY_HEADING]
         for event in changes:
             lines.append(f"  {_utc(event.at.timestamp())}  {event.priority or 'none'}")
     if not result.metrics:

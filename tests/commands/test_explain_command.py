@@ -23,12 +23,15 @@ def test_explain_tells_which_policy_matched_and_how_each_clock_ran() -> None:
     out = result.stdout
     assert "✔ enterprise: applies (all keys hold)" in out
     assert "Priority used: urgent" in out
-    assert "Priority changes (the current target applies from each metric's start):" in out
+    assert (
+        "Priority changes (a running cycle takes the current target from its start; "
+        "a stopped cycle keeps the one in force at its stop):"
+    ) in out
     assert "2025-03-10T11:30:00Z  urgent" in out
-    assert "first_response: target 15m (900s) on calendar always (UTC)" in out
-    assert "BREACHED at Fri 2025-03-07 16:45 UTC" in out
+    assert "first_response: target 1h (3600s) on calendar always (UTC)" in out
+    assert "BREACHED at Fri 2025-03-07 17:30 UTC" in out
     assert "not counted while pending: Mon 2025-03-10 09:00 UTC → Mon 11:00 UTC" in out
-    assert "elapsed 2d15h35m of 15m, remaining -2d15h20m" in out
+    assert "elapsed 2d15h35m of 1h, remaining -2d14h35m" in out
     assert "Overall: BREACHED." in out
 
 
