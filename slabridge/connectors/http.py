@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import structlog
+import urllib3
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -90,6 +91,34 @@ def retry_after_of(headers: Mapping[str, str]) -> float | None:
         if wait is not None
     ]
     return max(waits) if waits else None
+
+
+def unreachable_reason(error: BaseException) -> str | None:
+    """Why a connection never opened (refused, name not found, no answer), else ``None``.
+
+    requests wraps urllib3's reason in ``MaxRetryError.reason``; its text holds the full URL,
+    query string included, so only the kind of failure is reported, never the message.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.NameResolutionError):
+            return "the host name does not resolve"
+        if isinstance(current, ConnectionRefusedError) or (
+            isinstance(current, urllib3.exceptions.NewConnectionError)
+            and "refused" in str(current).lower()
+        ):
+            return "connection refused"
+        if isinstance(current, urllib3.exceptions.NewConnectionError):
+            return "the connection could not be opened"
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        pending.append(getattr(current, "reason", None))
+        pending.extend((current.__cause__, current.__context__))
+    return None
 
 
 def is_loopback(host: str | None) -> bool:
@@ -201,6 +230,7 @@ class HttpClient:
         auth: AuthStrategy | requests.auth.AuthBase | tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float = 30.0,
+        connect_timeout: float = 10.0,
         max_attempts: int = 6,
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
@@ -216,6 +246,9 @@ class HttpClient:
         self.base_url = base_url.rstrip("/") + "/"
         self._origin = _origin(self.base_url)
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        # Whether any request has reached the server yet: see _fail_fast_if_never_connected.
+        self.connected = False
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -378,14 +411,27 @@ class HttpClient:
         try:
             headers = self.auth_strategy.headers() if self.auth_strategy is not None else None
             response = self.session.request(
-                method, url, params=params, json=body, headers=headers, timeout=self.timeout
+                method,
+                url,
+                params=params,
+                json=body,
+                headers=headers,
+                timeout=(min(self.connect_timeout, self.timeout), self.timeout),
             )
+        except requests.ConnectTimeout:
+            detail = f"no answer to connect within {self.connect_timeout:g} s"
+            self._fail_fast_if_never_connected(method, shown_path, detail)
+            raise RetryableHttpError(method, shown_path, None, detail, None) from None
         except requests.Timeout:
             detail = f"timed out after {self.timeout:g} s"
             raise RetryableHttpError(method, shown_path, None, detail, None) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            detail = f"connection failed ({type(exc).__name__})"
+            unreachable = unreachable_reason(exc)
+            if unreachable is not None:
+                self._fail_fast_if_never_connected(method, shown_path, unreachable)
+            detail = unreachable or f"connection failed ({type(exc).__name__})"
             raise RetryableHttpError(method, shown_path, None, detail, None) from None
+        self.connected = True
         self.limiter.observe(
             _int_header(
                 response.headers,
@@ -399,6 +445,22 @@ class HttpClient:
             ),
         )
         return response
+
+    def _fail_fast_if_never_connected(self, method: str, shown_path: str, reason: str) -> None:
+        # A host that refuses, does not resolve or never answers on the very first request is
+        # a wrong base_url or a service that is down: minutes of backoff would only hide that.
+        # Once a request has gone through, the same errors are a blip and are retried.
+        if self.connected:
+            return
+        scheme, host, port = self._origin
+        where = self.redact(f"{scheme}://{host}:{port}")
+        raise HttpError(
+            method,
+            shown_path,
+            None,
+            f"cannot connect to {where}: {reason} (check base_url and that the service is up)",
+            retryable=False,
+        )
 
     def _raise_for_status(
         self, method: str, shown_path: str, response: requests.Response, ok: Sequence[int]

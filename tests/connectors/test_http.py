@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -10,6 +11,7 @@ from email.utils import format_datetime
 import pytest
 import requests
 import responses
+import urllib3
 
 from slabridge.connectors.http import (
     HttpClient,
@@ -19,6 +21,7 @@ from slabridge.connectors.http import (
     is_loopback,
     parse_retry_after,
     require_https,
+    unreachable_reason,
 )
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
 from slabridge.testing.pytest_plugin import CapturedLogs
@@ -321,3 +324,46 @@ def test_a_secret_cut_by_the_detail_limit_does_not_leak_in_part(sleeps: Sleeps) 
     with LongEcho() as server, pytest.raises(HttpError) as caught:
         client_for(server, sleeps).get("/long")
     assert SECRET[:8] not in str(caught.value)
+
+
+# -- an unreachable helpdesk fails fast -------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_refused_first_connection_fails_at_once_naming_the_host() -> None:
+    sleeps = Sleeps()
+    port = _closed_port()
+    client = HttpClient(f"http://127.0.0.1:{port}", sleep=sleeps, max_attempts=6)
+    with pytest.raises(HttpError) as caught:
+        client.get_json("/api/v2/tickets")
+    assert not caught.value.retryable
+    assert f"cannot connect to http://127.0.0.1:{port}: connection refused" in str(caught.value)
+    assert sleeps == [] and client.calls == 1  # no backoff: the base_url is wrong or the host down
+
+
+def test_a_refused_connection_after_one_that_worked_is_retried(
+    fake: EchoFake, sleeps: Sleeps
+) -> None:
+    client = client_for(fake, sleeps)
+    client.get("/ok")
+    fake.stop()
+    client.session.close()  # drop the kept-alive connection, whose handler thread lives on
+    with pytest.raises(RetryableHttpError, match="connection refused"):
+        client.get("/ok")
+    assert len(sleeps) == client.max_attempts - 1  # a blip mid-sync: worth the usual retries
+
+
+def test_unreachable_reason_names_the_kind_of_failure_never_the_url() -> None:
+    refused = urllib3.exceptions.NewConnectionError(
+        None, "Failed to establish a new connection: [Errno 111] Connection refused"
+    )
+    wrapped = requests.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, "/x?token=SECRET", reason=refused)  # type: ignore[arg-type]
+    )
+    assert unreachable_reason(wrapped) == "connection refused"
+    assert unreachable_reason(requests.ConnectionError()) is None
