@@ -7,6 +7,7 @@ import importlib
 import click
 
 from slabridge import __version__
+from slabridge.commands.output import add_output_options
 from slabridge.plugins import register_plugin_commands
 
 # Built-in commands live in slabridge/commands/<module>.py, each exposing ``command``.
@@ -38,6 +39,10 @@ for _module_name in BUILTIN_COMMANDS:
 
 # Plugins add their commands through the `register_commands` hook (after the built-ins).
 register_plugin_commands(cli)
+
+# --quiet / --verbose / --log-level on every command, plugin commands included.
+for _command in cli.commands.values():
+    add_output_options(_command)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterable, MutableMapping
 from typing import Any
@@ -48,11 +49,61 @@ def redact_event(
     return event_dict
 
 
+LOG_LEVELS: dict[str, int] = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+# What --quiet / --verbose / --log-level asked for, for the command being run; None: its default.
+_chosen_level: int | None = None
+_quiet = False
+
+
+def set_log_level(level: int, *, quiet: bool = False) -> None:
+    """Override every command's default log level (the shared output options call this)."""
+    global _chosen_level, _quiet
+    _chosen_level, _quiet = level, quiet
+
+
+def reset_log_level() -> None:
+    global _chosen_level, _quiet
+    _chosen_level, _quiet = None, False
+
+
+def is_quiet() -> bool:
+    """Whether ``--quiet`` was given: no progress bars, errors only."""
+    return _quiet
+
+
+def effective_level(default: int) -> int:
+    """The level to log at: the option given, else ``SLABRIDGE_LOG_LEVEL``, else ``default``."""
+    if _chosen_level is not None:
+        return _chosen_level
+    from_environment = os.environ.get("SLABRIDGE_LOG_LEVEL", "").strip().lower()
+    return LOG_LEVELS.get(from_environment, default)
+
+
+def colors_wanted() -> bool:
+    """False when ``NO_COLOR`` is set to anything non-empty (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR")
+
+
 def configure_logging(*, json: bool | None = None, level: int = logging.INFO) -> None:
-    """Set up structlog for the CLI; ``json`` defaults to "stderr is not a terminal"."""
+    """Set up structlog for the CLI; ``json`` defaults to "stderr is not a terminal".
+
+    ``level`` is the command's default; ``--quiet``/``--verbose``/``--log-level`` and the
+    ``SLABRIDGE_LOG_LEVEL`` environment variable override it. ``NO_COLOR`` turns colours off.
+    """
     if json is None:
         json = not sys.stderr.isatty()
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    level = effective_level(level)
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=colors_wanted())
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -69,4 +120,16 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
     )
 
 
-__all__ = ["REDACTED", "configure_logging", "redact_event", "redact_text", "register_secrets"]
+__all__ = [
+    "LOG_LEVELS",
+    "REDACTED",
+    "colors_wanted",
+    "configure_logging",
+    "effective_level",
+    "is_quiet",
+    "redact_event",
+    "redact_text",
+    "register_secrets",
+    "reset_log_level",
+    "set_log_level",
+]

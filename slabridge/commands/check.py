@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from slabridge.commands.options import config_option
+from slabridge.commands.output import chosen_format, format_option
 from slabridge.config import ConfigError, load_config
 from slabridge.connectors.base import CheckProblem, Connector, ConnectorConfig
 from slabridge.connectors.http import HttpError
@@ -92,14 +93,17 @@ def _print_report(report: InstanceReport) -> None:
 @click.command(name="check")
 @config_option("The policy file.")
 @click.option("--connector", "only", multiple=True, help="Only check this instance (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request to stderr.")
-def command(config_path: Path, only: tuple[str, ...], as_json: bool, verbose: bool) -> None:
+@format_option(("text", "json"), help="Text (default) or JSON.", json_alias=True)
+def command(
+    config_path: Path, only: tuple[str, ...], output_format: str | None, json_alias: bool | None
+) -> None:
     """Validate the config, then check every connector's credentials, rights and mapped fields.
 
     Exit status: 0 all good, 1 a connector or plugin has a problem, 2 the config is invalid.
     """
-    configure_logging(level=logging.INFO if verbose else logging.WARNING)
+    # Quiet by default: the verdicts are the output; --verbose shows each HTTP request.
+    configure_logging(level=logging.WARNING)
+    as_json = chosen_format(output_format, json_alias, otherwise="text") == "json"
     plugin_problems = [str(failure) for failure in pm.load_failures]
     try:
         types = connector_types()

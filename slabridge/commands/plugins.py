@@ -6,17 +6,19 @@ import json
 
 import click
 
+from slabridge.commands.output import chosen_format, format_option
 from slabridge.plugins import get_plugins, pm
 
 
 @click.command(name="plugins")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def command(as_json: bool) -> None:
+@format_option(("table", "json"), help="A table (default) or JSON.", json_alias=True)
+def command(output_format: str | None, json_alias: bool | None) -> None:
     """List installed plugins, their versions, the hooks they implement and load failures.
 
-    ``--json`` prints a list of ``{name, version, hooks, connectors, error}``; ``error`` is null
-    for a loaded plugin. Exits 1 when a plugin failed to load (it is then not used).
+    ``--format json`` prints a list of ``{name, version, hooks, connectors, error}``; ``error``
+    is null for a loaded plugin. Exits 1 when a plugin failed to load (it is then not used).
     """
+    as_json = chosen_format(output_format, json_alias, otherwise="table") == "json"
     plugins = get_plugins()
     failures = [{"name": failure.name, "error": failure.error} for failure in pm.load_failures]
     if as_json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +16,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from slabridge.commands.options import config_option
-from slabridge.logs import configure_logging, redact_text
+from slabridge.commands.output import chosen_format, format_option
+from slabridge.logs import configure_logging, is_quiet, redact_text
 from slabridge.metrics_http import push, write_textfile
 from slabridge.sync.engine import PlannedWrite, RunSummary
 from slabridge.sync.plan import describe_changes
@@ -178,11 +180,11 @@ def report(outcome: SyncOutcome, *, dry_run: bool, as_json: bool | None) -> None
 @click.option("--dry-run", is_flag=True, help="Print the planned write-back; write nothing.")
 @click.option("--full", is_flag=True, help="Read every ticket, ignoring the stored cursor.")
 @click.option("--now", "now_text", help="Evaluate as of this ISO 8601 time (default: now).")
-@click.option(
-    "--json/--no-json",
-    "as_json",
-    default=None,
-    help="JSON on standard output (default: a table on a terminal, JSON otherwise).",
+@format_option(
+    ("table", "json"),
+    help="The run summaries (or the dry-run plan): a table, or JSON on standard output "
+    "(default: a table on a terminal, JSON otherwise).",
+    json_alias=True,
 )
 @click.option(
     "--metrics-textfile",
@@ -200,7 +202,8 @@ def command(
     dry_run: bool,
     full: bool,
     now_text: str | None,
-    as_json: bool | None,
+    output_format: str | None,
+    json_alias: bool | None,
     metrics_textfile: Path | None,
     metrics_pushgateway: str | None,
 ) -> None:
@@ -208,7 +211,12 @@ def command(
 
     Exit status: 0 done, 1 done with failures, 2 config error, 3 another run holds the lock.
     """
-    configure_logging()
+    terminal = sys.stderr.isatty()
+    # On a terminal the progress bar says what is happening; one log line per HTTP request
+    # would break it, so they need --verbose there. Elsewhere the logs are the record: INFO.
+    configure_logging(level=logging.WARNING if terminal else logging.INFO)
+    chosen = chosen_format(output_format, json_alias, otherwise="table")
+    as_json = None if chosen is None else chosen == "json"
     now = parse_now(now_text)
     try:
         runtime = build_runtime(str(config_path), connectors, dry_run=dry_run)
@@ -216,7 +224,7 @@ def command(
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)
     try:
-        with progress_display(sys.stderr.isatty()) as progress:
+        with progress_display(terminal and not is_quiet()) as progress:
             outcome = sync_all(runtime, now=now, dry_run=dry_run, full=full, progress=progress)
         record_metrics(runtime, outcome)
     finally:
