@@ -5,12 +5,17 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from slabridge.commands import hints
 from slabridge.logs import configure_logging
+
+if TYPE_CHECKING:
+    from slabridge.demo.run import DemoResult
 
 
 @click.command("demo")
@@ -30,7 +35,12 @@ from slabridge.logs import configure_logging
     show_default=True,
     help="Tickets seeded into each fake helpdesk.",
 )
-def command(directory: Path, tickets_per_helpdesk: int) -> None:
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Keep the fake helpdesks running afterwards (until Ctrl-C), to try every command on.",
+)
+def command(directory: Path, tickets_per_helpdesk: int, serve: bool) -> None:
     """Run fake Zendesk, Freshdesk and Jira on loopback, sync them and write a report."""
     import logging
 
@@ -45,7 +55,18 @@ def command(directory: Path, tickets_per_helpdesk: int) -> None:
         raise click.UsageError(
             f"--dir: cannot create {directory}: {error.strerror or error}"
         ) from None
-    result = run_demo(directory, tickets_per_helpdesk=tickets_per_helpdesk, say=click.echo)
+    result = run_demo(
+        directory,
+        tickets_per_helpdesk=tickets_per_helpdesk,
+        say=click.echo,
+        serve=(lambda result: _serve(result, started)) if serve else None,
+    )
+    if not serve:
+        _summarise(result, started)
+    sys.exit(result.exit_code)
+
+
+def _summarise(result: DemoResult, started: float) -> None:
     table = Table(title="Demo sync", box=None)
     for column in ("helpdesk", "read", "written", "new breaches", "API calls", "seconds"):
         table.add_column(column, justify="left" if column == "helpdesk" else "right")
@@ -68,14 +89,42 @@ def command(directory: Path, tickets_per_helpdesk: int) -> None:
     example = Path("docs/examples/ticket.json")
     if example.exists():  # run from a clone of the repository (./dev demo)
         click.echo(
-            f"  slabridge explain --config {result.config_path} --ticket {example}"
+            f"  {hints.program()} explain --config {result.config_path} --ticket {example}"
             "   # one ticket's clocks, in words"
         )
     click.echo("Connect a real helpdesk:")
     click.echo(
-        "  slabridge init --helpdesk zendesk   # or freshdesk, jira; then: check, sync --dry-run"
+        f"  {hints.program()} init --helpdesk zendesk   # or freshdesk, jira; then check, sync"
     )
-    sys.exit(result.exit_code)
+
+
+def _serve(result: DemoResult, started: float) -> None:
+    _summarise(result, started)
+    program = hints.program()
+    config = result.config_path
+    first = result.helpdesks[0]
+    click.echo("")
+    click.echo("The fake helpdesks keep running until you press Ctrl-C. In another shell, try:")
+    click.echo(f"  set -a; . {config.parent / 'demo.env'}; set +a   # the fakes' credentials")
+    for line in (
+        f"check --config {config}",
+        f"sync --config {config} --dry-run",
+        f"explain --config {config} --connector {first.instance} --id {first.ticket_ids[0]}",
+        f"sync --config {config}",
+        f"status --config {config}",
+        f"report --config {config} --period $(date +%Y-%m) --format text",
+    ):
+        click.echo(f"  {program} {line}")
+    wait_for_interrupt()
+
+
+def wait_for_interrupt() -> None:
+    """Block until Ctrl-C (tests replace this to drive the running fakes)."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("Stopped the fake helpdesks.")
 
 
 __all__ = ["command"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from slabridge.commands import hints
 from slabridge.demo.sample_config import environment_variables, sample_config
 from slabridge.plugins import connector_types
 
@@ -61,8 +62,9 @@ def command(helpdesk: str, output: Path, force: bool) -> None:
         for name in variables:
             click.echo(f"  export {name}=...")
     click.echo("Then:")
-    click.echo(f"  slabridge check --config {output}          # config, credentials, permissions")
-    click.echo(f"  slabridge sync --config {output} --dry-run # what would change; writes nothing")
+    program = hints.program()
+    click.echo(f"  {program} check --config {output}          # config, credentials, permissions")
+    click.echo(f"  {program} sync --config {output} --dry-run # what would change; writes nothing")
 
 
 __all__ = ["command"]

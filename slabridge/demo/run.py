@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shlex
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -31,7 +32,8 @@ DEMO_HEADER = """\
 # slabridge demo configuration, written by `slabridge demo`.
 #
 # The connectors below point at fake helpdesks the demo started on loopback; they are gone
-# once the demo ends, so this file is an example to read and copy from, not to sync again.
+# once the demo ends (unless it runs with --serve, until Ctrl-C), so this file is an example
+# to read and copy from, not to sync again.
 # To connect a real helpdesk: `slabridge init --helpdesk zendesk|freshdesk|jira`.
 """
 
@@ -133,9 +135,14 @@ def run_demo(
     tickets_per_helpdesk: int = 150,
     now: datetime | None = None,
     say: Callable[[str], None] = print,
+    serve: Callable[[DemoResult], None] | None = None,
 ) -> DemoResult:
-    """Run the whole demo in ``directory``; return what it made."""
-    from slabridge.cli import cli
+    """Run the whole demo in ``directory``; return what it made.
+
+    With ``serve``, the fake helpdesks stay up (their clocks now follow real time) while
+    ``serve(result)`` runs, so that every command can be tried against them; the credentials
+    are written to ``demo.env`` in ``directory`` (mode 0600) for another shell to source.
+    """
     from slabridge.sync.runtime import build_runtime, sync_all
 
     now = now or datetime.now(UTC).replace(microsecond=0)
@@ -160,7 +167,35 @@ def run_demo(
             outcome = sync_all(runtime, now=now, dry_run=False, full=False, progress=None)
         finally:
             runtime.close()
-    report_path = directory / f"report-{now:%Y-%m}.html"
+        report_path = directory / f"report-{now:%Y-%m}.html"
+        write_report(config_path, report_path, now)
+        result = DemoResult(
+            config_path, report_path, helpdesks, list(outcome.summaries), outcome.exit_code
+        )
+        if serve is not None:
+            write_environment(directory / "demo.env", environ)
+            for helpdesk in helpdesks:
+                helpdesk.fake.clock = _wall_clock  # type: ignore[attr-defined]
+            serve(result)
+    return result
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def write_environment(path: Path, environ: dict[str, str]) -> None:
+    """The demo's (fake) credentials as ``NAME='value'`` lines, readable by the owner only."""
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        for name, value in sorted(environ.items()):
+            handle.write(f"{name}={shlex.quote(value)}\n")
+
+
+def write_report(config_path: Path, report_path: Path, now: datetime) -> None:
+    from slabridge.cli import cli
+
     try:
         cli.main(
             [
@@ -182,9 +217,14 @@ def run_demo(
     except SystemExit as exit_:
         if exit_.code not in (0, None):
             raise RuntimeError(f"the report failed (exit {exit_.code})") from None
-    return DemoResult(
-        config_path, report_path, helpdesks, list(outcome.summaries), outcome.exit_code
-    )
 
 
-__all__ = ["BUNDLED_FAKES", "DemoResult", "config_entry", "run_demo", "write_demo_config"]
+__all__ = [
+    "BUNDLED_FAKES",
+    "DemoResult",
+    "config_entry",
+    "run_demo",
+    "write_demo_config",
+    "write_environment",
+    "write_report",
+]
