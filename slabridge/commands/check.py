@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from slabridge.commands.check_coverage import coverage_warnings, sample_tickets
 from slabridge.commands.options import config_option
 from slabridge.commands.output import chosen_format, format_option
 from slabridge.config import ConfigError, load_config
@@ -18,6 +19,7 @@ from slabridge.connectors.base import CheckProblem, Connector, ConnectorConfig
 from slabridge.connectors.http import HttpError
 from slabridge.logs import configure_logging, redact_text, register_secrets
 from slabridge.plugins import PluginError, connector_types, pm
+from slabridge.sla.policy import PolicySet
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -31,6 +33,8 @@ class InstanceReport:
     instance: str
     type: str
     problems: list[CheckProblem] = field(default_factory=list)
+    # Not failures: the sync can run, but its figures may not be what the admin meant.
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +42,7 @@ class InstanceReport:
             "type": self.type,
             "ok": not self.problems,
             "problems": [{"message": p.message, "hint": p.hint} for p in self.problems],
+            "warnings": self.warnings,
         }
 
 
@@ -46,11 +51,14 @@ def check_instance(
     config: ConnectorConfig,
     cls: type[Connector],
     open_state: Callable[[], Any] | None = None,
+    policies: PolicySet | None = None,
 ) -> InstanceReport:
     """Create the connector and run its ``check()``; failures become problems, never raise.
 
     ``open_state`` opens the state store, for a connector that keeps credentials there (a
     refresh in ``check`` rotates the token, and the new one must be saved for the next sync).
+    With ``policies``, a healthy connector's first tickets are read to warn when the mapping
+    leaves most of them without a key the policies match on.
     """
     report = InstanceReport(instance, config.type)
     secrets = config.secrets()
@@ -61,6 +69,8 @@ def check_instance(
         if open_state is not None and connector.uses_state_store():
             connector.attach_state_store(open_state())
         report.problems = list(connector.check())
+        if policies is not None and not report.problems:
+            report.warnings = coverage_warnings(sample_tickets(connector), policies, instance)
     except HttpError as exc:
         report.problems.append(
             CheckProblem(
@@ -81,6 +91,8 @@ def check_instance(
 
 def _print_report(report: InstanceReport) -> None:
     where = f"{report.instance} ({report.type})"
+    for warning in report.warnings:
+        click.echo(f"warn   {where}: {warning}")
     if not report.problems:
         click.echo(f"ok     {where}")
         return
@@ -141,7 +153,7 @@ def command(
         if not isinstance(instance_config, ConnectorConfig):  # only without connector_types
             raise SystemExit(EXIT_CONFIG)
         report = check_instance(
-            instance, instance_config, types[instance_config.type], open_state
+            instance, instance_config, types[instance_config.type], open_state, config.policy_set
         )
         reports.append(report)
         if not as_json:

@@ -118,7 +118,7 @@ def test_json_output_lists_every_connector(tmp_path: Path, fake: ExampleFake) ->
     code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=""), TOKEN, "--json")
     assert code == 0
     assert json.loads(output)["connectors"] == [
-        {"instance": "desk", "type": "example", "ok": True, "problems": []}
+        {"instance": "desk", "type": "example", "ok": True, "problems": [], "warnings": []}
     ]
 
 
