@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import structlog
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from slabridge.commands.options import config_option
@@ -31,6 +39,8 @@ from slabridge.sync.runtime import (
 )
 from slabridge.telemetry import record_run, set_open_tickets
 
+log = structlog.get_logger("slabridge.sync")
+
 
 def parse_now(value: str | None) -> datetime | None:
     if value is None:
@@ -47,8 +57,14 @@ def parse_now(value: str | None) -> datetime | None:
 
 
 @contextmanager
-def progress_display(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
-    """A rich progress bar on a terminal (tickets processed per connector); nothing otherwise."""
+def progress_display(
+    enabled: bool, totals: Mapping[str, int | None] | None = None
+) -> Iterator[Callable[[str, int], None] | None]:
+    """A rich progress bar on a terminal (tickets processed per connector); nothing otherwise.
+
+    Where ``totals`` knows how many tickets a connector will read, its bar has an end and
+    shows the time left; otherwise it counts up.
+    """
     if not enabled:
         yield None
         return
@@ -56,18 +72,53 @@ def progress_display(enabled: bool) -> Iterator[Callable[[str, int], None] | Non
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed} tickets"),
+        TextColumn("{task.completed} of {task.fields[expected]} tickets"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         tasks: dict[str, int] = {}
 
         def advance(connector: str, count: int) -> None:
             if connector not in tasks:
-                tasks[connector] = int(bar.add_task(connector, total=None))
+                total = (totals or {}).get(connector)
+                expected = f"~{total:,}" if total is not None else "?"
+                tasks[connector] = int(bar.add_task(connector, total=total, expected=expected))
             bar.advance(tasks[connector], count)  # type: ignore[arg-type]
 
         yield advance
+
+
+def read_estimates(runtime: Runtime, *, full: bool, watched: bool) -> dict[str, int | None]:
+    """How many tickets each connector expects to read, where its API says (one call each).
+
+    Asked for a run a person watches (``watched``: the progress bar) and for every first sync,
+    which on a large, old account can take hours: it says so up front, with what to change.
+    """
+    estimates: dict[str, int | None] = {}
+    for name, connector in runtime.connectors.items():
+        cursor = None if full else runtime.store.get_cursor(name)
+        if not watched and cursor is not None:
+            continue
+        try:
+            estimates[name] = connector.estimate_changed(cursor)
+        except Exception:  # an estimate is a courtesy; the sync does not depend on it
+            estimates[name] = None
+        if cursor is None and estimates[name] is not None:
+            log.info(
+                "first_sync_estimate",
+                connector=name,
+                tickets=estimates[name],
+                hint=f"set connectors.{name}.start to read less history",
+            )
+            if watched:
+                click.echo(
+                    f"{name}: first sync, about {estimates[name]:,} tickets to read "
+                    f"(connectors.{name}.start reads less history)",
+                    err=True,
+                )
+    return estimates
 
 
 def planned_json(planned: Sequence[PlannedWrite]) -> list[dict[str, object]]:
@@ -224,7 +275,9 @@ def command(
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)
     try:
-        with progress_display(terminal and not is_quiet()) as progress:
+        watched = terminal and not is_quiet()
+        totals = read_estimates(runtime, full=full, watched=watched)
+        with progress_display(watched, totals) as progress:
             outcome = sync_all(runtime, now=now, dry_run=dry_run, full=full, progress=progress)
         record_metrics(runtime, outcome)
     finally:
@@ -241,6 +294,7 @@ __all__ = [
     "parse_now",
     "planned_json",
     "progress_display",
+    "read_estimates",
     "record_metrics",
     "report",
 ]

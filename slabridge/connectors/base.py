@@ -245,6 +245,15 @@ class Connector(ABC):
         """
         return None
 
+    def estimate_changed(self, cursor: str | None) -> int | None:
+        """About how many tickets ``read(cursor)`` will yield, or None when the API has no count.
+
+        Optional. One cheap API call at most; the sync asks before a read that a person
+        watches (the progress bar then shows a total and the time left) and before a first
+        sync (it says how many tickets are ahead). An upper bound is fine; never raise for it.
+        """
+        return None
+
     def api_calls(self) -> int:
         """How many HTTP requests this connector has made (for the run summary).
 

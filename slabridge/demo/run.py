@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 import os
-import shlex
 import re
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field

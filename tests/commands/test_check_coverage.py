@@ -76,7 +76,10 @@ def test_no_tier_mapping_is_a_warning_naming_the_key_the_count_and_where_tickets
 def test_a_mapping_that_covers_most_tickets_gives_no_warning(
     tmp_path: Path, fake: ExampleFake
 ) -> None:
-    mapping = "    mapping:\n      tier: {from: custom.plan, values: {gold: enterprise}, default: basic}\n"
+    mapping = (
+        "    mapping:\n"
+        "      tier: {from: custom.plan, values: {gold: enterprise}, default: basic}\n"
+    )
     code, output = run(tmp_path, fake, mapping)
     assert (code, output) == (0, "ok     desk (example)\n")
 

@@ -261,6 +261,19 @@ class JiraConnector(Connector):
         log.info("jira_read_done", connector=self.instance, already_seen=already_seen, jql=jql)
         yield Checkpoint(self._encode(state, window))
 
+    def estimate_changed(self, cursor: str | None) -> int | None:
+        """``POST /search/approximate-count`` with the read's JQL (the search has no total)."""
+        lookback = timedelta(minutes=self.jira.lookback_minutes)
+        state = InclusiveCursor.decode(cursor, lookback=lookback)
+        window = state.start if state.at is not None else self.jira.start
+        jql = build_jql(self.jira.projects, self.jira.jql, window, self.time_zone())
+        try:
+            body = self.http.post(f"{API}/search/approximate-count", json={"jql": jql}).json()
+        except (HttpError, ValueError):
+            return None
+        count = body.get("count") if isinstance(body, dict) else None
+        return count if isinstance(count, int) and count >= 0 else None
+
     def _encode(self, state: InclusiveCursor, window: datetime | None) -> str:
         """The cursor; before anything was read from a configured ``start``, that start."""
         if state.at is None and window is not None:

@@ -612,6 +612,7 @@ class FakeJira(FakeAPI):
         self.route("GET", f"{API}/priority", self._priority_list)
         self.route("GET", f"{API}/priority/search", self._priority_search)
         self.route("GET", f"{API}/mypermissions", self._my_permissions)
+        self.route("POST", f"{API}/search/approximate-count", self._approximate_count)
         self.route("POST", f"{API}/search/jql", self._search)
         self.route("GET", f"{API}/search/jql", self._search)
         self.route("POST", f"{API}/search", self._removed)
@@ -836,6 +837,27 @@ class FakeJira(FakeAPI):
             raw = {"q": digest, "o": offset + size, "t": self.clock().isoformat()}
             answer["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode()
         return FakeResponse(200, answer)
+
+    def _approximate_count(self, request: FakeRequest) -> FakeResponse:
+        # The spec's {"count": N} for a bounded JQL; "approximate" here means it counts what
+        # the index holds, so issues still being indexed are left out as by the search.
+        body = request.json() or {}
+        jql = body.get("jql") if isinstance(body, dict) else None
+        try:
+            query = JqlQuery.parse(jql or "", ZoneInfo(self.time_zone))
+        except ValueError as exc:
+            return FakeResponse(400, error_collection(str(exc)))
+        if not query.bounded:
+            return FakeResponse(
+                400, error_collection("Unbounded JQL queries are not allowed here.")
+            )
+        now = self.clock()
+        indexed = [
+            issue
+            for issue in self.issues.values()
+            if issue.id not in self.index_delay or issue.updated + self.index_delay[issue.id] <= now
+        ]
+        return FakeResponse(200, {"count": len(query.select(indexed))})
 
     def _find(self, ref: str) -> _Issue | None:
         if ref in self.issues:

@@ -290,6 +290,22 @@ class ZendeskConnector(Connector):
 
     # -- contract -----------------------------------------------------------------------
 
+    def estimate_changed(self, cursor: str | None) -> int | None:
+        """For a first read, the account's ticket count (``GET /api/v2/tickets/count``).
+
+        Zendesk calls it approximate (above 100,000 it is refreshed daily, and capped at
+        100,000 while ``refreshed_at`` is null); the incremental export has no count, so a read
+        from a cursor gets no estimate.
+        """
+        if cursor is not None:
+            return None
+        try:
+            body = self.http.get_json("/api/v2/tickets/count.json")
+            value = ((body or {}).get("count") or {}).get("value")
+        except HttpError:
+            return None
+        return int(value) if isinstance(value, int) and value >= 0 else None
+
     def api_calls(self) -> int:
         return self.http.calls + self.export_http.calls
 

@@ -520,6 +520,7 @@ class FakeZendesk(FakeAPI):
         self.route("GET", r"/api/v2/incremental/tickets/cursor" + _J, self._export)
         self.route("GET", r"/api/v2/incremental/ticket_events" + _J, self._ticket_events)
         self.route("GET", r"/api/v2/tickets/show_many" + _J, self._show_many)
+        self.route("GET", r"/api/v2/tickets/count" + _J, self._count)
         self.route("PUT", r"/api/v2/tickets/update_many" + _J, self._update_many)
         self.route("GET", r"/api/v2/job_statuses/(?P<job_id>[A-Za-z0-9-]+)" + _J, self._job)
         self.route("GET", rf"/api/v2/tickets/{tid}" + _J, self._show)
@@ -638,6 +639,13 @@ class FakeZendesk(FakeAPI):
             return FakeResponse(400, dict(TOO_MANY_VALUES))
         tickets = [dict(self.tickets[i]) for i in ids if i in self.tickets]
         return FakeResponse(200, {"tickets": tickets, **self._sideloads(request, tickets)})
+
+    def _count(self, request: FakeRequest) -> FakeResponse:
+        # As documented: approximate; above 100,000 capped there, refreshed_at null meanwhile.
+        count = len(self.tickets)
+        if count > 100_000:
+            return FakeResponse(200, {"count": {"value": 100_000, "refreshed_at": None}})
+        return FakeResponse(200, {"count": {"value": count, "refreshed_at": _iso(self.clock())}})
 
     def _show(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
         ticket = self.tickets.get(int(ticket_id))
