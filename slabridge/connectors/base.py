@@ -245,6 +245,17 @@ class Connector(ABC):
         """
         return None
 
+    @classmethod
+    def tag_problem(cls, tag: str) -> str | None:
+        """Why the helpdesk would refuse ``tag``; None when it accepts it.
+
+        Override when the API limits tags (length, characters). The config loader asks for
+        every tag ``actions.tags`` makes, those made from policy names included, so a tag the
+        helpdesk refuses is a config error at load time, naming its key path, rather than a
+        rejected write at the first sync.
+        """
+        return None
+
     def api_calls(self) -> int:
         """How many HTTP requests this connector has made (for the run summary).
 

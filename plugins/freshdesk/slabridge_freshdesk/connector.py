@@ -33,6 +33,7 @@ from slabridge_freshdesk.writeback import error_summary, failure_result, update_
 log = structlog.get_logger("slabridge.freshdesk")
 
 PAGE_CAP_MESSAGE = "beyond the 300th page"
+MAX_TAG_LENGTH = 32
 
 
 class FreshdeskReadError(RuntimeError):
@@ -78,6 +79,17 @@ class FreshdeskConnector(Connector):
         if key.startswith("cf_") and len(key) > 3:
             return None
         return "Freshdesk custom ticket fields are written by their API name, e.g. cf_sla_due_at"
+
+    @classmethod
+    def tag_problem(cls, tag: str) -> str | None:
+        # Freshdesk's API validates each ticket tag to at most 32 characters, without commas.
+        if len(tag) > MAX_TAG_LENGTH:
+            return (
+                f"Freshdesk tags hold at most {MAX_TAG_LENGTH} characters (this one has {len(tag)})"
+            )
+        if "," in tag:
+            return "Freshdesk tags cannot contain a comma"
+        return None
 
     def __init__(
         self,
