@@ -969,6 +969,37 @@ class _Checker:
                 "rename the policy)",
             )
 
+    def tags_the_helpdesk_accepts(
+        self,
+        connector: type[Connector],
+        who: str,
+        names: Mapping[str, str | None],
+        policy_names: Sequence[str],
+    ) -> None:
+        """Every tag slabridge would write must be one the connector's helpdesk accepts
+        (``Connector.tag_problem``), the tags ``actions.tags.policy`` makes from policy names too.
+        """
+        for key, template in names.items():
+            if template is None:
+                continue
+            where = _join("actions.tags", key)
+            hidden = isinstance(template, _FromEnv)
+            tags: list[tuple[str, str | None]] = [(str(template), None)]
+            if key == "policy" and "{policy}" in template:
+                tags = [(template.replace("{policy}", name), name) for name in policy_names]
+            for tag, policy in tags:
+                problem = connector.tag_problem(tag)
+                if problem is None:
+                    continue
+                # Values from ${ENV} are never shown (they could be secrets).
+                if policy is not None and isinstance(policy, _FromEnv):
+                    shown = "the tag of a policy name from the environment"
+                elif policy is not None:
+                    shown = f"the tag of policy {policy!r}" + ("" if hidden else f" ({tag!r})")
+                else:
+                    shown = "the tag" if hidden else f"tag {tag!r}"
+                self.add(where, f"{shown} cannot be written by {who}: {problem}")
+
     def actions(
         self,
         raw: Any,
@@ -1056,6 +1087,10 @@ class _Checker:
                 who = f"connector {instance!r} ({kind}) cannot write"
                 if any(names.values()) and not can.tags:
                     self.add("actions.tags", f"{who} tags")
+                elif any(names.values()):
+                    self.tags_the_helpdesk_accepts(
+                        connector, f"connector {instance!r} ({kind})", names, policy_names
+                    )
                 if escalate is not None and not can.priority:
                     self.add("actions.escalate_priority", f"{who} priorities")
                 if instance in fields and not can.fields:

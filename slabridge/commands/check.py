@@ -68,9 +68,11 @@ def check_instance(
         connector = cls(instance, config)
         if open_state is not None and connector.uses_state_store():
             connector.attach_state_store(open_state())
-        report.problems = list(connector.check())
+        found = list(connector.check())
+        report.problems = [problem for problem in found if not problem.warning]
+        report.warnings = [_with_hint(problem) for problem in found if problem.warning]
         if policies is not None and not report.problems:
-            report.warnings = coverage_warnings(sample_tickets(connector), policies, instance)
+            report.warnings += coverage_warnings(sample_tickets(connector), policies, instance)
     except HttpError as exc:
         report.problems.append(
             CheckProblem(
@@ -87,6 +89,10 @@ def check_instance(
         if connector is not None:
             connector.close()
     return report
+
+
+def _with_hint(problem: CheckProblem) -> str:
+    return f"{problem.message} (hint: {problem.hint})" if problem.hint else problem.message
 
 
 def _print_report(report: InstanceReport) -> None:

@@ -138,10 +138,16 @@ class WriteResult:
 
 @dataclass(frozen=True, slots=True)
 class CheckProblem:
-    """Something an admin must fix before a sync can work, said so they can act on it."""
+    """Something an admin must fix before a sync can work, said so they can act on it.
+
+    With ``warning``, the sync can run but may not count what the admin meant (an unmapped
+    status, a mapping that leaves most tickets without a tier): ``check`` prints it as
+    ``warn`` and still exits 0.
+    """
 
     message: str
     hint: str | None = None
+    warning: bool = False
 
 
 class Connector(ABC):
@@ -251,6 +257,17 @@ class Connector(ABC):
         Optional. One cheap API call at most; the sync asks before a read that a person
         watches (the progress bar then shows a total and the time left) and before a first
         sync (it says how many tickets are ahead). An upper bound is fine; never raise for it.
+        """
+        return None
+
+    @classmethod
+    def tag_problem(cls, tag: str) -> str | None:
+        """Why the helpdesk would refuse ``tag``; None when it accepts it.
+
+        Override when the API limits tags (length, characters). The config loader asks for
+        every tag ``actions.tags`` makes, those made from policy names included, so a tag the
+        helpdesk refuses is a config error at load time, naming its key path, rather than a
+        rejected write at the first sync.
         """
         return None
 

@@ -432,6 +432,11 @@ class HttpClient:
             detail = unreachable or f"connection failed ({type(exc).__name__})"
             raise RetryableHttpError(method, shown_path, None, detail, None) from None
         self.connected = True
+        if response.status_code == 429 and retry_after_of(response.headers) is not None:
+            # The 429's Retry-After is the wait (the retry sleeps it). Pacing on the
+            # "Remaining: 0" it also carries would add a whole minute on top, though Jira's
+            # burst limits reset within seconds.
+            return response
         self.limiter.observe(
             _int_header(
                 response.headers,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -12,6 +13,7 @@ from slabridge.connectors.base import ConnectorConfig
 from slabridge.connectors.http import require_https
 from slabridge.connectors.mapping import ConnectorMapping, MappingRule
 from slabridge.sla.ticket import STATUSES
+from slabridge_freshdesk.statuses import StatusChoice
 
 DEFAULT_START = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -31,14 +33,18 @@ class FreshdeskMapping(ConnectorMapping):
     ``from`` paths resolve in the ticket payload plus the objects the connector sideloads:
     ``company`` (``GET /companies/{id}``: ``account_tier``, ``domains``, ``custom_fields.*``),
     ``group`` (``{id, name}``) and ``product`` (``{id, name}``). ``statuses`` and ``priorities``
-    are keyed by the Freshdesk number as text; a status not listed (a custom status, 6 and up)
-    becomes ``other_statuses``.
+    are keyed by the Freshdesk number as text. A custom status (6 and up) not listed under
+    ``statuses`` follows Freshdesk's own setting from the ticket-fields API: where its SLA timer
+    stops it becomes ``sla_timer_stopped`` (``on_hold``), where it runs ``open``; a status
+    Freshdesk says nothing about becomes ``other_statuses`` (``open``: the clock keeps running,
+    which never hides a breach) and ``check`` names it.
     """
 
     tier: MappingRule | None = _rule("company.account_tier")
     region: MappingRule | None = _rule("group.name")
     product: MappingRule | None = _rule("product.name")
-    other_statuses: str = "on_hold"
+    other_statuses: str = "open"
+    sla_timer_stopped: Literal["on_hold", "pending"] = "on_hold"
     customer_reply_reopens: bool = True
 
     @field_validator("other_statuses")
@@ -56,11 +62,26 @@ class FreshdeskMapping(ConnectorMapping):
             raise ValueError("two Freshdesk priorities map to the same name; write-back needs 1:1")
         return value
 
-    def status_of(self, native: object) -> str:
-        """Freshdesk status number → normalized status (unknown numbers: ``other_statuses``)."""
+    def status_of(self, native: object, choices: Mapping[int, StatusChoice] | None = None) -> str:
+        """Freshdesk status number → normalized status.
+
+        The config's ``statuses`` first, then the four built-in statuses, then the SLA-timer
+        setting of the account's status (``choices``, from the ticket-fields API), and
+        ``other_statuses`` for a status nothing says anything about.
+        """
         if isinstance(native, bool) or not isinstance(native, int):
             raise ValueError(f"status {native!r} is not a Freshdesk status number")
-        return self.status(native, DEFAULT_STATUSES) or self.other_statuses
+        known = self.status(native, DEFAULT_STATUSES)
+        if known is not None:
+            return known
+        choice = (choices or {}).get(native)
+        if choice is not None and choice.stops_sla_timer is not None:
+            return self.sla_timer_stopped if choice.stops_sla_timer else "open"
+        return self.other_statuses
+
+    def maps_status(self, native: int) -> bool:
+        """Whether the config or the built-in table maps ``native`` (no API lookup needed)."""
+        return self.status(native, DEFAULT_STATUSES) is not None
 
     def priority_of(self, native: object) -> str | None:
         """Freshdesk priority number → normalized priority (None when absent or unknown)."""

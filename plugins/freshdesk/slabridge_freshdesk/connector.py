@@ -27,11 +27,13 @@ from slabridge_freshdesk.config import FreshdeskConfig
 from slabridge_freshdesk.cursor import ReadCursor
 from slabridge_freshdesk.journal import StatusJournal
 from slabridge_freshdesk.mapping import Lookups, map_ticket, needs_conversations, stats_marks
+from slabridge_freshdesk.statuses import StatusChoice, status_choices
 from slabridge_freshdesk.writeback import error_summary, failure_result, update_body
 
 log = structlog.get_logger("slabridge.freshdesk")
 
 PAGE_CAP_MESSAGE = "beyond the 300th page"
+MAX_TAG_LENGTH = 32
 
 
 class FreshdeskReadError(RuntimeError):
@@ -78,6 +80,17 @@ class FreshdeskConnector(Connector):
             return None
         return "Freshdesk custom ticket fields are written by their API name, e.g. cf_sla_due_at"
 
+    @classmethod
+    def tag_problem(cls, tag: str) -> str | None:
+        # Freshdesk's API validates each ticket tag to at most 32 characters, without commas.
+        if len(tag) > MAX_TAG_LENGTH:
+            return (
+                f"Freshdesk tags hold at most {MAX_TAG_LENGTH} characters (this one has {len(tag)})"
+            )
+        if "," in tag:
+            return "Freshdesk tags cannot contain a comma"
+        return None
+
     def __init__(
         self,
         instance: str,
@@ -107,6 +120,8 @@ class FreshdeskConnector(Connector):
         self._companies: dict[int, Mapping[str, Any] | None] = {}
         self._groups: dict[int, str] | None = None
         self._products: dict[int, str] | None = None
+        self._statuses: dict[int, StatusChoice] | None = None
+        self._warned_statuses: set[int] = set()
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -158,6 +173,44 @@ class FreshdeskConnector(Connector):
         self._companies = {}
         self._groups = None
         self._products = None
+        self._statuses = None
+        self._warned_statuses = set()
+
+    def _status_choices(self) -> dict[int, StatusChoice]:
+        """The account's statuses (``GET /ticket_fields``), read at most once per read."""
+        if self._statuses is None:
+            try:
+                fields = self._get_json("ticket_fields")
+            except HttpError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("freshdesk_statuses_unreadable", error=str(exc))
+                fields = []
+            self._statuses = status_choices(fields if isinstance(fields, list) else [])
+        return self._statuses
+
+    def _statuses_for(self, raw: Mapping[str, Any]) -> dict[int, StatusChoice]:
+        """The statuses a ticket's mapping needs: none unless its status is a custom one that
+        the config does not map (so accounts without custom statuses pay no extra call)."""
+        native = raw.get("status")
+        if isinstance(native, bool) or not isinstance(native, int):
+            return {}
+        if self.settings.mapping.maps_status(native):
+            return {}
+        choices = self._status_choices()
+        choice = choices.get(native)
+        if (choice is None or choice.stops_sla_timer is None) and (
+            native not in self._warned_statuses
+        ):
+            self._warned_statuses.add(native)
+            log.warning(
+                "freshdesk_status_unmapped",
+                status=native,
+                name=choice.name if choice else None,
+                counted_as=self.settings.mapping.other_statuses,
+                advice="map it under mapping.statuses",
+            )
+        return choices
 
     def _named(self, path: str) -> dict[int, str]:
         try:
@@ -194,7 +247,7 @@ class FreshdeskConnector(Connector):
         ):
             self._products = self._named("products")
         companies = {k: v for k, v in self._companies.items() if v is not None}
-        return Lookups(companies, self._groups or {}, self._products or {})
+        return Lookups(companies, self._groups or {}, self._products or {}, self._statuses_for(raw))
 
     def _conversations(self, ticket_id: int | str) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []
@@ -290,13 +343,16 @@ class FreshdeskConnector(Connector):
             ("ticket_fields", wanted_ticket, "ticket"),
             ("company_fields", wanted_company, "company"),
         ):
-            if not wanted:
-                continue
+            if not wanted and what != "ticket":
+                continue  # ticket fields are always read: they list the statuses
             try:
-                names = {str(f.get("name")) for f in self._all(path) if isinstance(f, Mapping)}
+                fields = self._all(path)
             except HttpError as exc:
                 problems.append(CheckProblem(f"cannot list {what} fields: {error_summary(exc)}"))
                 continue
+            if what == "ticket":
+                problems.extend(self._status_problems(status_choices(fields)))
+            names = {str(f.get("name")) for f in fields if isinstance(f, Mapping)}
             for name in sorted(wanted - names):
                 problems.append(
                     CheckProblem(
@@ -305,6 +361,27 @@ class FreshdeskConnector(Connector):
                         f"existing: {', '.join(sorted(names)[:12])}",
                     )
                 )
+        return problems
+
+    def _status_problems(self, choices: Mapping[int, StatusChoice]) -> list[CheckProblem]:
+        """A problem for each custom status neither the config nor Freshdesk's SLA-timer
+        setting tells how to count."""
+        mapping = self.settings.mapping
+        problems = []
+        for number, choice in sorted(choices.items()):
+            if mapping.maps_status(number) or choice.stops_sla_timer is not None:
+                continue
+            problems.append(
+                CheckProblem(
+                    f"Freshdesk status {number} ({choice.name!r}) is not mapped and the "
+                    "ticket-fields API does not say whether its SLA timer stops: it counts as "
+                    f"{mapping.other_statuses!r}"
+                    + (" (the clock keeps running)" if mapping.other_statuses == "open" else ""),
+                    hint=f'map it under mapping.statuses, e.g. statuses: {{"{number}": on_hold}} '
+                    "when the clock should stop in it",
+                    warning=True,  # the sync runs; it may count the status other than meant
+                )
+            )
         return problems
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:

@@ -36,6 +36,7 @@ from slabridge_freshdesk.fake_payloads import (
     new_ticket,
     parse_stamp,
     stamp,
+    status_field,
     update_errors,
     validation_failed,
 )
@@ -80,7 +81,9 @@ class FakeFreshdesk(FakeAPI):
         self.groups: dict[int, dict[str, Any]] = {}
         self.products: dict[int, dict[str, Any]] = {}
         self.ticket_fields: dict[str, dict[str, Any]] = {}
-        self.custom_statuses: dict[int, str] = {6: "Waiting on Third Party"}
+        # Custom statuses: number → (name, whether Freshdesk's SLA timer stops in it).
+        self.custom_statuses: dict[int, tuple[str, bool]] = {6: ("Waiting on Third Party", True)}
+        self.status_choices_shape = "objects"
         self.deleted: set[int] = set()
         self.repeat_page_links = False
         self._writes = 0
@@ -301,8 +304,10 @@ class FakeFreshdesk(FakeAPI):
         return handler
 
     def _list_ticket_fields(self, request: FakeRequest) -> FakeResponse:
-        custom = [copy.deepcopy(f) for f in self.ticket_fields.values()]
-        return FakeResponse(200, [*copy.deepcopy(DEFAULT_TICKET_FIELDS), *custom])
+        with self.lock:
+            custom = [copy.deepcopy(f) for f in self.ticket_fields.values()]
+            status = status_field(self.custom_statuses, shape=self.status_choices_shape)
+        return FakeResponse(200, [status, *copy.deepcopy(DEFAULT_TICKET_FIELDS[1:]), *custom])
 
     def _list_company_fields(self, request: FakeRequest) -> FakeResponse:
         custom = {k for c in self.companies.values() for k in c.get("custom_fields", {})}
@@ -423,6 +428,13 @@ class FakeFreshdesk(FakeAPI):
                     return int(product["id"])
             number = self._take("product")
             self.products[number] = {"id": number, "name": name, "description": None}
+            return number
+
+    def add_status(self, name: str, *, stops_sla_timer: bool = False) -> int:
+        """Create a custom status (Admin → Ticket Fields → Status); return its number (6 up)."""
+        with self.lock:
+            number = max([5, *self.custom_statuses]) + 1
+            self.custom_statuses[number] = (name, stops_sla_timer)
             return number
 
     def add_ticket_field(self, name: str, field_type: str = "custom_text") -> None:

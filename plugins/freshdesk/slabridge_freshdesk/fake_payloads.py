@@ -53,6 +53,13 @@ DEFAULT_TICKET_FIELDS = (
     {"id": 1, "name": "status", "label": "Status", "type": "default_status", "default": True},
     {"id": 2, "name": "priority", "label": "Priority", "type": "default_priority", "default": True},
 )
+# The built-in statuses: number → (agent label, customer label, SLA timer stops).
+BUILT_IN_STATUSES: dict[int, tuple[str, str, bool]] = {
+    2: ("Open", "Being Processed", False),
+    3: ("Pending", "Awaiting your Reply", True),
+    4: ("Resolved", "This ticket has been Resolved", True),
+    5: ("Closed", "This ticket has been Closed", True),
+}
 
 
 def stamp(moment: datetime) -> str:
@@ -113,6 +120,36 @@ def update_errors(
                 if key not in ticket_fields
             )
     return errors
+
+
+def status_field(
+    custom: Mapping[int, tuple[str, bool]], *, shape: str = "objects"
+) -> dict[str, Any]:
+    """The ``status`` entry of ``GET /ticket_fields`` with the built-in and ``custom`` statuses.
+
+    ``objects``: a list of choice objects with ``stop_sla_timer`` (the shape Freshdesk's own
+    status model renders); ``map``: ``{"6": [agent label, customer label]}``, which names each
+    status but not its SLA timer.
+    """
+    table = dict(BUILT_IN_STATUSES)
+    table.update({number: (name, name, stops) for number, (name, stops) in custom.items()})
+    field = dict(DEFAULT_TICKET_FIELDS[0])
+    if shape == "map":
+        field["choices"] = {str(n): [agent, customer] for n, (agent, customer, _) in table.items()}
+        return field
+    field["choices"] = [
+        {
+            "id": number,
+            "value": agent,
+            "label_for_customers": customer,
+            "stop_sla_timer": stops,
+            "default": number in BUILT_IN_STATUSES,
+            "position": position,
+            "deleted": False,
+        }
+        for position, (number, (agent, customer, stops)) in enumerate(sorted(table.items()), 1)
+    ]
+    return field
 
 
 def new_ticket(number: int, at: str) -> dict[str, Any]:
@@ -224,6 +261,7 @@ def company_fields(custom_names: Iterable[str]) -> list[dict[str, Any]]:
 
 __all__ = [
     "AGENT_ID",
+    "BUILT_IN_STATUSES",
     "DEFAULT_TICKET_FIELDS",
     "LIST_INCLUDES",
     "ORDER_BY",
@@ -239,6 +277,7 @@ __all__ = [
     "new_ticket",
     "parse_stamp",
     "stamp",
+    "status_field",
     "update_errors",
     "validation_failed",
 ]

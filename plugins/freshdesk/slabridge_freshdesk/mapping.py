@@ -9,6 +9,7 @@ from typing import Any
 
 from slabridge.sla.ticket import Customer, Event, Ticket, TicketError, parse_timestamp
 from slabridge_freshdesk.config import FreshdeskMapping
+from slabridge_freshdesk.statuses import StatusChoice
 
 SOURCE = "freshdesk"
 
@@ -41,11 +42,16 @@ _REOPENABLE = frozenset({"pending", "solved", "closed"})
 
 @dataclass(frozen=True, slots=True)
 class Lookups:
-    """Side data a ticket's mapping may need, fetched and cached by the connector."""
+    """Side data a ticket's mapping may need, fetched and cached by the connector.
+
+    ``statuses`` are the account's statuses from the ticket-fields API (read only when a
+    ticket has a custom status the config does not map).
+    """
 
     companies: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     groups: Mapping[int, str] = field(default_factory=dict)
     products: Mapping[int, str] = field(default_factory=dict)
+    statuses: Mapping[int, StatusChoice] = field(default_factory=dict)
 
 
 def _timestamp(value: Any, ticket_id: str, key: str) -> datetime | None:
@@ -227,7 +233,7 @@ def map_ticket(
     created_at = parse_timestamp(raw.get("created_at"), ticket_id, "created_at")
     updated_at = parse_timestamp(raw.get("updated_at"), ticket_id, "updated_at")
     try:
-        status = mapping.status_of(raw.get("status"))
+        status = mapping.status_of(raw.get("status"), lookups.statuses)
     except ValueError as exc:
         raise TicketError(ticket_id, "status", str(exc)) from None
     raw_stats = raw.get("stats")

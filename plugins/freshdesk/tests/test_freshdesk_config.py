@@ -78,3 +78,31 @@ def test_a_field_key_that_is_not_a_custom_field_api_name_is_a_config_error_at_lo
         "actions.fields.fd.due_at: not a field freshdesk can write: Freshdesk custom ticket "
         "fields are written by their API name, e.g. cf_sla_due_at"
     ]
+
+
+def test_a_tag_freshdesk_would_refuse_is_a_config_error_at_load_policy_tags_included() -> None:
+    from slabridge.config import ConfigError, load_config_text
+
+    types = connector_types(load_plugins(create_plugin_manager()))
+    long_policy = "enterprise_premium_support_plan"  # sla_ + 31 characters = 35
+    text = (
+        "connectors:\n  fd: {type: freshdesk, domain: acme, api_key: '${FD_KEY}'}\n"
+        f"policies:\n  - {{name: gold, targets: {{default: {{first_response: 1h}}}}}}\n"
+        f"  - {{name: {long_policy}, targets: {{default: {{first_response: 1h}}}}}}\n"
+        "actions:\n  tags: {breached: BREACHED, at_risk: 'sla,at_risk', policy: 'sla_{policy}'}\n"
+    )
+    env = {"FD_KEY": "k"}
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text.replace("BREACHED", "x" * 33), connector_types=types, environ=env)
+    assert [str(issue) for issue in caught.value.issues] == [
+        f"actions.tags.breached: tag {'x' * 33!r} cannot be written by connector 'fd' "
+        "(freshdesk): Freshdesk tags hold at most 32 characters (this one has 33)",
+        "actions.tags.at_risk: tag 'sla,at_risk' cannot be written by connector 'fd' "
+        "(freshdesk): Freshdesk tags cannot contain a comma",
+        f"actions.tags.policy: the tag of policy {long_policy!r} ('sla_{long_policy}') cannot be "
+        "written by connector 'fd' (freshdesk): Freshdesk tags hold at most 32 characters "
+        "(this one has 35)",
+    ]
+    fits = text.replace("BREACHED", "x" * 32).replace("sla,at_risk", "sla_at_risk")
+    fits = fits.replace(long_policy, "enterprise")
+    assert load_config_text(fits, connector_types=types, environ=env).actions.tags.breached

@@ -19,6 +19,7 @@ from slabridge_freshdesk.mapping import (
     needs_conversations,
     status_events,
 )
+from slabridge_freshdesk.statuses import StatusChoice
 
 from slabridge.sla.ticket import Event, Ticket, TicketError
 from slabridge.testing.suite import assert_valid_ticket
@@ -209,17 +210,35 @@ def test_statuses_map_by_default_and_custom_statuses_are_configurable() -> None:
         "pending",
         "solved",
         "closed",
-        "on_hold",
-        "on_hold",
+        "open",  # a custom status nothing says anything about: the clock keeps running
+        "open",
     ]
     mapping = FreshdeskMapping.model_validate(
-        {"statuses": {"6": "pending"}, "other_statuses": "open"}
+        {"statuses": {"6": "pending"}, "other_statuses": "on_hold"}
     )
     assert [map_ticket(ticket_payload(status=s), mapping).status for s in (3, 6, 7)] == [
         "pending",
         "pending",
-        "open",
+        "on_hold",
     ]
+
+
+def test_a_custom_status_follows_freshdesks_sla_timer_setting_unless_the_config_maps_it() -> None:
+    statuses = {
+        6: StatusChoice(6, "Waiting on Customer", stops_sla_timer=True),
+        7: StatusChoice(7, "Working on it", stops_sla_timer=False),
+        8: StatusChoice(8, "Escalated"),  # the API named it but said nothing about its timer
+    }
+    lookups = Lookups(statuses=statuses)
+    read = [map_ticket(ticket_payload(status=s), DEFAULT, lookups).status for s in (6, 7, 8, 9)]
+    assert read == ["on_hold", "open", "open", "open"]
+    as_pending = FreshdeskMapping.model_validate(
+        {"sla_timer_stopped": "pending", "statuses": {"7": "on_hold"}}
+    )
+    read = [map_ticket(ticket_payload(status=s), as_pending, lookups).status for s in (6, 7, 8)]
+    assert read == ["pending", "on_hold", "open"]
+    with pytest.raises(ValidationError, match="sla_timer_stopped"):
+        FreshdeskMapping.model_validate({"sla_timer_stopped": "solved"})
 
 
 def test_priorities_map_both_ways_and_medium_is_normal() -> None:

@@ -581,6 +581,16 @@ class FakeJira(FakeAPI):
             return error_collection(f"The request was rejected (HTTP {status}).")
         return error_collection("Internal server error.")
 
+    # The per-second burst budget Jira reports; the fake does not enforce it (faults give 429s).
+    BURST_LIMIT = 350
+
+    def rate_limit_headers(self, request: FakeRequest) -> dict[str, str]:
+        """What recorded Jira Cloud answers carry on every response (a 429 overrides them)."""
+        return {
+            "X-RateLimit-Limit": str(self.BURST_LIMIT),
+            "X-RateLimit-Remaining": str(self.BURST_LIMIT - 1),
+        }
+
     def dispatch(self, request: FakeRequest) -> tuple[FakeResponse, Fault | None]:
         prefix = f"/ex/jira/{self.cloud_id}" if self.cloud_id is not None else None
         if prefix is not None and request.path.startswith(prefix + "/"):
@@ -594,7 +604,7 @@ class FakeJira(FakeAPI):
             reset = (self.clock() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")
             response.headers.update(
                 {
-                    "X-RateLimit-Limit": "100",
+                    "X-RateLimit-Limit": str(self.BURST_LIMIT),
                     "X-RateLimit-Remaining": "0",
                     "X-RateLimit-Reset": reset,
                     "RateLimit-Reason": "jira-burst-based",

@@ -149,6 +149,9 @@ class FakeZendesk(FakeAPI):
         self._org_keys: dict[str, int] = {}
         self._requesters: dict[int | None, int] = {}
         self._window: dict[str, tuple[float, int]] = {}
+        # Seconds for the per-minute rate-limit windows; a test points it at its own clock so
+        # that a connector's injected sleep really lets a window pass.
+        self.monotonic: Callable[[], float] = time.monotonic
         self.users[self.ADMIN_ID] = self._user(self.ADMIN_ID, "Slabridge Admin", email, role)
         self.users[self.AGENT_ID] = self._user(
             self.AGENT_ID, "Agent Smith", "agent@example.com", "agent"
@@ -474,13 +477,13 @@ class FakeZendesk(FakeAPI):
 
     def rate_limit_headers(self, request: FakeRequest) -> dict[str, str]:
         with self.lock:
-            started, used = self._window.get("account", (time.monotonic(), 0))
+            started, used = self._window.get("account", (self.monotonic(), 0))
             used += 1
-            if time.monotonic() - started >= 60:
-                started, used = time.monotonic(), 1
+            if self.monotonic() - started >= 60:
+                started, used = self.monotonic(), 1
             self._window["account"] = (started, used)
         remaining = max(0, self.account_per_minute - used)
-        reset = max(1, int(60 - (time.monotonic() - started)))
+        reset = max(1, int(60 - (self.monotonic() - started)))
         return {
             "x-rate-limit": str(self.account_per_minute),
             "x-rate-limit-remaining": str(remaining),
@@ -1044,14 +1047,14 @@ class FakeZendesk(FakeAPI):
         if limit is None:
             return None
         with self.lock:
-            started, used = self._window.get(name, (time.monotonic(), 0))
-            if time.monotonic() - started >= 60:
-                started, used = time.monotonic(), 0
+            started, used = self._window.get(name, (self.monotonic(), 0))
+            if self.monotonic() - started >= 60:
+                started, used = self.monotonic(), 0
             if count:
                 used += 1
                 self._window[name] = (started, used)
         if used > limit:
-            retry = max(1, int(60 - (time.monotonic() - started)))
+            retry = max(1, int(60 - (self.monotonic() - started)))
             return FakeResponse(
                 429,
                 {"error": "TooManyRequests", "description": "Rate limit exceeded"},
