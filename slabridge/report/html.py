@@ -192,11 +192,9 @@ def _source_lines(report: Report) -> str:
     """Which data the figures rest on and, for an empty report, why it is empty."""
     parts = []
     if report.data_source:
-        counts = ", ".join(f"{n} from {name}" for name, n in report.tickets_by_source.items())
-        detail = f" ({counts} tickets)" if counts else ""
+        used = " and ".join(f"{name} ({n} tickets)" for name, n in report.tickets_by_source.items())
         parts.append(
-            f'<p class="as-of" id="data-source">Data: {escape(report.data_source)}'
-            f"{escape(detail)}.</p>"
+            f'<p class="as-of" id="data-source">Data: {escape(used or report.data_source)}.</p>'
         )
     if report.empty_reason:
         parts.append(
