@@ -277,3 +277,13 @@ def test_without_goals_and_credits_the_page_says_none_are_configured(
     assert "No goals configured." in page
     assert "No credit rules apply" in page
     assert "No credits configured." in page
+
+
+def test_a_ticket_file_report_names_the_file_as_its_source(
+    workdir: Path, config_path: Path
+) -> None:
+    result = report(config_path, "--period", "2026-10", "--tickets", str(workdir / "tickets.jsonl"))
+    data = json.loads(result.stdout)
+    assert data["data_source"] == "ticket file"
+    assert data["tickets_by_source"] == {"ticket file": 4}
+    assert data["source"] == "tickets.jsonl, evaluated as of 2026-11-01 00:00 UTC"
