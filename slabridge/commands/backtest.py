@@ -88,10 +88,10 @@ def command(
         loaded = read_ticket_file(tickets_path)
         running.connector_option(
             connector,
-            (t.ticket.source for t in loaded.tickets if t.ticket.source),
+            (t.origin for t in loaded.tickets if t.origin),
             f"{tickets_path.name}'s sources",
         )
-        tickets = [t for t in loaded.tickets if connector is None or t.ticket.source == connector]
+        tickets = [t for t in loaded.tickets if connector is None or t.origin == connector]
         source = tickets_path.name
     else:
         running.connector_option(connector, current.connectors, str(current_path))

@@ -85,10 +85,10 @@ def command(
         problems.extend(loaded.problems)
         running.connector_option(
             connector,
-            (t.ticket.source for t in loaded.tickets if t.ticket.source),
+            (t.origin for t in loaded.tickets if t.origin),
             f"{tickets_path.name}'s sources",
         )
-        tickets = [t for t in loaded.tickets if connector is None or t.ticket.source == connector]
+        tickets = [t for t in loaded.tickets if connector is None or t.origin == connector]
         outcomes = counter.count(
             history.TICKET_FILE, replay(tickets, running.engine(config), start, as_of, problems)
         )

@@ -139,14 +139,23 @@ def test_evaluate_on_the_export_gives_what_the_report_replays(
     expected = [engine(item.ticket, as_of).to_json() for item in replayed]
     assert evaluated == expected
 
-    # And a report from the exported file has the figures of the report from the store.
+    # And a report from the exported file has the figures of the report from the store, down to
+    # the groups per connector instance (each line names its `connector`).
     month = ("report", "--config", str(demo.config_path), "--period", "2026-11")
-    from_store = json.loads(invoke(*month).stdout)
-    from_file = json.loads(invoke(*month, "--tickets", str(exported)).stdout)
+    by = ("--by", "connector,customer")
+    from_store = json.loads(invoke(*month, *by).stdout)
+    from_file = json.loads(invoke(*month, *by, "--tickets", str(exported)).stdout)
     assert from_store["data_source"] == "replayed snapshots"
     assert from_store["total"]["tickets"] > 0
-    assert from_file["total"] == from_store["total"]
-    assert from_file["credits"] == from_store["credits"]
+    assert from_file["data_source"] == "ticket file"
+    for key in ("total", "groups", "goals", "credits", "weekly", "breaches_by"):
+        assert from_file[key] == from_store[key], key
+    assert {g["group"]["connector"] for g in from_file["groups"]} == {
+        "demo-freshdesk", "demo-jira", "demo-zendesk",
+    }  # fmt: skip
+    jira = ("--connector", "demo-jira")
+    only_file = json.loads(invoke(*month, *jira, "--tickets", str(exported)).stdout)
+    assert only_file["total"] == json.loads(invoke(*month, *jira).stdout)["total"]
 
 
 def test_the_demos_last_month_report_counts_what_backtest_replays(demo: DemoResult) -> None:
