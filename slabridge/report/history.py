@@ -1,11 +1,4 @@
-"""History from the first day: stored evaluations where they exist, replayed snapshots elsewhere.
-
-A new install has ticket snapshots going back weeks but evaluations only from its first sync, so
-a report of last month read nothing while `backtest` replayed the same snapshots. Here a ticket
-counts from its stored evaluation when one was made inside the report's window, and otherwise its
-snapshot is replayed with the current config as of the report's `as_of` (the same `replay` that
-`backtest` uses). The report says which source it used and, when it is empty, why.
-"""
+"""History from the first day: stored evaluations where they exist, replayed snapshots elsewhere."""
 
 from __future__ import annotations
 
@@ -117,8 +110,10 @@ def store_history(
 ) -> Iterator[Outcome]:
     """Every outcome of ``[start, as_of)`` the store can give: stored, else replayed.
 
-    No ticket is counted twice: a ticket with an evaluation in the window is read from it alone,
-    and only the others are replayed.
+    A new install has snapshots going back weeks but evaluations only from its first sync, so a
+    ticket with an evaluation in the window counts from it (`stored_outcomes`), and every other
+    ticket's snapshot is replayed with ``evaluate`` as of ``as_of`` (the `replay` `backtest`
+    uses). No ticket is counted twice.
     """
     yield from counter.count(STORED, stored_outcomes(store, start, as_of, connector, problems))
     snapshots = unevaluated_snapshots(store, start, as_of, connector, problems)

@@ -9,6 +9,12 @@ from html import escape
 
 from slabridge.report.compute import GroupSummary, Report
 from slabridge.report.credits import CreditResult
+from slabridge.report.html_notes import (
+    no_credit_rows,
+    no_credits_message,
+    no_goal_results,
+    source_lines,
+)
 from slabridge.report.models import format_percent, format_seconds, short_percent
 from slabridge.report.svg import PALETTE, Series, bar_list, line_chart, stacked_columns
 
@@ -154,54 +160,8 @@ def _credits_chart(report: Report) -> str:
         rows,
         [short_percent(c.credit) for c in owed],
         color="#d97706",
-        empty_message=_no_credits_message(report),
+        empty_message=no_credits_message(report),
     )
-
-
-def _no_credits_message(report: Report) -> str:
-    # Said only when it is true: with credit rules configured, an empty chart has another reason.
-    if report.credits:
-        return "No credits owed"
-    if report.credits_configured and report.total.decided:
-        return "No credit rule covers a customer this period"
-    if report.credits_configured:
-        return "No customer had a decided cycle to judge"
-    return "No credit rules apply"
-
-
-def _no_goal_results(report: Report) -> str:
-    if not report.goals:
-        return '<p class="note" id="table-goals">No goals configured.</p>'
-    return (
-        f'<p class="note" id="table-goals">{len(report.goals)} goal(s) configured; none has a '
-        "decided cycle in this period.</p>"
-    )
-
-
-def _no_credit_rows(report: Report) -> str:
-    if not report.credits_configured:
-        text = "No credits configured."
-    elif report.total.cycles:
-        text = "No credit rule covers a customer this period."
-    else:
-        text = "Credit rules are configured; no customer had a cycle in this period."
-    return f'<p class="note" id="table-credits">{text}</p>'
-
-
-def _source_lines(report: Report) -> str:
-    """Which data the figures rest on and, for an empty report, why it is empty."""
-    parts = []
-    if report.data_source:
-        used = " and ".join(f"{name} ({n} tickets)" for name, n in report.tickets_by_source.items())
-        parts.append(
-            f'<p class="as-of" id="data-source">Data: {escape(used or report.data_source)}.</p>'
-        )
-    if report.empty_reason:
-        parts.append(
-            f'<p class="banner empty" id="empty-reason"><b>No data for this period</b>: '
-            f"{escape(report.empty_reason)}.</p>"
-        )
-    return "".join(parts)
 
 
 def _as_of_banner(report: Report) -> str:
@@ -266,7 +226,7 @@ def render_html(report: Report) -> str:
         "cycles that started in the period · "
         f"source: {escape(report.source)}</p>",
         _as_of_banner(report),
-        _source_lines(report),
+        source_lines(report),
         '<section class="kpis" id="kpis">',
         f'<div class="kpi"><b>{total.tickets}</b><span>tickets</span></div>',
         f'<div class="kpi"><b>{_pct(total.achieved_share)}</b><span>cycles achieved</span></div>',
@@ -295,7 +255,7 @@ def render_html(report: Report) -> str:
             3,
         )
         if goal_rows
-        else _no_goal_results(report),
+        else no_goal_results(report),
         "<h2>Groups</h2>",
         _table(
             "table-groups",
@@ -322,7 +282,7 @@ def render_html(report: Report) -> str:
             3,
         )
         if credit_rows
-        else _no_credit_rows(report),
+        else no_credit_rows(report),
         '<p class="note">Percentages are exact ratios shown truncated to two decimals; times are '
         "business time on each metric's calendar; p90 is the nearest-rank 90th percentile.</p>",
     ]
