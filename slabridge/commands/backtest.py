@@ -52,7 +52,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--connector",
     default=None,
-    help="Only this connector's tickets (with --tickets: the tickets' source).",
+    help="Only this connector's tickets (with --tickets: a line's connector, else its source).",
 )
 @click.option(
     "--format",

@@ -43,13 +43,13 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "tickets_path",
     type=_FILE,
     default=None,
-    help="JSON lines of normalized tickets, evaluated as of the period end "
-    "(default: the state store's evaluation history).",
+    help="JSON lines of normalized tickets, evaluated as of the period end (default: the "
+    "state store's evaluations, and its ticket snapshots replayed where none covers the period).",
 )
 @click.option(
     "--connector",
     default=None,
-    help="Only this connector's tickets (with --tickets: the tickets' source).",
+    help="Only this connector's tickets (with --tickets: a line's connector, else its source).",
 )
 @click.option("--timezone", default="UTC", show_default=True, help="Where period days start.")
 @click.option(
