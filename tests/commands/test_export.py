@@ -183,3 +183,12 @@ def test_the_demos_last_month_report_counts_what_backtest_replays(demo: DemoResu
     )
     assert created[0] >= "2026-11-07"  # the demo's 30 days before 7 December
     assert f"the store&#x27;s 90 tickets were created {created[0]}..{created[-1]}" in page
+
+
+def test_an_output_that_cannot_be_written_exits_2_naming_it(
+    demo: DemoResult, tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "tickets.jsonl"
+    result = invoke("export", "tickets", "--config", str(demo.config_path), "-o", str(target))
+    assert result.exit_code == 2
+    assert f"--output: cannot write {target}" in result.stderr
