@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from slabridge.config import load_config_text
 from slabridge.report.compute import build_report
+from slabridge.report.history import unevaluated_snapshots
 from slabridge.report.html import render_html
 from slabridge.report.models import validate_credits, validate_goals
 from slabridge.report.outcomes import Outcome, OutcomeStatus, TicketFacts
@@ -240,6 +241,9 @@ def bench_store(evaluations: int) -> None:
         outcomes = list(stored_outcomes(store, PERIOD.start, PERIOD.end))
         timed(f"read the latest evaluation per ticket -> {len(outcomes):,} outcomes", started)
         print(f"peak RSS after reading the store: {peak_mb():.0f} MiB")
+        started = time.perf_counter()
+        left = sum(1 for _ in unevaluated_snapshots(store, PERIOD.start, PERIOD.end))
+        timed(f"find the snapshots no evaluation covers (to replay) -> {left:,}", started)
         started = time.perf_counter()
         build_report(outcomes, PERIOD, by=("tier",), goals=GOALS, credits=CREDITS)
         timed("build_report from the store's outcomes", started)

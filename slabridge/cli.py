@@ -18,6 +18,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "run",
     "report",
     "backtest",
+    "export",
     "evaluate",
     "explain",
     "plugins",

@@ -52,7 +52,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--connector",
     default=None,
-    help="Only this connector's tickets (with --tickets: the tickets' source).",
+    help="Only this connector's tickets (with --tickets: a line's connector, else its source).",
 )
 @click.option(
     "--format",
@@ -88,10 +88,10 @@ def command(
         loaded = read_ticket_file(tickets_path)
         running.connector_option(
             connector,
-            (t.ticket.source for t in loaded.tickets if t.ticket.source),
+            (t.origin for t in loaded.tickets if t.origin),
             f"{tickets_path.name}'s sources",
         )
-        tickets = [t for t in loaded.tickets if connector is None or t.ticket.source == connector]
+        tickets = [t for t in loaded.tickets if connector is None or t.origin == connector]
         source = tickets_path.name
     else:
         running.connector_option(connector, current.connectors, str(current_path))

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from slabridge.commands.options import config_option
-from slabridge.report import running
+from slabridge.report import history, running
 from slabridge.report.compute import build_report, data_start
 from slabridge.report.html import render_html
-from slabridge.report.sources import read_ticket_file, replay, stored_outcomes
+from slabridge.report.sources import read_ticket_file, replay
 from slabridge.report.tabular import render_csv, render_json
 
 RENDERERS = {"html": render_html, "csv": render_csv, "json": render_json}
@@ -43,13 +43,13 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "tickets_path",
     type=_FILE,
     default=None,
-    help="JSON lines of normalized tickets, evaluated as of the period end "
-    "(default: the state store's evaluation history).",
+    help="JSON lines of normalized tickets, evaluated as of the period end (default: the "
+    "state store's evaluations, and its ticket snapshots replayed where none covers the period).",
 )
 @click.option(
     "--connector",
     default=None,
-    help="Only this connector's tickets (with --tickets: the tickets' source).",
+    help="Only this connector's tickets (with --tickets: a line's connector, else its source).",
 )
 @click.option("--timezone", default="UTC", show_default=True, help="Where period days start.")
 @click.option(
@@ -79,32 +79,46 @@ def command(
     as_of = running.as_of_option(now_text, span)
     start = data_start(span, config.goals)
     problems: list[str] = []
+    counter = history.SourceCounter()
     if tickets_path is not None:
         loaded = read_ticket_file(tickets_path)
         problems.extend(loaded.problems)
         running.connector_option(
             connector,
-            (t.ticket.source for t in loaded.tickets if t.ticket.source),
+            (t.origin for t in loaded.tickets if t.origin),
             f"{tickets_path.name}'s sources",
         )
-        tickets = [t for t in loaded.tickets if connector is None or t.ticket.source == connector]
-        outcomes = replay(tickets, running.engine(config), start, as_of, problems)
-        source = f"{tickets_path.name}, evaluated as of {as_of:%Y-%m-%d %H:%M} UTC"
+        tickets = [t for t in loaded.tickets if connector is None or t.origin == connector]
+        outcomes = counter.count(
+            history.TICKET_FILE, replay(tickets, running.engine(config), start, as_of, problems)
+        )
     else:
         running.connector_option(connector, config.connectors, str(config_path))
         store = running.open_state(config)
-        outcomes = stored_outcomes(store, start, as_of, connector, problems)
-        source = "state store evaluation history"
+        # Stored evaluations where the window has them, replayed snapshots for the other
+        # tickets: a new install reports on the weeks before its first sync.
+        outcomes = history.store_history(
+            store, running.engine(config), start, as_of, counter, connector, problems
+        )
     report = build_report(
         outcomes,
         span,
         by=by,
         goals=config.goals,
         credits=config.credits,
-        source=source,
         problems=problems,
         as_of=as_of,
     )
+    report.data_source = counter.data_source
+    report.tickets_by_source = {k: v for k, v in counter.tickets.items() if v}
+    if tickets_path is not None:
+        report.source = f"{tickets_path.name}, evaluated as of {as_of:%Y-%m-%d %H:%M} UTC"
+        if not report.total.cycles:
+            report.empty_reason = history.file_empty_reason(tickets, tickets_path.name, span, as_of)
+    else:
+        report.source = history.store_source_text(counter, as_of)
+        if not report.total.cycles:
+            report.empty_reason = history.store_empty_reason(store, span, as_of, connector)
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
     running.write_output(RENDERERS[fmt](report), output)

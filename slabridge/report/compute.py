@@ -115,6 +115,13 @@ class Report:
     problems: list[str] = field(default_factory=list)
     # When the figures were computed for; before the period's end the period is in progress.
     as_of: datetime | None = None
+    # Where the figures came from (see slabridge/report/history.py) and, when no cycle started
+    # in the period, why: an empty report says why it is empty, never just "0".
+    data_source: str = ""
+    tickets_by_source: dict[str, int] = field(default_factory=dict)
+    empty_reason: str | None = None
+    # Whether the config has credit rules: "no credit rules apply" must not be said when it does.
+    credits_configured: bool = False
 
     @property
     def in_progress(self) -> bool:
@@ -369,6 +376,7 @@ def build_report(
         source=source,
         problems=list(problems),
         as_of=as_of,
+        credits_configured=bool(credits),
     )
 
 

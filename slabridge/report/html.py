@@ -9,6 +9,12 @@ from html import escape
 
 from slabridge.report.compute import GroupSummary, Report
 from slabridge.report.credits import CreditResult
+from slabridge.report.html_notes import (
+    no_credit_rows,
+    no_credits_message,
+    no_goal_results,
+    source_lines,
+)
 from slabridge.report.models import format_percent, format_seconds, short_percent
 from slabridge.report.svg import PALETTE, Series, bar_list, line_chart, stacked_columns
 
@@ -154,7 +160,7 @@ def _credits_chart(report: Report) -> str:
         rows,
         [short_percent(c.credit) for c in owed],
         color="#d97706",
-        empty_message="No credits owed" if report.credits else "No credit rules apply",
+        empty_message=no_credits_message(report),
     )
 
 
@@ -220,6 +226,7 @@ def render_html(report: Report) -> str:
         "cycles that started in the period · "
         f"source: {escape(report.source)}</p>",
         _as_of_banner(report),
+        source_lines(report),
         '<section class="kpis" id="kpis">',
         f'<div class="kpi"><b>{total.tickets}</b><span>tickets</span></div>',
         f'<div class="kpi"><b>{_pct(total.achieved_share)}</b><span>cycles achieved</span></div>',
@@ -248,7 +255,7 @@ def render_html(report: Report) -> str:
             3,
         )
         if goal_rows
-        else '<p class="note" id="table-goals">No goals configured.</p>',
+        else no_goal_results(report),
         "<h2>Groups</h2>",
         _table(
             "table-groups",
@@ -275,7 +282,7 @@ def render_html(report: Report) -> str:
             3,
         )
         if credit_rows
-        else '<p class="note" id="table-credits">No credit rule covers a customer this period.</p>',
+        else no_credit_rows(report),
         '<p class="note">Percentages are exact ratios shown truncated to two decimals; times are '
         "business time on each metric's calendar; p90 is the nearest-rank 90th percentile.</p>",
     ]

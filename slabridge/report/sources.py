@@ -37,6 +37,11 @@ class SourceTicket:
     ticket: Ticket
     connector: str | None = None
 
+    @property
+    def origin(self) -> str | None:
+        """The connector it came from: its own, else the ticket's `source`."""
+        return self.connector or self.ticket.source
+
 
 @dataclass(slots=True)
 class Loaded:
@@ -57,8 +62,12 @@ def read_ticket_lines(lines: Iterable[str], name: str) -> Loaded:
         except json.JSONDecodeError as error:
             loaded.problems.append(f"{name} line {number}: not JSON ({error.msg})")
             continue
+        # `slabridge export tickets` names each line's connector instance beside its `source`.
+        connector = data.get("connector") if isinstance(data, dict) else None
         try:
-            loaded.tickets.append(SourceTicket(parse_ticket(data)))
+            loaded.tickets.append(
+                SourceTicket(parse_ticket(data), connector if isinstance(connector, str) else None)
+            )
         except TicketError as error:
             loaded.problems.append(f"{name} line {number}: {error}")
     return loaded

@@ -131,6 +131,9 @@ def report_json(report: Report) -> dict[str, Any]:
         "as_of": format_timestamp(report.as_of) if report.as_of else None,
         "in_progress": report.in_progress,
         "source": report.source,
+        "data_source": report.data_source,
+        "tickets_by_source": report.tickets_by_source,
+        "empty_reason": report.empty_reason,
         "group_by": list(report.by),
         "total": _group_json(report, report.total),
         "groups": [_group_json(report, group) for group in report.groups] if report.by else [],
@@ -194,6 +197,8 @@ def render_csv(report: Report) -> str:
     # The total row says when the figures were computed and whether the period is still running.
     as_of = format_timestamp(report.as_of) if report.as_of else ""
     total["as_of"] = as_of + (" (period in progress)" if report.in_progress else "")
+    if report.empty_reason:
+        total["reason"] = report.empty_reason
     writer.writerow(total)
     if report.by:
         for group in report.groups:
@@ -230,6 +235,12 @@ def render_csv(report: Report) -> str:
                 "credit_percent": percent_number(credit.credit),
                 "reason": credit.reason,
             }
+        )
+    # Where the figures came from: one row per source, with the tickets it gave.
+    sources = report.tickets_by_source or ({report.data_source: 0} if report.data_source else {})
+    for name, tickets in sources.items():
+        writer.writerow(
+            {"section": "source", "group": name, "tickets": tickets, "reason": report.source}
         )
     return buffer.getvalue()
 

@@ -65,6 +65,7 @@ def test_check_names_each_custom_status_nothing_maps(
         "does not say whether its SLA timer stops: it counts as 'open' (the clock keeps running)",
     ]
     assert problems[0].hint is not None and '{"6": on_hold}' in problems[0].hint
+    assert all(problem.warning for problem in problems), "check warns; the sync can run"
     mapped = make_connector(mapping={"statuses": {"6": "on_hold", str(escalated): "open"}})
     assert mapped.check() == []
 
