@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 import structlog
 from click.testing import CliRunner
@@ -60,12 +61,24 @@ def http_lines(stderr: str) -> list[dict[str, object]]:
     return [entry for entry in entries if entry.get("event") == "http_request"]
 
 
+def leaf_commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found.update(leaf_commands(command, f"{prefix}{name} "))
+        else:
+            found[f"{prefix}{name}"] = command
+    return found
+
+
 def test_every_command_takes_quiet_verbose_and_log_level() -> None:
+    shared = {"--quiet", "--verbose", "--log-level"}
+    commands = leaf_commands(cli)
+    assert "export tickets" in commands  # subcommands of groups count too
     missing = {
-        name: sorted({"--quiet", "--verbose", "--log-level"} - options)
-        for name, command in cli.commands.items()
-        if {"--quiet", "--verbose", "--log-level"}
-        - (options := {opt for parameter in command.params for opt in parameter.opts})
+        name: sorted(shared - options)
+        for name, command in commands.items()
+        if shared - (options := {opt for parameter in command.params for opt in parameter.opts})
     }
     assert missing == {}, f"commands without the shared output options: {missing}"
 
