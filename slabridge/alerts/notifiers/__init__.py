@@ -1,0 +1,1 @@
+"""Notifier channels: the base class; built-ins and plugins register through a hook."""
