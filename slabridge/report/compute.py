@@ -46,6 +46,12 @@ class GroupSummary:
     first_response_p90: int | None
     resolution_median: Fraction | None
     resolution_p90: int | None
+    # The same stopped cycles in wall-clock time, start to stop (closed hours and pauses count):
+    # a reply sent before the office opens is 0s of business time but hours for the customer.
+    first_response_calendar_median: Fraction | None = None
+    first_response_calendar_p90: int | None = None
+    resolution_calendar_median: Fraction | None = None
+    resolution_calendar_p90: int | None = None
 
     @property
     def decided(self) -> int:
@@ -192,7 +198,16 @@ def data_start(period: Period, goals: Sequence[Goal]) -> datetime:
 
 
 class _Accumulator:
-    __slots__ = ("achieved", "breached", "first_response", "open", "resolution", "tickets")
+    __slots__ = (
+        "achieved",
+        "breached",
+        "first_response",
+        "first_response_calendar",
+        "open",
+        "resolution",
+        "resolution_calendar",
+        "tickets",
+    )
 
     def __init__(self) -> None:
         self.tickets: set[tuple[str, str]] = set()
@@ -201,6 +216,8 @@ class _Accumulator:
         self.open = 0
         self.first_response: list[int] = []
         self.resolution: list[int] = []
+        self.first_response_calendar: list[int] = []
+        self.resolution_calendar: list[int] = []
 
     def add(self, outcome: Outcome) -> None:
         facts = outcome.facts
@@ -213,10 +230,13 @@ class _Accumulator:
         else:
             self.open += 1
         if outcome.stopped_at is not None:
+            wall = int((outcome.stopped_at - outcome.started_at).total_seconds())
             if outcome.metric == "first_response":
                 self.first_response.append(outcome.elapsed_seconds)
+                self.first_response_calendar.append(wall)
             elif outcome.metric == "resolution":
                 self.resolution.append(outcome.elapsed_seconds)
+                self.resolution_calendar.append(wall)
 
     def summary(self, key: tuple[str, ...]) -> GroupSummary:
         return GroupSummary(
@@ -230,6 +250,10 @@ class _Accumulator:
             first_response_p90=percentile_nearest_rank(self.first_response, 90),
             resolution_median=median(self.resolution),
             resolution_p90=percentile_nearest_rank(self.resolution, 90),
+            first_response_calendar_median=median(self.first_response_calendar),
+            first_response_calendar_p90=percentile_nearest_rank(self.first_response_calendar, 90),
+            resolution_calendar_median=median(self.resolution_calendar),
+            resolution_calendar_p90=percentile_nearest_rank(self.resolution_calendar, 90),
         )
 
 
