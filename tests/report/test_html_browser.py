@@ -217,18 +217,45 @@ class Page:
         return found[0]
 
 
-@pytest.fixture(scope="module")
-def director(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
-    """The demo-like report opened at 1200x900 as a director would, with a screenshot."""
-    folder = tmp_path_factory.mktemp("browser")
+def open_report(browser: Any, html_text: str, folder: Path) -> Page:
+    """Open a report at 1200x900, as a director would on a laptop, and screenshot all of it."""
     html = folder / "report.html"
-    html.write_text(render_html(demo_like_report()), encoding="utf-8")
+    html.write_text(html_text, encoding="utf-8")
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(html.resolve().as_uri())
     shot = folder / "report.png"
     page.screenshot(path=str(shot), full_page=True)
-    yield Page(page, html, shot)
-    page.close()
+    return Page(page, html, shot)
+
+
+@pytest.fixture(scope="module")
+def director(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    """The demo-like report, built from outcome records made here."""
+    opened = open_report(browser, render_html(demo_like_report()), tmp_path_factory.mktemp("like"))
+    yield opened
+    opened.page.close()
+
+
+@pytest.fixture(scope="module")
+def demo(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    """The report `slabridge demo` writes (fake helpdesks, a sync, then `report --format html`)."""
+    from slabridge.demo.run import run_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    saved = dict(os.environ)  # the demo puts the fake helpdesks' tokens in the environment
+    try:
+        result = run_demo(folder, now=DEMO_NOW, say=lambda _: None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    opened = open_report(browser, result.report_path.read_text(encoding="utf-8"), folder)
+    yield opened
+    opened.page.close()
+
+
+# A Monday morning a week into December: the demo's month is in progress.
+DEMO_NOW = datetime(2026, 12, 7, 9, 20, tzinfo=UTC)
+BOTH = pytest.mark.parametrize("report", ["director", "demo"])
 
 
 CHART_IDS = (
@@ -240,19 +267,56 @@ CHART_IDS = (
 )
 
 
-def test_the_screenshot_is_written_and_the_page_fits_the_window(director: Page) -> None:
-    assert director.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    width = director.page.evaluate("document.documentElement.scrollWidth")
+@BOTH
+def test_the_screenshot_is_written_and_the_page_fits_the_window(
+    report: str, request: pytest.FixtureRequest
+) -> None:
+    opened: Page = request.getfixturevalue(report)
+    assert opened.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    width = opened.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1200, f"the page scrolls sideways: {width}px wide"
 
 
-def test_every_chart_label_lies_inside_its_chart(director: Page) -> None:
+@BOTH
+def test_every_chart_label_lies_inside_its_chart(
+    report: str, request: pytest.FixtureRequest
+) -> None:
+    opened: Page = request.getfixturevalue(report)
     for chart in CHART_IDS:
-        svg = director.box(f"#{chart} svg")
+        svg = opened.box(f"#{chart} svg")
         assert svg["left"] >= 0
-        for label in director.boxes(f"#{chart} svg text"):
+        for label in opened.boxes(f"#{chart} svg text"):
             assert label["left"] >= svg["left"] - 0.5, f"{chart}: {label['text']!r} cut off left"
             assert label["right"] <= svg["right"] + 0.5, f"{chart}: {label['text']!r} cut off right"
+
+
+@BOTH
+def test_no_table_scrolls_sideways_at_the_window_width(
+    report: str, request: pytest.FixtureRequest
+) -> None:
+    opened: Page = request.getfixturevalue(report)
+    tables = opened.page.eval_on_selector_all(
+        "div.scroll",
+        "els => els.map(e => [e.querySelector('table').id, e.scrollWidth, e.clientWidth])",
+    )
+    assert {name for name, _, _ in tables} == {"table-goals", "table-groups", "table-credits"}
+    for name, scroll, client in tables:
+        assert scroll <= client, f"{name} is {scroll}px wide in a {client}px box"
+
+
+@BOTH
+def test_legend_names_are_not_clipped(report: str, request: pytest.FixtureRequest) -> None:
+    opened: Page = request.getfixturevalue(report)
+    names = opened.page.eval_on_selector_all(
+        "#chart-weekly .legend .name",
+        "els => els.map(e => ({text: e.innerText, scroll: e.scrollWidth, client: e.clientWidth}))",
+    )
+    assert names
+    for name in names:
+        assert name["scroll"] <= name["client"], f"{name['text']!r} is clipped"
+    figure = opened.box("#chart-weekly")
+    for item in opened.boxes("#chart-weekly .legend li"):
+        assert figure["left"] <= item["left"] and item["right"] <= figure["right"]
 
 
 def test_credit_chart_labels_are_not_cut_off_on_the_left(director: Page) -> None:
@@ -323,11 +387,20 @@ def test_group_rows_show_business_and_calendar_time(director: Page) -> None:
     assert row.locator("td .calendar").first.is_visible()
 
 
-def test_no_table_scrolls_sideways_at_the_window_width(director: Page) -> None:
-    tables = director.page.eval_on_selector_all(
-        "div.scroll",
-        "els => els.map(e => [e.querySelector('table').id, e.scrollWidth, e.clientWidth])",
+def test_the_demo_report_names_its_goals_in_full_and_explains_its_0s_rows(demo: Page) -> None:
+    names = demo.page.eval_on_selector_all(
+        "#chart-weekly .legend .name", "els => els.map(e => e.innerText)"
     )
-    assert {name for name, _, _ in tables} == {"table-goals", "table-groups", "table-credits"}
-    for name, scroll, client in tables:
-        assert scroll <= client, f"{name} is {scroll}px wide in a {client}px box"
+    assert names == ["first_response 90%", "enterprise resolved in a day", "all metrics (SLA)"]
+    assert demo.page.locator("#in-progress").is_visible()
+    # Free-tier tickets are on Berlin office hours; agents often answer before the office opens.
+    medians = demo.page.eval_on_selector_all(
+        "#table-groups tbody tr",
+        """rows => rows.map(r => [r.cells[0].innerText,
+                                  r.cells[6].querySelector('.business')?.innerText,
+                                  r.cells[6].querySelector('.calendar')?.innerText])""",
+    )
+    zero = [(group, calendar) for group, business, calendar in medians if business == "0s"]
+    assert zero, "the demo has no group whose median first response is 0s of business time"
+    for group, calendar in zero:
+        assert calendar and calendar != "0s", f"{group}: no calendar time beside 0s"
