@@ -174,7 +174,7 @@ def _breach_chart(report: Report, dimension: str) -> str:
         [f"{count}" for _, count in shown],
         empty_message="No breaches in this period",
     )
-    see = f"--by {dimension} lists every one"
+    see = f"a report with --by {dimension} lists every one"
     return chart + _shown_note(len(shown), len(counts), f"{dimension}s", "most breaches", see)
 
 

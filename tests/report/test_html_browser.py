@@ -7,6 +7,7 @@ label cut off at the chart's edge or a legend clipped to an ellipsis fails here,
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,8 @@ OCTOBER = parse_period("2026-10")
 # Mid-October: the report is in progress, weeks W43 and W44 have not begun.
 AS_OF = datetime(2026, 10, 14, 12, 0, tzinfo=UTC)
 LONG_GOAL = "enterprise tickets resolved within one business day"
-CHROMIUM = "/usr/bin/chromium"
+# Debian's package (what .ci/run installs); another Chromium on PATH does as well.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 
 # Like the demo: the same company in two helpdesks (two ids), long legal names, long numeric ids.
 CUSTOMERS: tuple[tuple[str, str, str, str], ...] = (
