@@ -219,7 +219,8 @@ class _Accumulator:
         self.first_response_calendar: list[int] = []
         self.resolution_calendar: list[int] = []
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: Outcome, wall: int) -> None:
+        """Count one cycle; `wall` is its calendar seconds from start to stop (if stopped)."""
         facts = outcome.facts
         self.tickets.add((facts.connector, facts.ticket_id))
         status = outcome.status
@@ -230,7 +231,6 @@ class _Accumulator:
         else:
             self.open += 1
         if outcome.stopped_at is not None:
-            wall = int((outcome.stopped_at - outcome.started_at).total_seconds())
             if outcome.metric == "first_response":
                 self.first_response.append(outcome.elapsed_seconds)
                 self.first_response_calendar.append(wall)
@@ -239,6 +239,14 @@ class _Accumulator:
                 self.resolution_calendar.append(wall)
 
     def summary(self, key: tuple[str, ...]) -> GroupSummary:
+        # Sorted once here, the median's and the percentile's own sorts run in linear time.
+        for values in (
+            self.first_response,
+            self.resolution,
+            self.first_response_calendar,
+            self.resolution_calendar,
+        ):
+            values.sort()
         return GroupSummary(
             key=key,
             tickets=len(self.tickets),
@@ -315,8 +323,10 @@ def build_report(
         in_period = period_start <= started < period_end
         week = bisect_right(week_starts, started) - 1
         if in_period:
-            total.add(outcome)
-            groups[key].add(outcome)
+            stopped = outcome.stopped_at
+            wall = 0 if stopped is None else int((stopped - outcome.started_at).total_seconds())
+            total.add(outcome, wall)
+            groups[key].add(outcome, wall)
             status = outcome.status
             if status != "open":
                 week_overall[week][0] += status == "achieved"
