@@ -16,7 +16,10 @@ from slabridge.report.html_notes import (
     source_lines,
 )
 from slabridge.report.models import format_percent, format_seconds, short_percent
-from slabridge.report.svg import PALETTE, Series, bar_list, line_chart, stacked_columns
+from slabridge.report.svg import PALETTE, Series, bar_list, legend, line_chart, stacked_columns
+
+# A bar chart shows this many rows at most; the note under it says how many there are.
+BAR_LIMIT = 15
 
 STYLE = """
 body{margin:0;background:#f3f4f6;color:#1f2937;
@@ -37,10 +40,18 @@ figcaption{font-weight:600;margin-bottom:6px}
 table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden}
 th,td{padding:6px 10px;border-bottom:1px solid #e5e7eb;text-align:right;white-space:nowrap}
 th:first-child,td:first-child,td.text,th.text{text-align:left}
+td.text{white-space:normal;overflow-wrap:anywhere;min-width:8em}
 th{background:#f9fafb;font-weight:600;white-space:normal}
 .scroll{overflow-x:auto}
 .met{color:#15803d;font-weight:600}.missed{color:#b91c1c;font-weight:600}.nodata{color:#6b7280}
 .note{color:#6b7280;font-size:12px}
+.chart-note{margin:6px 0 0}
+.legend{list-style:none;margin:6px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px 18px}
+.legend li{display:flex;align-items:baseline;gap:6px;min-width:0}
+.legend .swatch{flex:none;width:14px;height:4px;align-self:center;border-radius:2px}
+.legend .name{overflow-wrap:anywhere}.legend .goal{color:#6b7280;white-space:nowrap}
+td .business,td .calendar,th .sub{display:block}
+td .calendar,th .sub{color:#6b7280;font-size:12px;font-weight:400}
 """
 
 
@@ -57,8 +68,9 @@ def _verdict(met: bool | None) -> str:
 def _table(
     table_id: str, headers: Sequence[str], rows: Sequence[Sequence[str]], text_cols: int
 ) -> str:
+    # Headers are HTML written here (some carry a sub-label), never text from tickets.
     head = "".join(
-        f'<th class="text">{escape(h)}</th>' if i < text_cols else f"<th>{escape(h)}</th>"
+        f'<th class="text">{h}</th>' if i < text_cols else f"<th>{h}</th>"
         for i, h in enumerate(headers)
     )
     body = "".join(
@@ -74,6 +86,19 @@ def _table(
     return f'<div class="scroll">{table}</div>'
 
 
+def _time_cell(business: Fraction | int | None, calendar: Fraction | int | None) -> str:
+    """Business time with the calendar time beneath it in grey; the column header names both.
+
+    "0s" of business time alone hides a reply sent before the office opened.
+    """
+    if business is None:
+        return format_seconds(None)
+    return (
+        f'<span class="business">{format_seconds(business)}</span>'
+        f'<span class="calendar" title="calendar time">{format_seconds(calendar)}</span>'
+    )
+
+
 def _group_row(report: Report, summary: GroupSummary) -> list[str]:
     return [
         escape(report.group_label(summary.key)),
@@ -82,11 +107,22 @@ def _group_row(report: Report, summary: GroupSummary) -> list[str]:
         _pct(summary.achieved_share),
         str(summary.breached),
         str(summary.open),
-        format_seconds(summary.first_response_median),
-        format_seconds(summary.first_response_p90),
-        format_seconds(summary.resolution_median),
-        format_seconds(summary.resolution_p90),
+        _time_cell(summary.first_response_median, summary.first_response_calendar_median),
+        _time_cell(summary.first_response_p90, summary.first_response_calendar_p90),
+        _time_cell(summary.resolution_median, summary.resolution_calendar_median),
+        _time_cell(summary.resolution_p90, summary.resolution_calendar_p90),
     ]
+
+
+def _times_header(name: str) -> str:
+    return f'{escape(name)}<span class="sub">business / calendar</span>'
+
+
+def _shown_note(shown: int, total: int, noun: str, order: str, see: str) -> str:
+    """Say that a chart leaves rows out, which ones it kept, and where to find them all."""
+    if shown >= total:
+        return ""
+    return f'<p class="note chart-note">{shown} of {total} {noun} shown ({order}); {see}.</p>'
 
 
 def _percent_float(value: Fraction | None) -> float | None:
@@ -102,7 +138,10 @@ def _weekly_chart(report: Report) -> str:
         for i, goal in enumerate(report.goals[: len(PALETTE) - 1])
     ]
     series.append(Series("all metrics (SLA)", [_percent_float(w.overall) for w in report.weeks]))
-    return line_chart("Compliance per week against the goal", labels, series)
+    chart = line_chart("Compliance per week against the goal", labels, series)
+    # An empty chart says why it is empty; a legend for lines it does not draw would mislead.
+    drawn = any(v is not None for line in series for v in line.values)
+    return chart + legend(series) if drawn and labels else chart
 
 
 def _histogram_chart(report: Report) -> str:
@@ -133,14 +172,16 @@ def _histogram_chart(report: Report) -> str:
 
 
 def _breach_chart(report: Report, dimension: str) -> str:
-    counts = report.breaches_by.get(dimension, {})
-    rows = [(name, float(count)) for name, count in counts.items()]
-    return bar_list(
+    counts = list(report.breaches_by.get(dimension, {}).items())
+    shown = counts[:BAR_LIMIT]
+    chart = bar_list(
         f"Breaches by {dimension}",
-        rows,
-        [f"{count}" for count in counts.values()],
+        [(name, float(count)) for name, count in shown],
+        [f"{count}" for _, count in shown],
         empty_message="No breaches in this period",
     )
+    see = f"a report with --by {dimension} lists every one"
+    return chart + _shown_note(len(shown), len(counts), f"{dimension}s", "most breaches", see)
 
 
 def _credits_chart(report: Report) -> str:
@@ -154,14 +195,16 @@ def _credits_chart(report: Report) -> str:
             f"{name} ({credit.customer})" if names[name] > 1 and name != credit.customer else name
         )
 
-    rows = [(label(c), float(c.credit * 100)) for c in owed]
-    return bar_list(
+    shown = owed[:BAR_LIMIT]
+    chart = bar_list(
         "Credits owed by customer",
-        rows,
-        [short_percent(c.credit) for c in owed],
+        [(label(c), float(c.credit * 100)) for c in shown],
+        [short_percent(c.credit) for c in shown],
         color="#d97706",
         empty_message=no_credits_message(report),
     )
+    see = "the Service credits table lists every one"
+    return chart + _shown_note(len(shown), len(owed), "customers", "largest credits", see)
 
 
 def _as_of_banner(report: Report) -> str:
@@ -266,10 +309,10 @@ def render_html(report: Report) -> str:
                 "Achieved",
                 "Breaches",
                 "Open",
-                "First response median",
-                "First response p90",
-                "Resolution median",
-                "Resolution p90",
+                _times_header("First response median"),
+                _times_header("First response p90"),
+                _times_header("Resolution median"),
+                _times_header("Resolution p90"),
             ],
             groups,
             1,
@@ -284,7 +327,9 @@ def render_html(report: Report) -> str:
         if credit_rows
         else no_credit_rows(report),
         '<p class="note">Percentages are exact ratios shown truncated to two decimals; times are '
-        "business time on each metric's calendar; p90 is the nearest-rank 90th percentile.</p>",
+        "business time on each metric's calendar (closed hours and pauses left out), with the "
+        "calendar time from start to stop beneath it; p90 is the nearest-rank 90th "
+        "percentile.</p>",
     ]
     if problems:
         parts.append(f'<h2>Not included</h2><ul id="problems">{problems}</ul>')

@@ -39,6 +39,45 @@ def _text(x: float, y: float, content: str, anchor: str = "start", extra: str = 
     )
 
 
+# Advance widths in em, rounded up from DejaVu Sans (the widest common system-ui fallback), so
+# an estimate made here is never shorter than what a browser draws with narrower fonts.
+_NARROW = frozenset("iIjl.,:;'!|")
+_SEMI = frozenset('ft()[]{}-/ r"')
+_WIDE = frozenset("mwMW%@…—")
+
+
+def text_width(text: str, font_size: float = 12) -> float:
+    """An upper estimate of the width of `text` in pixels (SVG cannot measure without a script)."""
+    em = 0.0
+    for char in text:
+        if char in _NARROW:
+            em += 0.32
+        elif char in _SEMI:
+            em += 0.44
+        elif char in _WIDE:
+            em += 1.0
+        elif char.isupper():
+            em += 0.78
+        elif char.isdigit():
+            em += 0.64
+        else:
+            em += 0.63
+    return em * font_size
+
+
+def fit_text(text: str, max_width: float, font_size: float = 12) -> str:
+    """`text`, or its longest prefix that fits `max_width` followed by an ellipsis."""
+    if text_width(text, font_size) <= max_width:
+        return text
+    room = max_width - text_width("…", font_size)
+    kept = ""
+    for char in text:
+        if text_width(kept + char, font_size) > room:
+            break
+        kept += char
+    return kept.rstrip() + "…"
+
+
 def empty_chart(label: str, message: str, width: int = 560, height: int = 120) -> str:
     """A chart frame that says why there is nothing to draw (never a blank box)."""
     parts = _open_svg(width, height, label)
@@ -54,12 +93,15 @@ def empty_chart(label: str, message: str, width: int = 560, height: int = 120) -
 def line_chart(
     label: str, x_labels: Sequence[str], series: Sequence[Series], width: int = 560
 ) -> str:
-    """Percent lines over x labels with dashed goal lines; the y axis shows 0-100% or a zoom."""
+    """Percent lines over x labels with dashed goal lines; the y axis shows 0-100% or a zoom.
+
+    The legend is not part of the SVG: `legend` renders it as HTML, where long names wrap.
+    """
     values = [v for s in series for v in s.values if v is not None]
     goals = [s.goal for s in series if s.goal is not None]
     if not values or not x_labels:
         return empty_chart(label, "No decided cycles in this period")
-    height, left, right, top, bottom = 260, 48, 150, 16, 40
+    height, left, right, top, bottom = 260, 48, 16, 16, 40
     low = min([*values, *goals])
     floor = 0.0 if low < 50 else float(int(low // 10) * 10 - 10)
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -78,7 +120,7 @@ def line_chart(
         )
         parts.append(_text(left - 6, y + 4, f"{tick}%", "end"))
     for index, name in enumerate(x_labels):
-        parts.append(_text(x_at(index), height - bottom + 18, name, "middle"))
+        parts.append(_text(x_at(index), height - bottom + 18, name, "middle", ' class="x-label"'))
     for number, line in enumerate(series):
         color = PALETTE[number % len(PALETTE)]
         if line.goal is not None:
@@ -100,14 +142,6 @@ def line_chart(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{BAD if below else color}">'
                 f"<title>{escape(line.name)}: {value:.2f}%</title></circle>"
             )
-        legend_y = top + 14 + number * 34
-        parts.append(
-            f'<rect x="{width - right + 12}" y="{legend_y - 9}" width="12" height="4" '
-            f'fill="{color}"/>'
-        )
-        parts.append(_text(width - right + 30, legend_y - 3, _clip(line.name, 20)))
-        if line.goal is not None:
-            parts.append(_text(width - right + 30, legend_y + 11, f"goal {line.goal:g}%"))
     parts.append(
         f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="{INK}"/></svg>'
     )
@@ -182,29 +216,52 @@ def bar_list(
     width: int = 560,
     empty_message: str = "Nothing to show",
 ) -> str:
-    """Horizontal bars, largest first as given, each labelled with its value."""
+    """Horizontal bars in the order given (every row is drawn), each labelled with its value.
+
+    The label column is as wide as the longest label, up to 42% of the chart; a longer label is
+    shortened at its end with an ellipsis (never cut at its start) and keeps its full text in a
+    tooltip. Callers that show only some rows must say so next to the chart.
+    """
     if not rows or max(value for _, value in rows) <= 0:
         return empty_chart(label, empty_message, width)
-    rows = rows[:15]
-    bar_h, gap, left, right, top = 20, 8, 170, 70, 8
+    bar_h, gap, top, pad = 20, 8, 8, 4
+    label_w = min(max(text_width(name) for name, _ in rows), width * 0.42)
+    value_w = max(text_width(text) for text in value_text) + 6
+    left = pad + label_w + 8
+    plot_w = width - left - value_w - pad
     height = top * 2 + len(rows) * (bar_h + gap)
     peak = max(value for _, value in rows)
     parts = _open_svg(width, height, label)
     for index, (name, value) in enumerate(rows):
         y = top + index * (bar_h + gap)
-        w = (width - left - right) * value / peak if peak else 0
-        parts.append(_text(left - 8, y + bar_h * 0.7, _clip(name, 26), "end"))
+        w = plot_w * value / peak
         parts.append(
-            f'<rect class="bar" x="{left}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" '
+            f'<text class="label" x="{left - 8:.1f}" y="{y + bar_h * 0.7:.1f}" '
+            f'text-anchor="end" fill="{INK}"><title>{escape(name)}</title>'
+            f"{escape(fit_text(name, label_w))}</text>"
+        )
+        parts.append(
+            f'<rect class="bar" x="{left:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" '
             f'fill="{color}"><title>{escape(name)}: {escape(value_text[index])}</title></rect>'
         )
-        parts.append(_text(left + w + 6, y + bar_h * 0.7, value_text[index]))
+        parts.append(
+            _text(left + w + 6, y + bar_h * 0.7, value_text[index], extra=' class="value"')
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _clip(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
+def legend(series: Sequence[Series]) -> str:
+    """The line chart's legend as an HTML list: full names, wrapped when long, never clipped."""
+    items = []
+    for number, line in enumerate(series):
+        color = PALETTE[number % len(PALETTE)]
+        goal = f' <span class="goal">goal {line.goal:g}%</span>' if line.goal is not None else ""
+        items.append(
+            f'<li><span class="swatch" style="background:{color}"></span>'
+            f'<span class="name">{escape(line.name)}</span>{goal}</li>'
+        )
+    return f'<ul class="legend">{"".join(items)}</ul>'
 
 
 __all__ = [
@@ -214,6 +271,9 @@ __all__ = [
     "Series",
     "bar_list",
     "empty_chart",
+    "fit_text",
+    "legend",
     "line_chart",
     "stacked_columns",
+    "text_width",
 ]

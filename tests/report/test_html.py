@@ -289,3 +289,40 @@ def test_an_empty_period_still_renders_a_page_that_says_so(tmp_path: Path) -> No
     assert "No breaches in this period" in dom
     for chart_id in CHART_IDS:
         assert f'id="{chart_id}"' in dom
+
+
+def breaches_in_products(count: int) -> list[Outcome]:
+    start = OCTOBER.start + timedelta(days=3)
+    return [
+        Outcome(
+            TicketFacts("x", str(n), product=f"product-{n:02d}"),
+            "first_response",
+            "breached",
+            start,
+            start + timedelta(hours=2),
+            start + timedelta(hours=1),
+            7200,
+            3600,
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_bar_chart_that_leaves_rows_out_says_how_many_it_shows() -> None:
+    html = render_html(build_report(breaches_in_products(17), OCTOBER))
+    chart = re.search(r'id="chart-breaches-product">(.*?)</figure>', html, re.S).group(1)  # type: ignore[union-attr]
+    assert chart.count('class="bar"') == 15
+    note = "15 of 17 products shown (most breaches); a report with --by product lists every one."
+    assert note in chart
+
+
+def test_a_bar_chart_that_shows_every_row_has_no_note() -> None:
+    html = render_html(build_report(breaches_in_products(15), OCTOBER))
+    chart = re.search(r'id="chart-breaches-product">(.*?)</figure>', html, re.S).group(1)  # type: ignore[union-attr]
+    assert chart.count('class="bar"') == 15 and "shown (" not in chart
+
+
+def test_an_empty_weekly_chart_has_no_legend() -> None:
+    html = render_html(build_report([], OCTOBER))
+    weekly = re.search(r'id="chart-weekly">(.*?)</figure>', html, re.S).group(1)  # type: ignore[union-attr]
+    assert "No decided cycles in this period" in weekly and 'class="legend"' not in weekly
