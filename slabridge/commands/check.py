@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from slabridge.connectors.http import HttpError
 from slabridge.logs import configure_logging, redact_text, register_secrets
 from slabridge.plugins import PluginError, connector_types, pm
 from slabridge.sla.policy import PolicySet
+
+if TYPE_CHECKING:
+    from slabridge.sync.plan import WriteBackSettings
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -52,13 +55,15 @@ def check_instance(
     cls: type[Connector],
     open_state: Callable[[], Any] | None = None,
     policies: PolicySet | None = None,
+    write_fields: Mapping[str, str] | None = None,
 ) -> InstanceReport:
     """Create the connector and run its ``check()``; failures become problems, never raise.
 
     ``open_state`` opens the state store, for a connector that keeps credentials there (a
     refresh in ``check`` rotates the token, and the new one must be saved for the next sync).
     With ``policies``, a healthy connector's first tickets are read to warn when the mapping
-    leaves most of them without a key the policies match on.
+    leaves most of them without a key the policies match on. ``write_fields`` (role -> field
+    key, from ``actions.fields.<instance>``) are checked to exist and to fit what is written.
     """
     report = InstanceReport(instance, config.type)
     secrets = config.secrets()
@@ -69,6 +74,8 @@ def check_instance(
         if open_state is not None and connector.uses_state_store():
             connector.attach_state_store(open_state())
         found = list(connector.check())
+        if write_fields and not any(not problem.warning for problem in found):
+            found += connector.check_write_fields(write_fields)
         report.problems = [problem for problem in found if not problem.warning]
         report.warnings = [_with_hint(problem) for problem in found if problem.warning]
         if policies is not None and not report.problems:
@@ -89,6 +96,13 @@ def check_instance(
         if connector is not None:
             connector.close()
     return report
+
+
+def _write_fields(settings: WriteBackSettings | None) -> dict[str, str]:
+    if settings is None:
+        return {}
+    roles = {"due_at": settings.due_at_field, "breached": settings.breached_field}
+    return {role: key for role, key in roles.items() if key}
 
 
 def _with_hint(problem: CheckProblem) -> str:
@@ -153,13 +167,21 @@ def command(
             opened.append(open_store(url, base_dir=base))
         return opened[0]
 
+    from slabridge.sync.runtime import settings_from_config
+
+    write_back = settings_from_config(config)
     for instance, instance_config in config.connectors.items():
         if only and instance not in only:
             continue
         if not isinstance(instance_config, ConnectorConfig):  # only without connector_types
             raise SystemExit(EXIT_CONFIG)
         report = check_instance(
-            instance, instance_config, types[instance_config.type], open_state, config.policy_set
+            instance,
+            instance_config,
+            types[instance_config.type],
+            open_state,
+            config.policy_set,
+            _write_fields(write_back.get(instance)),
         )
         reports.append(report)
         if not as_json:

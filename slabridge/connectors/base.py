@@ -251,6 +251,16 @@ class Connector(ABC):
         """
         return None
 
+    def check_write_fields(self, wanted: Mapping[str, str]) -> list[CheckProblem]:
+        """Problems with the fields ``actions.fields.<instance>`` writes; ``slabridge check`` asks.
+
+        ``wanted`` maps a role (``due_at``: an ISO 8601 timestamp is written; ``breached``: a
+        flag) to the helpdesk's field key. Override to list the helpdesk's fields and say which
+        is missing, inactive or of a kind that cannot hold the value
+        (:func:`slabridge.connectors.write_fields.write_field_problems` does the comparing).
+        """
+        return []
+
     def estimate_changed(self, cursor: str | None) -> int | None:
         """About how many tickets ``read(cursor)`` will yield, or None when the API has no count.
 

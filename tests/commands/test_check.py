@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -150,3 +150,23 @@ def test_a_connector_that_raises_becomes_a_redacted_problem() -> None:
     [problem] = failed.problems
     assert problem.message == "the API failed: GET /api/me: HTTP 500: echo ***"
     assert problem.hint and "reachable" in problem.hint
+
+
+def test_check_asks_the_connector_about_the_fields_actions_write(
+    tmp_path: Path, fake: ExampleFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[dict[str, str]] = []
+
+    class Picky(ExampleConnector):
+        def check_write_fields(self, wanted: Mapping[str, str]) -> list[CheckProblem]:
+            asked.append(dict(wanted))
+            return [
+                CheckProblem(f"actions.fields.desk.due_at: field {wanted['due_at']!r} is a date")
+            ]
+
+    monkeypatch.setattr(check, "connector_types", lambda: {"example": Picky})
+    extra = "actions:\n  fields:\n    desk: {due_at: sla_due}\n"
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=extra))
+    assert asked == [{"due_at": "sla_due"}]
+    assert code == 1
+    assert "FAIL   desk (example): actions.fields.desk.due_at: field 'sla_due' is a date" in output

@@ -21,6 +21,7 @@ from slabridge.connectors.base import (
     WriteResult,
 )
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
+from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.logs import register_secrets
 from slabridge.sla.ticket import Ticket, TicketError, format_timestamp
 from slabridge_freshdesk.config import FreshdeskConfig
@@ -362,6 +363,31 @@ class FreshdeskConnector(Connector):
                     )
                 )
         return problems
+
+    def check_write_fields(self, wanted: Mapping[str, str]) -> list[CheckProblem]:
+        """The ticket fields ``actions.fields`` names (``cf_...``) exist and fit the value.
+
+        A ``custom_date`` field holds a day only, so the due time needs a text field; the
+        breached flag fits a checkbox (or text). Freshdesk lists no "inactive" state for them.
+        """
+        if not wanted:
+            return []
+        try:
+            listed = self._all("ticket_fields")
+        except HttpError as exc:
+            return [CheckProblem(f"cannot list ticket fields: {error_summary(exc)}")]
+        found = {
+            str(f.get("name")): HelpdeskField(str(f.get("name")), str(f.get("type")))
+            for f in listed
+            if isinstance(f, Mapping)
+        }
+        accepts = {
+            "due_at": frozenset({"custom_text", "custom_paragraph"}),
+            "breached": frozenset({"custom_checkbox", "custom_text"}),
+        }
+        return write_field_problems(
+            self.instance, wanted, found, accepts, "Freshdesk ticket field"
+        )
 
     def _status_problems(self, choices: Mapping[int, StatusChoice]) -> list[CheckProblem]:
         """A problem for each custom status neither the config nor Freshdesk's SLA-timer

@@ -26,6 +26,7 @@ from slabridge.connectors.base import (
 from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.oauth import OAuth2, OAuthError
+from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.sla.ticket import Ticket, TicketError
 from slabridge_jira.auth import jira_auth, rejected_credentials
 from slabridge_jira.config import JiraConfig
@@ -260,6 +261,30 @@ class JiraConnector(Connector):
             yield Checkpoint(self._encode(state, window))
         log.info("jira_read_done", connector=self.instance, already_seen=already_seen, jql=jql)
         yield Checkpoint(self._encode(state, window))
+
+    def check_write_fields(self, wanted: Mapping[str, str]) -> list[CheckProblem]:
+        """The fields ``actions.fields`` names exist on the site and can hold the value.
+
+        Kinds by the field's schema type (``GET /field``), as :func:`field_write_value` writes
+        them: the due time into a datetime, date or text field (a date keeps the day only, so
+        it is refused), the flag into a number, select, checkboxes or text field.
+        """
+        if not wanted:
+            return []
+        try:
+            details = self.site_meta().fields
+        except HttpError as exc:
+            return [CheckProblem(f"cannot list the site's fields: {exc}")]
+        found = {}
+        for key, info in details.items():
+            schema = info.get("schema") if isinstance(info, Mapping) else None
+            kind = schema.get("type") if isinstance(schema, Mapping) else None
+            found[str(key)] = HelpdeskField(str(key), None if kind is None else str(kind))
+        accepts = {
+            "due_at": frozenset({"datetime", "string"}),
+            "breached": frozenset({"number", "option", "array", "string"}),
+        }
+        return write_field_problems(self.instance, wanted, found, accepts, "Jira field")
 
     def estimate_changed(self, cursor: str | None) -> int | None:
         """``POST /search/approximate-count`` with the read's JQL (the search has no total)."""

@@ -27,6 +27,7 @@ from slabridge.connectors.base import (
 )
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.oauth import OAuth2, OAuthError
+from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.sla.ticket import Ticket
 from slabridge_zendesk.auth import (
     api_token_notice,
@@ -746,13 +747,42 @@ class ZendeskConnector(Connector):
         return normalized
 
     def _ticket_field_ids(self) -> set[str]:
-        ids: set[str] = set()
+        return {str(field.get("id")) for field in self._ticket_fields()}
+
+    def _ticket_fields(self) -> list[Mapping[str, Any]]:
+        fields: list[Mapping[str, Any]] = []
         path: str | None = "/api/v2/ticket_fields.json"
         while path:
             body = self.http.get(path).json()
-            ids.update(str(f.get("id")) for f in body.get("ticket_fields") or [])
+            fields.extend(f for f in body.get("ticket_fields") or [] if isinstance(f, Mapping))
             path = body.get("next_page")
-        return ids
+        return fields
+
+    def check_write_fields(self, wanted: Mapping[str, str]) -> list[CheckProblem]:
+        """The ticket fields ``actions.fields`` names exist, are active and fit the value.
+
+        A ``date`` field keeps only the day of the timestamp slabridge writes, so the due time
+        needs a text field; the breached flag fits a checkbox (or text).
+        """
+        if not wanted:
+            return []
+        try:
+            listed = self._ticket_fields()
+        except HttpError as exc:
+            return [CheckProblem(f"cannot list ticket fields: {exc}")]
+        found = {
+            str(f.get("id")): HelpdeskField(
+                str(f.get("id")), str(f.get("type")), bool(f.get("active", True))
+            )
+            for f in listed
+        }
+        accepts = {
+            "due_at": frozenset({"text", "textarea"}),
+            "breached": frozenset({"checkbox", "text"}),
+        }
+        return write_field_problems(
+            self.instance, wanted, found, accepts, "Zendesk ticket field"
+        )
 
     def _organization_field_keys(self) -> set[str]:
         keys: set[str] = set()
