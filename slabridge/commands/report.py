@@ -10,6 +10,7 @@ from slabridge.commands.options import config_option
 from slabridge.report import running
 from slabridge.report.compute import build_report, data_start
 from slabridge.report.html import render_html
+from slabridge.report.models import ReportSettingsError
 from slabridge.report.sources import read_ticket_file, replay, stored_outcomes
 from slabridge.report.tabular import render_csv, render_json
 
@@ -95,16 +96,21 @@ def command(
         store = running.open_state(config)
         outcomes = stored_outcomes(store, start, as_of, connector, problems)
         source = "state store evaluation history"
-    report = build_report(
-        outcomes,
-        span,
-        by=by,
-        goals=config.goals,
-        credits=config.credits,
-        source=source,
-        problems=problems,
-        as_of=as_of,
-    )
+    try:
+        report = build_report(
+            outcomes,
+            span,
+            by=by,
+            goals=config.goals,
+            credits=config.credits,
+            source=source,
+            problems=problems,
+            as_of=as_of,
+            customers=config.customers,
+        )
+    except ReportSettingsError as error:
+        raise running.settings_error(config_path, error) from None
+    running.echo_warnings(report.warnings)
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
     running.write_output(RENDERERS[fmt](report), output)

@@ -89,13 +89,14 @@ def test_grouping_by_metric_and_customer_uses_names_when_known(
         ),
     ]
     report = build_report(records, OCTOBER, by=("metric", "customer"))
+    # A customer is keyed by its connector and id: ids alone collide between helpdesks.
     assert [group.key for group in report.groups] == [
-        ("first_response", "org-9"),
+        ("first_response", "zendesk:org-9"),
         ("resolution", "(none)"),
     ]
     assert (
-        report.group_label(("first_response", "org-9"))
-        == "metric=first_response, customer=Acme (org-9)"
+        report.group_label(("first_response", "zendesk:org-9"))
+        == "metric=first_response, customer=Acme (zendesk:org-9)"
     )
 
 
@@ -258,7 +259,7 @@ def test_credits_follow_the_customers_compliance(outcomes: list[Outcome]) -> Non
     )
     report = build_report(outcomes, OCTOBER, credits=credits)
     (credit,) = report.credits  # customer B is pro: no rule covers it
-    assert credit.customer == "A"
+    assert credit.customer == "zendesk:A"
     assert (credit.achieved_cycles, credit.decided_cycles) == (2, 4)
     assert (credit.credit, credit.capped) == (Fraction(1, 5), True)
     assert credit.reason == "tiers.enterprise: below 90% → 25%, capped at 20%"
