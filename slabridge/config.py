@@ -410,7 +410,7 @@ class _Checker:
         credits, credit_problems = validate_credits(data.get("credits"))
         # customers: (one company across helpdesks) is validated in slabridge/customers.py.
         customers, customer_problems = validate_customers(
-            data.get("customers"), instance_names if isinstance(raw_instances, dict) else None
+            data.get("customers"), instance_names if isinstance(raw_connectors, dict) else None
         )
         customer_problems += credit_key_problems(credits.customers, customers)
         for problem_path, problem in goal_problems + credit_problems + customer_problems:
