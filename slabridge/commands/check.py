@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from slabridge.commands.options import config_option
-from slabridge.config import ConfigError, load_config
+from slabridge.config import AppConfig, ConfigError, load_config
 from slabridge.connectors.base import CheckProblem, Connector, ConnectorConfig
 from slabridge.connectors.http import HttpError
 from slabridge.logs import configure_logging, redact_text, register_secrets
@@ -89,6 +89,41 @@ def _print_report(report: InstanceReport) -> None:
             click.echo(f"       hint: {problem.hint}")
 
 
+def _check_credit_keys(
+    config_path: Path, config: AppConfig, open_state: Callable[[], Any], opened: list[Any]
+) -> None:
+    """Bare ids in ``credits.customers``, against the stored tickets' customers (docs/reports.md).
+
+    A key that names one customer is deprecated (a warning); one that names customers of several
+    helpdesks is a config error (exit 2). The store is read only when there is a bare key.
+    """
+    from slabridge.report.customer_check import (
+        bare_credit_keys,
+        check_credit_keys,
+        stored_customers,
+    )
+    from slabridge.sync.store import StateStoreError
+
+    bare = bare_credit_keys(config)
+    if not bare:
+        return
+    try:
+        store = open_state()
+    except StateStoreError as error:
+        click.echo(f"warning: credits.customers not checked against the store: {error}", err=True)
+        return
+    warnings, problems = check_credit_keys(bare, stored_customers(store, config.customers))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if problems:
+        for store in opened:
+            store.close()
+        click.echo(f"{config_path}: the config is invalid:", err=True)
+        for where, problem in problems:
+            click.echo(f"  {where}: {problem}", err=True)
+        raise SystemExit(EXIT_CONFIG)
+
+
 @click.command(name="check")
 @config_option("The policy file.")
 @click.option("--connector", "only", multiple=True, help="Only check this instance (repeatable).")
@@ -131,6 +166,7 @@ def command(config_path: Path, only: tuple[str, ...], as_json: bool, verbose: bo
             opened.append(open_store(url, base_dir=base))
         return opened[0]
 
+    _check_credit_keys(config_path, config, open_state, opened)
     for instance, instance_config in config.connectors.items():
         if only and instance not in only:
             continue
