@@ -61,8 +61,10 @@ def test_the_config_loads_a_customers_section() -> None:
         ),
         (
             "customers:\n  acme: {ids: {zendsk: ['1']}}\n",
-            ["customers.acme.ids.zendsk: no connector 'zendsk' in connectors: "
-             "(defined: jira, zendesk)"],
+            [
+                "customers.acme.ids.zendsk: no connector 'zendsk' in connectors: "
+                "(defined: jira, zendesk)"
+            ],
         ),
         (
             "customers:\n  acme: {ids: {zendesk: []}}\n",
@@ -74,8 +76,10 @@ def test_the_config_loads_a_customers_section() -> None:
         ),
         (
             "customers:\n  acme: {domains: ['@acme.example']}\n",
-            ["customers.acme.domains[0]: expected an e-mail domain like acme.example "
-             "(without the @)"],
+            [
+                "customers.acme.domains[0]: expected an e-mail domain like acme.example "
+                "(without the @)"
+            ],
         ),
         (
             "customers:\n  acme: {name: Acme}\n",
@@ -87,8 +91,10 @@ def test_the_config_loads_a_customers_section() -> None:
         ),
         (
             "customers:\n  'zendesk:1': {ids: {zendesk: ['1']}}\n",
-            ["customers.zendesk:1: a customer key must be non-empty and without ':' "
-             "(connector:id is the key of a customer that is not joined)"],
+            [
+                "customers.zendesk:1: a customer key must be non-empty and without ':' "
+                "(connector:id is the key of a customer that is not joined)"
+            ],
         ),
         (
             "customers: [acme]\n",

@@ -310,8 +310,7 @@ def build_report(
     window_starts = [[w.start.timestamp() for w in ws] for ws in windows]
     window_ends = [[w.end.timestamp() for w in ws] for ws in windows]
     in_scope = [
-        scope_predicate(goal.scope, identify) if goal.scope.conditions() else None
-        for goal in goals
+        scope_predicate(goal.scope, identify) if goal.scope.conditions() else None for goal in goals
     ]
     goal_list = list(enumerate(goals))
     # A week that has not begun at `as_of` has no data yet: it is not drawn as an empty week.

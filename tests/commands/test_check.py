@@ -197,8 +197,14 @@ def test_a_bare_credit_key_naming_customers_of_two_helpdesks_exits_2_with_the_ca
     tmp_path: Path, fake: ExampleFake, key: str
 ) -> None:
     database = tmp_path / "state.db"
-    _store_customers(database, [("desk", "5", "Acme GmbH"), ("jira", "5", "Soylent SARL"),
-                                ("zendesk", "361", "Acme GmbH")])
+    _store_customers(
+        database,
+        [
+            ("desk", "5", "Acme GmbH"),
+            ("jira", "5", "Soylent SARL"),
+            ("zendesk", "361", "Acme GmbH"),
+        ],
+    )
     extra = CREDITS.format(database=database, key=key)
     code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=extra))
     assert code == 2, output
