@@ -270,12 +270,12 @@ class _Accumulator:
         )
 
 
-def _group_value(name: str, outcome: Outcome, identify: CustomerIdentity) -> str:
+def _group_value(name: str, outcome: Outcome, customer: str | None) -> str:
     facts = outcome.facts
     if name == "metric":
         return outcome.metric
     if name == "customer":
-        value = identify(facts)
+        value = customer
     elif name == "connector":
         value = facts.connector
     else:
@@ -335,7 +335,8 @@ def build_report(
     for outcome in outcomes:
         started = outcome.started_at.timestamp()
         facts = outcome.facts
-        key = tuple(_group_value(name, outcome, identify) for name in by)
+        customer = identify(facts)
+        key = tuple(_group_value(name, outcome, customer) for name in by)
         in_period = period_start <= started < period_end
         week = bisect_right(week_starts, started) - 1
         if in_period:
@@ -353,7 +354,6 @@ def build_report(
                 bucket = bisect_left(bucket_bounds, outcome.elapsed_seconds)
                 histogram[bucket][0 if status == "achieved" else 1] += 1
                 targets[outcome.target_seconds] += 1
-            customer = identify(facts)
             if customer is not None:
                 joined_name = customers.name_of(customer) if customers else None
                 if joined_name is not None:
