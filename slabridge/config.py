@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from slabridge.connectors.base import Connector, ConnectorConfig
+from slabridge.customers import CustomerDirectory, credit_key_problems, validate_customers
 from slabridge.report.models import CreditSettings, Goal, validate_credits, validate_goals
 from slabridge.sla.calendar import CalendarSpec, holiday_support, validate_timezone
 from slabridge.sla.durations import DurationError, parse_duration
@@ -50,6 +51,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "actions",
     "goals",
     "credits",
+    "customers",
 )
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PAUSABLE: tuple[str, ...] = tuple(s for s in STATUSES if s not in STOPPED_STATUSES)
@@ -119,6 +121,7 @@ class AppConfig:
     actions: Actions = field(default_factory=Actions)
     goals: list[Goal] = field(default_factory=list)
     credits: CreditSettings = field(default_factory=CreditSettings)
+    customers: CustomerDirectory = field(default_factory=CustomerDirectory)
     config_path: Path | None = None
     version: int = 1
 
@@ -405,7 +408,12 @@ class _Checker:
         # goals: and credits: are validated by the reports' models (slabridge/report/models.py).
         goals, goal_problems = validate_goals(data.get("goals"))
         credits, credit_problems = validate_credits(data.get("credits"))
-        for problem_path, problem in goal_problems + credit_problems:
+        # customers: (one company across helpdesks) is validated in slabridge/customers.py.
+        customers, customer_problems = validate_customers(
+            data.get("customers"), instance_names if isinstance(raw_connectors, dict) else None
+        )
+        customer_problems += credit_key_problems(credits.customers, customers)
+        for problem_path, problem in goal_problems + credit_problems + customer_problems:
             self.add(problem_path, problem)
         if self.issues:
             return None
@@ -418,6 +426,7 @@ class _Checker:
             actions=actions,
             goals=goals,
             credits=credits,
+            customers=customers,
             config_path=config_path,
         )
 

@@ -14,6 +14,7 @@ from slabridge.report.backtest import (
     render_backtest_text,
     run_backtest,
 )
+from slabridge.report.models import ReportSettingsError
 from slabridge.report.sources import read_store_tickets, read_ticket_file
 
 RENDERERS = {"text": render_backtest_text, "json": render_backtest_json, "csv": render_backtest_csv}
@@ -98,21 +99,32 @@ def command(
         loaded = read_store_tickets(running.open_state(current), connector)
         tickets = loaded.tickets
         source = "state store ticket snapshots"
-    # A proposed file without goals or credits is judged by the current ones.
-    result = run_backtest(
-        tickets,
-        span,
-        Side("current", running.engine(current), current.goals, current.credits),
-        Side(
-            "proposed",
-            running.engine(proposed),
-            proposed.goals or current.goals,
-            proposed.credits or current.credits,
-        ),
-        by=by,
-        source=source,
-        problems=loaded.problems,
-    )
+    # A proposed file without goals, credits or customers is judged by the current ones.
+    try:
+        result = run_backtest(
+            tickets,
+            span,
+            Side(
+                "current",
+                running.engine(current),
+                current.goals,
+                current.credits,
+                current.customers,
+            ),
+            Side(
+                "proposed",
+                running.engine(proposed),
+                proposed.goals or current.goals,
+                proposed.credits or current.credits,
+                proposed.customers or current.customers,
+            ),
+            by=by,
+            source=source,
+            problems=loaded.problems,
+        )
+    except ReportSettingsError as error:
+        raise running.settings_error(f"{current_path} or {proposed_path}", error) from None
+    running.echo_warnings(dict.fromkeys(result.current.warnings + result.proposed.warnings))
     running.write_output(RENDERERS[fmt](result), output)
 
 

@@ -14,7 +14,7 @@ import click
 from slabridge.commands.check_coverage import coverage_warnings, sample_tickets
 from slabridge.commands.options import config_option
 from slabridge.commands.output import chosen_format, format_option
-from slabridge.config import ConfigError, load_config
+from slabridge.config import AppConfig, ConfigError, load_config
 from slabridge.connectors.base import CheckProblem, Connector, ConnectorConfig
 from slabridge.connectors.http import HttpError
 from slabridge.logs import configure_logging, redact_text, register_secrets
@@ -122,6 +122,41 @@ def _print_report(report: InstanceReport) -> None:
             click.echo(f"       hint: {problem.hint}")
 
 
+def _check_credit_keys(
+    config_path: Path, config: AppConfig, open_state: Callable[[], Any], opened: list[Any]
+) -> None:
+    """Bare ids in ``credits.customers``, against the stored tickets' customers (docs/reports.md).
+
+    A key that names one customer is deprecated (a warning); one that names customers of several
+    helpdesks is a config error (exit 2). The store is read only when there is a bare key.
+    """
+    from slabridge.report.customer_check import (
+        bare_credit_keys,
+        check_credit_keys,
+        stored_customers,
+    )
+    from slabridge.sync.store import StateStoreError
+
+    bare = bare_credit_keys(config)
+    if not bare:
+        return
+    try:
+        store = open_state()
+    except StateStoreError as error:
+        click.echo(f"warning: credits.customers not checked against the store: {error}", err=True)
+        return
+    warnings, problems = check_credit_keys(bare, stored_customers(store, config.customers))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if problems:
+        for store in opened:
+            store.close()
+        click.echo(f"{config_path}: the config is invalid:", err=True)
+        for where, problem in problems:
+            click.echo(f"  {where}: {problem}", err=True)
+        raise SystemExit(EXIT_CONFIG)
+
+
 @click.command(name="check")
 @config_option("The policy file.")
 @click.option("--connector", "only", multiple=True, help="Only check this instance (repeatable).")
@@ -167,6 +202,7 @@ def command(
             opened.append(open_store(url, base_dir=base))
         return opened[0]
 
+    _check_credit_keys(config_path, config, open_state, opened)
     from slabridge.sync.runtime import settings_from_config
 
     write_back = settings_from_config(config)

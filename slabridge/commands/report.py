@@ -10,6 +10,7 @@ from slabridge.commands.options import config_option
 from slabridge.report import history, running
 from slabridge.report.compute import build_report, data_start
 from slabridge.report.html import render_html
+from slabridge.report.models import ReportSettingsError
 from slabridge.report.sources import read_ticket_file, replay
 from slabridge.report.tabular import render_csv, render_json
 
@@ -100,15 +101,20 @@ def command(
         outcomes = history.store_history(
             store, running.engine(config), start, as_of, counter, connector, problems
         )
-    report = build_report(
-        outcomes,
-        span,
-        by=by,
-        goals=config.goals,
-        credits=config.credits,
-        problems=problems,
-        as_of=as_of,
-    )
+    try:
+        report = build_report(
+            outcomes,
+            span,
+            by=by,
+            goals=config.goals,
+            credits=config.credits,
+            problems=problems,
+            as_of=as_of,
+            customers=config.customers,
+        )
+    except ReportSettingsError as error:
+        raise running.settings_error(config_path, error) from None
+    running.echo_warnings(report.warnings)
     report.data_source = counter.data_source
     report.tickets_by_source = {k: v for k, v in counter.tickets.items() if v}
     if tickets_path is not None:

@@ -6,12 +6,12 @@ import importlib
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import SecretStr
@@ -21,6 +21,9 @@ from slabridge.demo.sample_config import ACTIONS_SECTION, GOALS_SECTION, POLICY_
 from slabridge.demo.seed import demo_tickets
 from slabridge.plugins import connector_types
 from slabridge.testing.fakeapi import FakeAPI
+
+if TYPE_CHECKING:
+    from slabridge.sync.store import TrackedTicket
 
 # The built-in connectors' fakes: (connector type, module, class). A missing plugin is skipped.
 BUNDLED_FAKES: tuple[tuple[str, str, str], ...] = (
@@ -120,6 +123,51 @@ def write_demo_config(path: Path, helpdesks: list[DemoHelpdesk], year: int) -> N
     path.write_text(text, encoding="utf-8")
 
 
+# The company the demo joins across two helpdesks (a `customers:` entry, docs/reports.md).
+JOINED_NAME = "Acme GmbH"
+JOINED_KEY = "acme"
+JOINED_TYPES: tuple[str, ...] = ("zendesk", "jira")
+
+
+def joined_ids(
+    tickets: Iterable[TrackedTicket], instances: Iterable[str], name: str = JOINED_NAME
+) -> dict[str, list[str]]:
+    """The ids each helpdesk instance gave the customer called ``name`` (from synced tickets)."""
+    wanted = set(instances)
+    found: dict[str, list[str]] = {}
+    for row in tickets:
+        customer = row.snapshot.get("customer")
+        if row.connector not in wanted or not isinstance(customer, dict):
+            continue
+        if customer.get("name") == name and customer.get("id") is not None:
+            ids = found.setdefault(row.connector, [])
+            if str(customer["id"]) not in ids:
+                ids.append(str(customer["id"]))
+    return {instance: sorted(ids) for instance, ids in sorted(found.items())}
+
+
+def customers_section(ids: dict[str, list[str]], others: Iterable[str]) -> str:
+    """The demo's ``customers:`` entry joining Acme GmbH's accounts in ``ids``' helpdesks."""
+    flow = yaml.safe_dump(ids, default_flow_style=True, width=1000).strip()
+    left_out = ", ".join(others)
+    note = (
+        f"# {left_out}'s {JOINED_NAME} is not listed, so it stays a line of its own\n"
+        f"# ({left_out}:<id>); add its id under ids: to join it too.\n"
+        if left_out
+        else ""
+    )
+    return (
+        "\n# One company across helpdesks (docs/reports.md, \"Customers across helpdesks\").\n"
+        "# Ids differ per helpdesk and collide between them, so a customer is keyed\n"
+        "# <connector>:<id> unless joined here. The demo wrote this entry after its sync,\n"
+        f"# with the ids the fake helpdesks gave {JOINED_NAME}: its tickets there are one\n"
+        f"# report and credit line, keyed `{JOINED_KEY}`. Requester e-mail domains can join\n"
+        "# too (domains: [acme.example]).\n"
+        + note
+        + f"customers:\n  {JOINED_KEY}:\n    name: {JOINED_NAME}\n    ids: {flow}\n"
+    )
+
+
 @dataclass(slots=True)
 class DemoResult:
     config_path: Path
@@ -165,8 +213,14 @@ def run_demo(
         runtime = build_runtime(str(config_path), (), dry_run=False)
         try:
             outcome = sync_all(runtime, now=now, dry_run=False, full=False, progress=None)
+            joined = [h.instance for h in helpdesks if h.connector.type_name in JOINED_TYPES]
+            ids = joined_ids(runtime.store.iter_tickets(), joined)
         finally:
             runtime.close()
+        if len(ids) > 1:
+            others = [h.instance for h in helpdesks if h.instance not in ids]
+            with config_path.open("a", encoding="utf-8") as handle:
+                handle.write(customers_section(ids, others))
         report_path = directory / f"report-{now:%Y-%m}.html"
         write_report(config_path, report_path, now)
         result = DemoResult(
@@ -223,6 +277,8 @@ __all__ = [
     "BUNDLED_FAKES",
     "DemoResult",
     "config_entry",
+    "customers_section",
+    "joined_ids",
     "run_demo",
     "write_demo_config",
     "write_environment",

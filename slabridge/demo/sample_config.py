@@ -111,6 +111,24 @@ actions:
 """
 
 
+CUSTOMERS_EXAMPLE = """\
+# Customers are keyed <connector>:<id> (e.g. {instance}:361), as ids collide between helpdesks.
+# To make one company's accounts in several helpdesks one report and credit line, join them
+# under a key of their own, by id per connector and/or requester e-mail domain; credits then
+# name that key (docs/reports.md, "Customers across helpdesks").
+# customers:
+#   acme:
+#     name: Acme GmbH
+#     ids: {{{instance}: ["361"]}}
+#     domains: [acme.example]
+"""
+
+
+def customers_example(instance: str) -> str:
+    """A commented ``customers:`` section whose ids name the given connector instance."""
+    return CUSTOMERS_EXAMPLE.format(instance=instance)
+
+
 SECRET = object()  # in EXAMPLE_VALUES: an optional credential the sample should still ask for
 
 # Example values for the built-in connectors' keys that have no default; a third-party connector
@@ -205,7 +223,10 @@ def sample_config(
     header: str = "",
 ) -> str:
     """A complete commented ``slabridge.yaml`` for the given connector instances."""
-    parts = [header, POLICY_SECTIONS.format(year=year), GOALS_SECTION, ACTIONS_SECTION]
+    parts = [header, POLICY_SECTIONS.format(year=year), GOALS_SECTION]
+    if connectors:
+        parts.append(customers_example(next(iter(connectors))))
+    parts.append(ACTIONS_SECTION)
     parts.append(
         "# Where slabridge keeps cursors, tracked tickets, the outbox and the SLA history.\n"
         f"state: {state}\n"
@@ -218,9 +239,11 @@ def sample_config(
 
 __all__ = [
     "ACTIONS_SECTION",
+    "CUSTOMERS_EXAMPLE",
     "GOALS_SECTION",
     "POLICY_SECTIONS",
     "connector_section",
+    "customers_example",
     "environment_variables",
     "sample_config",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from slabridge.customers import CustomerDirectory
 from slabridge.report.compute import GroupSummary, Report, build_report, data_start
 from slabridge.report.credits import CreditResult
 from slabridge.report.models import CreditSettings, Goal, format_percent, short_percent
@@ -27,6 +28,7 @@ class Side:
     evaluate: Evaluator
     goals: Sequence[Goal] = ()
     credits: CreditSettings | None = None
+    customers: CustomerDirectory | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ def run_backtest(
             goals=current.goals,
             credits=current.credits,
             source=source,
+            customers=current.customers,
         ),
         proposed=build_report(
             sides["proposed"],
@@ -131,6 +134,7 @@ def run_backtest(
             goals=proposed.goals,
             credits=proposed.credits,
             source=source,
+            customers=proposed.customers,
         ),
         changes=changes,
         tickets=len(tickets),

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
+from slabridge.customers import REQUESTER_EMAIL_FIELD, CustomerDirectory, resolve_rule_keys
 from slabridge.report.credits import CreditResult, credits_owed
-from slabridge.report.models import CreditSettings, Goal, Scope
+from slabridge.report.models import CreditSettings, Goal, ReportSettingsError, Scope
 from slabridge.report.outcomes import Outcome, TicketFacts
 from slabridge.report.periods import Period, Window, goal_windows, weeks_of
 from slabridge.report.stats import median, percentile_nearest_rank, share
@@ -128,6 +129,8 @@ class Report:
     empty_reason: str | None = None
     # Whether the config has credit rules: "no credit rules apply" must not be said when it does.
     credits_configured: bool = False
+    # Config that still works but should change (e.g. a bare customer id in credits.customers).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def in_progress(self) -> bool:
@@ -157,23 +160,57 @@ def parse_group_keys(text: str | None) -> tuple[str, ...]:
     return keys
 
 
-def scope_predicate(scope: Scope) -> Callable[[TicketFacts], bool]:
+# How a report names a ticket's customer: `connector:id`, or the key of a joined customer.
+CustomerIdentity = Callable[[TicketFacts], "str | None"]
+
+
+def customer_identity(customers: CustomerDirectory | None = None) -> CustomerIdentity:
+    """The customer key of ticket facts under a `customers:` section (docs/reports.md)."""
+    if not customers:
+        return lambda facts: facts.customer_key
+    cache: dict[tuple[str, str | None, str | None, object], str | None] = {}
+
+    def identify(facts: TicketFacts) -> str | None:
+        email = facts.fields.get(REQUESTER_EMAIL_FIELD)
+        probe = (facts.connector, facts.customer_id, facts.customer_name, email)
+        try:
+            return cache[probe]
+        except KeyError:
+            found = cache[probe] = customers.identify(*probe)
+            return found
+        except TypeError:  # an unhashable field value: no e-mail address anyway
+            return customers.identify(*probe[:3])
+
+    return identify
+
+
+def scope_predicate(
+    scope: Scope, identify: CustomerIdentity | None = None
+) -> Callable[[TicketFacts], bool]:
     """Compile a goal scope into a test on ticket facts (keys ANDed, a list means any of)."""
     conditions = [(key, frozenset(values)) for key, values in scope.conditions().items()]
+    who = identify or customer_identity()
 
     def matches(facts: TicketFacts) -> bool:
-        return all(_condition_holds(facts, key, accepted) for key, accepted in conditions)
+        return all(_condition_holds(facts, key, accepted, who) for key, accepted in conditions)
 
     return matches
 
 
-def _condition_holds(facts: TicketFacts, key: str, accepted: frozenset[str]) -> bool:
+def _condition_holds(
+    facts: TicketFacts, key: str, accepted: frozenset[str], identify: CustomerIdentity
+) -> bool:
     if key == "tags_any":
         return not accepted.isdisjoint(facts.tags)
     if key == "tags_all":
         return accepted.issubset(facts.tags)
     if key == "customer":
-        return facts.customer_id in accepted or facts.customer_name in accepted
+        # The customer key; a bare id or name still matches in every helpdesk (deprecated).
+        return (
+            identify(facts) in accepted
+            or facts.customer_id in accepted
+            or facts.customer_name in accepted
+        )
     if key.startswith("fields."):
         return _text(facts.fields.get(key.removeprefix("fields."))) in accepted
     return getattr(facts, key) in accepted
@@ -272,12 +309,12 @@ class _Accumulator:
         )
 
 
-def _group_value(name: str, outcome: Outcome) -> str:
+def _group_value(name: str, outcome: Outcome, customer: str | None) -> str:
     facts = outcome.facts
     if name == "metric":
         return outcome.metric
     if name == "customer":
-        value = facts.customer_key
+        value = customer
     elif name == "connector":
         value = facts.connector
     else:
@@ -295,16 +332,25 @@ def build_report(
     source: str = "",
     problems: Sequence[str] = (),
     as_of: datetime | None = None,
+    customers: CustomerDirectory | None = None,
 ) -> Report:
-    """Compute a report over the cycles that START inside `period` (see docs/reports.md)."""
+    """Compute a report over the cycles that START inside `period` (see docs/reports.md).
+
+    Customers are keyed `connector:id`, or by their `customers:` entry when joined. Raises
+    ReportSettingsError when a bare id in `credits.customers` names customers of several
+    helpdesks (the candidates are in the message).
+    """
     by = tuple(by)
+    identify = customer_identity(customers)
     # Instants as POSIX seconds: float comparisons and bisection are far cheaper per record than
     # comparing aware datetimes, which matters at a million records.
     period_start, period_end = period.start.timestamp(), period.end.timestamp()
     windows = [goal_windows(goal.period, period) for goal in goals]
     window_starts = [[w.start.timestamp() for w in ws] for ws in windows]
     window_ends = [[w.end.timestamp() for w in ws] for ws in windows]
-    in_scope = [scope_predicate(goal.scope) if goal.scope.conditions() else None for goal in goals]
+    in_scope = [
+        scope_predicate(goal.scope, identify) if goal.scope.conditions() else None for goal in goals
+    ]
     goal_list = list(enumerate(goals))
     # A week that has not begun at `as_of` has no data yet: it is not drawn as an empty week.
     weeks = [w for w in weeks_of(period) if as_of is None or w.start < as_of]
@@ -322,11 +368,14 @@ def build_report(
     per_customer: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     customer_names: dict[str, str] = {}
     customer_tiers: dict[str, tuple[float, str | None]] = {}
+    # The helpdesk ids and names behind each customer key: what a bare credit key may mean.
+    customer_aliases: dict[str, set[str]] = defaultdict(set)
 
     for outcome in outcomes:
         started = outcome.started_at.timestamp()
         facts = outcome.facts
-        key = tuple(_group_value(name, outcome) for name in by)
+        customer = identify(facts)
+        key = tuple(_group_value(name, outcome, customer) for name in by)
         in_period = period_start <= started < period_end
         week = bisect_right(week_starts, started) - 1
         if in_period:
@@ -346,10 +395,16 @@ def build_report(
                 bucket = bisect_left(bucket_bounds, outcome.elapsed_seconds)
                 histogram[bucket][0 if status == "achieved" else 1] += 1
                 targets[outcome.target_seconds] += 1
-            customer = facts.customer_key
             if customer is not None:
-                if facts.customer_name is not None and facts.customer_id is not None:
+                joined_name = customers.name_of(customer) if customers else None
+                if joined_name is not None:
+                    customer_names[customer] = joined_name
+                elif facts.customer_name is not None and facts.customer_id is not None:
                     customer_names[customer] = facts.customer_name
+                aliases = customer_aliases[customer]
+                for alias in (facts.customer_id, facts.customer_name):
+                    if alias is not None:
+                        aliases.add(alias)
                 seen = customer_tiers.get(customer)
                 if seen is None or started >= seen[0]:
                     customer_tiers[customer] = (started, facts.tier)
@@ -382,6 +437,10 @@ def build_report(
     ]
     goal_results.sort(key=lambda r: (r.goal_index, r.key != TOTAL_KEY, r.key, r.window.start))
     tiers = {customer: tier for customer, (_, tier) in customer_tiers.items()}
+    settings = credits or CreditSettings()
+    resolution = resolve_rule_keys(settings.customers, customer_aliases, customer_names)
+    if resolution.problems:
+        raise ReportSettingsError(resolution.problems)
     return Report(
         period=period,
         by=by,
@@ -389,7 +448,7 @@ def build_report(
         groups=[groups[key].summary(key) for key in sorted(groups)],
         total=total.summary(TOTAL_KEY),
         goal_results=goal_results,
-        credits=credits_owed(per_customer, tiers, customer_names, credits or CreditSettings()),
+        credits=credits_owed(per_customer, tiers, customer_names, settings, resolution.rules),
         weeks=[
             WeekPoint(
                 label=week.label,
@@ -411,6 +470,7 @@ def build_report(
         problems=list(problems),
         as_of=as_of,
         credits_configured=bool(credits),
+        warnings=resolution.warnings,
     )
 
 
@@ -418,12 +478,14 @@ __all__ = [
     "GROUP_KEYS",
     "HISTOGRAM_BOUNDS",
     "NONE_LABEL",
+    "CustomerIdentity",
     "GoalResult",
     "GroupSummary",
     "HistogramBucket",
     "Report",
     "WeekPoint",
     "build_report",
+    "customer_identity",
     "data_start",
     "goal_verdict",
     "parse_group_keys",

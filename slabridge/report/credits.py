@@ -62,12 +62,17 @@ def credits_owed(
     tiers: Mapping[str, str | None],
     names: Mapping[str, str],
     settings: CreditSettings,
+    rule_keys: Mapping[str, str] | None = None,
 ) -> list[CreditResult]:
-    """Credits for every customer a rule covers; `per_customer[c][metric]` = [achieved, decided]."""
+    """Credits for every customer a rule covers; `per_customer[c][metric]` = [achieved, decided].
+
+    Customers are keyed `connector:id` (or by a joined `customers:` key); `rule_keys` maps a
+    customer key to the `credits.customers` entry naming it, when that is not the key itself.
+    """
     results: list[CreditResult] = []
     for customer in sorted(set(per_customer) | set(tiers)):
         tier = tiers.get(customer)
-        found = settings.for_customer(customer, names.get(customer), tier)
+        found = settings.for_customer(customer, tier, (rule_keys or {}).get(customer))
         if found is None:
             continue
         label, rule = found

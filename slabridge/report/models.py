@@ -210,12 +210,16 @@ class CreditSettings(_Strict):
     customers: dict[str, CreditRule] = Field(default_factory=dict)
 
     def for_customer(
-        self, customer_id: str | None, customer_name: str | None, tier: str | None
+        self, customer: str, tier: str | None, rule_key: str | None = None
     ) -> tuple[str, CreditRule] | None:
-        """The rule for a customer and its key path: `customers.<id or name>`, else `tiers.<x>`."""
-        for key in (customer_id, customer_name):
-            if key is not None and key in self.customers:
-                return f"customers.{key}", self.customers[key]
+        """The rule for a customer key and its key path: `customers.<key>`, else `tiers.<x>`.
+
+        `rule_key` is the `customers:` entry that names this customer when it is not the
+        customer's key itself (a deprecated bare id, see slabridge.customers.resolve_rule_keys).
+        """
+        key = customer if rule_key is None else rule_key
+        if key in self.customers:
+            return f"customers.{key}", self.customers[key]
         if tier is not None and tier in self.tiers:
             return f"tiers.{tier}", self.tiers[tier]
         return None

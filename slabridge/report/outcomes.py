@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from slabridge.customers import customer_key
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import Ticket, parse_timestamp
 
@@ -33,8 +34,8 @@ class TicketFacts:
 
     @property
     def customer_key(self) -> str | None:
-        """How credits and `--by customer` identify a customer: its id, else its name."""
-        return self.customer_id if self.customer_id is not None else self.customer_name
+        """``connector:id`` (the name without an id): ids alone collide between helpdesks."""
+        return customer_key(self.connector, self.customer_id, self.customer_name)
 
 
 @dataclass(frozen=True, slots=True)

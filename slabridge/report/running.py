@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from slabridge.report.compute import parse_group_keys
+from slabridge.report.models import ReportSettingsError
 from slabridge.report.periods import Period, PeriodError, parse_period
 from slabridge.report.sources import Evaluator
 from slabridge.sla.results import Evaluation
@@ -43,6 +44,17 @@ def load(path: Path) -> AppConfig:
     except ConfigError as error:
         lines = "\n".join(f"  {issue}" for issue in error.issues)
         raise ReportUsageError(f"{path}: invalid config:\n{lines}") from None
+
+
+def settings_error(path: Path | str, error: ReportSettingsError) -> ReportUsageError:
+    """A config problem only the data reveals (a bare customer id naming several customers)."""
+    lines = "\n".join(f"  {where}: {problem}" for where, problem in error.problems)
+    return ReportUsageError(f"{path}: invalid config:\n{lines}")
+
+
+def echo_warnings(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def period_option(text: str, timezone: str) -> Period:
@@ -133,11 +145,13 @@ def write_output(text: str, output: Path | None) -> None:
 __all__ = [
     "FORMATS",
     "ReportUsageError",
+    "echo_warnings",
     "engine",
     "group_option",
     "load",
     "open_state",
     "output_format",
     "period_option",
+    "settings_error",
     "write_output",
 ]

@@ -164,6 +164,7 @@ def report_json(report: Report) -> dict[str, Any]:
         },
         "breaches_by": report.breaches_by,
         "problems": report.problems,
+        "warnings": report.warnings,
     }
 
 

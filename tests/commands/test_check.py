@@ -170,3 +170,88 @@ def test_check_asks_the_connector_about_the_fields_actions_write(
     assert asked == [{"due_at": "sla_due"}]
     assert code == 1
     assert "FAIL   desk (example): actions.fields.desk.due_at: field 'sla_due' is a date" in output
+def _store_customers(database: Path, customers: list[tuple[str, str, str]]) -> None:
+    from datetime import UTC, datetime
+
+    from slabridge.sync.store import open_store
+
+    store = open_store(f"sqlite:///{database}")
+    moment = datetime(2026, 11, 2, tzinfo=UTC)
+    with store.begin() as connection:
+        store.save_tickets(
+            connection,
+            [
+                {
+                    "connector": connector,
+                    "ticket_id": f"T{number}",
+                    "snapshot_json": json.dumps(
+                        {"id": f"T{number}", "customer": {"id": customer_id, "name": name}}
+                    ),
+                    "policy": "default",
+                    "is_open": False,
+                    "next_instant": None,
+                    "breached": False,
+                    "at_risk": False,
+                    "updated_at": moment,
+                    "evaluated_at": moment,
+                    "digest": "x",
+                }
+                for number, (connector, customer_id, name) in enumerate(customers)
+            ],
+        )
+    store.close()
+
+
+CREDITS = """\
+state: sqlite:///{database}
+credits:
+  customers:
+    {key}: {{schedule: [{{below: 99%, credit: 5%}}]}}
+"""
+
+
+@pytest.mark.parametrize("key", ["'5'", "Acme GmbH"])
+def test_a_bare_credit_key_naming_customers_of_two_helpdesks_exits_2_with_the_candidates(
+    tmp_path: Path, fake: ExampleFake, key: str
+) -> None:
+    database = tmp_path / "state.db"
+    _store_customers(
+        database,
+        [
+            ("desk", "5", "Acme GmbH"),
+            ("jira", "5", "Soylent SARL"),
+            ("zendesk", "361", "Acme GmbH"),
+        ],
+    )
+    extra = CREDITS.format(database=database, key=key)
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=extra))
+    assert code == 2, output
+    shown = key.strip("'")
+    assert f"  credits.customers.{shown}: names 2 customers in different helpdesks: " in output
+    if shown == "5":
+        assert "desk:5 (Acme GmbH), jira:5 (Soylent SARL)" in output
+    else:
+        assert "desk:5 (Acme GmbH), zendesk:361 (Acme GmbH)" in output
+
+
+def test_a_bare_credit_key_naming_one_customer_is_a_deprecation_warning(
+    tmp_path: Path, fake: ExampleFake
+) -> None:
+    database = tmp_path / "state.db"
+    _store_customers(database, [("desk", "5", "Acme GmbH"), ("jira", "5", "Soylent SARL")])
+    extra = CREDITS.format(database=database, key="Soylent SARL")
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=extra))
+    assert code == 0, output
+    assert output.splitlines() == [
+        "warning: credits.customers.Soylent SARL: a bare customer id or name is deprecated; "
+        "name the customer by its key: jira:5 (Soylent SARL)",
+        "ok     desk (example)",
+    ]
+
+
+def test_qualified_credit_keys_need_no_store(tmp_path: Path, fake: ExampleFake) -> None:
+    database = tmp_path / "state.db"
+    extra = CREDITS.format(database=database, key="'desk:5'")
+    code, output = run(tmp_path, CONFIG.format(url=fake.base_url, extra=extra))
+    assert (code, output) == (0, "ok     desk (example)\n")
+    assert not database.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,37 @@ def test_demo_syncs_every_bundled_helpdesk_and_writes_a_report(
     config = load_config(result.config_path, connector_types=connector_types())
     assert set(config.connectors) == {h.instance for h in result.helpdesks}
     assert "token: ${" in result.config_path.read_text(encoding="utf-8")
+
+
+def test_demo_reports_customers_per_helpdesk_and_joins_acme_across_two(
+    tmp_path: Path, restore_environ: object
+) -> None:
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    result = run_demo(tmp_path, tickets_per_helpdesk=150, now=now, say=lambda _: None)
+    config = load_config(result.config_path, skip_connectors=True)
+    acme = config.customers.customers["acme"]
+    assert sorted(acme.ids) == ["demo-jira", "demo-zendesk"]
+    args = ["report", "--config", str(result.config_path), "--period", "2026-12", "--now"]
+    args += ["2026-12-07T10:00:00Z", "--format", "json"]
+    report = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert report.exit_code == 0, report.stderr
+    credits = {c["customer"]: c for c in json.loads(report.stdout)["credits"]}
+    names = {key: credit["customer_name"] for key, credit in credits.items()}
+    # Acme in Zendesk and Jira is one line; Freshdesk's Acme GmbH (not joined) is its own, and
+    # no line mixes Freshdesk's company 5 with Jira's organization 5 (Soylent SARL, free tier).
+    assert names["acme"] == "Acme GmbH"
+    freshdesk_acme = [
+        key
+        for key, name in names.items()
+        if key.startswith("demo-freshdesk:") and name == "Acme GmbH"
+    ]
+    assert len(freshdesk_acme) == 1
+    assert credits[freshdesk_acme[0]]["tier"] == "enterprise"
+    assert all(":" in key or key == "acme" for key in credits)
+    assert not any(
+        key.startswith(("demo-zendesk:", "demo-jira:")) and name == "Acme GmbH"
+        for key, name in names.items()
+    )
 
 
 def test_demo_tickets_are_realistic_and_some_breach() -> None:

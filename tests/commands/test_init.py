@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from slabridge.cli import cli
-from slabridge.config import load_config
+from slabridge.config import load_config, load_config_text
 from slabridge.demo.sample_config import environment_variables
 from slabridge.plugins import connector_types
 
@@ -31,6 +31,11 @@ def test_init_writes_a_config_that_loads_once_its_variables_are_set(
     config = load_config(target, connector_types=connector_types(), environ=environ)
     assert list(config.connectors) == [helpdesk]
     assert [policy.name for policy in config.policies][-1] == "standard"
+
+    # The commented customers: example is valid for this helpdesk once uncommented.
+    example = text.replace("# customers:", "customers:").replace("#   ", "  ")
+    config = load_config_text(example, connector_types=connector_types(), environ=environ)
+    assert dict(config.customers.customers["acme"].ids) == {helpdesk: ("361",)}
 
 
 def test_init_names_the_installed_helpdesks_when_asked_for_an_unknown_one(tmp_path: Path) -> None:

@@ -59,9 +59,9 @@ def test_json_shows_both_sides_and_the_tickets_whose_outcome_changes(workdir: Pa
         "first_response: breached → achieved; resolution: breached → achieved"
     )
     credits = {c["customer"]: c["credit_percent"] for c in data["current"]["credits"]}
-    assert credits["A"] == 20.0
+    assert credits["zendesk:A"] == 20.0
     credits = {c["customer"]: c["credit_percent"] for c in data["proposed"]["credits"]}
-    assert credits["A"] == 0.0
+    assert credits["zendesk:A"] == 0.0
 
 
 def test_a_proposed_file_without_goals_and_credits_is_judged_by_the_current_ones(

@@ -7,8 +7,9 @@ from fractions import Fraction
 
 import pytest
 
+from slabridge.customers import CustomerDirectory, validate_customers
 from slabridge.report.compute import build_report, goal_verdict, parse_group_keys
-from slabridge.report.models import validate_credits, validate_goals
+from slabridge.report.models import ReportSettingsError, validate_credits, validate_goals
 from slabridge.report.outcomes import Outcome
 from slabridge.report.periods import parse_period
 
@@ -89,13 +90,14 @@ def test_grouping_by_metric_and_customer_uses_names_when_known(
         ),
     ]
     report = build_report(records, OCTOBER, by=("metric", "customer"))
+    # A customer is keyed by its connector and id: ids alone collide between helpdesks.
     assert [group.key for group in report.groups] == [
-        ("first_response", "org-9"),
+        ("first_response", "zendesk:org-9"),
         ("resolution", "(none)"),
     ]
     assert (
-        report.group_label(("first_response", "org-9"))
-        == "metric=first_response, customer=Acme (org-9)"
+        report.group_label(("first_response", "zendesk:org-9"))
+        == "metric=first_response, customer=Acme (zendesk:org-9)"
     )
 
 
@@ -258,7 +260,7 @@ def test_credits_follow_the_customers_compliance(outcomes: list[Outcome]) -> Non
     )
     report = build_report(outcomes, OCTOBER, credits=credits)
     (credit,) = report.credits  # customer B is pro: no rule covers it
-    assert credit.customer == "A"
+    assert credit.customer == "zendesk:A"
     assert (credit.achieved_cycles, credit.decided_cycles) == (2, 4)
     assert (credit.credit, credit.capped) == (Fraction(1, 5), True)
     assert credit.reason == "tiers.enterprise: below 90% → 25%, capped at 20%"
@@ -268,3 +270,94 @@ def test_credits_follow_the_customers_compliance(outcomes: list[Outcome]) -> Non
 def test_bad_group_keys_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_group_keys(text)
+
+
+def _joined() -> CustomerDirectory:
+    customers, problems = validate_customers(
+        {"acme": {"name": "Acme", "ids": {"zendesk": ["5"]}, "domains": ["acme.example"]}}
+    )
+    assert problems == []
+    return customers
+
+
+def test_a_goal_scoped_to_a_joined_customer_counts_all_its_accounts(
+    make_outcome: OutcomeFactory,
+) -> None:
+    (goal,), _ = validate_goals(
+        [{"metric": "first_response", "share": "90%", "scope": {"customer": "acme"}}]
+    )
+    records = [
+        make_outcome("first_response", "achieved", "2026-10-05T10:00:00Z", 60, customer="5"),
+        # Jira's organization 5 is someone else; its requester at acme.example joins it.
+        make_outcome(
+            "first_response",
+            "breached",
+            "2026-10-06T10:00:00Z",
+            7200,
+            customer="5",
+            connector="jira",
+            fields={"requester_email": "ann@acme.example"},
+        ),
+        make_outcome(
+            "first_response",
+            "breached",
+            "2026-10-07T10:00:00Z",
+            7200,
+            customer="5",
+            connector="jira",
+        ),
+    ]
+    report = build_report(records, OCTOBER, by=("customer",), goals=[goal], customers=_joined())
+    assert [group.key for group in report.groups] == [("acme",), ("jira:5",)]
+    assert report.group_label(("acme",)) == "customer=Acme (acme)"
+    (total,) = [result for result in report.goal_results if result.key == ()]
+    assert (total.met_cycles, total.decided_cycles) == (1, 2)
+    # Without the join, the scope names no customer: `acme` is nobody's key.
+    plain = build_report(records, OCTOBER, goals=[goal])
+    assert [result.decided_cycles for result in plain.goal_results] == []
+
+
+def test_a_scope_by_connector_and_id_keeps_helpdesks_apart(make_outcome: OutcomeFactory) -> None:
+    (goal,), _ = validate_goals(
+        [{"metric": "first_response", "share": "90%", "scope": {"customer": "jira:5"}}]
+    )
+    records = [
+        make_outcome("first_response", "achieved", "2026-10-05T10:00:00Z", 60, customer="5"),
+        make_outcome(
+            "first_response",
+            "breached",
+            "2026-10-06T10:00:00Z",
+            7200,
+            customer="5",
+            connector="jira",
+        ),
+    ]
+    (result,) = build_report(records, OCTOBER, goals=[goal]).goal_results
+    assert (result.met_cycles, result.decided_cycles) == (0, 1)
+
+
+def test_a_bare_credit_key_naming_two_helpdesks_customers_is_refused(
+    make_outcome: OutcomeFactory,
+) -> None:
+    credits, _ = validate_credits(
+        {"customers": {"5": {"schedule": [{"below": "99%", "credit": "5%"}]}}}
+    )
+    records = [
+        make_outcome("first_response", "achieved", "2026-10-05T10:00:00Z", 60, customer="5"),
+        make_outcome(
+            "first_response", "achieved", "2026-10-06T10:00:00Z", 60, customer="5", connector="jira"
+        ),
+    ]
+    with pytest.raises(ReportSettingsError) as caught:
+        build_report(records, OCTOBER, credits=credits)
+    assert caught.value.problems == [
+        (
+            "credits.customers.5",
+            "names 2 customers in different helpdesks: jira:5, zendesk:5; "
+            "use one of these keys, or join them under customers:",
+        )
+    ]
+    # Joined, zendesk:5 is part of acme: the bare 5 still names two customers.
+    with pytest.raises(ReportSettingsError) as caught:
+        build_report(records, OCTOBER, credits=credits, customers=_joined())
+    assert "names 2 customers in different helpdesks: acme (Acme), jira:5;" in str(caught.value)

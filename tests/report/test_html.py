@@ -200,7 +200,7 @@ def test_chromium_renders_the_tables(rendered: tuple[str, Path]) -> None:
         found = re.search(rf'<table id="{table_id}">.*?<tbody>(.*?)</tbody>', dom, re.S)
         assert found, table_id
         assert found.group(1).count("<tr>") >= minimum_rows, table_id
-    assert "tier=enterprise" in dom and "Customer 0 (org-0)" in dom
+    assert "tier=enterprise" in dom and "Customer 0 (zendesk-eu:org-0)" in dom
 
 
 def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:

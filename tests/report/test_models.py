@@ -107,11 +107,14 @@ def test_credit_schedules_per_tier_and_customer_are_accepted() -> None:
     )
     assert problems == []
     assert credits.tiers["enterprise"].cap == Fraction(1, 4)
-    # A numeric YAML key is a customer id like any other.
-    assert credits.for_customer("1234", None, "enterprise") is not None
-    assert credits.for_customer("1234", None, "enterprise")[0] == "customers.1234"  # type: ignore[index]
-    assert credits.for_customer("9", None, "enterprise")[0] == "tiers.enterprise"  # type: ignore[index]
-    assert credits.for_customer("9", None, "free") is None
+    # A numeric YAML key is read as text, like any other customer key.
+    assert credits.for_customer("1234", "enterprise") is not None
+    assert credits.for_customer("1234", "enterprise")[0] == "customers.1234"  # type: ignore[index]
+    assert credits.for_customer("zendesk:9", "enterprise")[0] == "tiers.enterprise"  # type: ignore[index]
+    assert credits.for_customer("zendesk:9", "free") is None
+    # A bare key resolved to this customer (deprecated) names the rule that applies.
+    rule = credits.for_customer("zendesk:1234", "free", rule_key="1234")
+    assert rule is not None and rule[0] == "customers.1234"
 
 
 def test_credit_errors_name_each_key_path() -> None:

@@ -48,12 +48,12 @@ def test_json_report_from_a_tickets_file_matches_the_hand_computed_figures(workd
     assert overall["resolved in 5h"]["met"] is True  # 2/3 >= 60%
 
     credits = {c["customer"]: c for c in data["credits"]}
-    assert credits["A"]["compliance_percent"] == 50.0
-    assert credits["A"]["credit_percent"] == 20.0
-    assert credits["A"]["reason"] == "tiers.enterprise: below 90% → 25%, capped at 20%"
+    assert credits["zendesk:A"]["compliance_percent"] == 50.0
+    assert credits["zendesk:A"]["credit_percent"] == 20.0
+    assert credits["zendesk:A"]["reason"] == "tiers.enterprise: below 90% → 25%, capped at 20%"
     # B's own rule: 2 of 2 decided = exactly 100%, which is not below 100%.
-    assert credits["B"]["credit_percent"] == 0.0
-    assert credits["B"]["rule"] == "customers.B"
+    assert credits["zendesk:B"]["credit_percent"] == 0.0
+    assert credits["zendesk:B"]["rule"] == "customers.B"
     assert data["period"] == {
         "label": "2026-10",
         "kind": "month",
@@ -87,8 +87,8 @@ def test_csv_report_has_one_row_per_total_group_goal_and_credit(workdir: Path) -
         "2",
     )
     assert total["achieved_percent"] == "66.66"
-    assert rows[1]["group"] == "customer=Cust A (A)"
-    credit_a = next(r for r in rows if r["section"] == "credit" and "(A)" in r["group"])
+    assert rows[1]["group"] == "customer=Cust A (zendesk:A)"
+    credit_a = next(r for r in rows if r["section"] == "credit" and "(zendesk:A)" in r["group"])
     assert (credit_a["rule"], credit_a["credit_percent"]) == ("tiers.enterprise", "20.0")
 
 

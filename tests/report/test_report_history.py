@@ -117,7 +117,7 @@ def test_a_first_sync_after_the_period_is_replayed_with_the_hand_computed_figure
         "state store ticket snapshots, replayed as of 2026-11-01 00:00 UTC with the current config"
     )
     assert data["empty_reason"] is None
-    credit_a = next(c for c in data["credits"] if c["customer"] == "A")
+    credit_a = next(c for c in data["credits"] if c["customer"] == "zendesk-eu:A")
     # A: 2 of 4 cycles achieved = 50%, below 90%: 25%, capped at 20%.
     assert (credit_a["achieved_cycles"], credit_a["decided_cycles"]) == (2, 4)
     assert credit_a["credit_percent"] == 20.0
