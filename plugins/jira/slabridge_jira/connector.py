@@ -41,6 +41,7 @@ from slabridge_jira.mapping import (
     user_time_zone,
 )
 from slabridge_jira.offset_search import offset_pages
+from slabridge_jira.service_desk_comments import request_comments
 
 log = structlog.get_logger("slabridge.jira")
 
@@ -348,12 +349,10 @@ class JiraConnector(Connector):
                     histories[issue_id] = self._expanded_changelog(issue, issue_id)
                 fields = issue.get("fields") or {}
                 comments, total = comments_of(fields if isinstance(fields, Mapping) else {})
-                if issue_id is not None and (
-                    comments_may_be_truncated(comments, total)
-                    # Data Center marks JSM internal comments only in a comment property,
-                    # which the comment endpoint returns when asked (expand=properties).
-                    or (self.data_center and (comments or (total or 0) > 0))
-                ):
+                if self.data_center and issue_id is not None and (comments or total):
+                    # Data Center's platform comments do not tell JSM internal notes apart.
+                    comments = self._service_desk_comments(issue_id)
+                elif issue_id is not None and comments_may_be_truncated(comments, total):
                     comments = self._all_comments(issue_id)
                 yield map_issue(
                     issue,
@@ -455,19 +454,21 @@ class JiraConnector(Connector):
             if answer.get("isLast", True) or not values:
                 return histories
 
+    def _service_desk_comments(self, issue_id: str) -> list[Mapping[str, Any]]:
+        """Data Center: the JSM request's comments with ``public``; for an issue outside a
+        service desk (404 there), the platform's comments, all public unless restricted."""
+        found = request_comments(self.http, issue_id)
+        return list(found) if found is not None else self._all_comments(issue_id)
+
     def _all_comments(self, issue_id: str) -> list[Mapping[str, Any]]:
         """Every comment of the issue, oldest first, from the paged comment endpoint."""
         comments: list[Mapping[str, Any]] = []
         start = 0
         while True:
-            params: dict[str, Any] = {
-                "startAt": start,
-                "maxResults": COMMENT_PAGE,
-                "orderBy": "created",
-            }
-            if self.data_center:
-                params["expand"] = "properties"
-            answer = self.http.get(f"{self.api}/issue/{issue_id}/comment", params=params).json()
+            answer = self.http.get(
+                f"{self.api}/issue/{issue_id}/comment",
+                params={"startAt": start, "maxResults": COMMENT_PAGE, "orderBy": "created"},
+            ).json()
             page = [c for c in answer.get("comments") or [] if isinstance(c, Mapping)]
             comments.extend(page)
             start += len(page)

@@ -11,9 +11,9 @@ What differs from Cloud, as the Data Center REST reference and client libraries 
   the histories (``startAt/maxResults/total/histories``, optionally cut at
   ``embedded_histories``), whose items have no ``fieldId``;
 * users are ``name`` + ``key`` (``JIRAUSER10000``), with no ``accountId`` or ``accountType``;
-* comment bodies are wiki-markup strings, not ADF, and carry no ``jsdPublic``: JSM marks a
-  comment internal in its ``sd.public.comment`` property, returned by the comment endpoint with
-  ``expand=properties`` only.
+* comment bodies are wiki-markup strings, not ADF, and platform comments carry no
+  ``jsdPublic``: whether a JSM comment is internal comes from
+  ``/rest/servicedeskapi/request/{key}/comment`` (``public``, paged by ``start``/``limit``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from slabridge.testing.fakeapi import FakeRequest, FakeResponse
 from slabridge_jira.fake import FakeJira, _Issue, error_collection
 from slabridge_jira.fake_jql import JqlQuery
-from slabridge_jira.mapping import INTERNAL_COMMENT_PROPERTY, format_jira_time
+from slabridge_jira.mapping import format_jira_time
 
 DC_API = "/rest/api/2"
 DC_PAT = "jira-dc-personal-access-token"
@@ -41,7 +41,8 @@ class FakeJiraDataCenter(FakeJira):
     Same seeding and inspection API as :class:`FakeJira` (ids passed around are the fake's
     internal user ids; :meth:`user_key` and :meth:`user_name` give what the API shows).
     Switches: ``search_cap`` (the server's maxResults cap), ``embedded_histories`` (cut the
-    changelog that search embeds), ``repeat_page_tokens`` (a broken server that ignores
+    changelog that search embeds), ``service_desk`` (False: no JSM, its comment endpoint
+    404s), ``request_comment_cap``, ``repeat_page_tokens`` (a broken server that ignores
     ``startAt`` and answers the first page again).
     """
 
@@ -56,6 +57,8 @@ class FakeJiraDataCenter(FakeJira):
         **options: Any,
     ) -> None:
         self.search_cap = search_cap
+        self.service_desk = True  # False: the projects are plain Jira ones (no JSM requests)
+        self.request_comment_cap = 50  # servicedeskapi's largest `limit`
         self.embedded_histories = embedded_histories
         self._dc_ids: dict[str, tuple[str, str]] = {}  # internal id -> (key, name)
         super().__init__(token=pat, **options)
@@ -171,7 +174,10 @@ class FakeJiraDataCenter(FakeJira):
         self.route("GET", f"{api}/mypermissions", self._my_permissions)
         self.route("POST", f"{api}/search", self._dc_search)
         self.route("GET", f"{api}/search", self._dc_search)
-        self.route("GET", f"{api}/issue/(?P<ref>[^/]+)/comment", self._dc_comments)
+        self.route("GET", f"{api}/issue/(?P<ref>[^/]+)/comment", self._issue_comments)
+        self.route(
+            "GET", "/rest/servicedeskapi/request/(?P<ref>[^/]+)/comment", self._request_comments
+        )
         self.route("GET", f"{api}/issue/(?P<ref>[^/]+)", self._dc_get_issue)
         self.route("PUT", f"{api}/issue/(?P<ref>[^/]+)", self._edit_issue)
 
@@ -240,19 +246,45 @@ class FakeJiraDataCenter(FakeJira):
             response.body["changelog"] = self._changelog_json(issue, None)
         return response
 
-    def _dc_comments(self, request: FakeRequest, ref: str) -> FakeResponse:
-        response = self._issue_comments(request, ref)
+    def _request_comments(self, request: FakeRequest, ref: str) -> FakeResponse:
+        """``GET /rest/servicedeskapi/request/{key}/comment``: JSM's view, with ``public``."""
         issue = self._find(ref)
-        expand = [e for v in request.query.get("expand", []) for e in v.split(",")]
-        if response.status != 200 or issue is None or "properties" not in expand:
-            return response
-        public = {str(c["id"]): bool(c["public"]) for c in issue.comments}
-        for comment in response.body["comments"]:
-            internal = not public.get(str(comment["id"]), True)
-            comment["properties"] = [
-                {"key": INTERNAL_COMMENT_PROPERTY, "value": {"internal": internal}}
-            ]
-        return response
+        if issue is None or not self.service_desk:
+            return FakeResponse(404, error_collection("The request could not be found."))
+        start = max(0, int(request.arg("start", "0") or 0))
+        limit = max(1, min(int(request.arg("limit", "50") or 50), self.request_comment_cap))
+        page = issue.comments[start : start + limit]
+        values = []
+        for comment in page:
+            moment = comment["created"]
+            values.append(
+                {
+                    "id": comment["id"],
+                    "body": str(comment["text"]),
+                    "public": bool(comment["public"]),
+                    "author": self._user_json(comment["author"]),
+                    "created": {
+                        "iso8601": moment.astimezone(ZoneInfo(self.time_zone)).strftime(
+                            "%Y-%m-%dT%H:%M:%S%z"
+                        ),
+                        "jira": format_jira_time(moment),
+                        "friendly": moment.strftime("%d/%b/%y %I:%M %p"),
+                        "epochMillis": int(moment.timestamp() * 1000),
+                    },
+                    "_links": {"self": f"{self._base()}/rest/servicedeskapi/request/{issue.id}"},
+                }
+            )
+        return FakeResponse(
+            200,
+            {
+                "_expands": ["participant", "status", "sla", "requestType", "serviceDesk"],
+                "size": len(values),
+                "start": start,
+                "limit": limit,
+                "isLastPage": start + len(values) >= len(issue.comments),
+                "values": values,
+            },
+        )
 
 
 __all__ = ["DC_API", "DC_PAT", "DC_SEARCH_CAP", "DC_UNAUTHORIZED", "FakeJiraDataCenter"]

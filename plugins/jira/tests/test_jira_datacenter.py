@@ -16,6 +16,7 @@ from slabridge_jira.connector import JiraConnector
 from slabridge_jira.fake import BREACHED_FIELD
 from slabridge_jira.fake_dc import FakeJiraDataCenter
 from slabridge_jira.mapping import SiteMeta, map_issue, user_id
+from slabridge_jira.service_desk_comments import platform_comment
 
 from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
 from slabridge.sla.ticket import Ticket
@@ -300,7 +301,7 @@ def test_the_reporter_is_the_customer_by_key_when_there_are_no_organizations(
     assert (ticket.customer.id, ticket.customer.name) == (dc.user_key(requester), "Dana Requester")
 
 
-def test_internal_comments_are_known_from_the_comment_property(
+def test_internal_comments_are_known_from_the_service_desk_endpoint(
     dc: FakeJiraDataCenter, clock: Clock, connectors: list[JiraConnector]
 ) -> None:
     issue_id = dc.create_issue()
@@ -311,8 +312,38 @@ def test_internal_comments_are_known_from_the_comment_property(
     (ticket,) = tickets(connect(dc, connectors).read(None))
     replies = [(e.author, e.public) for e in ticket.events if e.type == "reply"]
     assert replies == [("agent", False), ("agent", True)]
-    (comments,) = [c.request for c in dc.calls if c.request.path.endswith("/comment")]
-    assert comments.arg("expand") == "properties"
+    paths = [c.request.path for c in dc.calls if c.request.path.endswith("/comment")]
+    assert paths == [f"/rest/servicedeskapi/request/{issue_id}/comment"]
+
+
+def test_service_desk_comments_are_paged_through(
+    dc: FakeJiraDataCenter, clock: Clock, connectors: list[JiraConnector]
+) -> None:
+    dc.request_comment_cap = 2
+    issue_id = dc.create_issue()
+    for _ in range(4):
+        clock.advance(minutes=5)
+        dc.add_comment(issue_id, author="customer")
+    clock.advance(minutes=5)
+    dc.add_comment(issue_id, author="agent")
+    (ticket,) = tickets(connect(dc, connectors).read(None))
+    authors = [e.author for e in ticket.events if e.type == "reply"]
+    assert authors == ["customer"] * 4 + ["agent"]
+    starts = [c.request.arg("start") for c in dc.calls if c.request.path.endswith("/comment")]
+    assert starts == ["0", "2", "4"]
+
+
+def test_outside_a_service_desk_the_platform_comments_are_read(
+    dc: FakeJiraDataCenter, clock: Clock, connectors: list[JiraConnector]
+) -> None:
+    dc.service_desk = False
+    issue_id = dc.create_issue()
+    clock.advance(minutes=5)
+    dc.add_comment(issue_id, author="agent")
+    (ticket,) = tickets(connect(dc, connectors).read(None))
+    assert [(e.author, e.public) for e in ticket.events if e.type == "reply"] == [("agent", True)]
+    paths = [c.request.path for c in dc.calls if c.request.path.endswith("/comment")]
+    assert paths[-1] == f"/rest/api/2/issue/{issue_id}/comment"
 
 
 def test_an_issue_without_comments_costs_no_comment_call(
@@ -513,4 +544,29 @@ def test_the_fake_shows_users_by_name_and_key_without_account_ids(
     assert "accountId" not in reporter and "accountType" not in reporter
     (comment,) = answer["fields"]["comment"]["comments"]
     assert comment["body"] == "h1. wiki" and "jsdPublic" not in comment
-    assert "properties" not in comment  # only the comment endpoint with expand=properties
+
+
+def test_the_documented_service_desk_comment_becomes_a_platform_comment() -> None:
+    # The shape of GET /rest/servicedeskapi/request/{key}/comment in the JSM Data Center REST
+    # reference (v1005): public flag, name/key user, DateDTO.
+    value = {
+        "id": "10210",
+        "body": "Internal: waiting on the vendor.",
+        "public": False,
+        "author": {"name": "mia", "key": "JIRAUSER10000", "displayName": "Mia", "active": True},
+        "created": {
+            "iso8601": "2025-03-10T09:20:00+0100",
+            "jira": "2025-03-10T09:20:00.000+0100",
+            "friendly": "Today 9:20 AM",
+            "epochMillis": 1741594800000,
+        },
+        "_links": {"self": "https://jira.acme.example/rest/servicedeskapi/request/10002"},
+    }
+    comment = platform_comment(value)
+    assert comment["jsdPublic"] is False and comment["author"]["key"] == "JIRAUSER10000"
+    issue = {**DC_ISSUE, "fields": {**DC_ISSUE["fields"], "comment": None}}
+    ticket = map_issue(issue, [], [comment], JiraMapping(), SiteMeta())
+    (reply,) = [e for e in ticket.events if e.type == "reply"]
+    assert (reply.author, reply.public, reply.at.hour) == ("agent", False, 8)
+    by_millis = platform_comment({**value, "created": {"epochMillis": 1741594800000}})
+    assert map_issue(issue, [], [by_millis], JiraMapping(), SiteMeta()).events[1].at.hour == 8
