@@ -82,6 +82,8 @@ def test_a_data_center_entry_uses_rest_v2_on_its_own_site() -> None:
         ({"email": "ops@acme.example"}, "leave out `email`"),
         ({"cloud_id": "11223344-a1b2"}, "cloud_id"),
         ({"deployment": "server"}, "deployment"),
+        ({"site": None}, "needs `site: https://"),
+        ({"site": "http://jira.acme.example"}, "Jira Data Center's https:// address"),
     ],
 )
 def test_bad_data_center_entries_name_the_key(changes: dict[str, Any], names: str) -> None:
@@ -570,3 +572,33 @@ def test_the_documented_service_desk_comment_becomes_a_platform_comment() -> Non
     assert (reply.author, reply.public, reply.at.hour) == ("agent", False, 8)
     by_millis = platform_comment({**value, "created": {"epochMillis": 1741594800000}})
     assert map_issue(issue, [], [by_millis], JiraMapping(), SiteMeta()).events[1].at.hour == 8
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            "email: ops@acme.example, token: '${JIRA_PAT}'",
+            "connectors.jira-dc: Jira Data Center (`deployment`): leave out `email`",
+        ),
+        ("email: ops@acme.example", "connectors.jira-dc: Jira Data Center (`deployment`) needs"),
+        ("token: '${JIRA_PAT}', deployment: onprem", "connectors.jira-dc.deployment:"),
+    ],
+)
+def test_a_bad_data_center_entry_is_a_config_error_naming_its_key_path(
+    entry: str, expected: str
+) -> None:
+    from slabridge.config import ConfigError, load_config_text
+    from slabridge.plugins import connector_types, create_plugin_manager, load_plugins
+
+    types = connector_types(load_plugins(create_plugin_manager()))
+    base = "connectors:\n  jira-dc: {type: jira, deployment: data_center, "
+    text = f"{base}site: jira.acme.example, projects: [HELP], {entry}}}\n"
+    env = {"JIRA_PAT": "pat-0f1e2d3c4b5a"}
+    good = f"{base}site: jira.acme.example, projects: [HELP], token: '${{JIRA_PAT}}'}}\n"
+    assert load_config_text(good, connector_types=types, environ=env).connectors
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text, connector_types=types, environ=env)
+    (issue,) = caught.value.issues
+    assert str(issue).startswith(expected), str(issue)
+    assert "pat-0f1e2d3c4b5a" not in str(issue)
