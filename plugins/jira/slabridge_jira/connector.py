@@ -41,7 +41,7 @@ from slabridge_jira.mapping import (
     user_time_zone,
 )
 from slabridge_jira.offset_search import offset_pages
-from slabridge_jira.service_desk_comments import request_comments
+from slabridge_jira.service_desk_comments import needs_service_desk_view, request_comments
 
 log = structlog.get_logger("slabridge.jira")
 
@@ -349,9 +349,9 @@ class JiraConnector(Connector):
                     histories[issue_id] = self._expanded_changelog(issue, issue_id)
                 fields = issue.get("fields") or {}
                 comments, total = comments_of(fields if isinstance(fields, Mapping) else {})
-                if self.data_center and issue_id is not None and (comments or total):
-                    # Data Center's platform comments do not tell JSM internal notes apart.
-                    comments = self._service_desk_comments(issue_id)
+                if self.data_center and issue_id is not None:
+                    if needs_service_desk_view(fields, comments, total):
+                        comments = self._service_desk_comments(issue_id)
                 elif issue_id is not None and comments_may_be_truncated(comments, total):
                     comments = self._all_comments(issue_id)
                 yield map_issue(

@@ -9,10 +9,11 @@ into the platform comment shape the mapping reads, the flag as ``jsdPublic``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slabridge.connectors.http import HttpClient, HttpError
+from slabridge_jira.mapping import user_id
 
 SERVICE_DESK_COMMENT_PAGE = 50  # the endpoint's documented default limit
 
@@ -32,6 +33,21 @@ def platform_comment(value: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(value.get("public"), bool):
         comment["jsdPublic"] = value["public"]
     return comment
+
+
+def needs_service_desk_view(
+    fields: Any, embedded: Sequence[Mapping[str, Any]], total: int | None
+) -> bool:
+    """Whether the issue's comments must be read from the JSM endpoint.
+
+    Only a comment by someone other than the reporter can be an internal note that matters
+    (the requester cannot write internal comments, and any author of one counts as an agent),
+    so issues whose embedded comments are all the reporter's, and complete, cost no call.
+    """
+    if isinstance(total, int) and total > len(embedded):
+        return True
+    reporter = user_id(fields.get("reporter")) if isinstance(fields, Mapping) else None
+    return any(reporter is None or user_id(c.get("author")) != reporter for c in embedded)
 
 
 def request_comments(http: HttpClient, issue_ref: str) -> list[dict[str, Any]] | None:
@@ -55,4 +71,9 @@ def request_comments(http: HttpClient, issue_ref: str) -> list[dict[str, Any]] |
             return comments
 
 
-__all__ = ["SERVICE_DESK_COMMENT_PAGE", "platform_comment", "request_comments"]
+__all__ = [
+    "SERVICE_DESK_COMMENT_PAGE",
+    "needs_service_desk_view",
+    "platform_comment",
+    "request_comments",
+]

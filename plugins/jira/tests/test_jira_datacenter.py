@@ -318,6 +318,22 @@ def test_internal_comments_are_known_from_the_service_desk_endpoint(
     assert paths == [f"/rest/servicedeskapi/request/{issue_id}/comment"]
 
 
+def test_comments_by_the_reporter_alone_cost_no_service_desk_call(
+    dc: FakeJiraDataCenter, clock: Clock, connectors: list[JiraConnector]
+) -> None:
+    issue_id = dc.create_issue()
+    clock.advance(minutes=5)
+    dc.add_comment(issue_id, author="customer")
+    (ticket,) = tickets(connect(dc, connectors).read(None))
+    assert [e.author for e in ticket.events if e.type == "reply"] == ["customer"]
+    assert not [c for c in dc.calls if c.request.path.endswith("/comment")]
+    clock.advance(minutes=5)
+    dc.embedded_comments = 0  # the embedded page is cut: every comment is read again
+    (ticket,) = tickets(connect(dc, connectors).read(None))
+    assert [e.author for e in ticket.events if e.type == "reply"] == ["customer"]
+    assert len([c for c in dc.calls if c.request.path.endswith("/comment")]) == 1
+
+
 def test_service_desk_comments_are_paged_through(
     dc: FakeJiraDataCenter, clock: Clock, connectors: list[JiraConnector]
 ) -> None:
