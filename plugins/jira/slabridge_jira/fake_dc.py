@@ -57,6 +57,8 @@ class FakeJiraDataCenter(FakeJira):
         **options: Any,
     ) -> None:
         self.search_cap = search_cap
+        # OpenSearch's max_result_window: a search reaching past it answers 500, as DC does.
+        self.max_result_window = 10_000
         self.service_desk = True  # False: the projects are plain Jira ones (no JSM requests)
         self.request_comment_cap = 50  # servicedeskapi's largest `limit`
         self.embedded_histories = embedded_histories
@@ -215,6 +217,15 @@ class FakeJiraDataCenter(FakeJira):
         if self.repeat_page_tokens:
             start = 0  # the broken server: startAt is ignored
         size = max(0, min(asked, self.search_cap))
+        if start + size > self.max_result_window:
+            return FakeResponse(
+                500,
+                error_collection(
+                    f"Search limit exceeded. We couldn't complete your search because it "
+                    f"requests {start + size:,} results which exceeded the search platform "
+                    f"limit of {self.max_result_window:,}."
+                ),
+            )
         expand = body.get("expand") or []
         if isinstance(expand, str):
             expand = expand.split(",")

@@ -9,7 +9,8 @@ which starts after the newest ``updated`` delivered, never returns it either.
 :func:`offset_pages` asks each page one place early and checks that the first issue is the one
 the previous page ended with (the *anchor*). If it is not, the list shifted: the search starts
 again at the anchor's ``updated`` (an issue not yet delivered sorts after the anchor, since
-edits only move issues later), and the cursor drops the versions already delivered.
+edits only move issues later), and the cursor drops the versions already delivered. The same
+restart keeps offsets below :data:`OFFSET_WINDOW`, since Data Center refuses deep offsets.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ import structlog
 from slabridge_jira.mapping import parse_jira_time
 
 log = structlog.get_logger("slabridge.jira")
+
+# Data Center with OpenSearch fails a search past 10,000 results (max_result_window); before
+# an offset gets near it, the search starts again at the anchor's `updated`.
+OFFSET_WINDOW = 5000
 
 Page = list[Mapping[str, Any]]
 # Asks one page: (jql, startAt) -> the search answer.
@@ -97,6 +102,15 @@ def offset_pages(
             return
         # With a page of one the overlap would take the whole page: page without it then.
         anchor = _anchor_of(issues[-1]) if issues else None
+        if (
+            start >= OFFSET_WINDOW
+            and anchor is not None
+            and anchor.updated is not None
+            and anchor != restarted_at
+        ):
+            log.info("jira_search_window_restart", connector=connector, at=str(anchor.updated))
+            jql, start, restarted_at, anchor = jql_since(anchor.updated), 0, anchor, None
+            previous = []
 
 
-__all__ = ["SearchCall", "offset_pages"]
+__all__ = ["OFFSET_WINDOW", "SearchCall", "offset_pages"]

@@ -618,3 +618,20 @@ def test_a_bad_data_center_entry_is_a_config_error_naming_its_key_path(
     (issue,) = caught.value.issues
     assert str(issue).startswith(expected), str(issue)
     assert "pat-0f1e2d3c4b5a" not in str(issue)
+
+
+def test_deep_offsets_restart_the_search_before_the_result_window(
+    dc: FakeJiraDataCenter,
+    clock: Clock,
+    connectors: list[JiraConnector],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import slabridge_jira.offset_search as offset_search
+
+    dc.max_result_window = 8  # a search reaching past 8 results fails, like OpenSearch's 10,000
+    monkeypatch.setattr(offset_search, "OFFSET_WINDOW", 5)
+    ids = seed(dc, clock, 20)
+    read = tickets(connect(dc, connectors, page_size=3).read(None))
+    assert [t.id for t in read] == ids  # in order, once each, no 500
+    assert max(r.json()["startAt"] + 3 for r in searches(dc)) <= 8
+    assert len({r.json()["jql"] for r in searches(dc)}) > 1  # restarted at later `updated`
