@@ -100,8 +100,8 @@ def offset_pages(
             return
         if isinstance(total, int) and start >= total:
             return
-        # With a page of one the overlap would take the whole page: page without it then.
-        anchor = _anchor_of(issues[-1]) if issues else None
+        # With pages of one the overlap would take the whole page: page without it then.
+        anchor = _anchor_of(issues[-1]) if issues and min(limit, page_size) >= 2 else None
         if (
             start >= OFFSET_WINDOW
             and anchor is not None

@@ -174,6 +174,21 @@ def test_a_server_cap_on_max_results_is_followed(
     assert len(searches(dc)) == 5  # 3 + 2 + 2 + 2 + 1 new issues (one overlaps each time)
 
 
+@pytest.mark.parametrize(("page_size", "cap"), [(1, 1000), (100, 1)])
+def test_pages_of_one_issue_are_read_without_the_overlap(
+    dc: FakeJiraDataCenter,
+    clock: Clock,
+    connectors: list[JiraConnector],
+    page_size: int,
+    cap: int,
+) -> None:
+    dc.search_cap = cap
+    ids = seed(dc, clock, 4)
+    read = tickets(connect(dc, connectors, page_size=page_size).read(None))
+    assert [t.id for t in read] == ids
+    assert [r.json()["startAt"] for r in searches(dc)] == [0, 1, 2, 3]  # stops at `total`
+
+
 def _read_editing_after_the_first_page(
     dc: FakeJiraDataCenter, connector: JiraConnector, edit: Any
 ) -> list[Ticket]:
