@@ -19,6 +19,7 @@ FAKES: dict[str, tuple[str, str]] = {
     "zendesk": ("slabridge_zendesk.fake", "FakeZendesk"),
     "freshdesk": ("slabridge_freshdesk.fake", "FakeFreshdesk"),
     "jira": ("slabridge_jira.fake", "FakeJira"),
+    "jira_dc": ("slabridge_jira.fake_dc", "FakeJiraDataCenter"),  # Data Center: PAT, REST v2
 }
 
 POLICY: dict[str, Any] = {

@@ -12,7 +12,7 @@ from fakekit import Setup, make_setup
 from slabridge.sync.runtime import build_runtime, sync_all
 from slabridge.sync.store import open_store
 
-KINDS = ["zendesk", "freshdesk", "jira"]
+KINDS = ["zendesk", "freshdesk", "jira", "jira_dc"]
 
 
 @pytest.fixture(params=KINDS)

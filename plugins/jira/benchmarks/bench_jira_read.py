@@ -1,7 +1,8 @@
 """Jira connector against FakeJira: API calls and wall time of a sync's reads and writes.
 
-Run: ``.venv/bin/python plugins/jira/benchmarks/bench_jira_read.py [issues]`` (default 1000).
-The figures in docs/connectors/jira.md ("API calls a sync costs") come from this script.
+Run: ``.venv/bin/python plugins/jira/benchmarks/bench_jira_read.py [issues] [--data-center]``
+(default 1000 issues, Jira Cloud; ``--data-center`` runs against FakeJiraDataCenter). The
+figures in docs/connectors/jira.md ("API calls a sync costs") come from this script.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from slabridge_jira.connector import JiraConnector
 from slabridge_jira.fake import FakeJira
+from slabridge_jira.fake_dc import FakeJiraDataCenter
 
 from slabridge.connectors.base import ChangeSet, Checkpoint
 
 
-def main(count: int) -> None:
+def main(count: int, data_center: bool = False) -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     now = [datetime(2025, 3, 10, 9, tzinfo=UTC)]
-    with FakeJira(clock=lambda: now[0]) as fake:
+    kind = FakeJiraDataCenter if data_center else FakeJira
+    with kind(clock=lambda: now[0]) as fake:
         for _ in range(count):
             now[0] += timedelta(seconds=30)
             issue = fake.create_issue()
@@ -52,4 +55,5 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    numbers = [arg for arg in sys.argv[1:] if arg.isdigit()]
+    main(int(numbers[0]) if numbers else 1000, data_center="--data-center" in sys.argv[1:])

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from slabridge.connectors.auth import AuthStrategy, BasicAuth, BearerToken
 from slabridge.connectors.base import CheckProblem
@@ -36,6 +37,11 @@ def jira_auth(
     return BasicAuth(config.email, token)
 
 
+def _is_atlassian_cloud(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").casefold()
+    return host.endswith(".atlassian.net") or host.endswith(".jira.com")
+
+
 def rejected_credentials(config: JiraConfig, status: int | None) -> CheckProblem:
     """The problem ``check`` reports when ``/myself`` answers 401 or 403, per auth mode."""
     where = f"{config.url} (HTTP {status})"
@@ -58,6 +64,13 @@ def rejected_credentials(config: JiraConfig, status: int | None) -> CheckProblem
             hint="for a scoped API token, check that it was made for this site and has the "
             "scopes read:jira-work, write:jira-work and read:jira-user; for a service account, "
             "use its own email; the token is passed as token: ${JIRA_TOKEN}",
+        )
+    if config.site is not None and not _is_atlassian_cloud(config.site):
+        return CheckProblem(
+            f"Jira rejected the email and API token for {where}",
+            hint="if this is Jira Data Center or Server, set `deployment: data_center` and "
+            "give a personal access token as token: ${JIRA_PAT} (no email); on Jira Cloud, "
+            "check the token and the account in `email`",
         )
     return CheckProblem(
         f"Jira rejected the email and API token for {where}",

@@ -171,7 +171,10 @@ class JiraConfig(ConnectorConfig):
         try:
             require_https(value)
         except ValueError as exc:
-            raise ValueError(f"site must be https://<name>.atlassian.net ({exc})") from None
+            raise ValueError(
+                "site must be https://<name>.atlassian.net (Cloud) or your Jira Data Center's "
+                f"https:// address ({exc})"
+            ) from None
         return value.rstrip("/")
 
     @field_validator("base_url", "gateway_url")
@@ -207,6 +210,10 @@ class JiraConfig(ConnectorConfig):
     @model_validator(mode="after")
     def _needs_a_site(self) -> JiraConfig:
         if not self.site and not self.base_url and not self.cloud_id:
+            if self.deployment == "data_center":
+                raise ValueError(
+                    "Jira Data Center (`deployment`) needs `site: https://<your Jira>`"
+                )
             raise ValueError(
                 "set `site: https://<name>.atlassian.net` (or `cloud_id` for the API gateway)"
             )
@@ -217,15 +224,17 @@ class JiraConfig(ConnectorConfig):
         if self.deployment == "data_center":
             if self.cloud_id is not None or self.oauth is not None:
                 raise ValueError(
-                    "deployment data_center: cloud_id and oauth are Jira Cloud only; give "
-                    "`token` (a personal access token)"
+                    "Jira Data Center (`deployment`): `cloud_id` and `oauth` are Jira Cloud "
+                    "only; give `token` (a personal access token)"
                 )
             if self.token is None:
-                raise ValueError("deployment data_center needs `token` (a personal access token)")
+                raise ValueError(
+                    "Jira Data Center (`deployment`) needs `token`: a personal access token"
+                )
             if self.email is not None:
                 raise ValueError(
-                    "deployment data_center: leave out `email` (a personal access token is "
-                    "sent alone, as a bearer token)"
+                    "Jira Data Center (`deployment`): leave out `email` (a personal access "
+                    "token is sent alone, as a bearer token)"
                 )
             return self
         if self.oauth is not None:

@@ -41,10 +41,12 @@ from slabridge_jira.mapping import (
     site_meta,
     user_time_zone,
 )
+from slabridge_jira.offset_search import offset_pages
+from slabridge_jira.service_desk_comments import needs_service_desk_view, request_comments
 
 log = structlog.get_logger("slabridge.jira")
 
-API = "/rest/api/3"
+API = "/rest/api/3"  # Cloud; Data Center / Server: JiraConfig.api ("/rest/api/2")
 # System fields a sync needs; every custom field is added by id (see _search_fields).
 BASE_FIELDS = (
     "summary",
@@ -130,6 +132,8 @@ class JiraConnector(Connector):
         )
         super().__init__(instance, jira)
         self.jira = jira
+        self.api = jira.api
+        self.data_center = jira.deployment == "data_center"
         self.auth = jira_auth(jira, instance, sleep=sleep, clock=oauth_clock)
         self.http = HttpClient(
             jira.url,
@@ -145,13 +149,14 @@ class JiraConnector(Connector):
         self._zone: ZoneInfo | None = None
         self._meta: SiteMeta | None = None
         self._bulk_changelog = jira.changelog == "bulk"
+        self._who = jira.email or "the token's user"
 
     # -- site facts, fetched once per connector ------------------------------------------
 
     def time_zone(self) -> ZoneInfo:
         """The API user's profile time zone, in which Jira reads JQL dates."""
         if self._zone is None:
-            me = self.http.get(f"{API}/myself").json()
+            me = self.http.get(f"{self.api}/myself").json()
             zone = user_time_zone(me)
             if zone is None:
                 log.warning("jira_no_user_time_zone", connector=self.instance, assumed="UTC")
@@ -161,8 +166,8 @@ class JiraConnector(Connector):
     def site_meta(self) -> SiteMeta:
         """Statuses (for category fallback of past statuses) and fields (ids, schemas)."""
         if self._meta is None:
-            statuses = self.http.get(f"{API}/status").json()
-            fields = self.http.get(f"{API}/field").json()
+            statuses = self.http.get(f"{self.api}/status").json()
+            fields = self.http.get(f"{self.api}/field").json()
             self._meta = site_meta(statuses, fields)
         return self._meta
 
@@ -175,13 +180,19 @@ class JiraConnector(Connector):
     def check(self) -> list[CheckProblem]:
         problems: list[CheckProblem] = []
         try:
-            self.http.get(f"{API}/myself")
+            me = self.http.get(f"{self.api}/myself").json()
         except HttpError as exc:
             if isinstance(exc, OAuthError):
                 return [CheckProblem(f"Jira OAuth: {exc}")]
             if exc.status in (401, 403):
                 return [rejected_credentials(self.jira, exc.status)]
             return [CheckProblem(f"cannot reach Jira at {self.jira.url}: {exc}")]
+        # Data Center has no email in the config: name the token's user as /myself does.
+        self._who = self.jira.email or (
+            str(me.get("name") or me.get("displayName") or "the token's user")
+            if isinstance(me, Mapping)
+            else "the token's user"
+        )
         for project in self.jira.projects:
             problems.extend(self._check_project(project))
         try:
@@ -194,7 +205,7 @@ class JiraConnector(Connector):
                     CheckProblem(
                         f"mapped field {field_id} does not exist on {self.jira.url}",
                         hint="find the id under Settings > Issues > Custom fields, or with "
-                        "GET /rest/api/3/field; set it in the connector's mapping",
+                        f"GET {self.api}/field; set it in the connector's mapping",
                     )
                 )
         return problems
@@ -202,14 +213,14 @@ class JiraConnector(Connector):
     def _check_project(self, project: str) -> list[CheckProblem]:
         try:
             answer = self.http.get(
-                f"{API}/mypermissions",
+                f"{self.api}/mypermissions",
                 params={"projectKey": project, "permissions": "BROWSE_PROJECTS,EDIT_ISSUES"},
             ).json()
         except HttpError as exc:
             if exc.status in (400, 404):
                 return [
                     CheckProblem(
-                        f"project {project} does not exist or {self.jira.email} cannot see it",
+                        f"project {project} does not exist or {self._who} cannot see it",
                         hint="check `projects:` and the project's permission scheme",
                     )
                 ]
@@ -224,15 +235,14 @@ class JiraConnector(Connector):
         if not has("BROWSE_PROJECTS"):
             problems.append(
                 CheckProblem(
-                    f"{self.jira.email} lacks Browse Projects on {project}: "
-                    "reading issues needs it",
+                    f"{self._who} lacks Browse Projects on {project}: reading issues needs it",
                     hint="add the account to a role with Browse Projects (JSM: an agent)",
                 )
             )
         if not has("EDIT_ISSUES"):
             problems.append(
                 CheckProblem(
-                    f"{self.jira.email} lacks Edit Issues on {project}: writing labels, "
+                    f"{self._who} lacks Edit Issues on {project}: writing labels, "
                     "priority and fields needs it",
                     hint="add the account to a role with Edit Issues (JSM: an agent)",
                 )
@@ -249,7 +259,12 @@ class JiraConnector(Connector):
         meta = self.site_meta()
         jql = build_jql(self.jira.projects, self.jira.jql, window, zone)
         already_seen = 0
-        for page in self._search_pages(jql, meta):
+        pages = (
+            self._offset_search_pages(window, zone, meta)
+            if self.data_center
+            else self._search_pages(jql, meta)
+        )
+        for page in pages:
             fresh = []
             for issue in page:
                 updated = parse_jira_time((issue.get("fields") or {}).get("updated"))
@@ -287,16 +302,28 @@ class JiraConnector(Connector):
         return write_field_problems(self.instance, wanted, found, accepts, "Jira field")
 
     def estimate_changed(self, cursor: str | None) -> int | None:
-        """``POST /search/approximate-count`` with the read's JQL (the search has no total)."""
+        """How many issues the read's JQL matches.
+
+        Cloud: ``POST /search/approximate-count`` (its search has no total). Data Center:
+        the v2 search's ``total`` for ``maxResults: 0``.
+        """
         lookback = timedelta(minutes=self.jira.lookback_minutes)
         state = InclusiveCursor.decode(cursor, lookback=lookback)
         window = state.start if state.at is not None else self.jira.start
         jql = build_jql(self.jira.projects, self.jira.jql, window, self.time_zone())
         try:
-            body = self.http.post(f"{API}/search/approximate-count", json={"jql": jql}).json()
+            if self.data_center:
+                body = self.http.post(
+                    f"{self.api}/search", json={"jql": jql, "maxResults": 0, "fields": ["id"]}
+                ).json()
+                count = body.get("total") if isinstance(body, dict) else None
+            else:
+                body = self.http.post(
+                    f"{self.api}/search/approximate-count", json={"jql": jql}
+                ).json()
+                count = body.get("count") if isinstance(body, dict) else None
         except (HttpError, ValueError):
             return None
-        count = body.get("count") if isinstance(body, dict) else None
         return count if isinstance(count, int) and count >= 0 else None
 
     def _encode(self, state: InclusiveCursor, window: datetime | None) -> str:
@@ -317,7 +344,7 @@ class JiraConnector(Connector):
             }
             if token is not None:
                 body["nextPageToken"] = token
-            answer = self.http.post(f"{API}/search/jql", json=body).json()
+            answer = self.http.post(f"{self.api}/search/jql", json=body).json()
             issues = answer.get("issues") or []
             yield [issue for issue in issues if isinstance(issue, Mapping)]
             token = answer.get("nextPageToken")
@@ -328,6 +355,35 @@ class JiraConnector(Connector):
                 return
             used.add(token)
 
+    def _offset_search_pages(
+        self, window: datetime | None, zone: ZoneInfo, meta: SiteMeta
+    ) -> Iterator[list[Mapping[str, Any]]]:
+        """Data Center: ``POST /rest/api/2/search`` by ``startAt``, changelogs expanded."""
+        fields = self._search_fields(meta)
+
+        def search(jql: str, start: int) -> Mapping[str, Any]:
+            body = {
+                "jql": jql,
+                "startAt": start,
+                "maxResults": self.jira.page_size,
+                "fields": fields,
+                "expand": ["changelog"],
+            }
+            answer = self.http.post(f"{self.api}/search", json=body).json()
+            return answer if isinstance(answer, Mapping) else {}
+
+        def jql_since(since: datetime | None) -> str:
+            return build_jql(self.jira.projects, self.jira.jql, since, zone)
+
+        yield from offset_pages(
+            search, jql_since, window, page_size=self.jira.page_size, connector=self.instance
+        )
+
+    @property
+    def _search_path(self) -> str:
+        """Cloud's token-paged ``search/jql``; Data Center's ``search`` (paged by offset)."""
+        return f"{self.api}/search" if self.data_center else f"{self.api}/search/jql"
+
     def _complete(
         self, issues: Sequence[Mapping[str, Any]], meta: SiteMeta
     ) -> Iterator[Ticket | Skipped]:
@@ -335,13 +391,18 @@ class JiraConnector(Connector):
         if not issues:
             return
         ids = [str(issue.get("id")) for issue in issues if issue.get("id") is not None]
-        histories = self._changelogs(ids)
+        histories = {} if self.data_center else self._changelogs(ids)
         for issue in issues:
             issue_id = str(issue.get("id")) if issue.get("id") is not None else None
             try:
+                if self.data_center and issue_id is not None:
+                    histories[issue_id] = self._expanded_changelog(issue, issue_id)
                 fields = issue.get("fields") or {}
                 comments, total = comments_of(fields if isinstance(fields, Mapping) else {})
-                if issue_id is not None and comments_may_be_truncated(comments, total):
+                if self.data_center and issue_id is not None:
+                    if needs_service_desk_view(fields, comments, total):
+                        comments = self._service_desk_comments(issue_id)
+                elif issue_id is not None and comments_may_be_truncated(comments, total):
                     comments = self._all_comments(issue_id)
                 yield map_issue(
                     issue,
@@ -389,7 +450,7 @@ class JiraConnector(Connector):
                 }
                 if token is not None:
                     body["nextPageToken"] = token
-                answer = self.http.post(f"{API}/changelog/bulkfetch", json=body).json()
+                answer = self.http.post(f"{self.api}/changelog/bulkfetch", json=body).json()
                 for entry in answer.get("issueChangeLogs") or []:
                     issue_id = str(entry.get("issueId"))
                     found.setdefault(issue_id, []).extend(entry.get("changeHistories") or [])
@@ -399,12 +460,43 @@ class JiraConnector(Connector):
                 used.add(token)
         return found
 
+    def _expanded_changelog(
+        self, issue: Mapping[str, Any], issue_id: str
+    ) -> list[Mapping[str, Any]]:
+        """Data Center: the histories of ``expand=changelog``; if the embedded page is cut
+        short, the issue is read again on its own with its changelog."""
+        changelog = issue.get("changelog")
+        if not isinstance(changelog, Mapping):
+            changelog = {}
+        histories = [h for h in changelog.get("histories") or [] if isinstance(h, Mapping)]
+        total = changelog.get("total")
+        if isinstance(total, int) and total > len(histories):
+            answer = self.http.get(
+                f"{self.api}/issue/{issue_id}",
+                params={"fields": "updated", "expand": "changelog"},
+            ).json()
+            again = answer.get("changelog") if isinstance(answer, Mapping) else None
+            more = again.get("histories") if isinstance(again, Mapping) else None
+            if isinstance(more, list) and len(more) > len(histories):
+                histories = [h for h in more if isinstance(h, Mapping)]
+            known = again.get("total") if isinstance(again, Mapping) else None
+            if isinstance(known, int) and known > len(histories):
+                log.warning(
+                    "jira_changelog_truncated",
+                    connector=self.instance,
+                    issue=issue_id,
+                    read=len(histories),
+                    total=known,
+                )
+        return histories
+
     def _issue_changelog(self, issue_id: str) -> list[Mapping[str, Any]]:
         histories: list[Mapping[str, Any]] = []
         start = 0
         while True:
             answer = self.http.get(
-                f"{API}/issue/{issue_id}/changelog", params={"startAt": start, "maxResults": 100}
+                f"{self.api}/issue/{issue_id}/changelog",
+                params={"startAt": start, "maxResults": 100},
             ).json()
             values = answer.get("values") or []
             histories.extend(values)
@@ -412,13 +504,19 @@ class JiraConnector(Connector):
             if answer.get("isLast", True) or not values:
                 return histories
 
+    def _service_desk_comments(self, issue_id: str) -> list[Mapping[str, Any]]:
+        """Data Center: the JSM request's comments with ``public``; for an issue outside a
+        service desk (404 there), the platform's comments, all public unless restricted."""
+        found = request_comments(self.http, issue_id)
+        return list(found) if found is not None else self._all_comments(issue_id)
+
     def _all_comments(self, issue_id: str) -> list[Mapping[str, Any]]:
         """Every comment of the issue, oldest first, from the paged comment endpoint."""
         comments: list[Mapping[str, Any]] = []
         start = 0
         while True:
             answer = self.http.get(
-                f"{API}/issue/{issue_id}/comment",
+                f"{self.api}/issue/{issue_id}/comment",
                 params={"startAt": start, "maxResults": COMMENT_PAGE, "orderBy": "created"},
             ).json()
             page = [c for c in answer.get("comments") or [] if isinstance(c, Mapping)]
@@ -461,9 +559,15 @@ class JiraConnector(Connector):
             if not wanted:
                 return []
             listed = ", ".join(ref if ref.isdigit() else f'"{ref}"' for ref in wanted)
-            body = {"jql": f"issuekey in ({listed})", "fields": fields, "maxResults": len(wanted)}
+            body: dict[str, Any] = {
+                "jql": f"issuekey in ({listed})",
+                "fields": fields,
+                "maxResults": len(wanted),
+            }
+            if self.data_center:
+                body["expand"] = ["changelog"]
             try:
-                answer = self.http.post(f"{API}/search/jql", json=body).json()
+                answer = self.http.post(self._search_path, json=body).json()
             except HttpError as exc:
                 if exc.retryable or exc.status != 400:
                     raise
@@ -476,9 +580,10 @@ class JiraConnector(Connector):
         issues = []
         for ticket_id in wanted:
             try:
-                issue = self.http.get(
-                    f"{API}/issue/{ticket_id}", params={"fields": ",".join(fields)}
-                ).json()
+                params = {"fields": ",".join(fields)}
+                if self.data_center:
+                    params["expand"] = "changelog"
+                issue = self.http.get(f"{self.api}/issue/{ticket_id}", params=params).json()
             except HttpError as exc:
                 if exc.retryable or exc.status not in (403, 404):
                     raise
@@ -532,7 +637,7 @@ class JiraConnector(Connector):
         params = {} if self.jira.notify_users else {"notifyUsers": "false"}
         try:
             self.http.put(
-                f"{API}/issue/{change.ticket_id}", json=body, params=params, ok=(200, 204)
+                f"{self.api}/issue/{change.ticket_id}", json=body, params=params, ok=(200, 204)
             )
         except RetryableHttpError as exc:
             return WriteResult(change.ticket_id, "retry", str(exc))

@@ -159,8 +159,11 @@ class FakeJira(FakeAPI):
 
     Seed it with :meth:`load_normalized` (or :meth:`create_issue`, :meth:`add_comment`,
     :meth:`transition`), move time with ``clock``, inspect with :meth:`tags`, :meth:`priority`,
-    :meth:`field`, :meth:`write_count`; simulate agents with :meth:`agent_edit`.
+    :meth:`field`, :meth:`write_count`; simulate agents with :meth:`agent_edit`. Jira Data
+    Center / Server is :class:`slabridge_jira.fake_dc.FakeJiraDataCenter`.
     """
+
+    api = API  # the REST API root the routes and ``self`` links use
 
     def __init__(
         self,
@@ -248,7 +251,7 @@ class FakeJira(FakeAPI):
         if value not in known:
             known[value] = str(10500 + 10 * len(self.options) + len(known))
         return {
-            "self": f"{self._base()}{API}/customFieldOption/{known[value]}",
+            "self": f"{self._base()}{self.api}/customFieldOption/{known[value]}",
             "value": value,
             "id": known[value],
         }
@@ -615,27 +618,27 @@ class FakeJira(FakeAPI):
     # -- routes ---------------------------------------------------------------------------
 
     def _routes_for_jira(self) -> None:
-        self.route("GET", f"{API}/myself", self._myself)
+        self.route("GET", f"{self.api}/myself", self._myself)
         self.route("POST", "/oauth/token", self._oauth_grant)
-        self.route("GET", f"{API}/status", self._statuses)
-        self.route("GET", f"{API}/field", self._fields)
-        self.route("GET", f"{API}/priority", self._priority_list)
-        self.route("GET", f"{API}/priority/search", self._priority_search)
-        self.route("GET", f"{API}/mypermissions", self._my_permissions)
-        self.route("POST", f"{API}/search/approximate-count", self._approximate_count)
-        self.route("POST", f"{API}/search/jql", self._search)
-        self.route("GET", f"{API}/search/jql", self._search)
-        self.route("POST", f"{API}/search", self._removed)
-        self.route("GET", f"{API}/search", self._removed)
-        self.route("POST", f"{API}/changelog/bulkfetch", self._bulk_changelog)
-        self.route("GET", f"{API}/issue/(?P<ref>[^/]+)/changelog", self._issue_changelog)
-        self.route("GET", f"{API}/issue/(?P<ref>[^/]+)/comment", self._issue_comments)
-        self.route("GET", f"{API}/issue/(?P<ref>[^/]+)", self._get_issue)
-        self.route("PUT", f"{API}/issue/(?P<ref>[^/]+)", self._edit_issue)
+        self.route("GET", f"{self.api}/status", self._statuses)
+        self.route("GET", f"{self.api}/field", self._fields)
+        self.route("GET", f"{self.api}/priority", self._priority_list)
+        self.route("GET", f"{self.api}/priority/search", self._priority_search)
+        self.route("GET", f"{self.api}/mypermissions", self._my_permissions)
+        self.route("POST", f"{self.api}/search/approximate-count", self._approximate_count)
+        self.route("POST", f"{self.api}/search/jql", self._search)
+        self.route("GET", f"{self.api}/search/jql", self._search)
+        self.route("POST", f"{self.api}/search", self._removed)
+        self.route("GET", f"{self.api}/search", self._removed)
+        self.route("POST", f"{self.api}/changelog/bulkfetch", self._bulk_changelog)
+        self.route("GET", f"{self.api}/issue/(?P<ref>[^/]+)/changelog", self._issue_changelog)
+        self.route("GET", f"{self.api}/issue/(?P<ref>[^/]+)/comment", self._issue_comments)
+        self.route("GET", f"{self.api}/issue/(?P<ref>[^/]+)", self._get_issue)
+        self.route("PUT", f"{self.api}/issue/(?P<ref>[^/]+)", self._edit_issue)
 
     def _user_json(self, account_id: str) -> dict[str, Any]:
         user = dict(self.users.get(account_id) or {"accountId": account_id, "active": False})
-        user["self"] = f"{self._base()}{API}/user?accountId={account_id}"
+        user["self"] = f"{self._base()}{self.api}/user?accountId={account_id}"
         return user
 
     def _myself(self, request: FakeRequest) -> FakeResponse:
@@ -653,13 +656,13 @@ class FakeJira(FakeAPI):
             200,
             [
                 {
-                    "self": f"{self._base()}{API}/status/{sid}",
+                    "self": f"{self._base()}{self.api}/status/{sid}",
                     "description": "",
                     "iconUrl": f"{self._base()}/images/icons/statuses/generic.png",
                     "name": name,
                     "id": sid,
                     "statusCategory": {
-                        "self": f"{self._base()}{API}/statuscategory/{cid}",
+                        "self": f"{self._base()}{self.api}/statuscategory/{cid}",
                         "id": cid,
                         "key": key,
                         "colorName": colour,
@@ -708,7 +711,7 @@ class FakeJira(FakeAPI):
 
     def _priority_json(self, name: str, pid: str) -> dict[str, Any]:
         return {
-            "self": f"{self._base()}{API}/priority/{pid}",
+            "self": f"{self._base()}{self.api}/priority/{pid}",
             "statusColor": "#d04437",
             "description": name,
             "iconUrl": f"{self._base()}/images/icons/priorities/{name.lower()}.svg",
@@ -728,7 +731,8 @@ class FakeJira(FakeAPI):
         return FakeResponse(
             200,
             {
-                "self": f"{self._base()}{API}/priority/search?startAt={start}&maxResults={size}",
+                "self": f"{self._base()}{self.api}/priority/search"
+                f"?startAt={start}&maxResults={size}",
                 "maxResults": size,
                 "startAt": start,
                 "total": len(values),
@@ -884,7 +888,7 @@ class FakeJira(FakeAPI):
         body: dict[str, Any] = {
             "expand": "renderedFields,names,schema,operations,editmeta,changelog",
             "id": issue.id,
-            "self": f"{self._base()}{API}/issue/{issue.id}",
+            "self": f"{self._base()}{self.api}/issue/{issue.id}",
             "key": issue.key,
         }
         if names == {"id"}:
@@ -898,7 +902,7 @@ class FakeJira(FakeAPI):
         values: dict[str, Any] = {
             "summary": issue.summary,
             "status": {
-                "self": f"{self._base()}{API}/status/{sid}",
+                "self": f"{self._base()}{self.api}/status/{sid}",
                 "name": name,
                 "id": sid,
                 "statusCategory": {"id": cid, "key": key, "colorName": colour, "name": cname},
@@ -917,7 +921,7 @@ class FakeJira(FakeAPI):
                 {
                     "id": str(10000 + i),
                     "name": c,
-                    "self": f"{self._base()}{API}/component/{10000 + i}",
+                    "self": f"{self._base()}{self.api}/component/{10000 + i}",
                 }
                 for i, c in enumerate(issue.components)
             ],
@@ -941,7 +945,7 @@ class FakeJira(FakeAPI):
             return first
         return {
             "comments": first,
-            "self": f"{self._base()}{API}/issue/{issue.id}/comment",
+            "self": f"{self._base()}{self.api}/issue/{issue.id}/comment",
             "maxResults": self.embedded_comments,
             "total": len(issue.comments),
             "startAt": 0,
@@ -951,7 +955,7 @@ class FakeJira(FakeAPI):
         author = self._user_json(comment["author"])
         when = format_jira_time(comment["created"])
         return {
-            "self": f"{self._base()}{API}/issue/{issue.id}/comment/{comment['id']}",
+            "self": f"{self._base()}{self.api}/issue/{issue.id}/comment/{comment['id']}",
             "id": comment["id"],
             "author": author,
             "body": {
@@ -1037,7 +1041,7 @@ class FakeJira(FakeAPI):
         start = int(request.arg("startAt", "0") or 0)
         size = min(int(request.arg("maxResults", "100") or 100), 100)
         values = [self._history_json(h) for h in issue.histories]
-        link = f"{self._base()}{API}/issue/{issue.key}/changelog"
+        link = f"{self._base()}{self.api}/issue/{issue.key}/changelog"
         answer: dict[str, Any] = {
             "self": f"{link}?startAt={start}&maxResults={size}",
             "maxResults": size,

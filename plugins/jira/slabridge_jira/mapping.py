@@ -151,31 +151,50 @@ def comment_is_public(comment: Mapping[str, Any]) -> bool:
     return True
 
 
+def user_ids(user: Any) -> list[str]:
+    """Every identifier of a Jira user: Cloud's ``accountId``; Data Center's ``key``, ``name``.
+
+    Data Center / Server users carry no ``accountId``: ``key`` is stable (``JIRAUSER10100``),
+    ``name`` is the login and can be renamed; configured id lists may name either.
+    """
+    if not isinstance(user, Mapping):
+        return []
+    return [str(user[k]) for k in ("accountId", "key", "name") if isinstance(user.get(k), str)]
+
+
+def user_id(user: Any) -> str | None:
+    """The stable identifier of a Jira user: ``accountId`` on Cloud, ``key`` (else ``name``)
+    on Data Center / Server; None when there is none."""
+    ids = user_ids(user)
+    return ids[0] if ids else None
+
+
 def comment_author(
     comment: Mapping[str, Any], reporter_id: str | None, mapping: JiraMapping
 ) -> Author | None:
     """Agent or customer (None: ignore, e.g. an automation app when configured so).
 
-    Order: the configured account id lists; JSM ``accountType: customer``; an ``app`` account
-    per ``mapping.app_comments``; the issue's reporter (the JSM requester); anyone else is an
-    agent. A comment nobody outside the team can see is always an agent's.
+    Order: the configured account id lists (on Data Center: user keys or names); JSM
+    ``accountType: customer``; an ``app`` account per ``mapping.app_comments``; the issue's
+    reporter (the JSM requester); anyone else is an agent. A comment nobody outside the team
+    can see is always an agent's.
     """
     if not comment_is_public(comment):
         return "agent"
     author = comment.get("author")
     if not isinstance(author, Mapping):
         return "customer"  # anonymous: an email from outside, as JSM records it
-    account_id = author.get("accountId")
-    if account_id in mapping.customer_account_ids:
+    ids = user_ids(author)
+    if any(i in mapping.customer_account_ids for i in ids):
         return "customer"
-    if account_id in mapping.agent_account_ids:
+    if any(i in mapping.agent_account_ids for i in ids):
         return "agent"
     account_type = author.get("accountType")
     if account_type == "customer":
         return "customer"
     if account_type == "app":
         return "agent" if mapping.app_comments == "agent" else None
-    if account_id is not None and account_id == reporter_id:
+    if reporter_id is not None and user_id(author) == reporter_id:
         return "customer"
     return "agent"
 
@@ -328,7 +347,7 @@ def map_issue(
         raise TicketError(ticket_id, "fields.updated", "not a Jira timestamp")
 
     reporter = fields.get("reporter")
-    reporter_id = reporter.get("accountId") if isinstance(reporter, Mapping) else None
+    reporter_id = user_id(reporter)
     if comments is None:
         comments = comments_of(fields)[0]
 
@@ -389,7 +408,7 @@ def map_issue(
         )
     elif isinstance(reporter, Mapping):
         customer = Customer(
-            id=reporter.get("accountId"),
+            id=user_id(reporter),
             name=reporter.get("displayName"),
             tier=tier,
             region=region,
@@ -507,6 +526,8 @@ __all__ = [
     "normalize_field_value",
     "parse_jira_time",
     "site_meta",
+    "user_id",
+    "user_ids",
     "user_time_zone",
     "value_strings",
 ]

@@ -15,6 +15,7 @@ from referencing.jsonschema import DRAFT4
 from slabridge.testing import fixtures_dir
 
 TOKEN = "jira-test-token-9f1c2e"
+DC_TOKEN = "NjE2MzQ1NzI4OTAxOdc-personal-access-token"
 SPEC_URI = "urn:jira-platform-v3"
 START = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -86,6 +87,7 @@ class Clock:
 
 
 __all__ = [
+    "DC_TOKEN",
     "SPEC_URI",
     "START",
     "TOKEN",

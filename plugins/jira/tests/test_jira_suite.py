@@ -1,4 +1,4 @@
-"""The standard connector suite, run against FakeJira."""
+"""The standard connector suite, run against FakeJira (Cloud) and FakeJiraDataCenter."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from jira_support import TOKEN, Clock
+from jira_support import DC_TOKEN, TOKEN, Clock
 from slabridge_jira.connector import JiraConnector
 from slabridge_jira.fake import FakeJira
+from slabridge_jira.fake_dc import FakeJiraDataCenter
 
 from slabridge.connectors.base import Connector
 from slabridge.connectors.cursor import InclusiveCursor
@@ -69,3 +70,26 @@ class TestJiraConnector(StandardConnectorTests):
         clock = Clock(datetime(2025, 3, 10, 9, 0, tzinfo=UTC))
         with FakeJira(token=TOKEN, clock=clock) as fake:
             yield JiraHarness(fake, clock)
+
+
+class JiraDataCenterHarness(JiraHarness):
+    """Jira Data Center / Server: PAT as bearer, REST v2, ``startAt`` paging."""
+
+    def __init__(self, fake: FakeJiraDataCenter, clock: Clock) -> None:
+        super().__init__(fake, clock)
+        self.secrets = [DC_TOKEN]
+
+    def make_connector_with_bad_credentials(self) -> Connector:
+        return self.make_connector(token="not-the-personal-access-token")
+
+    def repeat_next_page_token(self) -> None:
+        # Offsets, not tokens: the broken server ignores startAt and answers page one again.
+        self.jira.repeat_page_tokens = True
+
+
+class TestJiraDataCenterConnector(StandardConnectorTests):
+    @pytest.fixture
+    def harness(self) -> Iterator[JiraDataCenterHarness]:
+        clock = Clock(datetime(2025, 3, 10, 9, 0, tzinfo=UTC))
+        with FakeJiraDataCenter(pat=DC_TOKEN, clock=clock) as fake:
+            yield JiraDataCenterHarness(fake, clock)
