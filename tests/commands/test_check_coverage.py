@@ -8,36 +8,26 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from desk_example import TOKEN, desk_config, use_example_type
 
 from slabridge.commands import check
-from slabridge.connectors.base import Connector
-from slabridge.plugins import pm
-from slabridge.testing.example import ExampleConnector, ExampleFake
+from slabridge.testing.example import ExampleFake
 
-TOKEN = "tok-a1b2c3d4"
-CONFIG = """\
-version: 1
+POLICIES = """\
 policies:
   - name: enterprise
-    match: {{tier: enterprise}}
+    match: {tier: enterprise}
     calendar: 24x7
-    targets: {{default: {{first_response: 1h}}}}
+    targets: {default: {first_response: 1h}}
   - name: standard
     calendar: 24x7
-    targets: {{default: {{first_response: 8h}}}}
-connectors:
-  desk:
-    type: example
-    base_url: {url}
-    token: ${{DESK_TOKEN}}
-{mapping}"""
+    targets: {default: {first_response: 8h}}
+"""
 
 
 @pytest.fixture(autouse=True)
 def example_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    types: dict[str, type[Connector]] = {"example": ExampleConnector}
-    monkeypatch.setattr(check, "connector_types", lambda: types)
-    monkeypatch.setattr(pm, "load_failures", [])
+    use_example_type(monkeypatch)
 
 
 @pytest.fixture
@@ -53,7 +43,7 @@ def fake() -> Iterator[ExampleFake]:
 
 def run(tmp_path: Path, fake: ExampleFake, mapping: str = "", *args: str) -> tuple[int, str]:
     path = tmp_path / "slabridge.yaml"
-    path.write_text(CONFIG.format(url=fake.base_url, mapping=mapping))
+    path.write_text(desk_config(fake.base_url, policies=POLICIES) + mapping)
     result = CliRunner().invoke(
         check.command, ["--config", str(path), *args], env={"DESK_TOKEN": TOKEN}
     )

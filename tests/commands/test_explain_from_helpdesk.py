@@ -7,32 +7,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from desk_example import TOKEN, desk_config, use_example_type
 
 from slabridge.cli import cli
-from slabridge.connectors.base import Connector
-from slabridge.testing.example import ExampleConnector, ExampleFake
+from slabridge.testing.example import ExampleFake
 
-TOKEN = "tok-a1b2c3d4"
-CONFIG = """\
-version: 1
-policies:
-  - name: default
-    calendar: 24x7
-    targets:
-      default: {{first_response: 1h}}
-connectors:
-  desk:
-    type: example
-    base_url: {url}
-    token: ${{DESK_TOKEN}}
-"""
 NOW = "2026-01-05T12:00:00Z"
 
 
 @pytest.fixture(autouse=True)
 def example_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    types: dict[str, type[Connector]] = {"example": ExampleConnector}
-    monkeypatch.setattr("slabridge.plugins.connector_types", lambda manager=None: types)
+    use_example_type(monkeypatch)
 
 
 @pytest.fixture
@@ -50,7 +35,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def synced(tmp_path: Path, fake: ExampleFake) -> tuple[Path, str]:
     ticket = fake.create_ticket()  # 09:01, no reply yet
     config = tmp_path / "slabridge.yaml"
-    config.write_text(CONFIG.format(url=fake.base_url))
+    config.write_text(desk_config(fake.base_url))
     code, _, stderr = run("sync", "--config", str(config), "--now", "2026-01-05T09:30:00Z")
     assert code == 0, stderr
     return config, str(ticket["id"])

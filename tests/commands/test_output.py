@@ -11,35 +11,16 @@ import click
 import pytest
 import structlog
 from click.testing import CliRunner
+from desk_example import TOKEN, desk_config, use_example_type
 
 from slabridge import logs
 from slabridge.cli import cli
-from slabridge.commands import check
-from slabridge.connectors.base import Connector
-from slabridge.plugins import pm
-from slabridge.testing.example import ExampleConnector, ExampleFake
-
-TOKEN = "tok-a1b2c3d4"
-CONFIG = """\
-version: 1
-policies:
-  - name: default
-    calendar: 24x7
-    targets:
-      normal: {{first_response: 1h}}
-connectors:
-  desk:
-    type: example
-    base_url: {url}
-    token: ${{DESK_TOKEN}}
-"""
+from slabridge.testing.example import ExampleFake
 
 
 @pytest.fixture(autouse=True)
 def example_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    types: dict[str, type[Connector]] = {"example": ExampleConnector}
-    monkeypatch.setattr(check, "connector_types", lambda: types)
-    monkeypatch.setattr(pm, "load_failures", [])
+    use_example_type(monkeypatch)
     monkeypatch.delenv("SLABRIDGE_LOG_LEVEL", raising=False)
 
 
@@ -47,7 +28,7 @@ def example_type(monkeypatch: pytest.MonkeyPatch) -> None:
 def config(tmp_path: Path) -> Iterator[Path]:
     with ExampleFake(tokens={TOKEN: "admin"}) as fake:
         path = tmp_path / "slabridge.yaml"
-        path.write_text(CONFIG.format(url=fake.base_url))
+        path.write_text(desk_config(fake.base_url))
         yield path
 
 
@@ -99,11 +80,7 @@ def test_log_level_and_the_environment_set_the_threshold(config: Path) -> None:
     assert http_lines(stderr), "SLABRIDGE_LOG_LEVEL=debug does the same for a cron job"
 
 
-def test_quiet_keeps_the_result_and_drops_the_logs(
-    config: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    types: dict[str, type[Connector]] = {"example": ExampleConnector}
-    monkeypatch.setattr("slabridge.plugins.connector_types", lambda manager=None: types)
+def test_quiet_keeps_the_result_and_drops_the_logs(config: Path) -> None:
     state = ["--config", str(config), "--format", "json"]
     code, stdout, stderr = run("sync", *state)
     assert code == 0, stderr
