@@ -81,6 +81,14 @@ class TokenStore(Protocol):
         ...
 
 
+class TokenStores(Protocol):
+    """What keeps tokens for connectors: the state store (``StateStore.token_store``)."""
+
+    def token_store(self, connector: str, key: str, where: str) -> TokenStore:
+        """The store of ``connector``'s refresh token, encrypted with ``key`` (named ``where``)."""
+        ...
+
+
 class MemoryTokenStore:
     """A :class:`TokenStore` that lasts as long as the process (tests, no state store)."""
 
@@ -101,4 +109,5 @@ __all__ = [
     "MemoryTokenStore",
     "StaticHeaders",
     "TokenStore",
+    "TokenStores",
 ]

@@ -13,15 +13,14 @@ oauth:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
+from slabridge.connectors.auth import TokenStores
 from slabridge.connectors.http import require_https
 from slabridge.connectors.oauth import OAuth2
-
-if TYPE_CHECKING:
-    from slabridge.sync.store import StateStore
+from slabridge.connectors.token_keys import fernet_for
 
 
 class OAuthSettings(BaseModel):
@@ -49,8 +48,6 @@ class OAuthSettings(BaseModel):
     @classmethod
     def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            from slabridge.sync.credentials import fernet_for
-
             fernet_for(value.get_secret_value(), "token_key")
         return value
 
@@ -102,14 +99,12 @@ class OAuthSettings(BaseModel):
             **options,
         )
 
-    def attach(self, strategy: OAuth2, store: StateStore, connector: str) -> None:
-        """Keep ``strategy``'s rotated refresh tokens in ``store``, encrypted with ``token_key``."""
+    def attach(self, strategy: OAuth2, stores: TokenStores, connector: str) -> None:
+        """Keep ``strategy``'s rotated refresh tokens in ``stores``, encrypted (``token_key``)."""
         if self.grant != "refresh_token" or self.token_key is None:
             return
-        from slabridge.sync.credentials import EncryptedTokenStore
-
-        strategy.store = EncryptedTokenStore(
-            store.engine, connector, self.token_key.get_secret_value(), where="oauth.token_key"
+        strategy.store = stores.token_store(
+            connector, self.token_key.get_secret_value(), where="oauth.token_key"
         )
 
 

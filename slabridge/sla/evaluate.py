@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from slabridge.sla.metrics import (
     ClockRow,
@@ -23,8 +23,13 @@ from slabridge.sla.policy import CalendarChoice, Policy, PolicySet
 from slabridge.sla.results import METRICS, Cycle, CycleStatus, Evaluation, MetricResult
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket, format_timestamp
 
-if TYPE_CHECKING:
-    from slabridge.config import AppConfig
+
+class HasPolicies(Protocol):
+    """What the engine needs of a loaded config (``slabridge.config.AppConfig`` is one)."""
+
+    @property
+    def policy_set(self) -> PolicySet: ...
+
 
 _STOPPED_OR = {
     frozenset(): frozenset(STOPPED_STATUSES),
@@ -66,13 +71,13 @@ _MetricPlan = tuple[
 ]
 
 
-def evaluate(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Evaluation:
+def evaluate(ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime) -> Evaluation:
     """The ticket's SLA state at ``now``; pure: no I/O, no clock, same input, same output."""
     now_ts, timeline, _priority, policy, metrics = _run(ticket, policies, now)
     return _evaluation(ticket.id, policy, timeline, now_ts, metrics)
 
 
-def trace(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> Trace:
+def trace(ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime) -> Trace:
     """Run the engine and keep its working (segments, calendars) for ``explain``."""
     now_ts, timeline, priority, policy, metrics = _run(ticket, policies, now)
     traces = [
@@ -147,7 +152,7 @@ _last_now: tuple[object, float, datetime] = (None, 0.0, datetime.min)
 
 
 def _run(
-    ticket: Ticket, policies: PolicySet | AppConfig, now: datetime
+    ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime
 ) -> tuple[float, Timeline, str, Policy | None, list[MetricRows]]:
     """The engine: timeline, priority, policy and every metric's counted cycles."""
     policy_set = policies if isinstance(policies, PolicySet) else policies.policy_set
@@ -425,7 +430,9 @@ _HOUR_TEXT = tuple(f"{hour:02d}:" for hour in range(24))
 _MINUTE_SECOND_TEXT = tuple(f"{second // 60:02d}:{second % 60:02d}Z" for second in range(3600))
 
 
-def evaluate_json(ticket: Ticket, policies: PolicySet | AppConfig, now: datetime) -> dict[str, Any]:
+def evaluate_json(
+    ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime
+) -> dict[str, Any]:
     """``evaluate(...).to_json()`` without the intermediate objects (the bulk command's path).
 
     Equal to ``evaluate(ticket, policies, now).to_json()`` for every input; the tests check it.

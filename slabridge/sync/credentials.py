@@ -9,8 +9,9 @@ database never sees the token in the clear, and a wrong key is a clear error, no
 from __future__ import annotations
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 
+from slabridge.connectors.token_keys import TokenKeyError, fernet_for, generate_key
 from slabridge.sync import schema
 
 auth_tokens = sa.Table(
@@ -21,26 +22,6 @@ auth_tokens = sa.Table(
     sa.Column("ciphertext", sa.Text, nullable=False),
     sa.Column("updated_at", schema.UTCDateTime, nullable=False),
 )
-
-
-class TokenKeyError(ValueError):
-    """The token key is malformed, or is not the key the stored token was encrypted with."""
-
-
-def fernet_for(key: str, where: str) -> Fernet:
-    """A Fernet cipher for ``key``; a malformed key is an error naming ``where`` (not the key)."""
-    try:
-        return Fernet(key.encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
-        raise TokenKeyError(
-            f"{where}: not a Fernet key (32 url-safe base64 bytes; make one with `python -c "
-            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
-        ) from None
-
-
-def generate_key() -> str:
-    """A new random token key, as text for an environment variable."""
-    return Fernet.generate_key().decode("ascii")
 
 
 class EncryptedTokenStore:

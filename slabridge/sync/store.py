@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from slabridge.sync import schema
+from slabridge.sync.credentials import EncryptedTokenStore
 from slabridge.sync.migrations import migrate
 from slabridge.sync.schema import utcnow
 
@@ -657,6 +658,12 @@ class StateStore:
             )
 
     # -- helpers --------------------------------------------------------------------------
+
+    # -- credentials ----------------------------------------------------------------------
+
+    def token_store(self, connector: str, key: str, where: str) -> EncryptedTokenStore:
+        """``connector``'s rotating refresh token, kept here encrypted with the Fernet ``key``."""
+        return EncryptedTokenStore(self.engine, connector, key, where=where)
 
     def _insert_ignore(self, table: sa.Table) -> Any:
         insert: Any = (
