@@ -169,9 +169,15 @@ def _run(
     metrics: list[MetricRows] = []
     if policy is None:
         return now_ts, timeline, priority, None, metrics
-    if timeline.priorities is not None:  # the priority changed: stopped cycles keep theirs
-        _judge_each_cycle(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
-        return now_ts, timeline, priority, policy, metrics
+    changes = timeline.priorities
+    if changes is not None:  # the priority changed: stopped cycles keep theirs
+        # No cycle stops before the first response does (its stop is the first public agent
+        # reply or solve), so when that comes after the last change every cycle is judged by
+        # the current priority: the usual loop below gives the same result, cheaper.
+        earliest_stop = first_response_window(timeline)[1]
+        if earliest_stop is not None and earliest_stop <= changes[-1][0]:
+            _judge_each_cycle(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
+            return now_ts, timeline, priority, policy, metrics
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
     resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
