@@ -55,6 +55,9 @@ class Capabilities:
     conflict_check: bool = False
     # The helpdesk stores tags lowercased (Zendesk): the sync compares and writes them so.
     folds_tag_case: bool = False
+    # The ticket's events include its priority changes. Without them (Freshdesk) the sync adds
+    # the priority changes it made itself (slabridge.sync.own_writes).
+    priority_history: bool = True
 
 
 @dataclass(frozen=True, slots=True)

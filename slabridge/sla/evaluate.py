@@ -174,9 +174,15 @@ def _run(
     metrics: list[MetricRows] = []
     if policy is None:
         return now_ts, timeline, priority, None, metrics
-    if timeline.priorities is not None:  # the priority changed: stopped cycles keep theirs
-        _judge_each_cycle(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
-        return now_ts, timeline, priority, policy, metrics
+    changes = timeline.priorities
+    if changes is not None:  # the priority changed: stopped cycles keep theirs
+        # No cycle stops before the first response does (its stop is the first public agent
+        # reply or solve), so when that comes after the last change every cycle is judged by
+        # the current priority: the usual loop below gives the same result, cheaper.
+        earliest_stop = first_response_window(timeline)[1]
+        if earliest_stop is not None and earliest_stop <= changes[-1][0]:
+            _judge_each_cycle(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
+            return now_ts, timeline, priority, policy, metrics
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
     resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
@@ -273,20 +279,15 @@ def _judge_each_cycle(
 
     A stopped cycle whose policy at its stop set no target for the metric is not measured.
     """
-    plans: dict[tuple[str, int], dict[str, _MetricPlan]] = {}
-
-    def plan_of(at_priority: str, at_policy: Policy | None) -> dict[str, _MetricPlan]:
-        key = (at_priority, id(at_policy))
-        found = plans.get(key)
-        if found is None:
-            found = {}
-            if at_policy is not None:
-                found = {entry[0]: entry for entry in _plan(policy_set, at_policy, at_priority)}
-            plans[key] = found
-        return found
-
-    current = plan_of(priority, policy)
+    # By priority: only the priority has a history, so one priority always matches one policy
+    # (the other match keys are the ticket's now); each is matched and planned once.
+    plans: dict[str, dict[str, _MetricPlan]] = {
+        priority: {entry[0]: entry for entry in _plan(policy_set, policy, priority)}
+    }
+    current = plans[priority]
+    default = policy_set.settings.default_priority
     at_stop: dict[float, dict[str, _MetricPlan]] = {}
+    resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
     new_cycle = policy_set.settings.reopen == "new_cycle"
@@ -309,12 +310,28 @@ def _judge_each_cycle(
             else:
                 judged = at_stop.get(stop)
                 if judged is None:
-                    judged = at_stop[stop] = plan_of(*judged_by(ticket, policy_set, timeline, stop))
+                    # judged_by(), with the match and plan of each priority worked out once.
+                    at_priority = priority_before(timeline, stop) or default
+                    judged = plans.get(at_priority)
+                    if judged is None:
+                        at_policy = policy_set.match(ticket, at_priority)
+                        judged = plans[at_priority] = (
+                            {}
+                            if at_policy is None
+                            else {
+                                entry[0]: entry
+                                for entry in _plan(policy_set, at_policy, at_priority)
+                            }
+                        )
+                    at_stop[stop] = judged
                 entry = judged.get(name)
             if entry is None:
                 continue
             _, seconds, choice, fixed, pause_on, threshold, holes, _ = entry
-            calendar_name = fixed or choice.resolve(ticket)
+            chosen = fixed or resolved.get(id(choice))
+            if chosen is None:
+                chosen = resolved[id(choice)] = choice.resolve(ticket)
+            calendar_name = chosen
             calendar = compiled.get(calendar_name) or policy_set.calendar(calendar_name)
             cut = holes if holes is not None else pause_on
             end = stop if stop is not None else (now_ts if now_ts > start else start)

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from slabridge.sla.durations import format_duration
-from slabridge.sla.evaluate import MetricTrace, Trace, to_evaluation
+from slabridge.sla.evaluate import MetricTrace, Trace, judged_by, to_evaluation
 from slabridge.sla.metrics import CycleClock, Segment
 from slabridge.sla.policy import PolicySet
-from slabridge.sla.ticket import STOPPED_STATUSES
+from slabridge.sla.ticket import BY_SLABRIDGE, STOPPED_STATUSES, Event
 
 MAX_INTERVALS = 12  # per cycle; the rest is summarized so a long ticket stays readable
 
@@ -24,6 +24,13 @@ def explain_lines(result: Trace, policies: PolicySet) -> list[str]:
         + (
             " (the ticket has none; settings.default_priority)"
             if result.timeline.priority is None
+            else ""
+        )
+        + (
+            f" (the ticket's {ticket.priority} was written by slabridge: it does not count)"
+            if ticket.priority is not None
+            and ticket.priority != result.timeline.priority
+            and _own_raises(result)
             else ""
         ),
         "",
@@ -47,18 +54,18 @@ def explain_lines(result: Trace, policies: PolicySet) -> list[str]:
     timeline = result.timeline
     for at, status in zip(timeline.times, timeline.statuses, strict=True):
         lines.append(f"  {_utc(at)}  {status}")
-    changes = [
-        event
-        for event in ticket.events
-        if event.type == "priority" and event.at.timestamp() <= result.now
-    ]
+    changes = _changes(result)
     if changes:
         lines += [
             "",
             "Priority changes (running cycles take the current target, stopped ones keep theirs):",
         ]
         for event in changes:
-            lines.append(f"  {_utc(event.at.timestamp())}  {event.priority or 'none'}")
+            replaced = f" (from {event.from_priority or 'none'})" if event.has_from else ""
+            own = "  by slabridge: ignored for matching and targets" if _is_own(event) else ""
+            lines.append(
+                f"  {_utc(event.at.timestamp())}  {event.priority or 'none'}{replaced}{own}"
+            )
     if not result.metrics:
         lines += ["", f"Policy {result.policy.name} sets no target for priority {result.priority}."]
     for metric in result.metrics:
@@ -81,8 +88,52 @@ def _metric_lines(metric: MetricTrace, result: Trace, policies: PolicySet) -> li
         f"{metric.calendar} ({spec.timezone}); pauses on: {pauses}",
     ]
     for number, c in enumerate(metric.clocks, 1):
-        lines.extend(_cycle_lines(number, c, metric, result, zone))
+        cycle = _cycle_lines(number, c, metric, result, zone)
+        lines += [cycle[0], "    " + judged_line(c, result, policies, zone), *cycle[1:]]
     return lines
+
+
+def judged_line(c: CycleClock, result: Trace, policies: PolicySet, zone: ZoneInfo) -> str:
+    """Which priority and policy judged a cycle, and why (POLICY.md §3.4).
+
+    For example ``judged by high (target 1h, policy enterprise): stopped Mon 09:30 UTC while
+    high; later raise to urgent by slabridge ignored``.
+    """
+    priority, policy = judged_by(result.ticket, policies, result.timeline, c.stop)
+    name = policy.name if policy is not None else "none"
+    head = f"judged by {priority} (target {format_duration(c.target)}, policy {name}): "
+    changes = _changes(result)
+    if c.stop is None:
+        why = "running: takes the current target, counted from its start"
+        ignored = [e for e in changes if _is_own(e)]
+        notes = [f"raise to {e.priority} by slabridge ignored" for e in ignored]
+    else:
+        why = f"stopped {_local(c.stop, zone)} while {priority}"
+        later = [e for e in changes if e.at.timestamp() >= c.stop]
+        notes = [
+            f"later raise to {e.priority} by slabridge ignored"
+            if _is_own(e)
+            else f"later change to {e.priority or 'none'} does not apply to it"
+            for e in later
+        ]
+    return head + "; ".join([why, *notes])
+
+
+def _changes(result: Trace) -> list[Event]:
+    """The ticket's priority events up to ``now``."""
+    return [
+        event
+        for event in result.ticket.events
+        if event.type == "priority" and event.at.timestamp() <= result.now
+    ]
+
+
+def _is_own(event: Event) -> bool:
+    return event.by == BY_SLABRIDGE
+
+
+def _own_raises(result: Trace) -> list[Event]:
+    return [event for event in _changes(result) if _is_own(event)]
 
 
 def _cycle_lines(
@@ -152,4 +203,4 @@ def _local(instant: float, zone: ZoneInfo, *, short: bool = False) -> str:
     return moment.strftime("%a %H:%M %Z" if short else "%a %Y-%m-%d %H:%M %Z")
 
 
-__all__ = ["MAX_INTERVALS", "explain_lines"]
+__all__ = ["MAX_INTERVALS", "explain_lines", "judged_line"]

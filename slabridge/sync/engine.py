@@ -18,6 +18,7 @@ from slabridge.logs import redact_text
 from slabridge.plugins import SlabridgePluginManager, apply_plan_actions
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
+from slabridge.sync import own_writes
 from slabridge.sync.events import derive_events, evaluation_digest
 from slabridge.sync.plan import (
     WriteBackSettings,
@@ -542,7 +543,13 @@ class _Run:
         to_write: list[ChangeSet] = []
         settled: list[str] = []
         new_breaches: list[tuple[Ticket, Evaluation, str, int]] = []
-        for ticket in tickets:
+        # slabridge's own priority writes are marked before evaluating (POLICY.md §3.4).
+        written = own_writes.writes_for(self.store.engine, self.name, ids)
+        has_history = self.connector.capabilities.priority_history
+        for read in tickets:
+            ticket = own_writes.mark_own_writes(
+                read, written.get(read.id, ()), has_history=has_history
+            )
             if engine.dry_run:
                 self.planned_ids.add(ticket.id)
             try:
@@ -677,6 +684,8 @@ class _Run:
         conflicts: list[ChangeSet] = []
         for start in range(0, len(to_write), WRITE_CHUNK):
             chunk = list(to_write[start : start + WRITE_CHUNK])
+            # Recorded before sending: a raise applied without its answer reaching us is ours.
+            sent = own_writes.record_sent(self.store.engine, self.name, chunk, self.engine.now())
             try:
                 results = self.connector.apply(chunk)
             except Exception as error:  # the whole call failed: everything stays queued
@@ -691,7 +700,7 @@ class _Run:
                     [(outbox_ids[c.ticket_id], "pending", reason) for c in chunk]
                 )
                 continue
-            outcomes = self._outcomes(chunk, results, conflicts)
+            outcomes = self._outcomes(chunk, results, conflicts, sent)
             self.store.finish_outbox(
                 [(outbox_ids[ticket_id], status, error) for ticket_id, status, error in outcomes]
             )
@@ -702,14 +711,18 @@ class _Run:
         chunk: Sequence[ChangeSet],
         results: Iterable[WriteResult],
         conflicts: list[ChangeSet],
+        sent: Mapping[str, int],
     ) -> list[tuple[str, str, str | None]]:
         by_id = {changes.ticket_id: changes for changes in chunk}
         outcomes: list[tuple[str, str, str | None]] = []
         answered: set[str] = set()
+        priority_answers: dict[int, own_writes.WriteAnswer] = {}
         for result in results:
             if result.ticket_id not in by_id or result.ticket_id in answered:
                 continue
             answered.add(result.ticket_id)
+            if result.ticket_id in sent:
+                priority_answers[sent[result.ticket_id]] = own_writes.answer_of(result.outcome)
             if result.outcome == "applied":
                 self.summary.written += 1
                 outcomes.append((result.ticket_id, "done", None))
@@ -737,6 +750,7 @@ class _Run:
         for ticket_id in by_id.keys() - answered:
             self.summary.retried += 1
             outcomes.append((ticket_id, "pending", "the connector returned no result"))
+        own_writes.record_answers(self.store.engine, priority_answers, self.engine.now())
         return outcomes
 
     def _skipped(self, item: Skipped) -> None:

@@ -38,8 +38,20 @@ def _v3_auth_tokens(connection: sa.Connection) -> None:
     auth_tokens.create(connection, checkfirst=True)
 
 
+def _v4_priority_writes(connection: sa.Connection) -> None:
+    """The priorities slabridge wrote, to mark them ``by: slabridge`` (issue #19)."""
+    from slabridge.sync.own_writes import priority_writes
+
+    priority_writes.create(connection, checkfirst=True)
+
+
 # Append only: a released migration is never edited, a change is a new function at the end.
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_notification_outbox, _v3_auth_tokens)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_initial,
+    _v2_notification_outbox,
+    _v3_auth_tokens,
+    _v4_priority_writes,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_KEY = 7_242_001  # pg_advisory_xact_lock key of slabridge migrations
 

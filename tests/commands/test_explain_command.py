@@ -58,3 +58,66 @@ def test_explain_rejects_a_bad_ticket_with_exit_2(tmp_path: Path) -> None:
     path.write_text('{"id": "1"}')
     result = CliRunner().invoke(cli, ["explain", "--config", str(CONFIG), "--ticket", str(path)])
     assert result.exit_code == 2 and "created_at: missing required key" in result.stderr
+
+
+def _explain(ticket: dict[str, object], tmp_path: Path, now: str) -> str:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(ticket))
+    result = CliRunner().invoke(
+        cli, ["explain", "--config", str(CONFIG), "--ticket", str(path), "--now", now]
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_explain_says_which_priority_and_policy_judged_each_cycle_and_why() -> None:
+    result = CliRunner().invoke(
+        cli, ["explain", "--config", str(CONFIG), "--ticket", str(TICKET), "--now", NOW]
+    )
+    out = result.stdout
+    # The first reply stopped its clock under high; the agent's raise to urgent came later.
+    assert (
+        "    judged by high (target 1h, policy enterprise): stopped Mon 2025-03-10 08:05 UTC "
+        "while high; later change to urgent does not apply to it\n"
+    ) in out
+    # The resolution clock still runs: it takes urgent's 4h, counted from its start.
+    assert (
+        "    judged by urgent (target 4h, policy enterprise): running: takes the current target, "
+        "counted from its start\n"
+    ) in out
+
+
+def test_explain_says_a_raise_by_slabridge_was_ignored(tmp_path: Path) -> None:
+    ticket = {
+        "id": "e1",
+        "created_at": "2026-03-02T09:00:00Z",
+        "updated_at": "2026-03-02T15:05:01Z",
+        "status": "open",
+        "priority": "urgent",
+        "customer": {"tier": "enterprise"},
+        "events": [
+            {"at": "2026-03-02T09:00:00Z", "type": "status", "status": "open"},
+            {"at": "2026-03-02T09:30:00Z", "type": "reply", "author": "agent", "public": True},
+            {
+                "at": "2026-03-02T15:05:01Z",
+                "type": "priority",
+                "priority": "urgent",
+                "from": "high",
+                "by": "slabridge",
+            },
+        ],
+    }
+    out = _explain(ticket, tmp_path, "2026-03-02T15:10:00Z")
+    assert "Priority used: high (the ticket's urgent was written by slabridge" in out
+    assert (
+        "2026-03-02T15:05:01Z  urgent (from high)  by slabridge: ignored for matching and targets"
+    ) in out
+    assert (
+        "judged by high (target 1h, policy enterprise): stopped Mon 2026-03-02 09:30 UTC while "
+        "high; later raise to urgent by slabridge ignored"
+    ) in out
+    assert (
+        "judged by high (target 8h, policy enterprise): running: takes the current target, "
+        "counted from its start; raise to urgent by slabridge ignored"
+    ) in out
+    assert "Overall: at risk." in out

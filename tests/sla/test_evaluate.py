@@ -398,3 +398,30 @@ def test_the_calendar_follows_the_customer_region() -> None:
     assert first["first_response"]["calendar"] == "new_york"
     assert first["first_response"]["due_at"] == "2025-04-18T14:00:00Z"
     assert first["first_response"]["status"] == "breached"
+
+
+@pytest.mark.parametrize(
+    ("change_at", "first_response_target", "status"),
+    [
+        # Before the first reply every cycle, the met first response too, takes urgent's 15m.
+        ("2025-03-10T09:10:00Z", 900, "breached"),
+        # At the reply's very instant the stop comes first: the first response keeps 1h.
+        ("2025-03-10T09:30:00Z", 3600, "achieved"),
+        ("2025-03-10T10:00:00Z", 3600, "achieved"),
+    ],
+)
+def test_a_change_before_the_first_stop_judges_every_cycle_and_one_at_or_after_it_does_not(
+    change_at: str, first_response_target: int, status: str
+) -> None:
+    ticket = _ticket(
+        [
+            _reply("2025-03-10T09:30:00Z"),
+            {"at": change_at, "type": "priority", "priority": "urgent", "from": "normal"},
+        ],
+        priority="urgent",
+    )
+    result = _run(ticket, "2025-03-10T10:30:00Z")
+    first = result["metrics"]["first_response"]
+    assert (first["target_seconds"], first["status"]) == (first_response_target, status)
+    # The resolution clock still runs: it takes urgent's 2h in every case.
+    assert result["metrics"]["resolution"]["target_seconds"] == 7200

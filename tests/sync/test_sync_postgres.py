@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+import test_own_writes
 import test_sync_engine as test_engine
 from synckit import T0, MemoryConnector, first_response_evaluator
 
@@ -26,6 +27,8 @@ SCENARIOS: list[Callable[[StateStore, MemoryConnector], None]] = [
     test_engine.test_escalation_raises_priority_once_per_breach_and_does_not_fight_an_agent,
     test_engine.test_sla_events_and_evaluations_are_recorded_once_per_change,
     test_engine.test_a_second_sync_of_the_same_connector_is_refused_while_one_holds_the_lease,
+    test_own_writes.test_the_sync_marks_its_own_escalation_before_evaluating,
+    test_own_writes.test_a_raise_applied_without_its_answer_reaching_the_sync_is_still_its_own,
 ]
 
 

@@ -71,8 +71,14 @@ class FreshdeskConnector(Connector):
 
     type_name: ClassVar[str] = "freshdesk"
     config_model: ClassVar[type[ConnectorConfig]] = FreshdeskConfig
+    # Freshdesk v2 keeps no priority history: the sync adds the raises it wrote itself.
     capabilities: ClassVar[Capabilities] = Capabilities(
-        tags=True, priority=True, fields=True, bulk_tags=False, conflict_check=True
+        tags=True,
+        priority=True,
+        fields=True,
+        bulk_tags=False,
+        conflict_check=True,
+        priority_history=False,
     )
 
     @classmethod

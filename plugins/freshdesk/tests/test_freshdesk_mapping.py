@@ -22,6 +22,7 @@ from slabridge_freshdesk.mapping import (
 from slabridge_freshdesk.statuses import StatusChoice
 
 from slabridge.sla.ticket import Event, Ticket, TicketError
+from slabridge.sync.own_writes import PriorityWrite, mark_own_writes
 from slabridge.testing.suite import assert_valid_ticket
 
 DEFAULT = FreshdeskMapping()
@@ -343,3 +344,24 @@ def test_conversations_are_needed_only_when_the_customer_wrote_after_the_first_a
     assert needs_conversations({"id": 1})  # no stats at all: only conversations tell
     assert needs_conversations(raw(None, None), "always")
     assert not needs_conversations(raw("2026-01-05T10:00:00Z", "2026-01-05T11:00:00Z"), "never")
+
+
+def test_the_samples_carry_no_priority_history_and_the_connector_says_so(samples: Path) -> None:
+    """Freshdesk v2 keeps no priority history: the recorded ticket went from Low to High between
+    the two samples, and neither says when; the sync supplies slabridge's own raises instead."""
+    before = map_ticket(load(samples, "ticket_1.json"), DEFAULT)
+    after = map_ticket(load(samples, "ticket_1_updated.json"), DEFAULT)
+    assert (before.priority, after.priority) == ("low", "high")
+    assert [e for e in (*before.events, *after.events) if e.type == "priority"] == []
+    assert FreshdeskConnector.capabilities.priority_history is False
+    # Had slabridge written that High, the sync would add its raise, marked as its own.
+    written = after.updated_at
+    write = PriorityWrite("high", "low", written, written, "applied")
+    marked = mark_own_writes(after, [write], has_history=False)
+    [event] = [e for e in marked.events if e.type == "priority"]
+    assert (event.at, event.priority, event.from_priority, event.by) == (
+        written,
+        "high",
+        "low",
+        "slabridge",
+    )

@@ -396,6 +396,8 @@ class FakeJira(FakeAPI):
             initial = statuses.pop(0).status or "new"
         priorities = [event for event in events if event.type == "priority"]
         start_priority = ticket.priority if not priorities else "normal"
+        if priorities and priorities[0].has_from:  # what the first change replaced
+            start_priority = priorities[0].from_priority
         customer = ticket.customer
         org_name = None
         reporter = None

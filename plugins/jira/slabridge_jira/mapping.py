@@ -257,7 +257,10 @@ def history_events(
     meta: SiteMeta,
     ticket_id: str | None = None,
 ) -> list[Event]:
-    """Status and priority change events from changelog histories (any order in, time order out)."""
+    """Status and priority change events from changelog histories (any order in, time order out).
+
+    A priority event carries ``from``: the priority its ``fromString`` (or ``from`` id) names.
+    """
     events: list[Event] = []
     for index, history in enumerate(histories):
         at = parse_jira_time(history.get("created"))
@@ -271,7 +274,18 @@ def history_events(
                 events.append(Event(at, "status", status=status))
             elif _is_item(item, "priority"):
                 to_id, to_name = item.get("to"), item.get("toString")
-                events.append(Event(at, "priority", priority=mapping.priority_for(to_id, to_name)))
+                # ``fromString`` is what the change replaced (POLICY.md §3.4); null, "" or left
+                # out, it had none (every changelog item has its "from" half).
+                from_id, from_name = item.get("from"), item.get("fromString")
+                events.append(
+                    Event(
+                        at,
+                        "priority",
+                        priority=mapping.priority_for(to_id, to_name),
+                        from_priority=mapping.priority_for(from_id or None, from_name or None),
+                        has_from=True,
+                    )
+                )
     events.sort(key=lambda event: event.at)
     return events
 

@@ -195,7 +195,7 @@ ROUND_TRIP_TICKET = {
         {"at": "2025-03-10T11:00:00Z", "type": "status", "status": "open"},
         {"at": "2025-03-10T11:20:00Z", "type": "status", "status": "on_hold"},
         {"at": "2025-03-10T11:25:00Z", "type": "status", "status": "open"},
-        {"at": "2025-03-10T11:30:00Z", "type": "priority", "priority": "urgent"},
+        {"at": "2025-03-10T11:30:00Z", "type": "priority", "priority": "urgent", "from": "high"},
     ],
 }
 
@@ -221,6 +221,17 @@ def test_a_normalized_ticket_survives_the_round_trip_through_jira(
     assert ticket.id == issue
     assert _comparable(ticket) == _comparable(original)
     assert ticket.fields["tier"] == "enterprise" and ticket.fields["region"] == "emea"
+
+
+def test_a_priority_change_on_the_fake_reads_back_with_what_it_replaced(
+    fake: FakeJira, make_connector: Any, clock: Clock
+) -> None:
+    issue = fake.create_issue(priority="High")
+    clock.advance(minutes=1)
+    fake.agent_edit(issue, priority="urgent")
+    (ticket,) = [t for t in make_connector().read(None) if isinstance(t, Ticket)]
+    [change] = [e for e in ticket.events if e.type == "priority"]
+    assert (change.priority, change.has_from, change.from_priority) == ("urgent", True, "high")
 
 
 def test_agent_edit_bumps_updated_for_conflict_tests(fake: FakeJira, clock: Clock) -> None:

@@ -144,6 +144,39 @@ def test_the_spec_changelog_examples_parse_into_events(name: str, pick: Any) -> 
     assert events[0].at == parse_jira_time(histories[0]["created"])
 
 
+@pytest.mark.parametrize(
+    ("name", "pick"),
+    [
+        ("spec-examples/issue_changelog_GET_200.json", lambda body: body["values"]),
+        (
+            "spec-examples/changelog_bulkfetch_POST_200.json",
+            lambda body: body["issueChangeLogs"][0]["changeHistories"],
+        ),
+    ],
+)
+def test_a_priority_change_in_the_spec_changelog_shape_says_what_it_replaced(
+    name: str, pick: Any
+) -> None:
+    """POLICY.md §3.4: ``from`` is the item's ``fromString``; the examples' empty ``fromString``
+    and null ``from`` mean the issue had no priority before."""
+    histories = copy.deepcopy(pick(_load(name)))
+    names = [p["name"] for p in _load("spec-examples/priority_search_GET_200.json")["values"]]
+    previous = ""
+    for history, to_name in zip(histories, names * len(histories), strict=False):
+        for item in history["items"]:
+            item.update(field="priority", fieldId="priority", fromString=previous, toString=to_name)
+        previous = to_name
+    events = history_events(histories, DEFAULT, NO_META)
+    assert [(e.priority, e.has_from, e.from_priority) for e in events] == [
+        ("high", True, None),
+        ("low", True, "high"),
+    ]
+    # By the configured id when the name is not one slabridge knows.
+    by_id = JiraMapping.model_validate({"priorities": {"7": "urgent"}})
+    histories[1]["items"][0].update(fromString="Blocker", **{"from": "7"})
+    assert history_events(histories, by_id, NO_META)[1].from_priority == "urgent"
+
+
 def test_the_spec_status_and_field_examples_index_site_meta() -> None:
     meta = site_meta(
         _load("spec-examples/status_GET_200.json"), _load("spec-examples/field_GET_200.json")
@@ -326,7 +359,7 @@ def test_history_gives_status_and_priority_events_and_the_initial_status() -> No
         Event(at(0), "status", status="open"),
         Event(at(10), "reply", author="agent"),
         Event(at(20), "status", status="pending"),
-        Event(at(40), "priority", priority="urgent"),
+        Event(at(40), "priority", priority="urgent", from_priority="normal", has_from=True),
         Event(at(50), "reply", author="customer"),
     ]
 

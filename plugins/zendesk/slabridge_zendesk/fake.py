@@ -257,7 +257,10 @@ class FakeZendesk(FakeAPI):
             initial_status = "new" if status_events else ticket.status
             if events and events[0].type == "status" and events[0].at == ticket.created_at:
                 initial_status = events.pop(0).status or "new"
-            initial_priority = None if priority_events else ticket.priority
+            # Before its first change the ticket had what that change replaced (its ``from``).
+            initial_priority = ticket.priority
+            if priority_events:
+                initial_priority = priority_events[0].from_priority
             fields: dict[str, Any] = {k: v for k, v in ticket.fields.items() if k.isdigit()}
             if ticket.product is not None:
                 fields[str(self.PRODUCT_FIELD_ID)] = ticket.product

@@ -109,7 +109,10 @@ def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> lis
                     name = next((k for k in ("status", "priority") if k in child), None)
                     value = child.get(name) if name else None
                 if name is not None:
-                    children.append({"type": kind, "field_name": name, "value": value})
+                    entry = {"type": kind, "field_name": name, "value": value}
+                    if "previous_value" in child:
+                        entry["previous_value"] = child["previous_value"]
+                    children.append(entry)
         audits.append(
             {
                 "id": event.get("id"),
@@ -131,8 +134,9 @@ def events_from_audits(
     """Normalized events (POLICY.md §2 JSON) from a ticket's audits, oldest first.
 
     Status: every Create/Change of ``status``. Priority: every Change of ``priority`` (the value
-    a ticket was created with is its baseline, not an event). Replies: every comment except the
-    one in the creating audit (the ticket's description).
+    a ticket was created with is its baseline, not an event), with ``from`` mapped from the
+    change's ``previous_value`` when the audit carries one (POLICY.md §3.4). Replies: every
+    comment except the one in the creating audit (the ticket's description).
     """
     ticket_id = str(ticket.get("id"))
     ordered = sorted(
@@ -170,13 +174,14 @@ def events_from_audits(
                     raise SkipTicket(f"status {child.get('value')!r} has no mapping")
                 events.append({"at": stamp, "type": "status", "status": status})
             elif kind == "Change" and name == "priority":
-                events.append(
-                    {
-                        "at": stamp,
-                        "type": "priority",
-                        "priority": rules.priority(child.get("value"), DEFAULT_PRIORITIES),
-                    }
-                )
+                event = {
+                    "at": stamp,
+                    "type": "priority",
+                    "priority": rules.priority(child.get("value"), DEFAULT_PRIORITIES),
+                }
+                if "previous_value" in child:  # null: the ticket had no priority before
+                    event["from"] = rules.priority(child["previous_value"], DEFAULT_PRIORITIES)
+                events.append(event)
     return events
 
 

@@ -511,7 +511,12 @@ def test_a_normalized_ticket_survives_the_trip_through_the_fake(
                 },
                 {"at": "2025-03-10T11:00:00Z", "type": "status", "status": "open"},
                 {"at": "2025-03-10T11:20:00Z", "type": "status", "status": "on_hold"},
-                {"at": "2025-03-10T11:30:00Z", "type": "priority", "priority": "urgent"},
+                {
+                    "at": "2025-03-10T11:30:00Z",
+                    "type": "priority",
+                    "priority": "urgent",
+                    "from": "high",
+                },
             ],
         }
     )
@@ -1101,3 +1106,15 @@ def test_cached_histories_older_than_an_hour_before_the_window_are_not_caught_up
     [ticket] = _tickets(list(connector.read(cursor)))
     assert _history_calls(fake, before)["audits"] == 1
     assert [e.type for e in ticket.events] == ["status", "reply"]
+
+
+def test_a_priority_change_on_the_fake_reads_back_with_what_it_replaced(
+    fake: FakeZendesk, clock: Clock, connect: Connect
+) -> None:
+    [ticket_id] = seed(fake, clock, 1)
+    before = fake.priority(ticket_id)
+    fake.agent_edit(ticket_id, priority="urgent")
+    clock.advance(minutes=2)
+    [ticket] = _tickets(list(connect().read(None)))
+    [change] = [e for e in ticket.events if e.type == "priority"]
+    assert (change.priority, change.has_from, change.from_priority) == ("urgent", True, before)

@@ -341,3 +341,65 @@ def test_malformed_or_deleted_records_are_skipped_with_a_reason(
 
 def test_fixture_directory_is_read_in_place() -> None:
     assert Path(ZENDESK).is_dir() and not (Path(__file__).parent / "decoded").exists()
+
+
+def test_a_recorded_priority_change_says_what_it_replaced_from_its_previous_value() -> None:
+    """POLICY.md §3.4: ``from`` is the audit's ``previous_value`` (recorded: null -> normal)."""
+    body = json.loads((ZENDESK / "decoded" / "TestTicketAudits.test_values__00.json").read_text())
+    audits = [a for a in body["response"]["json"]["audits"] if a["ticket_id"] == 1]
+    changes = [
+        child
+        for audit in audits
+        for child in audit["events"]
+        if child.get("type") == "Change" and child.get("field_name") == "priority"
+    ]
+    assert changes == [
+        {
+            "id": 6130876540570,
+            "type": "Change",
+            "value": "normal",
+            "field_name": "priority",
+            "previous_value": None,
+        }
+    ]
+    events = events_from_audits(audits, {"id": 1, "status": "open"}, {}, ZendeskMapping())
+    assert [e for e in events if e["type"] == "priority"] == [
+        {"at": "2023-09-09T23:52:05Z", "type": "priority", "priority": "normal", "from": None}
+    ]
+    ticket = parse_ticket(
+        {
+            "id": "1",
+            "created_at": "2023-09-09T23:52:05Z",
+            "updated_at": "2023-09-09T23:52:05Z",
+            "status": "open",
+            "priority": "normal",
+            "events": events,
+        }
+    )
+    [change] = [e for e in ticket.events if e.type == "priority"]
+    assert change.has_from and change.from_priority is None
+
+
+def test_a_mapped_previous_value_and_the_ticket_event_spelling_both_fill_from() -> None:
+    rules = ZendeskMapping.model_validate({"priorities": {"p1": "urgent", "p2": "high"}})
+    audit = {
+        "id": 1,
+        "created_at": "2025-01-01T10:00:00Z",
+        "events": [
+            {"type": "Change", "field_name": "priority", "value": "p1", "previous_value": "p2"}
+        ],
+    }
+    stream = [
+        {
+            "id": 2,
+            "ticket_id": 3,
+            "created_at": "2025-01-01T11:00:00Z",
+            "child_events": [{"event_type": "Change", "priority": "p2", "previous_value": "p1"}],
+        }
+    ]
+    events = events_from_audits([audit, *audits_from_ticket_events(stream)], {"id": 3}, {}, rules)
+    assert [(e["priority"], e["from"]) for e in events] == [("urgent", "high"), ("high", "urgent")]
+    # An audit without previous_value (older exports) gives no ``from`` rather than a guess.
+    del audit["events"][0]["previous_value"]
+    [event] = events_from_audits([audit], {"id": 3}, {}, rules)
+    assert "from" not in event

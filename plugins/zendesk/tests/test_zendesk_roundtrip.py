@@ -38,8 +38,9 @@ def histories(draw: st.DrawFn) -> dict[str, Any]:
             status = value
             events.append({"at": stamp, "type": "status", "status": value})
         elif kind == "priority" and value != priority:
+            # Each change says what it replaced, as the audit's previous_value does.
+            events.append({"at": stamp, "type": "priority", "priority": value, "from": priority})
             priority = value
-            events.append({"at": stamp, "type": "priority", "priority": value})
         elif kind == "reply":
             author, public = value
             events.append({"at": stamp, "type": "reply", "author": author, "public": public})
