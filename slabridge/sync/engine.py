@@ -28,6 +28,7 @@ from slabridge.sync.plan import (
     plan_changes,
     priority_rank,
 )
+from slabridge.sync.sends import SETTLE, forget_sent, let_writes_settle, mark_sent
 from slabridge.sync.store import SlaEvent, StateStore
 
 log = structlog.get_logger("slabridge.sync")
@@ -199,6 +200,7 @@ class SyncEngine:
         batch_size: int = 200,
         progress: Progress | None = None,
         stop_requested: Callable[[], bool] = lambda: False,
+        settle: timedelta = SETTLE,
     ) -> None:
         self.store = store
         self.evaluate = evaluate
@@ -212,6 +214,7 @@ class SyncEngine:
         self.batch_size = batch_size
         self.progress = progress
         self.stop_requested = stop_requested
+        self.settle = settle  # see slabridge.sync.sends
         self.planned: list[PlannedWrite] = []
 
     # -- public ---------------------------------------------------------------------------
@@ -368,6 +371,14 @@ class _Run:
         pending = self.store.pending_outbox(self.name)
         if not pending:
             return
+        if not self.engine.dry_run:
+            # A run that died while sending: let its writes land before re-reading, or a raise
+            # that is still on its way would look unapplied and be sent again.
+            waited = let_writes_settle(
+                self.store.engine, [entry.id for entry in pending], settle=self.engine.settle
+            )
+            if waited:
+                log.info("waited_for_unrecorded_writes", connector=self.name, seconds=waited)
         carried: dict[str, Carried] = {}
         for entry in pending:
             left = Carried.of(changeset_from_json(entry.changes))
@@ -677,6 +688,12 @@ class _Run:
         conflicts: list[ChangeSet] = []
         for start in range(0, len(to_write), WRITE_CHUNK):
             chunk = list(to_write[start : start + WRITE_CHUNK])
+            sent = [outbox_ids[changes.ticket_id] for changes in chunk]
+            mark_sent(
+                self.store.engine,
+                self.name,
+                [(outbox_ids[c.ticket_id], c.ticket_id) for c in chunk],
+            )
             try:
                 results = self.connector.apply(chunk)
             except Exception as error:  # the whole call failed: everything stays queued
@@ -690,11 +707,13 @@ class _Run:
                 self.store.finish_outbox(
                     [(outbox_ids[c.ticket_id], "pending", reason) for c in chunk]
                 )
+                forget_sent(self.store.engine, sent)
                 continue
             outcomes = self._outcomes(chunk, results, conflicts)
             self.store.finish_outbox(
                 [(outbox_ids[ticket_id], status, error) for ticket_id, status, error in outcomes]
             )
+            forget_sent(self.store.engine, sent)
         return conflicts
 
     def _outcomes(
