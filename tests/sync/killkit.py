@@ -12,7 +12,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -178,10 +177,11 @@ def kill_at_random_moments(setup: Setup, rng: random.Random, kills: int, span: f
     killed_mid_run = 0
     for _ in range(kills):
         process = start_sync(setup)
-        time.sleep(rng.uniform(0.2, span))
-        if process.poll() is None:
+        try:
+            process.wait(timeout=rng.uniform(0.2, span))  # a run that ends first is not waited on
+        except subprocess.TimeoutExpired:
             killed_mid_run += 1
-        process.kill()
+            process.kill()
         process.wait()
     return killed_mid_run
 
