@@ -48,6 +48,7 @@ _WRITE_PATHS = {
     "freshdesk": re.compile(r"/api/v2/tickets/(\d+)$"),
     "jira": re.compile(r"/rest/api/3/issue/([^/]+)$"),
 }
+STARTUP = 1.0  # seconds a `slabridge sync` process takes before its first request, about
 State = dict[str, tuple[frozenset[str], str | None, Any, Any]]
 
 
@@ -180,12 +181,19 @@ def run_until_nothing_changes(setup: Setup, limit: int = 6) -> int:
 
 
 def kill_at_random_moments(setup: Setup, rng: random.Random, kills: int, span: float) -> int:
-    """Start syncs and SIGKILL each at a random moment; return how many died mid-run."""
+    """Start syncs and SIGKILL each at a random moment; return how many died mid-run.
+
+    The moments are ``kills`` random instants within ``span`` (the uninterrupted run's
+    duration), sorted: each run is killed when the next one comes, after a second to start up.
+    Each restart resumes where the last one stopped, so the kills spread over the whole
+    sync (reading, queueing, sending) instead of piling up on runs that have nothing left to do.
+    """
+    moments = sorted(rng.uniform(0, span) for _ in range(kills))
     killed_mid_run = 0
-    for _ in range(kills):
+    for previous, moment in zip([0.0, *moments], moments, strict=False):
         process = start_sync(setup)
         try:
-            process.wait(timeout=rng.uniform(0.2, span))  # a run that ends first is not waited on
+            process.wait(timeout=STARTUP + moment - previous)  # a run that ends is not waited on
         except subprocess.TimeoutExpired:
             killed_mid_run += 1
             process.kill()
