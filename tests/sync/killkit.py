@@ -22,6 +22,7 @@ from typing import Any
 from fakekit import FIELDS, T0, Clock, Setup, add_owned_fields, escalating, make_setup
 
 from slabridge.demo.seed import demo_tickets
+from slabridge.testing.fakeapi import FakeRequest
 
 KINDS = ["zendesk", "freshdesk", "jira"]
 NOW = T0 + timedelta(days=30)
@@ -102,33 +103,31 @@ def _carries_priority(kind: str, body: Any) -> bool:
     return isinstance(inner, Mapping) and "priority" in inner
 
 
+def raised_by(kind: str, request: FakeRequest) -> list[str]:
+    """The tickets whose priority this request to a ``kind`` fake sets (most often none)."""
+    match = _WRITE_PATHS[kind].search(request.path)
+    if request.method != "PUT" or match is None:
+        return []
+    try:
+        body = request.json()
+    except ValueError:
+        return []
+    if not _carries_priority(kind, body):
+        return []
+    if match.group(1) is not None:
+        return [match.group(1)]
+    return (request.arg("ids") or "").split(",")  # update_many: ids=1,2,3
+
+
 def priority_writes(setup: Setup) -> Counter[str]:
     """Write requests whose body sets a priority, per ticket id, from the fake's request log.
 
     Every request counts, whatever the fake answered: a raise sent twice is two requests even
     when the second changed nothing (or met a conflict).
     """
-    pattern = _WRITE_PATHS[setup.kind]
-    counts: Counter[str] = Counter()
     with setup.fake.lock:
         calls = list(setup.fake.calls)
-    for call in calls:
-        request = call.request
-        match = pattern.search(request.path)
-        if request.method != "PUT" or match is None:
-            continue
-        try:
-            body = request.json()
-        except ValueError:
-            continue
-        if not _carries_priority(setup.kind, body):
-            continue
-        if match.group(1) is not None:
-            counts[match.group(1)] += 1
-        else:  # update_many: ids=1,2,3
-            for ticket_id in (request.arg("ids") or "").split(","):
-                counts[ticket_id] += 1
-    return counts
+    return Counter(ticket_id for call in calls for ticket_id in raised_by(setup.kind, call.request))
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +235,7 @@ __all__ = [
     "helpdesk_state",
     "kill_at_random_moments",
     "priority_writes",
+    "raised_by",
     "run_until_nothing_changes",
     "start_sync",
     "sync_command",

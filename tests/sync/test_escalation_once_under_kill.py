@@ -17,6 +17,7 @@ from killkit import (
     build,
     helpdesk_state,
     priority_writes,
+    raised_by,
     run_until_nothing_changes,
     start_sync,
     sync_dying_before_recording,
@@ -89,16 +90,7 @@ class _HeldWrite:
         return self._dispatch(request)
 
     def _is_raise(self, request: FakeRequest) -> bool:
-        probe = Setup(self.setup.kind, _Log(request), self.setup.config_path, self.setup.clock)
-        return request.method == "PUT" and bool(priority_writes(probe))
-
-
-class _Log:
-    """Just enough of a fake for :func:`priority_writes` to look at one request."""
-
-    def __init__(self, request: FakeRequest) -> None:
-        self.lock = threading.Lock()
-        self.calls = [type("Call", (), {"request": request})()]
+        return bool(raised_by(self.setup.kind, request))
 
 
 def test_a_raise_still_in_flight_when_its_sender_is_killed_is_not_sent_again(
