@@ -94,3 +94,13 @@ def test_the_wait_never_exceeds_the_settle_time_even_when_the_clock_stepped_back
     waits: list[float] = []
     assert let_writes_settle(store.engine, [1], sleep=waits.append) == 3.0
     assert waits == [3.0]
+
+
+def test_marks_round_trip_on_postgresql_too(pg_store: StateStore) -> None:
+    before = sends.schema.utcnow()
+    mark_sent(pg_store.engine, "mem", [(1, "a"), (2, "b")])
+    mark_sent(pg_store.engine, "mem", [(2, "b")])  # re-sent: one mark, the newer time
+    sent = last_sent(pg_store.engine, [1, 2])
+    assert sent is not None and sent >= before and sent.tzinfo is not None
+    forget_sent(pg_store.engine, [1, 2])
+    assert last_sent(pg_store.engine, [1, 2]) is None
