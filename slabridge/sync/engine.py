@@ -18,6 +18,7 @@ from slabridge.logs import redact_text
 from slabridge.plugins import SlabridgePluginManager, apply_plan_actions
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
+from slabridge.sync.carry import pending_changes
 from slabridge.sync.events import derive_events, evaluation_digest
 from slabridge.sync.plan import (
     WriteBackSettings,
@@ -509,10 +510,20 @@ class _Run:
         ``settle``: the tickets may have pending outbox entries, to be closed when nothing is
         left to write (a conflict leaves its entry pending until the re-plan settles it).
         """
-        carried = dict(carried or {})
+        carried = {**self._carried_by_pending(tickets), **(carried or {})}
         result = self._process(tickets, carried, settle=settle)
         self._resolve_conflicts(result.conflicts, carried)
         return set(result.handled)
+
+    def _carried_by_pending(self, tickets: Sequence[Ticket]) -> dict[str, Carried]:
+        """What pending entries of these tickets carry (see ``slabridge.sync.carry``)."""
+        pending = pending_changes(self.store.engine, self.name, [t.id for t in tickets])
+        carried = {}
+        for ticket_id, changes in pending.items():
+            left = Carried.of(changeset_from_json(changes))
+            if left is not None:
+                carried[ticket_id] = left
+        return carried
 
     def _resolve_conflicts(self, conflicts: list[ChangeSet], carried: dict[str, Carried]) -> None:
         """Re-read tickets whose write met an agent's change, re-plan and retry a few times."""
