@@ -19,6 +19,7 @@ from slabridge.plugins import SlabridgePluginManager, apply_plan_actions
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
 from slabridge.sync import own_writes
+from slabridge.sync.carry import pending_changes
 from slabridge.sync.events import derive_events, evaluation_digest
 from slabridge.sync.plan import (
     WriteBackSettings,
@@ -29,6 +30,7 @@ from slabridge.sync.plan import (
     plan_changes,
     priority_rank,
 )
+from slabridge.sync.sends import SETTLE, forget_sent, let_writes_settle, mark_sent
 from slabridge.sync.store import SlaEvent, StateStore
 
 log = structlog.get_logger("slabridge.sync")
@@ -200,6 +202,7 @@ class SyncEngine:
         batch_size: int = 200,
         progress: Progress | None = None,
         stop_requested: Callable[[], bool] = lambda: False,
+        settle: timedelta = SETTLE,
     ) -> None:
         self.store = store
         self.evaluate = evaluate
@@ -213,6 +216,7 @@ class SyncEngine:
         self.batch_size = batch_size
         self.progress = progress
         self.stop_requested = stop_requested
+        self.settle = settle  # see slabridge.sync.sends
         self.planned: list[PlannedWrite] = []
 
     # -- public ---------------------------------------------------------------------------
@@ -369,6 +373,14 @@ class _Run:
         pending = self.store.pending_outbox(self.name)
         if not pending:
             return
+        if not self.engine.dry_run:
+            # A run that died while sending: let its writes land before re-reading, or a raise
+            # that is still on its way would look unapplied and be sent again.
+            waited = let_writes_settle(
+                self.store.engine, [entry.id for entry in pending], settle=self.engine.settle
+            )
+            if waited:
+                log.info("waited_for_unrecorded_writes", connector=self.name, seconds=waited)
         carried: dict[str, Carried] = {}
         for entry in pending:
             left = Carried.of(changeset_from_json(entry.changes))
@@ -499,10 +511,20 @@ class _Run:
         ``settle``: the tickets may have pending outbox entries, to be closed when nothing is
         left to write (a conflict leaves its entry pending until the re-plan settles it).
         """
-        carried = dict(carried or {})
+        carried = {**self._carried_by_pending(tickets), **(carried or {})}
         result = self._process(tickets, carried, settle=settle)
         self._resolve_conflicts(result.conflicts, carried)
         return set(result.handled)
+
+    def _carried_by_pending(self, tickets: Sequence[Ticket]) -> dict[str, Carried]:
+        """What pending entries of these tickets carry (see ``slabridge.sync.carry``)."""
+        pending = pending_changes(self.store.engine, self.name, [t.id for t in tickets])
+        carried = {}
+        for ticket_id, changes in pending.items():
+            left = Carried.of(changeset_from_json(changes))
+            if left is not None:
+                carried[ticket_id] = left
+        return carried
 
     def _resolve_conflicts(self, conflicts: list[ChangeSet], carried: dict[str, Carried]) -> None:
         """Re-read tickets whose write met an agent's change, re-plan and retry a few times."""
@@ -686,6 +708,13 @@ class _Run:
             chunk = list(to_write[start : start + WRITE_CHUNK])
             # Recorded before sending: a raise applied without its answer reaching us is ours.
             sent = own_writes.record_sent(self.store.engine, self.name, chunk, self.engine.now())
+            # Marked in flight: a crash before the outcome is stored must not send it twice.
+            marked = [outbox_ids[changes.ticket_id] for changes in chunk]
+            mark_sent(
+                self.store.engine,
+                self.name,
+                [(outbox_ids[c.ticket_id], c.ticket_id) for c in chunk],
+            )
             try:
                 results = self.connector.apply(chunk)
             except Exception as error:  # the whole call failed: everything stays queued
@@ -699,11 +728,13 @@ class _Run:
                 self.store.finish_outbox(
                     [(outbox_ids[c.ticket_id], "pending", reason) for c in chunk]
                 )
+                forget_sent(self.store.engine, marked)
                 continue
             outcomes = self._outcomes(chunk, results, conflicts, sent)
             self.store.finish_outbox(
                 [(outbox_ids[ticket_id], status, error) for ticket_id, status, error in outcomes]
             )
+            forget_sent(self.store.engine, marked)
         return conflicts
 
     def _outcomes(

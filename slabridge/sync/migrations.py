@@ -45,12 +45,20 @@ def _v4_priority_writes(connection: sa.Connection) -> None:
     priority_writes.create(connection, checkfirst=True)
 
 
+def _v5_outbox_sends(connection: sa.Connection) -> None:
+    """Marks of writes being sent, so a crash's in-flight raises are not sent twice (#28)."""
+    from slabridge.sync.sends import outbox_sends
+
+    outbox_sends.create(connection, checkfirst=True)
+
+
 # Append only: a released migration is never edited, a change is a new function at the end.
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_notification_outbox,
     _v3_auth_tokens,
     _v4_priority_writes,
+    _v5_outbox_sends,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_KEY = 7_242_001  # pg_advisory_xact_lock key of slabridge migrations

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -106,6 +107,15 @@ class Fault:
 
 
 Handler = Callable[..., FakeResponse]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Drops the traceback of a client that went away mid-answer (a killed sync, a timeout)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Route:
@@ -255,7 +265,7 @@ class FakeAPI:
             def log_message(self, format: str, *args: Any) -> None:
                 return  # the request log is fake.calls; keep test output clean
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         server = self._server
         # A short poll interval: stop() waits up to one interval for the loop to notice.

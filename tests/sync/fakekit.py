@@ -41,6 +41,35 @@ POLICY: dict[str, Any] = {
     },
 }
 
+# The owned fields (due at, breached) of each fake: their native keys.
+FIELDS: dict[str, tuple[str, str]] = {
+    "zendesk": ("9100", "9101"),
+    "freshdesk": ("cf_sla_due_at", "cf_sla_breached"),
+    "jira": ("customfield_10201", "customfield_10200"),
+}
+
+
+def escalating(kind: str) -> dict[str, Any]:
+    """POLICY with a one-level raise on breach and the owned fields of ``kind`` written."""
+    due_at, breached = FIELDS[kind]
+    actions = {
+        **POLICY["actions"],
+        "escalate_priority": {"on": "breach", "to": "one_level_up"},
+        "fields": {kind: {"due_at": due_at, "breached": breached}},
+    }
+    return {**POLICY, "actions": actions}
+
+
+def add_owned_fields(kind: str, fake: Any) -> None:
+    """Create the owned fields of ``escalating(kind)`` in the fake (Jira's come built in)."""
+    due_at, breached = FIELDS[kind]
+    if kind == "zendesk":
+        fake.add_ticket_field(int(due_at), "text")
+        fake.add_ticket_field(int(breached), "checkbox")
+    elif kind == "freshdesk":
+        fake.add_ticket_field(due_at)
+        fake.add_ticket_field(breached, "custom_checkbox")
+
 
 @dataclass(slots=True)
 class Clock:
@@ -126,4 +155,16 @@ def make_setup(
     return Setup(kind, fake, path, clock, ids)
 
 
-__all__ = ["FAKES", "POLICY", "T0", "Clock", "Setup", "fake_class", "make_setup", "seed_tickets"]
+__all__ = [
+    "FAKES",
+    "FIELDS",
+    "POLICY",
+    "T0",
+    "Clock",
+    "Setup",
+    "add_owned_fields",
+    "escalating",
+    "fake_class",
+    "make_setup",
+    "seed_tickets",
+]

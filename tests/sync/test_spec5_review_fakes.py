@@ -16,7 +16,16 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from fakekit import POLICY, Clock, Setup, make_setup, seed_tickets
+from fakekit import (
+    FIELDS,
+    POLICY,
+    Clock,
+    Setup,
+    add_owned_fields,
+    escalating,
+    make_setup,
+    seed_tickets,
+)
 from slabridge_freshdesk.fake import FakeFreshdesk
 
 from slabridge.cli import cli
@@ -25,21 +34,6 @@ from slabridge.sync.store import open_store
 
 KINDS = ["zendesk", "freshdesk", "jira"]
 LOOK_ALIKES = {"sla_policy", "sla_breached_manual", "sla_at_risk_ack", "customer_tag"}
-FIELDS: dict[str, tuple[str, str]] = {
-    "zendesk": ("9100", "9101"),
-    "freshdesk": ("cf_sla_due_at", "cf_sla_breached"),
-    "jira": ("customfield_10201", "customfield_10200"),
-}
-
-
-def escalating(kind: str) -> dict[str, Any]:
-    due_at, breached = FIELDS[kind]
-    actions = {
-        **POLICY["actions"],
-        "escalate_priority": {"on": "breach", "to": "one_level_up"},
-        "fields": {kind: {"due_at": due_at, "breached": breached}},
-    }
-    return {**POLICY, "actions": actions}
 
 
 def with_vip_policy() -> dict[str, Any]:
@@ -54,13 +48,7 @@ def with_vip_policy() -> dict[str, Any]:
 
 def seed_with_fields(kind: str) -> Any:
     def seed(fake: Any, _clock: Clock) -> list[str]:
-        due_at, breached = FIELDS[kind]
-        if kind == "zendesk":
-            fake.add_ticket_field(int(due_at), "text")
-            fake.add_ticket_field(int(breached), "checkbox")
-        elif kind == "freshdesk":
-            fake.add_ticket_field(due_at)
-            fake.add_ticket_field(breached, "custom_checkbox")
+        add_owned_fields(kind, fake)
         return [fake.load_normalized(ticket) for ticket in seed_tickets(6)]
 
     return seed

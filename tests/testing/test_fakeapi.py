@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import struct
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -174,3 +177,19 @@ def test_a_stopped_fake_has_no_base_url() -> None:
     fake = ItemsFake()
     with pytest.raises(RuntimeError, match="not started"):
         _ = fake.base_url
+
+
+def test_a_client_that_goes_away_before_the_answer_leaves_no_traceback(
+    fake: ItemsFake, capfd: pytest.CaptureFixture[str]
+) -> None:
+    fake.inject("delay", delay=0.3)
+    host, port = fake.base_url.removeprefix("http://").split(":")
+    for _ in range(3):
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(b"GET /items/1 HTTP/1.1\r\nHost: x\r\nX-Key: key-1234\r\n\r\n")
+        # Close with a reset, as the kernel does for a SIGKILLed process with unread data.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    time.sleep(1.2)  # the answers go out to closed sockets
+    assert len(fake.calls) == 3
+    assert "Traceback" not in capfd.readouterr().err

@@ -62,7 +62,10 @@ BASE_FIELDS = (
     "comment",
 )
 CHANGELOG_FIELDS = ("status", "priority")
-FETCH_CHUNK = 100
+FETCH_CHUNK = 100  # ids per fetch batch (one bulk changelog)
+# Ids per fetch search: the most `reconcileIssues` takes (Jira's search is eventually
+# consistent; reconciling makes a just-written issue show as it is now, not missing or stale).
+RECONCILE_LIMIT = 50
 COMMENT_PAGE = 100  # the comment endpoint's documented maximum maxResults
 # "An issue with key '10999' does not exist for field 'issuekey'."
 _MISSING_ISSUE = re.compile(r"issue with key '([^']+)' does not exist")
@@ -537,7 +540,11 @@ class JiraConnector(Connector):
         fields = self._search_fields(meta)
         for start in range(0, len(ticket_ids), FETCH_CHUNK):
             chunk = [str(ticket_id) for ticket_id in ticket_ids[start : start + FETCH_CHUNK]]
-            found = self._fetch_chunk(chunk, fields)
+            found = [
+                issue
+                for part in range(0, len(chunk), RECONCILE_LIMIT)
+                for issue in self._fetch_chunk(chunk[part : part + RECONCILE_LIMIT], fields)
+            ]
             by_id = {str(issue.get("id")): issue for issue in found}
             by_key = {str(issue.get("key")): issue for issue in found}
             ordered = []
@@ -566,6 +573,10 @@ class JiraConnector(Connector):
             }
             if self.data_center:
                 body["expand"] = ["changelog"]
+            else:
+                numeric = [int(ref) for ref in wanted if ref.isdigit()]
+                if numeric:  # read-after-write: an issue we just wrote is found as it is now
+                    body["reconcileIssues"] = numeric
             try:
                 answer = self.http.post(self._search_path, json=body).json()
             except HttpError as exc:

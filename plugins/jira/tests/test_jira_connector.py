@@ -372,6 +372,35 @@ def test_fetch_accepts_issue_keys_and_skips_deleted_issues(
     assert connector.api_calls() - calls == 3
 
 
+def test_fetch_finds_an_issue_just_written_although_the_search_index_lags(
+    fake: FakeJira, clock: Clock, make_connector: Make
+) -> None:
+    issue = fake.create_issue()
+    connector = make_connector()
+    list(connector.read(None))
+    fake.index_delay[issue] = timedelta(minutes=5)  # search shows its update only 5 min later
+    [result] = connector.apply([ChangeSet(issue, add_tags=frozenset({"sla_breached"}))])
+    assert result.outcome == "applied"
+
+    [item] = connector.fetch([issue])  # a re-read right after (a retry after a crash, say)
+
+    assert isinstance(item, Ticket), "a lagging index must not make the issue look deleted"
+    assert "sla_breached" in item.tags
+    [search] = [r.json() for r in fake.requests_to("POST", "/search/jql$")][-1:]
+    assert search["reconcileIssues"] == [int(issue)]
+
+
+def test_fetch_searches_at_most_fifty_issues_at_a_time_the_reconcile_limit(
+    fake: FakeJira, make_connector: Make
+) -> None:
+    ids = [fake.create_issue() for _ in range(51)]
+    connector = make_connector()
+    before = len(fake.requests_to("POST", "/search/jql$"))
+    assert len([i for i in connector.fetch(ids) if isinstance(i, Ticket)]) == 51
+    searches = [r.json() for r in fake.requests_to("POST", "/search/jql$")][before:]
+    assert [len(s["reconcileIssues"]) for s in searches] == [50, 1]
+
+
 # -- write-back ------------------------------------------------------------------------------
 
 

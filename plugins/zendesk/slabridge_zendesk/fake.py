@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from slabridge.sla.ticket import Ticket
 from slabridge.testing.fake_oauth import FakeTokenIssuer
-from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
+from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse, Fault
 from slabridge_zendesk.scopes import allowed
 
 _J = r"(?:\.json)?"
@@ -141,6 +141,10 @@ class FakeZendesk(FakeAPI):
         self.jobs: dict[str, dict[str, Any]] = {}
         self.job_failures: dict[int, list[tuple[str, str]]] = {}
         self._job_work: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        # Zendesk's workers run a bulk job whether or not anyone polls it: a job left alone this
+        # many seconds (its client died, say) completes on its own (None: only polls move it).
+        self.unpolled_job_seconds: float | None = 1.0
+        self._job_touched: dict[str, float] = {}
         self._writes = 0
         self._races: dict[int, int] = {}
         self._job_changed = False
@@ -803,31 +807,52 @@ class FakeZendesk(FakeAPI):
         }
         self.jobs[job_id] = job
         self._job_work[job_id] = work
+        self._job_touched[job_id] = time.monotonic()
         return FakeResponse(200, {"job_status": dict(job)})
 
     def _job(self, request: FakeRequest, job_id: str) -> FakeResponse:
         job = self.jobs.get(job_id)
         if job is None:
             return FakeResponse(404, dict(NOT_FOUND))
+        self._job_touched[job_id] = time.monotonic()
         if job["status"] == "queued":  # queued -> working, as recorded (progress, message)
             total = len(self._job_work.get(job_id, []))
             job.update(status="working", progress=0, message=f"Updating ticket #{min(total, 1)}")
             return FakeResponse(200, {"job_status": dict(job)})
         if job["status"] == "working":  # working -> completed on the next poll
-            self._job_changed = False
-            results = [
-                self._run_job_item(i, tid, change)
-                for i, (tid, change) in enumerate(self._job_work.pop(job_id, []))
-            ]
-            job.update(
-                status="completed",
-                progress=len(results),
-                results=results,
-                message=f"Completed at {self.clock().strftime('%Y-%m-%d %H:%M:%S')} +0000",
-            )
-            if self._job_changed:  # the update_many request changed state
-                self._writes += 1
+            self._complete_job(job)
         return FakeResponse(200, {"job_status": dict(job)})
+
+    def _complete_job(self, job: dict[str, Any]) -> None:
+        self._job_changed = False
+        self._job_touched.pop(job["id"], None)
+        results = [
+            self._run_job_item(i, tid, change)
+            for i, (tid, change) in enumerate(self._job_work.pop(job["id"], []))
+        ]
+        job.update(
+            status="completed",
+            progress=len(results),
+            results=results,
+            message=f"Completed at {self.clock().strftime('%Y-%m-%d %H:%M:%S')} +0000",
+        )
+        if self._job_changed:  # the update_many request changed state
+            self._writes += 1
+
+    def dispatch(self, request: FakeRequest) -> tuple[FakeResponse, Fault | None]:
+        self.run_unpolled_jobs()
+        return super().dispatch(request)
+
+    def run_unpolled_jobs(self) -> int:
+        """Complete the jobs nobody polled for ``unpolled_job_seconds``; return how many."""
+        if self.unpolled_job_seconds is None:
+            return 0
+        deadline = time.monotonic() - self.unpolled_job_seconds
+        with self.lock:
+            stale = [job_id for job_id, at in self._job_touched.items() if at <= deadline]
+            for job_id in stale:
+                self._complete_job(self.jobs[job_id])
+        return len(stale)
 
     # -- internals ----------------------------------------------------------------------
 

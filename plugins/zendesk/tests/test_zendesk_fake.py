@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -153,6 +154,36 @@ def test_update_many_queues_a_job_that_works_then_completes_as_recorded(
     assert set(done["results"][0]) == set(recorded["results"][0])
     assert all(fake.tags(i) == {"x"} for i in ids)
     assert fake.write_count() == 1, "one update_many request, counted once"
+
+
+def test_a_job_nobody_polls_completes_on_its_own_as_zendesks_workers_run_it(
+    fake: FakeZendesk, clock: Clock
+) -> None:
+    ids = seed(fake, clock, 2)
+    fake.unpolled_job_seconds = 0.2
+    queued = _send(
+        fake,
+        "PUT",
+        "/api/v2/tickets/update_many.json",
+        {"ticket": {"additional_tags": ["x"]}},
+        params={"ids": ",".join(ids)},
+    ).json()["job_status"]
+    assert _get(fake, f"/api/v2/tickets/{ids[0]}.json").json()["ticket"]["tags"] == []
+    time.sleep(0.3)  # the client that queued it is gone; the next request sees the job done
+    assert _get(fake, f"/api/v2/tickets/{ids[0]}.json").json()["ticket"]["tags"] == ["x"]
+    assert fake.jobs[queued["id"]]["status"] == "completed"
+    assert fake.write_count() == 1
+    fake.unpolled_job_seconds = None
+    _send(
+        fake,
+        "PUT",
+        "/api/v2/tickets/update_many.json",
+        {"ticket": {"additional_tags": ["y"]}},
+        params={"ids": ids[0]},
+    )
+    time.sleep(0.3)
+    assert fake.run_unpolled_jobs() == 0
+    assert "y" not in fake.tags(ids[0]), "without unpolled_job_seconds only polls move a job"
 
 
 def test_update_many_refuses_more_than_100_ids_with_the_recorded_error(fake: FakeZendesk) -> None:
