@@ -138,7 +138,7 @@ def test_writes_are_recorded_before_sending_and_refused_ones_are_not_candidates(
     }
     assert writes_for(store.engine, "other", ["1"]) == {}
     assert [answer_of(o) for o in ("conflict", "retry")] == ["refused", "unknown"]
-    assert MIGRATIONS[-1].__name__ == "_v4_priority_writes"
+    assert "_v4_priority_writes" in [migration.__name__ for migration in MIGRATIONS]
 
 
 def _capturing(seen: list[Ticket]) -> Evaluator:
