@@ -47,6 +47,7 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 STATUS_TO_NATIVE = {"on_hold": "hold"}
 STATUS_FROM_NATIVE = {"hold": "on_hold"}
 TICKET_TYPES = ("problem", "incident", "question", "task")
+TICKET_UPDATES_PER_MINUTE = 20  # recorded: zendesk-rate-limit-tickets-update total=20
 API_VIA: dict[str, Any] = {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}}
 
 
@@ -758,10 +759,23 @@ class FakeZendesk(FakeAPI):
         audit = self._update(tid, update, self.ADMIN_ID)
         if audit is not None:
             self._writes += 1
-        headers["zendesk-rate-limit-tickets-update"] = "total=30; remaining=29; resets=600"
+        headers["zendesk-rate-limit-tickets-update"] = self._ticket_update_limit(tid)
         return FakeResponse(
             200, {"ticket": dict(self.tickets[tid]), "audit": audit}, headers=headers
         )
+
+    def _ticket_update_limit(self, tid: int) -> str:
+        """The per-ticket update budget as recorded on a ticket PUT (2023-09, zenpy's
+        cassette): ``total=20; remaining=19; resets=59`` after the first update of a minute."""
+        with self.lock:
+            started, used = self._window.get(f"update:{tid}", (self.monotonic(), 0))
+            if self.monotonic() - started >= 60:
+                started, used = self.monotonic(), 0
+            used += 1
+            self._window[f"update:{tid}"] = (started, used)
+            resets = max(0, 59 - int(self.monotonic() - started))
+        total = TICKET_UPDATES_PER_MINUTE
+        return f"total={total}; remaining={max(0, total - used)}; resets={resets}"
 
     def _ticket_audits(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
         tid = int(ticket_id)
