@@ -41,6 +41,7 @@ from slabridge_zendesk.mapping import (
     audits_from_ticket_events,
     custom_field_values,
     events_from_audits,
+    is_merge_notice,
     normalize_ticket,
     zendesk_time,
 )
@@ -164,7 +165,7 @@ def _prune(audits: Sequence[Mapping[str, Any]]) -> tuple[_Audit, ...]:
         children = tuple(
             tuple(child.get(key) for key in _CHILD_KEYS)
             for child in audit.get("events") or []
-            if child.get("type") == "Comment"
+            if (child.get("type") == "Comment" and not is_merge_notice(audit, child))
             or (
                 child.get("type") in ("Create", "Change")
                 and child.get("field_name") in _EVENT_FIELDS

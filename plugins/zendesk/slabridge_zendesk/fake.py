@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -46,6 +47,8 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 STATUS_TO_NATIVE = {"on_hold": "hold"}
 STATUS_FROM_NATIVE = {"hold": "on_hold"}
 TICKET_TYPES = ("problem", "incident", "question", "task")
+TICKET_UPDATES_PER_MINUTE = 20  # recorded: zendesk-rate-limit-tickets-update total=20
+API_VIA: dict[str, Any] = {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}}
 
 
 def _iso(moment: datetime) -> str:
@@ -386,6 +389,69 @@ class FakeZendesk(FakeAPI):
                 extra.append(self._comment_event(author, "Edited", comment.get("public", True)))
             self._update(tid, update, self.AGENT_ID, extra_events=extra, force=True)
 
+    def merge_tickets(
+        self,
+        source_ids: Iterable[str | int],
+        target_id: str | int,
+        *,
+        public: bool = True,
+        source_comment: str | None = None,
+        target_comment: str | None = None,
+    ) -> None:
+        """Merge tickets as an agent does in Zendesk: the sources close, both sides get a note.
+
+        The notes are comments by the merging agent (public unless ``public=False``, as the
+        agent's merge dialog offers), in audits whose ``via`` is the merge
+        (``source.rel == "merge"``). Without texts, Zendesk's default English ones.
+        """
+        with self.lock:
+            tid = int(target_id)
+            sources = [int(source) for source in source_ids]
+            target = self.tickets[tid]
+            for sid in sources:
+                body = source_comment or (
+                    f"This request was closed and merged into request #{tid} "
+                    f'"{target.get("subject")}".'
+                )
+                via = {
+                    "channel": "web",
+                    "source": {
+                        "from": {},
+                        "to": {"ticket_id": tid, "subject": target.get("subject")},
+                        "rel": "merge",
+                    },
+                }
+                comment = self._comment_event(self.AGENT_ID, body, public)
+                self._update(
+                    sid, {"status": "closed"}, self.AGENT_ID, extra_events=[comment], via=via
+                )
+            listed = ", ".join(f"#{sid}" for sid in sources)
+            if target_comment is not None:
+                body = target_comment
+            elif len(sources) == 1:
+                [sid] = sources
+                body = (
+                    f'Request #{sid} "{self.tickets[sid].get("subject")}" was closed and merged '
+                    f"into this request. Last comment in request #{sid}:\n\nTicket created"
+                )
+            else:
+                body = f"Requests {listed} were closed and merged into this request."
+            first = self.tickets[sources[0]]
+            via = {
+                "channel": "web",
+                "source": {
+                    "from": {
+                        "ticket_id": sources[0],
+                        "subject": first.get("subject"),
+                        "ticket_ids": sources,
+                    },
+                    "to": {},
+                    "rel": "merge",
+                },
+            }
+            comment = self._comment_event(self.AGENT_ID, body, public)
+            self._update(tid, {}, self.AGENT_ID, extra_events=[comment], via=via, force=True)
+
     def write_count(self) -> int:
         """Write requests of a client that changed state: a ticket PUT, a tags call, an
         update_many (counted once, when its job runs). Agent edits are not counted."""
@@ -700,10 +766,23 @@ class FakeZendesk(FakeAPI):
         audit = self._update(tid, update, self.ADMIN_ID)
         if audit is not None:
             self._writes += 1
-        headers["zendesk-rate-limit-tickets-update"] = "total=30; remaining=29; resets=600"
+        headers["zendesk-rate-limit-tickets-update"] = self._ticket_update_limit(tid)
         return FakeResponse(
             200, {"ticket": dict(self.tickets[tid]), "audit": audit}, headers=headers
         )
+
+    def _ticket_update_limit(self, tid: int) -> str:
+        """The per-ticket update budget as recorded on a ticket PUT (2023-09, zenpy's
+        cassette): ``total=20; remaining=19; resets=59`` after the first update of a minute."""
+        with self.lock:
+            started, used = self._window.get(f"update:{tid}", (self.monotonic(), 0))
+            if self.monotonic() - started >= 60:
+                started, used = self.monotonic(), 0
+            used += 1
+            self._window[f"update:{tid}"] = (started, used)
+            resets = max(0, 59 - int(self.monotonic() - started))
+        total = TICKET_UPDATES_PER_MINUTE
+        return f"total={total}; remaining={max(0, total - used)}; resets={resets}"
 
     def _ticket_audits(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
         tid = int(ticket_id)
@@ -928,6 +1007,7 @@ class FakeZendesk(FakeAPI):
         *,
         extra_events: list[dict[str, Any]] | None = None,
         force: bool = False,
+        via: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """Apply field changes as one audit; bump updated_at when something changed."""
         ticket = self.tickets[tid]
@@ -939,7 +1019,7 @@ class FakeZendesk(FakeAPI):
         events = self._apply(ticket, update) + list(extra_events or [])
         if not events and not force:
             return None
-        audit = self._add_audit(tid, at, author, events)
+        audit = self._add_audit(tid, at, author, events, via=via)
         ticket["updated_at"] = at
         ticket["generated_timestamp"] = int(now.timestamp())
         return audit
@@ -977,7 +1057,13 @@ class FakeZendesk(FakeAPI):
         return events
 
     def _add_audit(
-        self, tid: int, at: str, author: int, events: list[dict[str, Any]]
+        self,
+        tid: int,
+        at: str,
+        author: int,
+        events: list[dict[str, Any]],
+        *,
+        via: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         audit_id = self._new_id()
         for event in events:
@@ -991,13 +1077,18 @@ class FakeZendesk(FakeAPI):
             "author_id": author,
             "metadata": {"system": {}, "custom": {}},
             "events": events,
-            "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
+            "via": copy.deepcopy(dict(via or API_VIA)),
         }
         self.audits.setdefault(tid, []).append(audit)
         return audit
 
     def _ticket_event(self, audit: Mapping[str, Any], comments: bool) -> dict[str, Any]:
-        via = {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}}
+        # Child events carry the audit's via object (the comment example in Zendesk's
+        # incremental OAS has one); the event's own ``via`` is the via type in words.
+        via = audit.get("via") or API_VIA
+        source = via.get("source") or {}
+        merge = source.get("rel") == "merge"
+        merged = (source.get("from") or {}).get("ticket_ids") or []
         children: list[dict[str, Any]] = []
         for event in audit["events"]:
             kind = event.get("type")
@@ -1037,11 +1128,11 @@ class FakeZendesk(FakeAPI):
             "timestamp": int(_parse(audit["created_at"]).timestamp()),
             "created_at": audit["created_at"],
             "updater_id": audit["author_id"],
-            "via": "Web service",
+            "via": "Merge" if merge else "Web service",
             "system": {},
             "metadata": {},
             "event_type": "Audit",
-            "merged_ticket_ids": [],
+            "merged_ticket_ids": list(merged) if merge else [],
             "child_events": children,
         }
 

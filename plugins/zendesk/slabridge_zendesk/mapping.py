@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,15 @@ from slabridge_zendesk.config import (
 SOURCE = "zendesk"
 AGENT_ROLES = frozenset({"agent", "admin"})
 TICKET_TYPES = frozenset({"problem", "incident", "question", "task"})
+# Via types reference: via id 19 is the type ``merge``.
+MERGE_CHANNELS = frozenset({"merge", 19})
+# The comments Zendesk writes by default on a merge (English account language); a merge through
+# the API with its own source_comment/target_comment text is told by its via alone.
+MERGE_NOTICE = re.compile(
+    r"\s*(?:Requests? .+? (?:was|were) closed and merged into this request"
+    r"|This request was closed and merged into request )",
+    re.DOTALL,
+)
 
 
 class SkipTicket(Exception):
@@ -82,6 +92,29 @@ def author_kind(
     return "customer" if author_id == ticket.get("requester_id") else "agent"
 
 
+def _is_merge_via(via: Any) -> bool:
+    if isinstance(via, str):  # incremental ticket events name the via type in words
+        return via.lower() == "merge"
+    if not isinstance(via, Mapping):
+        return False
+    source = via.get("source")
+    rel = source.get("rel") if isinstance(source, Mapping) else None
+    return rel == "merge" or via.get("channel") in MERGE_CHANNELS
+
+
+def is_merge_notice(audit: Mapping[str, Any], comment: Mapping[str, Any]) -> bool:
+    """Whether ``comment`` (a child of ``audit``) is the note Zendesk adds when tickets merge.
+
+    The merging agent is its author and it may be public, yet nobody answered anybody: it is
+    no reply. Told by the audit's or the comment's ``via`` (``source.rel == "merge"``, or the
+    ``merge`` via type), else by the default English text of the notice.
+    """
+    if _is_merge_via(audit.get("via")) or _is_merge_via(comment.get("via")):
+        return True
+    body = comment.get("plain_body", comment.get("body"))
+    return isinstance(body, str) and MERGE_NOTICE.match(body) is not None
+
+
 def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Incremental ticket events (``include=comment_events``) in the shape of ticket audits.
 
@@ -94,6 +127,8 @@ def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> lis
         for child in event.get("child_events") or []:
             kind = child.get("event_type") or child.get("type")
             if kind == "Comment":
+                if is_merge_notice(event, child):
+                    continue  # never a reply; dropped here so cached histories lose it too
                 children.append(
                     {
                         "type": "Comment",
@@ -136,7 +171,8 @@ def events_from_audits(
     Status: every Create/Change of ``status``. Priority: every Change of ``priority`` (the value
     a ticket was created with is its baseline, not an event), with ``from`` mapped from the
     change's ``previous_value`` when the audit carries one (POLICY.md §3.4). Replies: every
-    comment except the one in the creating audit (the ticket's description).
+    comment except the one in the creating audit (the ticket's description) and merge notices
+    (:func:`is_merge_notice`).
     """
     ticket_id = str(ticket.get("id"))
     ordered = sorted(
@@ -156,7 +192,7 @@ def events_from_audits(
             kind = child.get("type")
             name = child.get("field_name")
             if kind == "Comment":
-                if creating:
+                if creating or is_merge_notice(audit, child):
                     continue
                 events.append(
                     {
@@ -273,6 +309,7 @@ __all__ = [
     "build_record",
     "custom_field_values",
     "events_from_audits",
+    "is_merge_notice",
     "normalize_ticket",
     "zendesk_time",
 ]

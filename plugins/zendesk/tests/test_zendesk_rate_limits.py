@@ -82,3 +82,31 @@ def test_the_connector_waits_exactly_what_the_429_advertises_and_then_reads_on(
     # (no time passed on the test clock), and the connector sleeps exactly that.
     assert statuses.count(429) >= 1 and statuses[-1] == 200
     assert sleeps == [60.0] * statuses.count(429), sleeps
+
+
+UPDATE_RECORDING = "TestTicketCreateUpdateDelete.test_single_object_update-update-single__01.json"
+
+
+def test_a_ticket_put_carries_the_recorded_per_ticket_update_limit(clock: Clock) -> None:
+    recorded = json.loads((fixtures_dir() / "zendesk" / "decoded" / UPDATE_RECORDING).read_text())
+    assert recorded["request"]["method"] == "PUT"
+    [expected] = recorded["response"]["headers"]["zendesk-rate-limit-tickets-update"]
+    with FakeZendesk(email=EMAIL, token=TOKEN) as fake:
+        assert isinstance(fake, FakeZendesk)
+        fake.clock = clock
+        fake.monotonic = lambda: clock.now.timestamp()
+        [ticket_id] = seed(fake, clock, 1)
+        url = f"{fake.base_url}/api/v2/tickets/{ticket_id}.json"
+
+        def put(priority: str) -> str:
+            answer = requests.put(
+                url, json={"ticket": {"priority": priority}}, auth=(f"{EMAIL}/token", TOKEN)
+            )
+            assert answer.status_code == 200
+            return answer.headers["zendesk-rate-limit-tickets-update"]
+
+        assert put("high") == expected == "total=20; remaining=19; resets=59"
+        clock.advance(seconds=10)
+        assert put("low") == "total=20; remaining=18; resets=49"
+        clock.advance(seconds=60)  # a new window
+        assert put("high") == "total=20; remaining=19; resets=59"
