@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -215,6 +215,16 @@ def environment_variables(text: str) -> list[str]:
     return list(seen)
 
 
+def actions_section(connectors: Sequence[type[Connector]]) -> str:
+    """``ACTIONS_SECTION`` without ``escalate_priority`` when a connector cannot write priorities.
+
+    ``check`` rejects an escalation a connector cannot carry out, so ``init`` must not write one.
+    """
+    if all(connector.capabilities.priority for connector in connectors):
+        return ACTIONS_SECTION
+    return ACTIONS_SECTION[: ACTIONS_SECTION.index("  escalate_priority:")]
+
+
 def sample_config(
     connectors: Mapping[str, tuple[type[Connector], Mapping[str, Any] | None]],
     *,
@@ -226,7 +236,7 @@ def sample_config(
     parts = [header, POLICY_SECTIONS.format(year=year), GOALS_SECTION]
     if connectors:
         parts.append(customers_example(next(iter(connectors))))
-    parts.append(ACTIONS_SECTION)
+    parts.append(actions_section([connector for connector, _ in connectors.values()]))
     parts.append(
         "# Where slabridge keeps cursors, tracked tickets, the outbox and the SLA history.\n"
         f"state: {state}\n"
@@ -242,6 +252,7 @@ __all__ = [
     "CUSTOMERS_EXAMPLE",
     "GOALS_SECTION",
     "POLICY_SECTIONS",
+    "actions_section",
     "connector_section",
     "customers_example",
     "environment_variables",

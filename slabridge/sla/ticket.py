@@ -11,6 +11,7 @@ STATUSES: tuple[str, ...] = ("new", "open", "pending", "on_hold", "solved", "clo
 STOPPED_STATUSES: frozenset[str] = frozenset({"solved", "closed"})
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 AUTHORS: tuple[str, ...] = ("agent", "customer")
+EVENT_TYPES: tuple[str, ...] = ("status", "reply", "priority")
 
 _TICKET_KEYS = frozenset(
     {
@@ -56,9 +57,27 @@ class TicketError(ValueError):
         super().__init__(f"{who}: {key}: {problem}")
 
 
+class EventError(ValueError):
+    """An ``Event`` or ``Ticket`` built with a value POLICY.md §2 does not define."""
+
+
+def _check_choice(value: object, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise EventError(f"{what} {value!r} is not one of: {', '.join(allowed)} (POLICY.md §2)")
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One entry of a ticket's history."""
+    """One entry of a ticket's history (POLICY.md §2); public API, see docs/plugins/ticket.md.
+
+    ``type`` is one of :data:`EVENT_TYPES`: ``status`` (with ``status``), ``reply`` (with
+    ``author`` and ``public``) or ``priority`` (with ``priority``, None for "no priority").
+    Anything else raises :class:`EventError` here, so a connector that maps an internal note to
+    ``"comment"`` fails loudly instead of its replies being ignored.
+
+    Raises:
+        EventError: an unknown type, or a status, author or priority outside POLICY.md §2.
+    """
 
     at: datetime
     type: str
@@ -72,6 +91,19 @@ class Event:
     from_priority: str | None = None
     has_from: bool = False
     by: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_choice(self.type, EVENT_TYPES, "event type")
+        if self.type == "status":
+            _check_choice(self.status, STATUSES, "status event: status")
+        elif self.type == "reply":
+            _check_choice(self.author, AUTHORS, "reply event: author")
+            if self.public is not True and self.public is not False:
+                raise EventError(f"reply event: public {self.public!r} is not true or false")
+        elif self.priority is not None:
+            _check_choice(self.priority, PRIORITIES, "priority event: priority")
+        if self.at.tzinfo is None or self.at.utcoffset() is None:
+            raise EventError(f"{self.type} event: at {self.at.isoformat()} has no UTC offset")
 
 
 # ``Event.by`` of a priority change slabridge wrote itself (it never counts for targets).
@@ -97,6 +129,12 @@ class Ticket:
     string, Freshdesk ``cf_*``, Jira ``customfield_*``) with its JSON value as the API gave it
     (text, number, boolean, list or null), plus the names a connector's mapping produces. Policy
     ``fields.NAME`` matching compares values as text; a list matches if any item does.
+
+    Public API (docs/plugins/ticket.md), as stable as ``slabridge.connectors``.
+
+    Raises:
+        EventError: a ``status`` or ``priority`` outside POLICY.md §2, or an event that is not
+            an :class:`Event`.
     """
 
     id: str
@@ -113,6 +151,14 @@ class Ticket:
     customer: Customer | None = None
     events: tuple[Event, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_choice(self.status, STATUSES, f"ticket {self.id!r}: status")
+        if self.priority is not None:
+            _check_choice(self.priority, PRIORITIES, f"ticket {self.id!r}: priority")
+        for index, event in enumerate(self.events):
+            if not isinstance(event, Event):
+                raise EventError(f"ticket {self.id!r}: events[{index}] is not an Event")
 
     def lookup(self, path: str) -> Any:
         """Resolve a dotted path like ``customer.region`` or ``fields.region``; None if absent."""
@@ -349,8 +395,13 @@ def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:
         if by is not None and by.__class__ is not str:
             raise TicketError(ticket_id, f"events[{index}].by", "expected a string")
         return _make_event(at, kind, None, priority, None, True, previous, has_from, by)
-    # Unknown event types are kept (a connector may add its own) and ignored by the engine.
-    return _make_event(at, kind)
+    # POLICY.md §2 defines these three types and no others: an unknown one (an agent reply
+    # typed "comment") is an error, not an event the engine would silently ignore.
+    raise TicketError(
+        ticket_id,
+        f"events[{index}].type",
+        f"unknown event type {kind!r}; must be one of {', '.join(EVENT_TYPES)}",
+    )
 
 
 def _parse_customer(raw: Any, ticket_id: str) -> Customer | None:
@@ -468,11 +519,13 @@ def parse_ticket(data: Any) -> Ticket:
 __all__ = [
     "AUTHORS",
     "BY_SLABRIDGE",
+    "EVENT_TYPES",
     "PRIORITIES",
     "STATUSES",
     "STOPPED_STATUSES",
     "Customer",
     "Event",
+    "EventError",
     "Ticket",
     "TicketError",
     "format_timestamp",

@@ -184,7 +184,7 @@ def _assert_utc(moment: Any, what: str) -> None:
 
 
 def assert_valid_ticket(ticket: Ticket, connector: Connector) -> None:
-    """The normalized-ticket invariants every connector must keep (POLICY.md §2)."""
+    """The normalized-ticket invariants every connector must keep (docs/plugins/ticket.md)."""
     where = f"ticket {ticket.id!r}"
     assert isinstance(ticket.id, str) and ticket.id, f"{where}: id must be a non-empty string"
     _assert_utc(ticket.created_at, f"{where}.created_at")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
 
 from slabridge.cli import cli
 from slabridge.config import load_config, load_config_text
-from slabridge.demo.sample_config import environment_variables
+from slabridge.connectors.base import Capabilities, Connector
+from slabridge.demo.sample_config import environment_variables, sample_config
 from slabridge.plugins import connector_types
+from slabridge.testing.example import ExampleConnector
 
 
 @pytest.mark.parametrize("helpdesk", ["zendesk", "freshdesk", "jira"])
@@ -69,3 +72,26 @@ def test_init_into_a_missing_folder_is_a_usage_error_not_a_traceback(tmp_path: P
     assert f"--output: cannot write {target}" in result.stderr
     assert "create the folder first" in result.stderr
     assert not isinstance(result.exception, FileNotFoundError)
+
+
+class _NoPriorityConnector(ExampleConnector):
+    """The Example connector as one that cannot write priorities (a read-mostly helpdesk)."""
+
+    type_name: ClassVar[str] = "no_priority"
+    capabilities: ClassVar[Capabilities] = Capabilities(tags=True, priority=False, fields=True)
+
+
+def _every_connector_type() -> dict[str, type[Connector]]:
+    return {**connector_types(), "example": ExampleConnector, "no_priority": _NoPriorityConnector}
+
+
+@pytest.mark.parametrize("helpdesk", sorted(_every_connector_type()))
+def test_init_never_writes_a_config_check_rejects(helpdesk: str) -> None:
+    types = _every_connector_type()
+    connector = types[helpdesk]
+    text = sample_config({helpdesk: (connector, None)}, year=2026)
+    environ = dict.fromkeys(environment_variables(text), "placeholder-value")
+    config = load_config_text(text, connector_types=types, environ=environ)
+    assert (config.actions.escalate_priority is not None) == connector.capabilities.priority, (
+        f"{helpdesk}: escalate_priority written although the connector cannot write priorities"
+    )

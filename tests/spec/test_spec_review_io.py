@@ -380,8 +380,18 @@ def test_unknown_ticket_keys_at_every_level_are_ignored(sla: Evaluator) -> None:
     noisy = json.loads(json.dumps(plain))
     noisy["satisfaction"] = "good"
     noisy["fields"]["nested"] = {"deep": [1, 2]}
-    noisy["events"].append({"at": utc("10:25"), "type": "csat", "score": 5})
+    noisy["events"][-1]["score"] = 5
     assert sla.one(FIRST_1H, noisy, "11:00") == sla.one(FIRST_1H, plain, "11:00")
+
+
+def test_an_unknown_event_type_is_an_input_error_not_an_ignored_key(sla: Evaluator) -> None:
+    # §2 keeps unknown keys but defines three event types; issue #27 (docs/policy.md 45): an
+    # unknown type hid mapping bugs, so it is an error for that ticket, naming the event.
+    noisy = ticket("10:00", agent("10:20"))
+    noisy["events"].append({"at": utc("10:25"), "type": "csat", "score": 5})
+    outcome = sla.run(policy_file({"default": {"first_response": "1h"}}), noisy, "11:00")
+    assert outcome.exit_code == 2
+    assert "events[1].type: unknown event type 'csat'" in outcome.stderr
 
 
 # -- findings: the project disagrees with POLICY.md (or with its own documented decision) -----
