@@ -143,13 +143,17 @@ class EmailNotifier(Notifier):
             text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
             detail = self._clean(text)[:200]
             raise DeliveryError(f"{self._where()}: SMTP {exc.smtp_code} {detail}") from None
-        except smtplib.SMTPNotSupportedError:
-            raise DeliveryError(
-                f"{self._where()}: the server does not offer STARTTLS "
-                "(set tls: true for port 465, or ask for STARTTLS)"
-            ) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            # "STARTTLS extension not supported by server." or the same of SMTP AUTH.
+            hint = "use tls: true on port 465" if "STARTTLS" in str(exc) else "check the port"
+            raise DeliveryError(f"{self._where()}: {self._clean(str(exc))} ({hint})") from None
         except ssl.SSLError as exc:
             raise DeliveryError(f"{self._where()}: TLS failed: {exc.reason or 'error'}") from None
+        except smtplib.SMTPServerDisconnected as exc:
+            # smtplib turns a read timeout into "Connection unexpectedly closed: timed out".
+            if "timed out" not in str(exc):
+                raise DeliveryError(f"{self._where()}: the server closed the connection") from None
+            raise DeliveryError(f"{self._where()}: no answer within {config.timeout:g} s") from None
         except TimeoutError:
             raise DeliveryError(f"{self._where()}: no answer within {config.timeout:g} s") from None
         except ConnectionRefusedError:
