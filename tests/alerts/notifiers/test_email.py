@@ -270,3 +270,9 @@ def test_bad_entries_are_config_errors_at_their_key_path() -> None:
     } <= paths
     colour = next(i for i in caught.value.issues if i.path.endswith("colour"))
     assert "from" in colour.message and "sender" not in colour.message
+
+
+def test_check_reports_an_unreadable_ca_file(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    [problem] = mail_channel(587, missing).check()
+    assert problem == f"ca_file {str(missing)!r} is not a readable PEM file"

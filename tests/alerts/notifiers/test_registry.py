@@ -79,3 +79,18 @@ def test_env_substitution_reports_the_unset_variable_at_its_key() -> None:
         environ={"SLACK_URL": SECRET_URL},
     )
     assert validate_channels(raw)["team"][1].secrets()[0] == SECRET_URL
+
+
+def test_a_check_that_raises_is_a_problem_without_the_secret() -> None:
+    from slabridge.alerts.channels import check_channel
+
+    class Broken(SlackNotifier):
+        def check(self) -> list[str]:
+            raise RuntimeError(f"cannot parse {self.url}")
+
+    notifier = Broken(
+        "b", SlackNotifier.config_model.model_validate({"type": "slack", "url": SECRET_URL})
+    )
+    [problem] = check_channel(notifier)
+    assert problem.startswith("check() failed: RuntimeError: cannot parse ")
+    assert "sekrit-token-value" not in problem
