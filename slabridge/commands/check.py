@@ -193,11 +193,14 @@ def _check_channels(config_path: Path, as_json: bool) -> list[dict[str, Any]]:
 
     try:
         notifiers = load_channels(config_path)
-    except (ConfigError, PluginError) as exc:
+    except ConfigError as exc:
         click.echo(f"{config_path}: the alert channels are invalid:", err=True)
-        for issue in getattr(exc, "issues", None) or [exc]:
+        for issue in exc.issues:
             click.echo(f"  {issue}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
+    except PluginError as exc:  # e.g. two plugins claim one channel type
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_PROBLEMS) from None
     results = []
     for name, notifier in notifiers.items():
         problems = check_channel(notifier)

@@ -112,7 +112,8 @@ class EmailNotifier(Notifier):
     def build(self, message: AlertMessage) -> EmailMessage:
         """The e-mail for ``message`` (plain text, with an HTML alternative)."""
         mail = EmailMessage()
-        mail["Subject"] = message.title
+        # A header cannot hold a line break (it would start another header).
+        mail["Subject"] = " ".join(message.title.split())
         mail["From"] = self.config.sender
         mail["To"] = ", ".join(self.config.to)
         mail["Date"] = formatdate(localtime=False, usegmt=True)
@@ -126,11 +127,12 @@ class EmailNotifier(Notifier):
         problem = self._plain_login_problem()
         if problem is not None:
             raise DeliveryError(f"{self._where()}: {problem}")
+        mail = self.build(message)
         try:
             with self._connect() as smtp:
                 if config.username is not None and config.password is not None:
                     smtp.login(config.username, config.password.get_secret_value())
-                smtp.send_message(self.build(message))
+                smtp.send_message(mail)
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(
                 f"{self._where()}: the server refused the login (SMTP {exc.smtp_code})"

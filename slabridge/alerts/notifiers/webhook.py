@@ -68,7 +68,6 @@ def verify_signature(
 class WebhookConfig(HttpChannelConfig):
     """``alerts.channels.<name>`` of ``type: webhook``: ``url`` and the signing ``secret``."""
 
-    type: str = "webhook"
     secret: SecretStr = Field(min_length=16)
 
 

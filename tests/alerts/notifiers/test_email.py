@@ -24,8 +24,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from notifykit import closed_port, message
+from notifykit import closed_port, item, message
 
+from slabridge.alerts.message import AlertMessage
 from slabridge.alerts.notifiers.base import DeliveryError, Notifier
 from slabridge.alerts.notifiers.registry import build_channels
 from slabridge.config import ConfigError
@@ -276,3 +277,14 @@ def test_check_reports_an_unreadable_ca_file(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-ca.pem"
     [problem] = mail_channel(587, missing).check()
     assert problem == f"ca_file {str(missing)!r} is not a readable PEM file"
+
+
+def test_a_title_with_a_line_break_cannot_add_a_header(
+    starttls_server: tuple[Mailbox, int], certificate: tuple[Path, Path]
+) -> None:
+    mailbox, port = starttls_server
+    sneaky = AlertMessage("m", "r", 1, "SLA breached\r\nBcc: everyone@example.com", (item(),))
+    mail_channel(port, certificate[0]).send(sneaky)
+    [(_, recipients, mail)] = mailbox.messages
+    assert mail["Subject"] == "SLA breached Bcc: everyone@example.com"
+    assert mail["Bcc"] is None and "everyone@example.com" not in recipients
