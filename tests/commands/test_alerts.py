@@ -162,3 +162,19 @@ def test_check_exits_2_on_an_invalid_channel(tmp_path: Path) -> None:
     assert code == 2
     assert "the alert channels are invalid" in output
     assert "alerts.channels.lead.from: " in output and "alerts.channels.lead.to: " in output
+
+
+def test_check_exits_1_when_plugins_clash_on_a_channel_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slabridge.alerts import channels
+    from slabridge.plugins import PluginError
+
+    def clash(*args: object, **kwargs: object) -> None:
+        raise PluginError("two notifiers claim type 'slack': a.Slack and b.Slack")
+
+    monkeypatch.setattr(channels, "load_channels", clash)
+    path = write(tmp_path, "https://ops.example.com/hook")
+    code, output = run_check(path, env("https://hooks.slack.com"))
+    assert code == 1
+    assert "error: two notifiers claim type 'slack'" in output
