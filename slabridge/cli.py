@@ -25,6 +25,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "check",
     "new_connector",
     "status",
+    "alerts",
 )
 
 

@@ -52,6 +52,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "goals",
     "credits",
     "customers",
+    "alerts",
 )
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PAUSABLE: tuple[str, ...] = tuple(s for s in STATUSES if s not in STOPPED_STATUSES)
@@ -220,6 +221,21 @@ def load_config_data(
     if checker.issues or config is None:
         raise ConfigError(checker.issues)
     return config
+
+
+def substitute_environment(
+    value: Any, path: str, *, environ: Mapping[str, str] | None = None
+) -> Any:
+    """``${ENV}`` substitution of one raw section, as :func:`load_config` does it.
+
+    Raises ConfigError naming ``path`` (e.g. ``alerts.channels.hook.secret``) for every unset
+    variable; substituted strings are never echoed in later errors.
+    """
+    checker = _Checker(os.environ if environ is None else environ)
+    result = checker.substitute(value, path)
+    if checker.issues:
+        raise ConfigError(checker.issues)
+    return result
 
 
 def load_policy_text(text: str, *, environ: Mapping[str, str] | None = None) -> PolicySet:
@@ -1197,4 +1213,5 @@ __all__ = [
     "load_config_data",
     "load_config_text",
     "load_policy_text",
+    "substitute_environment",
 ]

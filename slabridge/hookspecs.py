@@ -10,6 +10,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from slabridge.alerts.notifiers.base import Notifier
     from slabridge.connectors.base import ChangeSet, Connector
     from slabridge.sla.results import Cycle, Evaluation
     from slabridge.sla.ticket import Ticket
@@ -25,6 +26,17 @@ def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     Called whenever slabridge needs the table of connector types (config loading,
     ``slabridge check``, ``slabridge plugins``). Two classes with the same ``type_name`` are an
     error naming both.
+    """
+
+
+@hookspec
+def register_notifiers(register: Callable[[type[Notifier]], None]) -> None:
+    """Register alert channel types: call ``register(MyNotifier)`` once per class.
+
+    Called whenever slabridge needs the table of channel types (``alerts.channels`` in the
+    config, ``slabridge check``, ``slabridge alerts test``). The class's ``type_name`` is the
+    value of ``type:`` in a channel entry; a type claimed twice (or a built-in one: webhook,
+    slack, teams, email) is an error naming both classes.
     """
 
 
@@ -94,6 +106,7 @@ __all__ = [
     "plan_actions",
     "register_commands",
     "register_connectors",
+    "register_notifiers",
     "sla_breached",
     "sync_finished",
     "sync_started",

@@ -18,6 +18,7 @@ from slabridge.connectors.base import ChangeSet, Connector
 if TYPE_CHECKING:
     import click
 
+    from slabridge.alerts.notifiers.base import Notifier
     from slabridge.sla.results import Evaluation
     from slabridge.sla.ticket import Ticket
 
@@ -193,6 +194,42 @@ def connector_types(manager: SlabridgePluginManager | None = None) -> dict[str, 
     return dict(sorted(types.items()))
 
 
+def notifier_types(
+    manager: SlabridgePluginManager | None = None,
+    builtins: Iterable[type[Notifier]] = (),
+) -> dict[str, type[Notifier]]:
+    """``type_name`` → alert channel class: ``builtins``, then every ``register_notifiers``.
+
+    Raises :class:`PluginError` when a registered object is not a Notifier subclass, has no
+    ``type_name``, or when two classes (a built-in included) claim the same ``type_name``.
+    """
+    from slabridge.alerts.notifiers.base import Notifier  # alerts import plugins' callers
+
+    manager = _ensure_loaded(pm if manager is None else manager)
+    types: dict[str, type[Notifier]] = {}
+
+    def register(cls: type[Notifier]) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, Notifier)):
+            raise PluginError(f"register_notifiers got {cls!r}, not a Notifier subclass")
+        type_name = getattr(cls, "type_name", None)
+        if not isinstance(type_name, str) or not type_name:
+            raise PluginError(f"notifier class {cls.__qualname__} has no type_name")
+        existing = types.get(type_name)
+        if existing is not None and existing is not cls:
+            raise PluginError(
+                f"two notifiers claim type {type_name!r}: "
+                f"{existing.__module__}.{existing.__qualname__} and "
+                f"{cls.__module__}.{cls.__qualname__}; uninstall one or limit "
+                f"{LOAD_PLUGINS_ENV}"
+            )
+        types[type_name] = cls
+
+    for builtin in builtins:
+        register(builtin)
+    manager.hook.register_notifiers(register=register)
+    return dict(sorted(types.items()))
+
+
 def get_plugins(manager: SlabridgePluginManager | None = None) -> list[dict[str, Any]]:
     """Installed plugins, sorted by name: ``{"name", "version", "hooks", "connectors"}`` each.
 
@@ -296,6 +333,7 @@ __all__ = [
     "create_plugin_manager",
     "get_plugins",
     "load_plugins",
+    "notifier_types",
     "pm",
     "register_plugin",
     "register_plugin_commands",

@@ -18,6 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from slabridge import hookspecs
+from slabridge.alerts.notifiers.registry import notifier_types
+from slabridge.alerts.notifiers.slack import SlackNotifier
 from slabridge.connectors.base import ChangeSet, Connector
 from slabridge.plugins import (
     PluginError,
@@ -104,6 +106,29 @@ def test_hook_register_connectors_rejects_duplicate_type_names() -> None:
     with pytest.raises(PluginError, match="two connectors claim type 'example'") as caught:
         connector_types(manager)
     assert "ExampleConnector" in str(caught.value) and "OtherExample" in str(caught.value)
+
+
+def test_hook_register_notifiers_adds_channel_types_after_the_builtins() -> None:
+    class PagerNotifier(SlackNotifier):
+        type_name = "pager"
+
+    manager = manager_with(Plugin(register_notifiers=lambda register: register(PagerNotifier)))
+    types = notifier_types(manager)
+    assert types["pager"] is PagerNotifier
+    assert {"webhook", "slack", "teams", "email"} <= set(types)
+
+
+def test_hook_register_notifiers_rejects_a_type_claimed_twice() -> None:
+    class OtherSlack(SlackNotifier):
+        pass
+
+    manager = manager_with(Plugin(register_notifiers=lambda register: register(OtherSlack)))
+    with pytest.raises(PluginError, match="two notifiers claim type 'slack'") as caught:
+        notifier_types(manager)
+    assert "SlackNotifier" in str(caught.value) and "OtherSlack" in str(caught.value)
+    not_a_notifier = manager_with(Plugin(register_notifiers=lambda register: register(object)))
+    with pytest.raises(PluginError, match="not a Notifier subclass"):
+        notifier_types(not_a_notifier)
 
 
 def test_hook_register_commands_adds_plugin_commands_to_the_cli() -> None:

@@ -224,21 +224,51 @@ def command(
             _print_report(report)
     for store in opened:
         store.close()
+    channels = _check_channels(config_path, as_json)
     if as_json:
         document = {
             "config": str(config_path),
-            "ok": not plugin_problems and all(not r.problems for r in reports),
+            "ok": not plugin_problems
+            and all(not r.problems for r in reports)
+            and all(not c["problems"] for c in channels),
             "connectors": [report.to_json() for report in reports],
+            "channels": channels,
             "plugin_failures": plugin_problems,
         }
         click.echo(json.dumps(document, indent=2))
     else:
-        if not reports:
+        if not reports and not channels:
             click.echo("the config is valid; no connectors are configured")
         for problem in plugin_problems:
             click.echo(f"FAIL   {problem}")
-    if plugin_problems or any(report.problems for report in reports):
+    if plugin_problems or any(r.problems for r in reports) or any(c["problems"] for c in channels):
         raise SystemExit(EXIT_PROBLEMS)
+
+
+def _check_channels(config_path: Path, as_json: bool) -> list[dict[str, Any]]:
+    """Validate every ``alerts.channels`` entry and run its ``check()``; nothing is sent."""
+    from slabridge.alerts.channels import check_channel, load_channels
+
+    try:
+        notifiers = load_channels(config_path)
+    except ConfigError as exc:
+        click.echo(f"{config_path}: the alert channels are invalid:", err=True)
+        for issue in exc.issues:
+            click.echo(f"  {issue}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    except PluginError as exc:  # e.g. two plugins claim one channel type
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_PROBLEMS) from None
+    results = []
+    for name, notifier in notifiers.items():
+        problems = check_channel(notifier)
+        results.append({**notifier.describe(), "ok": not problems, "problems": problems})
+        if not as_json:
+            where = f"channel {name} ({notifier.type_name})"
+            click.echo(f"ok     {where}" if not problems else f"FAIL   {where}: {problems[0]}")
+            for problem in problems[1:]:
+                click.echo(f"FAIL   {where}: {problem}")
+    return results
 
 
 __all__ = ["EXIT_CONFIG", "EXIT_OK", "EXIT_PROBLEMS", "InstanceReport", "check_instance", "command"]

@@ -313,15 +313,22 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         ok: Sequence[int] = (200, 201, 202, 204),
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send one request with retries; return the response when its status is in ``ok``.
+
+        ``data`` is a raw body sent as it is (a signed body must be the bytes signed) and
+        ``headers`` are added to this request only.
 
         Raises:
             HttpError: a status outside ``ok`` that is not worth retrying (most 4xx).
             RetryableHttpError: 429, 5xx, timeouts or dropped connections after the last
                 attempt; its message says how many attempts were made.
         """
-        response: requests.Response = self._call(method, path, params, json, ok, parse=False)
+        response: requests.Response = self._call(
+            method, path, params, json, ok, parse=False, data=data, headers=headers
+        )
         return response
 
     def request_json(
@@ -349,6 +356,8 @@ class HttpClient:
         ok: Sequence[int],
         *,
         parse: bool,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         url = self.url(path)
         shown_path = self.redact(urlsplit(url).path)
@@ -362,13 +371,13 @@ class HttpClient:
             nonlocal attempts, status, renewed
             attempts += 1
             status = None
-            response = self._send_once(method, url, shown_path, params, body)
+            response = self._send_once(method, url, shown_path, params, body, data, headers)
             strategy = self.auth_strategy
             if response.status_code == 401 and strategy is not None and not renewed:
                 # An expired or revoked token: renew once, then try the same request again.
                 renewed = True
                 if strategy.renew():
-                    response = self._send_once(method, url, shown_path, params, body)
+                    response = self._send_once(method, url, shown_path, params, body, data, headers)
             status = response.status_code
             self._raise_for_status(method, shown_path, response, ok)
             if parse and response.content:
@@ -405,17 +414,22 @@ class HttpClient:
         shown_path: str,
         params: Mapping[str, Any] | None,
         body: Any,
+        data: bytes | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         self.limiter.wait()
         self.calls += 1
         try:
-            headers = self.auth_strategy.headers() if self.auth_strategy is not None else None
+            headers = dict(extra_headers or {})
+            if self.auth_strategy is not None:
+                headers.update(self.auth_strategy.headers())
             response = self.session.request(
                 method,
                 url,
                 params=params,
                 json=body,
-                headers=headers,
+                data=data,
+                headers=headers or None,
                 timeout=(min(self.connect_timeout, self.timeout), self.timeout),
             )
         except requests.ConnectTimeout:

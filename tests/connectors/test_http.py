@@ -159,6 +159,19 @@ def test_malformed_json_is_retried_by_request_json(fake: EchoFake, sleeps: Sleep
     assert fault.hits == 1 and len(sleeps) == 1
 
 
+def test_a_raw_body_and_request_headers_are_sent_as_given_on_every_attempt(
+    fake: EchoFake, sleeps: Sleeps
+) -> None:
+    # A signed body must reach the server byte for byte, retries included.
+    fake.inject("5xx", times=1)
+    body = b'{"b": 1,  "a": "\xc3\xa9"}'
+    client_for(fake, sleeps).request("PUT", "/ok", data=body, headers={"X-Signed": "yes"})
+    sent = fake.requests_to("PUT", "/ok")
+    assert [request.body for request in sent] == [body, body]
+    assert all(request.headers["X-Signed"] == "yes" for request in sent)
+    assert sent[0].headers["Authorization"] == f"Bearer {SECRET}"
+
+
 def test_retry_after_beyond_the_limit_gives_up_without_waiting(
     fake: EchoFake, sleeps: Sleeps
 ) -> None:
