@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from slabridge.alerts.settings import AlertsSettings, validate_alerts
 from slabridge.connectors.base import Connector, ConnectorConfig
 from slabridge.report.models import CreditSettings, Goal, validate_credits, validate_goals
 from slabridge.sla.calendar import CalendarSpec, holiday_support, validate_timezone
@@ -50,6 +51,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "actions",
     "goals",
     "credits",
+    "alerts",
 )
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PAUSABLE: tuple[str, ...] = tuple(s for s in STATUSES if s not in STOPPED_STATUSES)
@@ -119,6 +121,7 @@ class AppConfig:
     actions: Actions = field(default_factory=Actions)
     goals: list[Goal] = field(default_factory=list)
     credits: CreditSettings = field(default_factory=CreditSettings)
+    alerts: AlertsSettings = field(default_factory=lambda: AlertsSettings(channels={}))
     config_path: Path | None = None
     version: int = 1
 
@@ -405,7 +408,9 @@ class _Checker:
         # goals: and credits: are validated by the reports' models (slabridge/report/models.py).
         goals, goal_problems = validate_goals(data.get("goals"))
         credits, credit_problems = validate_credits(data.get("credits"))
-        for problem_path, problem in goal_problems + credit_problems:
+        # alerts: rules are validated by slabridge/alerts/settings.py.
+        alerts, alert_problems = validate_alerts(data.get("alerts"), calendars=names)
+        for problem_path, problem in goal_problems + credit_problems + alert_problems:
             self.add(problem_path, problem)
         if self.issues:
             return None
@@ -418,6 +423,7 @@ class _Checker:
             actions=actions,
             goals=goals,
             credits=credits,
+            alerts=alerts,
             config_path=config_path,
         )
 

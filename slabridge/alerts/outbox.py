@@ -21,6 +21,8 @@ table = schema.notification_outbox
 PENDING = "pending"
 SENT = "sent"
 PARKED = "parked"
+COLLECTING = "collecting"  # one item of a digest still being gathered by its run
+DIGESTED = "digested"  # an item sent as part of a digest row (kept for its idempotency key)
 
 
 class DeliveryError(Exception):
@@ -50,8 +52,14 @@ def enqueue(
     channel: str,
     payload: str,
     now: datetime,
+    not_before: datetime | None = None,
+    status: str = PENDING,
 ) -> bool:
-    """Store one alert in the caller's transaction; return False if its key is already there."""
+    """Store one alert in the caller's transaction; return False if its key is already there.
+
+    ``not_before`` holds it (quiet hours); ``status`` :data:`COLLECTING` keeps it out of
+    delivery until the run's digest takes it in (see ``slabridge.alerts.rules``).
+    """
     exists = connection.execute(sa.select(table.c.id).where(table.c.idempotency_key == key)).first()
     if exists is not None:
         return False
@@ -60,9 +68,9 @@ def enqueue(
             idempotency_key=key,
             channel=channel,
             payload=payload,
-            status=PENDING,
+            status=status,
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=not_before or now,
             created_at=now,
         )
     )
@@ -137,6 +145,8 @@ def deliver_due(
 
 
 __all__ = [
+    "COLLECTING",
+    "DIGESTED",
     "PARKED",
     "PENDING",
     "SENT",
