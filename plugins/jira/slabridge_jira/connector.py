@@ -42,6 +42,7 @@ from slabridge_jira.mapping import (
 )
 
 log = structlog.get_logger("slabridge.jira")
+_MAX_KEYS = 100_000
 
 API = "/rest/api/3"
 # System fields a sync needs; every custom field is added by id (see _search_fields).
@@ -129,6 +130,8 @@ class JiraConnector(Connector):
         )
         super().__init__(instance, jira)
         self.jira = jira
+        # Issue keys by id, as read: alerts link to /browse/KEY (the id is not a browse path).
+        self._keys: dict[str, str] = {}
         self.auth = jira_auth(jira, instance, sleep=sleep, clock=oauth_clock)
         self.http = HttpClient(
             jira.url,
@@ -313,6 +316,10 @@ class JiraConnector(Connector):
         histories = self._changelogs(ids)
         for issue in issues:
             issue_id = str(issue.get("id")) if issue.get("id") is not None else None
+            if issue_id is not None and isinstance(issue.get("key"), str):
+                if len(self._keys) >= _MAX_KEYS:
+                    self._keys.clear()  # bounded; a link missing for an old id is harmless
+                self._keys[issue_id] = issue["key"]
             try:
                 fields = issue.get("fields") or {}
                 comments, total = comments_of(fields if isinstance(fields, Mapping) else {})
@@ -517,6 +524,15 @@ class JiraConnector(Connector):
             reason = f"{exc.method} {exc.path}: HTTP {exc.status}: {error_text(exc.detail)}"
             return WriteResult(change.ticket_id, outcome, reason)
         return WriteResult(change.ticket_id, "applied")
+
+    def ticket_url(self, ticket_id: str) -> str | None:
+        """``{site}/browse/{key}`` for an issue read by this connector (None before, or via a
+        gateway-only config that names no site)."""
+        site = self.jira.site or self.jira.base_url
+        key = self._keys.get(ticket_id)
+        if not site or key is None:
+            return None
+        return f"{site.rstrip('/')}/browse/{key}"
 
     def api_calls(self) -> int:
         return self.http.calls

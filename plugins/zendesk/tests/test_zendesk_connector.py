@@ -1101,3 +1101,12 @@ def test_cached_histories_older_than_an_hour_before_the_window_are_not_caught_up
     [ticket] = _tickets(list(connector.read(cursor)))
     assert _history_calls(fake, before)["audits"] == 1
     assert [e.type for e in ticket.events] == ["status", "reply"]
+
+
+def test_a_ticket_links_to_the_agent_interface() -> None:
+    config = ZendeskConfig.model_validate(
+        {"type": "zendesk", "subdomain": "acme", "email": "a@b.c", "token": "sekrit"}
+    )
+    connector = ZendeskConnector("z", config)
+    assert connector.ticket_url("4821") == "https://acme.zendesk.com/agent/tickets/4821"
+    connector.close()
