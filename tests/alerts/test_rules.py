@@ -115,3 +115,78 @@ def test_solved_tickets_and_out_of_scope_tickets_trip_nothing() -> None:
     scoped = _rules({"at": "75%", "notify": "team"}, scope={"connector": "jira"})
     assert scoped.trips("zd", TICKET, evaluation, now) == []
     assert len(scoped.trips("jira", TICKET, evaluation, now)) == 1
+
+
+WORKED_EXAMPLE = """
+calendars:
+  berlin: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}
+policies:
+  - name: enterprise
+    calendar: berlin
+    match: {tier: enterprise}
+    targets: {default: {resolution: 4h}}
+alerts:
+  channels:
+    team-slack: {type: slack}
+    lead-mail: {type: email}
+    hook: {type: webhook}
+  rules:
+    - name: enterprise-chain
+      scope: {tier: enterprise}
+      levels:
+        - {at: 75%, notify: team-slack}
+        - {at: breach, notify: lead-mail}
+        - {at: breach + 2h, notify: hook, urgent: true}
+      quiet_hours: {calendar: berlin}
+"""
+
+
+def test_the_worked_example_of_the_docs() -> None:
+    """docs/alerts.md, "Worked example": the real engine on the real config loader."""
+    from slabridge.config import load_config_text
+    from slabridge.sla.evaluate import evaluate
+    from slabridge.sla.ticket import Customer
+
+    config = load_config_text(WORKED_EXAMPLE)
+    rules = AlertRules(config.alerts, config.calendars)
+    ticket = Ticket(
+        id="1",
+        created_at=STARTED,
+        updated_at=STARTED,
+        status="open",
+        customer=Customer(id="c", tier="enterprise"),
+    )
+    monday = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Mon 16:00 CET
+    evaluation = evaluate(ticket, config, monday)
+    assert rules.next_instant("zd", ticket, evaluation, monday) == datetime(
+        2026, 3, 3, 9, 0, tzinfo=UTC
+    )
+    tuesday = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # Tue 10:00 CET: 3h used
+    trips = rules.trips("zd", ticket, evaluate(ticket, config, tuesday), tuesday)
+    assert [(t.level, t.send_at) for t in trips] == [(1, tuesday)]
+    due = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)  # Tue 11:00 CET
+    assert trips[0].item.due_at == due
+    assert rules.next_instant("zd", ticket, evaluate(ticket, config, tuesday), tuesday) == due
+    after = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # Tue 13:00 CET
+    assert [t.level for t in rules.trips("zd", ticket, evaluate(ticket, config, after), after)] == [
+        2,
+        3,
+    ]
+
+    # Created Mon 16:00 CET with 1h: due Mon 17:00 CET as berlin closes. The breach page waits
+    # for Tue 09:00 CET; the urgent breach + 2h (Mon 19:00 CET) does not.
+    late = Ticket(
+        id="2",
+        created_at=monday,
+        updated_at=monday,
+        status="open",
+        customer=Customer(id="c", tier="enterprise"),
+    )
+    one_hour = load_config_text(WORKED_EXAMPLE.replace("resolution: 4h", "resolution: 1h"))
+    hour_rules = AlertRules(one_hour.alerts, one_hour.calendars)
+    evening = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)  # Mon 19:00 CET
+    trips = hour_rules.trips("zd", late, evaluate(late, one_hour, evening), evening)
+    assert [(t.level, t.send_at) for t in trips] == [
+        (2, datetime(2026, 3, 3, 8, 0, tzinfo=UTC)),
+        (3, evening),
+    ]
