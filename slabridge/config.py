@@ -370,7 +370,8 @@ class _Checker:
             for key, value in data.items()
             if key in TOP_LEVEL_KEYS
             and (key in engine_keys or not engine_only)
-            and not (skip_connectors and key == "connectors")
+            # Reports need no helpdesk token and no alert channel secret in the environment.
+            and not (skip_connectors and key in ("connectors", "alerts"))
         }
         version = data.get("version", 1)
         if version not in (1, "1") or isinstance(version, bool):

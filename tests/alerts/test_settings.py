@@ -134,3 +134,13 @@ def test_a_rule_needs_levels_and_urgent_must_be_a_boolean() -> None:
 def test_no_alerts_section_means_no_rules() -> None:
     config = load_config_text(BASE.split("alerts:")[0])
     assert config.alerts.rules == () and dict(config.alerts.channels) == {}
+
+
+def test_channel_secrets_come_from_the_environment_and_reports_do_not_need_them() -> None:
+    text = BASE.replace('"https://hooks.example.com/x"', '"${SLACK_WEBHOOK_URL}"')
+    rules = "    - {name: r, levels: [{at: breach, notify: team-slack}]}\n"
+    with pytest.raises(ConfigError, match="SLACK_WEBHOOK_URL"):
+        load_config_text(text + rules, environ={})
+    config = load_config_text(text + rules, environ={"SLACK_WEBHOOK_URL": "https://h/x"})
+    assert config.alerts.channels["team-slack"]["url"] == "https://h/x"
+    assert load_config_text(text + rules, environ={}, skip_connectors=True).alerts.rules == ()
