@@ -251,13 +251,16 @@ def test_a_sigkill_after_the_sync_commits_and_before_the_send_loses_no_alert(
         (row,) = connection.execute(sa.select(schema.notification_outbox)).all()
     assert row.status == outbox.PENDING and row.channel == "lead"
     assert json.loads(row.payload)["items"][0]["ticket_id"] == "1"
-    # The next run (a new process) delivers it once; its own evaluation queues nothing new.
+    # The dead worker had claimed it at 10:01 for five minutes (outbox.CLAIM): a run at 10:02
+    # leaves it; the first run from 10:06 on delivers it once, and queues nothing new.
     memory = MemoryConnector()
     memory.add("1")
     sent = channels()
     alerts = rules({"name": "chain", "levels": CHAIN})
     engine(store, T0 + timedelta(minutes=62), alerts, sent).sync("mem", memory)
-    engine(store, T0 + timedelta(minutes=63), alerts, sent).sync("mem", memory)
+    assert sent["lead"].sent == []
+    engine(store, T0 + timedelta(minutes=66), alerts, sent).sync("mem", memory)
+    engine(store, T0 + timedelta(minutes=67), alerts, sent).sync("mem", memory)
     assert [m.title for m in sent["lead"].sent] == ["SLA breached: mem #1 (first response)"]
     store.close()
 
