@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from slabridge.alerts.settings import AlertsSettings, validate_alerts
 from slabridge.connectors.base import Connector, ConnectorConfig
 from slabridge.customers import CustomerDirectory, credit_key_problems, validate_customers
 from slabridge.report.models import CreditSettings, Goal, validate_credits, validate_goals
@@ -123,6 +124,7 @@ class AppConfig:
     goals: list[Goal] = field(default_factory=list)
     credits: CreditSettings = field(default_factory=CreditSettings)
     customers: CustomerDirectory = field(default_factory=CustomerDirectory)
+    alerts: AlertsSettings = field(default_factory=lambda: AlertsSettings(channels={}))
     config_path: Path | None = None
     version: int = 1
 
@@ -386,7 +388,8 @@ class _Checker:
             for key, value in data.items()
             if key in TOP_LEVEL_KEYS
             and (key in engine_keys or not engine_only)
-            and not (skip_connectors and key == "connectors")
+            # Reports need no helpdesk token and no alert channel secret in the environment.
+            and not (skip_connectors and key in ("connectors", "alerts"))
         }
         version = data.get("version", 1)
         if version not in (1, "1") or isinstance(version, bool):
@@ -429,7 +432,11 @@ class _Checker:
             data.get("customers"), instance_names if isinstance(raw_connectors, dict) else None
         )
         customer_problems += credit_key_problems(credits.customers, customers)
-        for problem_path, problem in goal_problems + credit_problems + customer_problems:
+        # alerts: rules are validated by slabridge/alerts/settings.py.
+        alerts, alert_problems = validate_alerts(data.get("alerts"), calendars=names)
+        for problem_path, problem in (
+            goal_problems + credit_problems + customer_problems + alert_problems
+        ):
             self.add(problem_path, problem)
         if self.issues:
             return None
@@ -443,6 +450,7 @@ class _Checker:
             goals=goals,
             credits=credits,
             customers=customers,
+            alerts=alerts,
             config_path=config_path,
         )
 

@@ -64,9 +64,12 @@ def sla_breached(
 ) -> None:
     """React to a NEW breach: ``metric`` (first_response|next_response|resolution) of ``ticket``.
 
-    Called by the sync engine exactly once per breached cycle, in the run that first sees it
+    Called by the sync engine at most once per breached cycle, in the run that first sees it
     breached (the state store remembers it), after ``ticket_evaluated``. A ticket breaching two
     metrics, or two cycles of ``next_response``, gives one call each. Not called in dry runs.
+
+    Best-effort: a process that dies between the commit and this call loses the call. Alerts
+    that must arrive are ``alerts.rules`` (the durable notification outbox, docs/alerts.md).
     """
 
 

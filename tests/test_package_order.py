@@ -26,7 +26,13 @@ LAYERS: dict[str, int] = {
     "plugins": 4,
     "hookspecs": 4,
     "sync": 5,
+    # alerts spans layers: what a message is and what a notifier must do are contracts (like
+    # connectors'), the settings are config, the registry loads plugins, the rest is the sync's.
     "alerts": 5,
+    "alerts.message": 2,
+    "alerts.notifiers": 2,
+    "alerts.notifiers.registry": 4,
+    "alerts.settings": 3,
     "metrics_http": 5,
     "report": 6,
     "commands": 7,
@@ -42,12 +48,24 @@ KNOWN_BACK_EDGES = {
     # goals: and credits: are validated by the report's models; they move into the config
     # package when config.py is split along its sections (issue #22, item 3).
     ("slabridge.config", "slabridge.report.models"),
+    ("slabridge.alerts.settings", "slabridge.report.models"),
+    # Alert rules are scoped like goals; the scope predicate moves below the report with the
+    # goals' models (issue #22).
+    ("slabridge.alerts.rules", "slabridge.report.compute"),
+    ("slabridge.alerts.rules", "slabridge.report.outcomes"),
 }
 
 
 def top_level(module: str) -> str | None:
+    """The most specific key of LAYERS that ``module`` is in (``alerts.settings``, ``sync``)."""
     parts = module.split(".")
-    return parts[1] if parts[0] == "slabridge" and len(parts) > 1 else None
+    if parts[0] != "slabridge" or len(parts) < 2:
+        return None
+    for size in range(len(parts) - 1, 0, -1):
+        key = ".".join(parts[1 : 1 + size])
+        if key in LAYERS:
+            return key
+    return parts[1]
 
 
 def imports_of(path: Path) -> set[str]:

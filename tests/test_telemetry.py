@@ -56,9 +56,12 @@ def test_the_open_ticket_gauge_is_replaced_not_added_to() -> None:
     set_open_tickets([("zd", "gold", "at_risk", 4), ("zd", "gold", "ok", 10)])
     set_open_tickets([("zd", "gold", "ok", 11)])
     assert value("slabridge_open_tickets", connector="zd", policy="gold", state="ok") == 11
-    assert REGISTRY.get_sample_value(
-        "slabridge_open_tickets", {"connector": "zd", "policy": "gold", "state": "at_risk"}
-    ) is None
+    assert (
+        REGISTRY.get_sample_value(
+            "slabridge_open_tickets", {"connector": "zd", "policy": "gold", "state": "at_risk"}
+        )
+        is None
+    )
 
 
 class FakeClock:

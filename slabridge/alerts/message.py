@@ -14,6 +14,10 @@ from datetime import datetime
 from typing import Any
 
 
+class DeliveryError(Exception):
+    """A notifier could not deliver; its message must already be free of secrets."""
+
+
 @dataclass(frozen=True, slots=True)
 class AlertItem:
     """One ticket's clock that tripped a rule."""
@@ -89,4 +93,4 @@ class AlertMessage:
         )
 
 
-__all__ = ["AlertItem", "AlertMessage"]
+__all__ = ["AlertItem", "AlertMessage", "DeliveryError"]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from slabridge.alerts.message import DeliveryError
 from slabridge.sync import schema
 
 table = schema.notification_outbox
@@ -21,10 +22,8 @@ table = schema.notification_outbox
 PENDING = "pending"
 SENT = "sent"
 PARKED = "parked"
-
-
-class DeliveryError(Exception):
-    """A notifier could not deliver; its message must already be free of secrets."""
+COLLECTING = "collecting"  # one item of a digest still being gathered by its run
+DIGESTED = "digested"  # an item sent as part of a digest row (kept for its idempotency key)
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,14 @@ def enqueue(
     channel: str,
     payload: str,
     now: datetime,
+    not_before: datetime | None = None,
+    status: str = PENDING,
 ) -> bool:
-    """Store one alert in the caller's transaction; return False if its key is already there."""
+    """Store one alert in the caller's transaction; return False if its key is already there.
+
+    ``not_before`` holds it (quiet hours); ``status`` :data:`COLLECTING` keeps it out of
+    delivery until the run's digest takes it in (see ``slabridge.alerts.rules``).
+    """
     exists = connection.execute(sa.select(table.c.id).where(table.c.idempotency_key == key)).first()
     if exists is not None:
         return False
@@ -60,9 +65,9 @@ def enqueue(
             idempotency_key=key,
             channel=channel,
             payload=payload,
-            status=PENDING,
+            status=status,
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=not_before or now,
             created_at=now,
         )
     )
@@ -89,6 +94,20 @@ def backoff(attempts: int, base: timedelta = timedelta(seconds=30)) -> timedelta
     return min(delay, timedelta(hours=1))
 
 
+CLAIM = timedelta(minutes=5)
+
+
+def _claim(engine: sa.Engine, row_id: int, now: datetime, until: datetime) -> bool:
+    """Take a due row for one send (compare-and-set on its next attempt)."""
+    with engine.begin() as connection:
+        taken = connection.execute(
+            sa.update(table)
+            .where(table.c.id == row_id, table.c.status == PENDING, table.c.next_attempt_at <= now)
+            .values(next_attempt_at=until)
+        )
+    return bool(taken.rowcount)
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     """What one pass over the outbox did."""
@@ -104,19 +123,27 @@ def deliver_due(
     *,
     now: datetime,
     max_attempts: int = 5,
+    claim_for: timedelta = CLAIM,
 ) -> DeliveryReport:
     """Send every due alert; each outcome is committed on its own so a crash loses at most one.
+
+    Before its send, a row is claimed (its next attempt moved ``claim_for`` ahead, if it is
+    still due): two workers sharing the store never send one alert at once, and a worker killed
+    mid-send leaves its alert to be sent again once the claim runs out.
 
     Args:
         engine: The state store.
         send: Delivers one notification or raises :class:`DeliveryError`.
         now: The time of this pass (backoff is counted from it).
         max_attempts: Failures after which an alert is parked with its last reason.
+        claim_for: How long a claimed alert is left to its worker.
     """
     with engine.connect() as connection:
         pending = due(connection, now)
     sent = retried = parked = 0
     for note in pending:
+        if not _claim(engine, note.id, now, now + claim_for):
+            continue  # another worker sharing the store took it since it was read
         try:
             send(note)
         except DeliveryError as error:
@@ -137,6 +164,9 @@ def deliver_due(
 
 
 __all__ = [
+    "CLAIM",
+    "COLLECTING",
+    "DIGESTED",
     "PARKED",
     "PENDING",
     "SENT",

@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from slabridge.alerts.message import AlertMessage
 from slabridge.commands.options import config_option
 from slabridge.commands.output import chosen_format, format_option
 from slabridge.logs import configure_logging, is_quiet, redact_text
@@ -154,6 +155,22 @@ def print_planned(planned: Sequence[PlannedWrite], *, as_json: bool) -> None:
     Console().print(table)
 
 
+def print_planned_alerts(alerts: Sequence[AlertMessage], *, as_json: bool) -> None:
+    """The alerts a dry run would send; JSON output keeps its shape, so they go to stderr."""
+    if not alerts:
+        return
+    if as_json:
+        for alert in alerts:
+            click.echo(json.dumps({"dry_run_alert": alert.to_json()}, sort_keys=True), err=True)
+        return
+    table = Table(title=f"Alerts ({len(alerts)} message(s); dry run, nothing sent or stored)")
+    for column in ("Channel", "Rule", "Level", "Message"):
+        table.add_column(column)
+    for alert in alerts:
+        table.add_row(alert.channel, alert.rule, str(alert.level), alert.text())
+    Console().print(table)
+
+
 def print_summaries(summaries: Sequence[RunSummary]) -> None:
     table = Table(title="Sync")
     for column in (
@@ -209,6 +226,9 @@ def report(outcome: SyncOutcome, *, dry_run: bool, as_json: bool | None) -> None
     terminal = sys.stdout.isatty()
     if dry_run:
         print_planned(outcome.planned, as_json=as_json if as_json is not None else not terminal)
+        print_planned_alerts(
+            outcome.planned_alerts, as_json=as_json if as_json is not None else not terminal
+        )
     elif as_json if as_json is not None else not terminal:
         click.echo(json.dumps([summary.to_json() for summary in outcome.summaries], indent=2))
     elif terminal:

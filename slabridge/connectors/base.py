@@ -284,6 +284,10 @@ class Connector(ABC):
         """
         return None
 
+    def ticket_url(self, ticket_id: str) -> str | None:
+        """The ticket's page in the helpdesk, for alerts to link to; None when not known."""
+        return None
+
     def api_calls(self) -> int:
         """How many HTTP requests this connector has made (for the run summary).
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -32,6 +32,11 @@ from slabridge.sync.plan import (
 )
 from slabridge.sync.sends import SETTLE, forget_sent, let_writes_settle, mark_sent
 from slabridge.sync.store import SlaEvent, StateStore
+
+if TYPE_CHECKING:
+    from slabridge.alerts.message import AlertMessage
+    from slabridge.alerts.notifiers.base import Notifier
+    from slabridge.alerts.rules import AlertRules, Trip
 
 log = structlog.get_logger("slabridge.sync")
 
@@ -203,8 +208,14 @@ class SyncEngine:
         progress: Progress | None = None,
         stop_requested: Callable[[], bool] = lambda: False,
         settle: timedelta = SETTLE,
+        alerts: AlertRules | None = None,
+        alert_channels: Mapping[str, Notifier] | None = None,
     ) -> None:
         self.store = store
+        # alerts: rules queue messages with the events; the channels deliver them after commit.
+        self.alerts = alerts
+        self.alert_channels: Mapping[str, Notifier] = alert_channels or {}
+        self.planned_trips: list[Trip] = []
         self.evaluate = evaluate
         self.settings = settings
         self.pm = plugin_manager
@@ -223,6 +234,31 @@ class SyncEngine:
 
     def now(self) -> datetime:
         return self.fixed_now if self.fixed_now is not None else datetime.now(UTC)
+
+    @property
+    def planned_alerts(self) -> list[AlertMessage]:
+        """The alerts a dry run would send (digests grouped), neither stored nor sent."""
+        from slabridge.alerts.rules import messages
+
+        return messages(self.planned_trips)
+
+    def deliver_alerts(self) -> None:
+        """Digest this run's collected alerts and send every due one (after the commits)."""
+        if self.dry_run or self.alerts is None:
+            return
+        from slabridge.alerts.rules import collect_digests, deliver
+
+        try:
+            now = self.now()
+            collect_digests(self.store.engine, now)
+            report = deliver(self.store.engine, self.alert_channels, now=now)
+        except Exception as error:  # the alerts stay queued; the next run sends them
+            log.error("alerts_delivery_failed", error=redact_text(str(error)))
+            return
+        if report.sent or report.retried or report.parked:
+            log.info(
+                "alerts_delivered", sent=report.sent, retried=report.retried, parked=report.parked
+            )
 
     def sync(
         self, name: str, connector: Connector, *, fresh_since: datetime | None = None
@@ -271,6 +307,8 @@ class SyncEngine:
                 summary.status = "failed"
             if summary.status == "ok" and not finished and not summary.errors:
                 summary.status = "interrupted"  # KeyboardInterrupt, SystemExit
+            # Still under the lease: two workers never deliver one run's alerts at once.
+            self.deliver_alerts()
             if not self.dry_run:
                 if summary.run_id:
                     self.store.finish_run(int(summary.run_id), summary.status, summary.to_json())
@@ -565,6 +603,7 @@ class _Run:
         to_write: list[ChangeSet] = []
         settled: list[str] = []
         new_breaches: list[tuple[Ticket, Evaluation, str, int]] = []
+        trips: list[Trip] = []
         # slabridge's own priority writes are marked before evaluating (POLICY.md §3.4).
         written = own_writes.writes_for(self.store.engine, self.name, ids)
         has_history = self.connector.capabilities.priority_history
@@ -630,6 +669,21 @@ class _Run:
             if engine.pm is not None:
                 changes = apply_plan_actions(self.connector, ticket, evaluation, changes, engine.pm)
             digest = evaluation_digest(evaluation)
+            next_instant = evaluation.next_instant if is_open else None
+            if engine.alerts is not None:
+                trips.extend(
+                    engine.alerts.trips(
+                        self.name,
+                        ticket,
+                        evaluation,
+                        now,
+                        ticket_url=self.connector.ticket_url(ticket.id),
+                    )
+                )
+                # A level that trips by the clock alone (75%, breach + 2h) needs a re-check then.
+                alert_at = engine.alerts.next_instant(self.name, ticket, evaluation, now)
+                if is_open and alert_at is not None:
+                    next_instant = alert_at if next_instant is None else min(next_instant, alert_at)
             ticket_rows.append(
                 {
                     "connector": self.name,
@@ -637,7 +691,7 @@ class _Run:
                     "snapshot_json": json.dumps(ticket.to_json(), sort_keys=True),
                     "policy": evaluation.policy,
                     "is_open": is_open,
-                    "next_instant": evaluation.next_instant if is_open else None,
+                    "next_instant": next_instant,
                     "breached": evaluation.breached,
                     "at_risk": evaluation.at_risk,
                     "updated_at": ticket.updated_at,
@@ -677,12 +731,18 @@ class _Run:
         if engine.progress is not None:
             engine.progress(self.name, len(tickets))
         if engine.dry_run:
+            if engine.alerts is not None and trips:
+                with self.store.engine.connect() as connection:
+                    engine.planned_trips.extend(engine.alerts.unsent(connection, trips))
             return out
         # Durably queue everything before a single write is sent (crash anywhere, lose nothing).
         with self.store.begin() as connection:
             self.store.save_tickets(connection, ticket_rows)
             self.store.add_evaluations(connection, evaluation_rows)
             self.store.add_sla_events(connection, new_events)
+            if engine.alerts is not None:
+                # Alerts exist exactly when their events do: same transaction.
+                engine.alerts.enqueue(connection, trips, now)
             outbox_ids = self.store.enqueue(
                 connection, self.name, [changes.to_json() for changes in to_write]
             )

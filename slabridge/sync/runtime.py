@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from pydantic import BaseModel, SecretStr
@@ -25,6 +25,10 @@ from slabridge.sync.engine import (
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.schema import utcnow
 from slabridge.sync.store import DEFAULT_STATE, StateStore, StateStoreError, open_store
+
+if TYPE_CHECKING:
+    from slabridge.alerts.message import AlertMessage
+    from slabridge.alerts.rules import AlertRules
 
 log = structlog.get_logger("slabridge.sync")
 
@@ -157,7 +161,23 @@ def build_runtime(
     def evaluator(ticket: Ticket, now: datetime) -> Evaluation:
         return evaluate(ticket, config, now)
 
-    return Runtime(config, store, connectors, settings_from_config(config), evaluator)
+    runtime = Runtime(config, store, connectors, settings_from_config(config), evaluator)
+    runtime.extra["alert_channels"] = _alert_channels(config)
+    return runtime
+
+
+def _alert_channels(config: Any) -> dict[str, Any]:
+    """The notifiers of ``alerts.channels`` (built only when some rule can use them)."""
+    from slabridge.alerts.notifiers.registry import build_channels
+    from slabridge.config import ConfigError
+
+    alerts = _get(config, "alerts")
+    if alerts is None or not alerts.rules or not alerts.channels:
+        return {}
+    try:
+        return dict(build_channels(alerts.channels))
+    except ConfigError as error:
+        raise SetupError(str(error)) from None
 
 
 def _url_password(url: str) -> list[str]:
@@ -189,6 +209,7 @@ class SyncOutcome:
     summaries: list[RunSummary] = field(default_factory=list)
     locked: list[LockHeldError] = field(default_factory=list)
     planned: list[PlannedWrite] = field(default_factory=list)
+    planned_alerts: list[AlertMessage] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -229,6 +250,9 @@ def sync_all(
         owner=owner,
         progress=progress,
         stop_requested=stop_requested,
+        alerts=alert_rules(runtime.config),
+        # Built from alerts.channels by the notifier registry (build_runtime).
+        alert_channels=runtime.extra.get("alert_channels") or {},
     )
     outcome = SyncOutcome()
     round_started = fresh_since or utcnow()
@@ -245,7 +269,19 @@ def sync_all(
             log.warning("sync_locked", connector=name, message=str(error))
             outcome.locked.append(error)
     outcome.planned = list(engine.planned)
+    outcome.planned_alerts = engine.planned_alerts
     return outcome
+
+
+def alert_rules(config: Any) -> AlertRules | None:
+    """The config's ``alerts.rules`` ready for the sync; None when there are none."""
+    from slabridge.alerts.rules import AlertRules
+    from slabridge.alerts.settings import AlertsSettings
+
+    settings = _get(config, "alerts")
+    if not isinstance(settings, AlertsSettings) or not settings.rules:
+        return None
+    return AlertRules(settings, _get(config, "calendars") or {})
 
 
 __all__ = [
@@ -256,6 +292,7 @@ __all__ = [
     "Runtime",
     "SetupError",
     "SyncOutcome",
+    "alert_rules",
     "build_runtime",
     "secrets_in",
     "settings_from_config",

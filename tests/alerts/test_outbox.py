@@ -116,3 +116,35 @@ def test_a_sigkill_between_commit_and_send_loses_nothing(tmp_path: Path) -> None
     assert outbox.deliver_due(engine, lambda n: sent.append(n.idempotency_key), now=T0).sent == 0
     assert len(sent) == 1
     assert sent[0].endswith(":lead:2")
+
+
+def test_a_second_worker_does_not_send_an_alert_another_is_sending(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        outbox.enqueue(connection, key="1:r:1", channel="c", payload="{}", now=T0)
+    inner: list[outbox.DeliveryReport] = []
+
+    def send(note: outbox.Notification) -> None:
+        # While this send is in flight, another worker's pass finds the alert claimed.
+        inner.append(outbox.deliver_due(engine, lambda n: None, now=T0))
+
+    assert outbox.deliver_due(engine, send, now=T0).sent == 1
+    assert inner == [outbox.DeliveryReport()]
+
+
+def test_an_alert_whose_worker_died_mid_send_is_sent_once_its_claim_runs_out(
+    engine: sa.Engine,
+) -> None:
+    with engine.begin() as connection:
+        outbox.enqueue(connection, key="1:r:1", channel="c", payload="{}", now=T0)
+
+    def dies(note: outbox.Notification) -> None:
+        raise KeyboardInterrupt  # the process stops mid-send: no outcome is written
+
+    with pytest.raises(KeyboardInterrupt):
+        outbox.deliver_due(engine, dies, now=T0)
+    sent: list[str] = []
+    soon = T0 + outbox.CLAIM - timedelta(seconds=1)
+    assert outbox.deliver_due(engine, lambda n: sent.append(n.idempotency_key), now=soon).sent == 0
+    later = T0 + outbox.CLAIM
+    assert outbox.deliver_due(engine, lambda n: sent.append(n.idempotency_key), now=later).sent == 1
+    assert sent == ["1:r:1"]

@@ -102,9 +102,7 @@ def test_a_401_mid_run_renews_once(fake: OAuthFake, clock: Clock) -> None:
     assert fake.issuer.grants == ["refresh_token", "refresh_token"]
 
 
-def test_a_restart_uses_the_rotated_token_not_the_spent_seed(
-    fake: OAuthFake, clock: Clock
-) -> None:
+def test_a_restart_uses_the_rotated_token_not_the_spent_seed(fake: OAuthFake, clock: Clock) -> None:
     store = MemoryTokenStore()
     HttpClient(fake.base_url, auth=refreshing(fake, clock, store)).get_json("/data")
     # A new process: same config (the seed is void at the server now), same store.
@@ -112,9 +110,7 @@ def test_a_restart_uses_the_rotated_token_not_the_spent_seed(
     assert restarted.get_json("/data") == {"ok": True}
 
 
-def test_a_new_seed_in_the_config_wins_over_the_stored_token(
-    fake: OAuthFake, clock: Clock
-) -> None:
+def test_a_new_seed_in_the_config_wins_over_the_stored_token(fake: OAuthFake, clock: Clock) -> None:
     store = MemoryTokenStore()
     HttpClient(fake.base_url, auth=refreshing(fake, clock, store)).get_json("/data")
     fake.issuer.refresh_tokens = {"reauthorized-token"}  # the admin authorized again

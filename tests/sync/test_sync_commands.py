@@ -163,3 +163,35 @@ def test_credentials_never_appear_in_the_output_even_when_they_are_wrong(
     assert code == 1
     assert "freshdesk" in err
     assert wrong not in out + err
+
+
+def _with_alerts(tmp_path: Path) -> Setup:
+    from fakekit import POLICY
+
+    policy = {
+        **POLICY,
+        "alerts": {
+            "channels": {"lead": {"type": "webhook", "url": "https://ops.example.com/x"}},
+            "rules": [{"name": "breaches", "levels": [{"at": "breach", "notify": "lead"}]}],
+        },
+    }
+    return make_setup("freshdesk", tmp_path, policy=policy)
+
+
+def test_a_dry_run_lists_the_alerts_it_would_send_and_stores_none(tmp_path: Path) -> None:
+    setup = _with_alerts(tmp_path)
+    try:
+        later = (setup.clock.now + timedelta(hours=2)).isoformat()
+        code, out, err = invoke(
+            "sync", "--config", str(setup.config_path), "--dry-run", "--now", later
+        )
+    finally:
+        setup.fake.stop()
+    assert code == 0
+    assert json.loads(out)  # the planned writes keep their JSON shape on stdout
+    alerts = [
+        json.loads(line)["dry_run_alert"] for line in err.splitlines() if "dry_run_alert" in line
+    ]
+    assert alerts and all(alert["channel"] == "lead" and alert["level"] == 1 for alert in alerts)
+    assert {item["event"] for alert in alerts for item in alert["items"]} == {"breached"}
+    assert not (setup.config_path.parent / "state.db").exists()

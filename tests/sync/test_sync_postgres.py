@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import test_own_writes
+import test_sync_alerts as test_alerts
 import test_sync_engine as test_engine
 from synckit import T0, MemoryConnector, first_response_evaluator
 
@@ -29,6 +30,9 @@ SCENARIOS: list[Callable[[StateStore, MemoryConnector], None]] = [
     test_engine.test_a_second_sync_of_the_same_connector_is_refused_while_one_holds_the_lease,
     test_own_writes.test_the_sync_marks_its_own_escalation_before_evaluating,
     test_own_writes.test_a_raise_applied_without_its_answer_reaching_the_sync_is_still_its_own,
+    test_alerts.test_an_escalation_chain_fires_each_level_once_and_by_the_clock_alone,
+    test_alerts.test_a_digest_makes_one_message_per_channel_rule_and_level_in_a_run,
+    test_alerts.test_quiet_hours_hold_a_page_until_the_calendar_opens_unless_urgent,
 ]
 
 

@@ -537,6 +537,10 @@ class FreshdeskConnector(Connector):
             return failure_result(ticket_id, exc)
         return WriteResult(ticket_id, "applied")
 
+    def ticket_url(self, ticket_id: str) -> str | None:
+        """The ticket in the agent interface: ``{base}/a/tickets/{id}``."""
+        return f"{self.settings.api_root.removesuffix('/api/v2')}/a/tickets/{ticket_id}"
+
     def api_calls(self) -> int:
         return self.http.calls
 

@@ -106,3 +106,12 @@ def test_a_tag_freshdesk_would_refuse_is_a_config_error_at_load_policy_tags_incl
     fits = text.replace("BREACHED", "x" * 32).replace("sla,at_risk", "sla_at_risk")
     fits = fits.replace(long_policy, "enterprise")
     assert load_config_text(fits, connector_types=types, environ=env).actions.tags.breached
+
+
+def test_a_ticket_links_to_the_agent_interface() -> None:
+    from slabridge_freshdesk.connector import FreshdeskConnector
+
+    config = FreshdeskConfig.model_validate({"type": "freshdesk", "domain": "acme", "api_key": "k"})
+    connector = FreshdeskConnector("f", config)
+    assert connector.ticket_url("77") == "https://acme.freshdesk.com/a/tickets/77"
+    connector.close()

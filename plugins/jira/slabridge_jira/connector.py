@@ -45,6 +45,7 @@ from slabridge_jira.offset_search import offset_pages
 from slabridge_jira.service_desk_comments import needs_service_desk_view, request_comments
 
 log = structlog.get_logger("slabridge.jira")
+_MAX_KEYS = 100_000
 
 API = "/rest/api/3"  # Cloud; Data Center / Server: JiraConfig.api ("/rest/api/2")
 # System fields a sync needs; every custom field is added by id (see _search_fields).
@@ -137,6 +138,8 @@ class JiraConnector(Connector):
         self.jira = jira
         self.api = jira.api
         self.data_center = jira.deployment == "data_center"
+        # Issue keys by id, as read: alerts link to /browse/KEY (the id is not a browse path).
+        self._keys: dict[str, str] = {}
         self.auth = jira_auth(jira, instance, sleep=sleep, clock=oauth_clock)
         self.http = HttpClient(
             jira.url,
@@ -397,6 +400,10 @@ class JiraConnector(Connector):
         histories = {} if self.data_center else self._changelogs(ids)
         for issue in issues:
             issue_id = str(issue.get("id")) if issue.get("id") is not None else None
+            if issue_id is not None and isinstance(issue.get("key"), str):
+                if len(self._keys) >= _MAX_KEYS:
+                    self._keys.clear()  # bounded; a link missing for an old id is harmless
+                self._keys[issue_id] = issue["key"]
             try:
                 if self.data_center and issue_id is not None:
                     histories[issue_id] = self._expanded_changelog(issue, issue_id)
@@ -658,6 +665,15 @@ class JiraConnector(Connector):
             reason = f"{exc.method} {exc.path}: HTTP {exc.status}: {error_text(exc.detail)}"
             return WriteResult(change.ticket_id, outcome, reason)
         return WriteResult(change.ticket_id, "applied")
+
+    def ticket_url(self, ticket_id: str) -> str | None:
+        """``{site}/browse/{key}`` for an issue read by this connector (None before, or via a
+        gateway-only config that names no site)."""
+        site = self.jira.site or self.jira.base_url
+        key = self._keys.get(ticket_id)
+        if not site or key is None:
+            return None
+        return f"{site.rstrip('/')}/browse/{key}"
 
     def api_calls(self) -> int:
         return self.http.calls

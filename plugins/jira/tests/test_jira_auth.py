@@ -45,9 +45,7 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
 
 def gateway_config(fake: FakeJira, **overrides: Any) -> dict[str, Any]:
     """The entry of a connector that goes through the (fake) gateway: no base_url, a cloud id."""
-    entry = fake.connector_config(
-        cloud_id=fake.cloud_id, gateway_url=fake.base_url, **overrides
-    )
+    entry = fake.connector_config(cloud_id=fake.cloud_id, gateway_url=fake.base_url, **overrides)
     entry.pop("base_url")
     return entry
 
@@ -86,9 +84,7 @@ def test_cloud_id_puts_every_call_on_the_gateway() -> None:
             "projects": ["HELP"],
         }
     )
-    assert config.url == (
-        "https://api.atlassian.com/ex/jira/11223344-a1b2-c3d4-e5f6-123456789abc"
-    )
+    assert config.url == ("https://api.atlassian.com/ex/jira/11223344-a1b2-c3d4-e5f6-123456789abc")
 
 
 def test_oauth_needs_a_cloud_id_and_no_api_token() -> None:
@@ -140,8 +136,13 @@ def test_oauth_3lo_reads_renews_mid_sync_and_rotates(
     fake: FakeJira, seconds: Seconds, store: StateStore
 ) -> None:
     issuer = fake.enable_oauth(
-        FakeTokenIssuer(prefix="atl", clock=seconds, refresh_token="atl-refresh-seed",
-                        expires_in=3600, scopes=["read:jira-work", "write:jira-work"])
+        FakeTokenIssuer(
+            prefix="atl",
+            clock=seconds,
+            refresh_token="atl-refresh-seed",
+            expires_in=3600,
+            scopes=["read:jira-work", "write:jira-work"],
+        )
     )
     ids = sorted(fake.create_issue() for _ in range(5))
     connector = JiraConnector("j", oauth_entry(fake, page_size=2), oauth_clock=seconds)

@@ -543,3 +543,16 @@ def test_a_rejected_write_gives_jiras_own_reason(fake: FakeJira, make_connector:
     assert result.error == (
         f"PUT /rest/api/3/issue/{issue}: HTTP 400: priority: Priority 'Blocker' is not valid"
     )
+
+
+def test_an_issue_read_links_to_its_browse_page_by_key(clock: Clock) -> None:
+    with FakeJira(token=TOKEN, clock=clock) as fake:
+        issue_id = fake.create_issue()
+        connector = JiraConnector("j", fake.connector_config())
+        assert connector.ticket_url(issue_id) is None  # not read yet: its key is not known
+        tickets = [item for item in connector.read(None) if isinstance(item, Ticket)]
+        key = tickets[0].extra["key"]
+        base = fake.connector_config()["base_url"]
+        assert tickets[0].id == issue_id and key.startswith("HELP-")
+        assert connector.ticket_url(issue_id) == f"{base.rstrip('/')}/browse/{key}"
+        connector.close()

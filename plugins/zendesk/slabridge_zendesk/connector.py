@@ -308,6 +308,10 @@ class ZendeskConnector(Connector):
             return None
         return int(value) if isinstance(value, int) and value >= 0 else None
 
+    def ticket_url(self, ticket_id: str) -> str | None:
+        """The ticket in the agent interface: ``https://{sub}.zendesk.com/agent/tickets/{id}``."""
+        return f"{self.settings.url.rstrip('/')}/agent/tickets/{ticket_id}"
+
     def api_calls(self) -> int:
         return self.http.calls + self.export_http.calls
 

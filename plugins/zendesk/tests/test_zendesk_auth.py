@@ -219,8 +219,12 @@ def test_a_static_oauth_token_with_all_scopes_passes_check(
     fake.oauth_token = "static-bearer-123"
     zd = connector(
         ZendeskConfig.model_validate(
-            {**fake.connector_config(), "email": None, "token": None,
-             "oauth_token": "static-bearer-123"}
+            {
+                **fake.connector_config(),
+                "email": None,
+                "token": None,
+                "oauth_token": "static-bearer-123",
+            }
         ),
         clock,
         seconds,

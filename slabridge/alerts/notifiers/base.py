@@ -15,8 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from slabridge.alerts.message import AlertMessage
-from slabridge.alerts.outbox import DeliveryError
+from slabridge.alerts.message import AlertMessage, DeliveryError
 
 
 class NotifierConfig(BaseModel):

@@ -1,0 +1,86 @@
+"""A real sync on the fake Zendesk sends its alert to a signed webhook on loopback, once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from fakekit import T0, Setup, make_setup
+
+from slabridge.alerts.notifiers.webhook import verify_signature
+from slabridge.cli import cli
+from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
+
+SECRET = "whsec-0123456789abcdef0123456789"
+
+
+class Receiver(FakeAPI):
+    """Takes signed POSTs; refuses (401) any whose signature does not verify."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[dict[str, object]] = []
+        self.route("POST", r"/hook", self.receive)
+
+    def receive(self, request: FakeRequest) -> FakeResponse:
+        reason = verify_signature(SECRET, request.headers, request.body)
+        if reason is not None:
+            return FakeResponse(401, {"error": reason})
+        self.messages.append(json.loads(request.body))
+        return FakeResponse(200, {"ok": True})
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Setup, Receiver]]:
+    built = make_setup("zendesk", tmp_path)
+    with Receiver() as receiver:
+        document = yaml.safe_load(built.config_path.read_text())
+        document["alerts"] = {
+            "channels": {
+                "hook": {
+                    "type": "webhook",
+                    "url": f"{receiver.base_url}/hook",
+                    "secret": "${HOOK_SECRET}",
+                }
+            },
+            "rules": [
+                {
+                    "name": "early",
+                    "metrics": ["first_response"],
+                    "digest": True,
+                    "levels": [{"at": "25%", "notify": "hook"}],
+                }
+            ],
+        }
+        built.config_path.write_text(yaml.safe_dump(document, sort_keys=False))
+        monkeypatch.setenv("HOOK_SECRET", SECRET)
+        yield built, receiver
+    built.fake.stop()
+
+
+def sync(setup: Setup, minutes: int) -> None:
+    now = (T0 + timedelta(minutes=minutes)).isoformat()
+    result = CliRunner().invoke(cli, ["sync", "--config", str(setup.config_path), "--now", now])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_unanswered_tickets_past_25_percent_arrive_as_one_signed_digest_once(
+    setup: tuple[Setup, Receiver],
+) -> None:
+    built, receiver = setup
+    # Tickets open at T0 + 0, 5, ... 25 min; ids 1 and 4 were answered after 10 min. At T0 + 50
+    # min the other four have used 50, 45, 35 and 25 min of their 1 h: all at or past 25 %.
+    sync(built, 50)
+    [digest] = receiver.messages
+    assert digest["rule"] == "early" and digest["level"] == 1
+    items = digest["items"]
+    assert isinstance(items, list)
+    assert sorted(item["ticket_id"] for item in items) == ["2", "3", "5", "6"]
+    assert all(item["ticket_url"].endswith(f"/agent/tickets/{item['ticket_id']}") for item in items)
+    sync(built, 55)
+    assert len(receiver.messages) == 1, "one event, rule and level: never sent twice"
