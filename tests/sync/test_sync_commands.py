@@ -171,7 +171,13 @@ def _with_alerts(tmp_path: Path) -> Setup:
     policy = {
         **POLICY,
         "alerts": {
-            "channels": {"lead": {"type": "webhook", "url": "https://ops.example.com/x"}},
+            "channels": {
+                "lead": {
+                    "type": "webhook",
+                    "url": "https://ops.example.com/x",
+                    "secret": "s" * 32,
+                }
+            },
             "rules": [{"name": "breaches", "levels": [{"at": "breach", "notify": "lead"}]}],
         },
     }
