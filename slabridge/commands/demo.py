@@ -80,6 +80,7 @@ def _summarise(result: DemoResult, started: float) -> None:
             f"{summary.duration_seconds:.1f}",
         )
     Console(width=100).print(table)
+    _show_alerts(result)
     click.echo(f"Wrote the HTML report {result.report_path} (open it in a browser).")
     click.echo(f"Done in {time.monotonic() - started:.1f} s.")
     click.echo("")
@@ -96,6 +97,27 @@ def _summarise(result: DemoResult, started: float) -> None:
     click.echo(
         f"  {hints.program()} init --helpdesk zendesk   # or freshdesk, jira; then check, sync"
     )
+
+
+def _show_alerts(result: DemoResult) -> None:
+    """What the alert rules sent to the demo's receiver: per channel, then one sample."""
+    if not result.alerts:
+        click.echo("Alerts: none sent (no enterprise ticket reached 75 % of a target).")
+        return
+    per_channel: dict[str, int] = {}
+    for channel, message in result.alerts:
+        per_channel[channel] = per_channel.get(channel, 0) + len(message.get("items", []))
+    counts = ", ".join(f"{channel}: {n} ticket(s)" for channel, n in per_channel.items())
+    click.echo(
+        f"Alerts: {len(result.alerts)} signed message(s) to the demo's local receiver ({counts})."
+    )
+    channel, message = result.alerts[0]
+    click.echo(f"  to {channel}: {message['title']}")
+    for item in message.get("items", [])[:3]:
+        click.echo(
+            f"    {item['connector']} #{item['ticket_id']} {item['metric']} "
+            f"{item['event'].replace('_', ' ')}, due {item['due_local']}: {item['action']}"
+        )
 
 
 def _serve(result: DemoResult, started: float) -> None:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import SecretStr
 
 from slabridge.connectors.base import Connector
+from slabridge.demo.alerts_inbox import ALERTS_SECTION, AlertInbox
 from slabridge.demo.sample_config import ACTIONS_SECTION, GOALS_SECTION, POLICY_SECTIONS
 from slabridge.demo.seed import demo_tickets
 from slabridge.plugins import connector_types
@@ -105,7 +106,9 @@ def running_helpdesks(
         yield helpdesks
 
 
-def write_demo_config(path: Path, helpdesks: list[DemoHelpdesk], year: int) -> None:
+def write_demo_config(
+    path: Path, helpdesks: list[DemoHelpdesk], year: int, alerts_url: str | None = None
+) -> None:
     connectors = yaml.safe_dump(
         {"connectors": {h.instance: h.entry for h in helpdesks}}, sort_keys=False
     )
@@ -115,6 +118,7 @@ def write_demo_config(path: Path, helpdesks: list[DemoHelpdesk], year: int) -> N
             POLICY_SECTIONS.format(year=year),
             GOALS_SECTION,
             ACTIONS_SECTION,
+            *([ALERTS_SECTION.format(url=alerts_url)] if alerts_url else []),
             "# Where slabridge keeps cursors, tracked tickets, the outbox and the SLA history.\n"
             "state: sqlite:///slabridge.db\n",
             "# The helpdesks to sync; credentials come from the environment.\n" + connectors,
@@ -175,6 +179,8 @@ class DemoResult:
     helpdesks: list[DemoHelpdesk]
     summaries: list[Any]
     exit_code: int
+    # (channel, message JSON) as the demo's alert receiver got them, in order.
+    alerts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def run_demo(
@@ -207,7 +213,10 @@ def run_demo(
             )
         loaded = ", ".join(f"{h.loaded} in {h.connector.type_name}" for h in helpdesks)
         say(f"Started {len(helpdesks)} fake helpdesk(s) on loopback, seeded with {loaded}.")
-        write_demo_config(config_path, helpdesks, now.year)
+        inbox = AlertInbox()
+        inbox.start()
+        environ["DEMO_ALERTS_SECRET"] = inbox.secret
+        write_demo_config(config_path, helpdesks, now.year, alerts_url=inbox.base_url)
         say(f"Wrote {config_path}.")
         os.environ.update(environ)
         runtime = build_runtime(str(config_path), (), dry_run=False)
@@ -224,13 +233,19 @@ def run_demo(
         report_path = directory / f"report-{now:%Y-%m}.html"
         write_report(config_path, report_path, now)
         result = DemoResult(
-            config_path, report_path, helpdesks, list(outcome.summaries), outcome.exit_code
+            config_path,
+            report_path,
+            helpdesks,
+            list(outcome.summaries),
+            outcome.exit_code,
+            alerts=list(inbox.received),
         )
         if serve is not None:
             write_environment(directory / "demo.env", environ)
             for helpdesk in helpdesks:
                 helpdesk.fake.clock = _wall_clock  # type: ignore[attr-defined]
             serve(result)
+        inbox.stop()
     return result
 
 

@@ -131,3 +131,27 @@ def test_demo_into_a_path_it_cannot_create_is_a_usage_error(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["demo", "--dir", str(blocker / "demo")])
     assert result.exit_code == 2
     assert f"--dir: cannot create {blocker / 'demo'}" in result.stderr
+
+
+def test_the_demo_sends_its_alerts_signed_to_a_local_receiver_and_keeps_none_pending(
+    tmp_path: Path, restore_environ: object
+) -> None:
+    import sqlalchemy as sa
+
+    from slabridge.sync.schema import notification_outbox
+
+    now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    result = run_demo(tmp_path, tickets_per_helpdesk=40, now=now, say=lambda _: None)
+    assert result.alerts, "enterprise breaches in the seeded data reach the lead"
+    assert {channel for channel, _ in result.alerts} <= {"team", "lead"}
+    for channel, message in result.alerts:
+        assert message["channel"] == channel and message["items"]
+        assert message["rule"] == "enterprise-chain"
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'slabridge.db'}")
+    with engine.connect() as connection:
+        statuses = [row.status for row in connection.execute(sa.select(notification_outbox))]
+    engine.dispose()
+    assert statuses.count("sent") == len(result.alerts)
+    assert "pending" not in statuses
+    # The signing secret is in the environment only, never in the file the demo wrote.
+    assert os.environ["DEMO_ALERTS_SECRET"] not in result.config_path.read_text()
