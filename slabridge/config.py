@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from slabridge.connectors.base import Connector, ConnectorConfig
+from slabridge.redaction import redact_text, register_secrets
 from slabridge.report.models import CreditSettings, Goal, validate_credits, validate_goals
 from slabridge.sla.calendar import CalendarSpec, holiday_support, validate_timezone
 from slabridge.sla.durations import DurationError, parse_duration
@@ -54,6 +55,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PAUSABLE: tuple[str, ...] = tuple(s for s in STATUSES if s not in STOPPED_STATUSES)
 _ENV = re.compile(r"\$(\$(?=\{)|\{([A-Za-z_][A-Za-z0-9_]*)\})")  # `$${` writes `${`
+_SECRET_SECTIONS = ("connectors", "state")  # where a ${ENV} value may be a credential
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _FRACTION = re.compile(r"^\s*\d*\.?\d+\s*$")
@@ -214,8 +216,13 @@ def load_config_data(
     only ``true``/``false`` are booleans, so a key ``on`` must be the text ``"on"``)."""
     checker = _Checker(os.environ if environ is None else environ)
     config = checker.app(data, connector_types, config_path, engine_only, skip_connectors)
+    # Registered even when the file is invalid: an error or a log line may still quote one.
+    register_secrets(checker.secrets)
     if checker.issues or config is None:
-        raise ConfigError(checker.issues)
+        secrets = checker.secrets
+        raise ConfigError(
+            [ConfigIssue(i.path, redact_text(i.message, secrets)) for i in checker.issues]
+        )
     return config
 
 
@@ -270,6 +277,8 @@ class _Checker:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
         self.issues: list[ConfigIssue] = []
+        # Values that may be credentials: ${ENV} under connectors:/state:, SecretStr fields.
+        self.secrets: list[str] = []
 
     def add(self, path: str, message: str) -> None:
         self.issues.append(ConfigIssue(path, message))
@@ -293,6 +302,8 @@ class _Checker:
                 if name not in self.environ:
                     missing.append(name)
                     return ""
+                if path.startswith(_SECRET_SECTIONS):
+                    self.secrets.append(self.environ[name])
                 return self.environ[name]
 
             result = _ENV.sub(replace, value)
@@ -909,6 +920,7 @@ class _Checker:
             # The URL itself is never echoed: it may hold the database password.
             self.add("state", f"not a valid database URL: {problem}")
             return DEFAULT_STATE
+        self.secrets.extend(_url_password(url))
         if (
             base == "sqlite"
             and url.startswith(f"{scheme}:///")
@@ -944,7 +956,9 @@ class _Checker:
                 continue
             model = connector.config_model
             try:
-                out[instance] = model.model_validate(entry)
+                validated = model.model_validate(entry)
+                self.secrets.extend(validated.secrets())
+                out[instance] = validated
             except ValidationError as error:
                 for issue in _pydantic_issues(error, model, path):
                     self.issues.append(issue)
@@ -1102,6 +1116,14 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+def _url_password(url: str) -> list[str]:
+    """The database password of a URL that :func:`_url_problem` accepted (to redact it)."""
+    from sqlalchemy.engine import make_url
+
+    password = make_url(url).password
+    return [str(password)] if password else []
+
+
 def _pydantic_issues(
     error: ValidationError, model: type[BaseModel], path: str
 ) -> list[ConfigIssue]:
@@ -1127,17 +1149,18 @@ def _pydantic_issues(
 
 
 def _scrub(message: str, value: Any) -> str:
-    """Drop the input from a validator's message, in case it quoted it."""
+    """Drop the input from a validator's message, in case it quoted it.
+
+    Only inputs long or unusual enough to be secrets are replaced (``redaction.worth_redacting``):
+    an ``email: one`` must not turn "give exactly one of" into "give exactly *** of".
+    """
     texts: list[str] = []
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         texts.append(str(value))
     elif isinstance(value, dict):
         # A model-level validator sees the whole entry; its `type` names a connector, not a secret.
         texts.extend(str(v) for k, v in value.items() if k != "type" and isinstance(v, str | int))
-    for text in sorted(texts, key=len, reverse=True):
-        if len(text) >= 3:
-            message = message.replace(text, "***")
-    return message
+    return redact_text(message, texts)
 
 
 __all__ = [
