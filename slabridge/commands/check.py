@@ -144,9 +144,7 @@ def command(config_path: Path, only: tuple[str, ...], as_json: bool, verbose: bo
             continue
         if not isinstance(instance_config, ConnectorConfig):  # only without connector_types
             raise SystemExit(EXIT_CONFIG)
-        report = check_instance(
-            instance, instance_config, types[instance_config.type], open_state
-        )
+        report = check_instance(instance, instance_config, types[instance_config.type], open_state)
         reports.append(report)
         if not as_json:
             _print_report(report)
