@@ -55,6 +55,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PAUSABLE: tuple[str, ...] = tuple(s for s in STATUSES if s not in STOPPED_STATUSES)
 _ENV = re.compile(r"\$(\$(?=\{)|\{([A-Za-z_][A-Za-z0-9_]*)\})")  # `$${` writes `${`
+_SHOWN_LENGTH = 60  # the longest value an error message quotes
 _SECRET_SECTIONS = ("connectors", "state")  # where a ${ENV} value may be a credential
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
@@ -221,7 +222,7 @@ def load_config_data(
     if checker.issues or config is None:
         secrets = checker.secrets
         raise ConfigError(
-            [ConfigIssue(i.path, redact_text(i.message, secrets)) for i in checker.issues]
+            [ConfigIssue(i.path, _shorten(redact_text(i.message, secrets))) for i in checker.issues]
         )
     return config
 
@@ -248,11 +249,32 @@ def _key(raw: Any) -> str:
     return str(raw)
 
 
+_LONG_QUOTE = re.compile(rf"(['\"])([^'\"]{{{_SHOWN_LENGTH}}})[^'\"]{{20,}}\1")
+
+
+def _shorten(message: str) -> str:
+    """Cut every long quoted value in a message (a validator may quote a 20,000-character one)."""
+    return _LONG_QUOTE.sub(lambda m: f"{m.group(1)}{m.group(2)}...{m.group(1)}", message)
+
+
+def _text_keys(value: Any) -> Any:
+    """``value`` with every mapping key as text (see :func:`_key`), at every depth."""
+    if isinstance(value, dict):
+        return {_key(key): _text_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(item) for item in value]
+    return value
+
+
 def _show(value: Any) -> str:
     """Quote a value that cannot be a secret; one from ${ENV} is never shown."""
     if isinstance(value, _FromEnv):
         return "the value from the environment"
-    return repr(value) if isinstance(value, str) else str(value)
+    shown = repr(value) if isinstance(value, str) else str(value)
+    # A 20,000-character value would bury the message (and the other issues) under itself.
+    return (
+        shown if len(shown) <= _SHOWN_LENGTH else f"{shown[:_SHOWN_LENGTH]}... ({len(shown)} chars)"
+    )
 
 
 def _kind(value: Any) -> str:
@@ -414,8 +436,10 @@ class _Checker:
             [policy.name for policy in policies],
         )
         # goals: and credits: are validated by the reports' models (slabridge/report/models.py).
-        goals, goal_problems = validate_goals(data.get("goals"))
-        credits, credit_problems = validate_credits(data.get("credits"))
+        # Keys as the file reads them (`7:` or `2026-01-01:` are not text to pydantic), so that a
+        # problem under one is named by its key path, not by a list index or a repr.
+        goals, goal_problems = validate_goals(_text_keys(data.get("goals")))
+        credits, credit_problems = validate_credits(_text_keys(data.get("credits")))
         for problem_path, problem in goal_problems + credit_problems:
             self.add(problem_path, problem)
         if self.issues:
@@ -615,8 +639,11 @@ class _Checker:
         if country is not None and not isinstance(country, str):
             self.add(_join(path, "country"), "expected a country code such as DE")
             ok, country = False, None
-        if subdivision is not None and not isinstance(subdivision, str):
-            subdivision = str(subdivision)
+        if isinstance(subdivision, bool) or not isinstance(subdivision, str | int | None):
+            self.add(_join(path, "subdivision"), "expected a subdivision code such as BE or NY")
+            ok, subdivision = False, None
+        elif subdivision is not None and not isinstance(subdivision, str):
+            subdivision = str(subdivision)  # numeric codes, e.g. 75 for Paris
         if subdivision is not None and country is None and ok:
             self.add(_join(path, "subdivision"), "needs holidays.country as well")
             ok = False
@@ -884,7 +911,10 @@ class _Checker:
                 items = []
             found: set[str] = set()
             for index, status in enumerate(items):
-                where = _join(_join(path, "pause_on"), index)
+                # A single status written as text is named by its key, not as item [0].
+                where = _join(path, "pause_on")
+                if not isinstance(statuses, str):
+                    where = _join(where, index)
                 if not isinstance(status, str):
                     self.add(where, f"expected a status (valid: {', '.join(PAUSABLE)})")
                     ok = False
