@@ -17,7 +17,8 @@ replacing a value such as ``one`` would garble our own messages ("give exactly *
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
@@ -70,6 +71,17 @@ def register_secrets(values: Iterable[str]) -> None:
 def forget_secrets() -> None:
     """Drop every registered secret (for tests that need a clean slate)."""
     _known_secrets.clear()
+
+
+@contextmanager
+def secrets_kept_apart() -> Iterator[None]:
+    """Register secrets inside the block only: afterwards the registry is as it was (tests)."""
+    before = set(_known_secrets)
+    try:
+        yield
+    finally:
+        _known_secrets.clear()
+        _known_secrets.update(before)
 
 
 def secret_forms(secret: str) -> set[str]:
@@ -144,5 +156,6 @@ __all__ = [
     "redact_text",
     "register_secrets",
     "secret_forms",
+    "secrets_kept_apart",
     "worth_redacting",
 ]

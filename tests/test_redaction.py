@@ -14,6 +14,7 @@ from slabridge.redaction import (
     mask_urls,
     redact_text,
     register_secrets,
+    secrets_kept_apart,
     worth_redacting,
 )
 
@@ -22,9 +23,9 @@ TOKEN = "Ab9/Secret+Tok=en~42"
 
 @pytest.fixture(autouse=True)
 def clean_registry() -> Iterator[None]:
-    forget_secrets()
-    yield
-    forget_secrets()
+    with secrets_kept_apart():
+        forget_secrets()
+        yield
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,16 @@ from slabridge.cli import cli
 from slabridge.connectors.http import HttpClient
 from slabridge.demo.sample_config import POLICY_SECTIONS
 from slabridge.demo.seed import demo_tickets
+from slabridge.redaction import secrets_kept_apart
 from slabridge.testing.fakeapi import FakeAPI
+
+
+@pytest.fixture(autouse=True)
+def registry_left_as_it_was() -> Iterator[None]:
+    # Loading registers every value it finds in a secret field; keep them out of other tests.
+    with secrets_kept_apart():
+        yield
+
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 # In URLs: valid in a host name, mixed case (a parsed host name shows it lower-cased).
