@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from slabridge.alerts.settings import AlertsSettings, validate_alerts
 from slabridge.connectors.base import Connector, ConnectorConfig
 from slabridge.customers import CustomerDirectory, credit_key_problems, validate_customers
+from slabridge.redaction import redact_text, register_secrets
 from slabridge.report.models import CreditSettings, Goal, validate_credits, validate_goals
 from slabridge.sla.calendar import CalendarSpec, holiday_support, validate_timezone
 from slabridge.sla.durations import DurationError, parse_duration
@@ -58,6 +59,8 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PAUSABLE: tuple[str, ...] = tuple(s for s in STATUSES if s not in STOPPED_STATUSES)
 _ENV = re.compile(r"\$(\$(?=\{)|\{([A-Za-z_][A-Za-z0-9_]*)\})")  # `$${` writes `${`
+_SHOWN_LENGTH = 60  # the longest value an error message quotes
+_SECRET_SECTIONS = ("connectors", "state")  # where a ${ENV} value may be a credential
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _FRACTION = re.compile(r"^\s*\d*\.?\d+\s*$")
@@ -220,8 +223,13 @@ def load_config_data(
     only ``true``/``false`` are booleans, so a key ``on`` must be the text ``"on"``)."""
     checker = _Checker(os.environ if environ is None else environ)
     config = checker.app(data, connector_types, config_path, engine_only, skip_connectors)
+    # Registered even when the file is invalid: an error or a log line may still quote one.
+    register_secrets(checker.secrets)
     if checker.issues or config is None:
-        raise ConfigError(checker.issues)
+        secrets = checker.secrets
+        raise ConfigError(
+            [ConfigIssue(i.path, _shorten(redact_text(i.message, secrets))) for i in checker.issues]
+        )
     return config
 
 
@@ -262,11 +270,32 @@ def _key(raw: Any) -> str:
     return str(raw)
 
 
+_LONG_QUOTE = re.compile(rf"(['\"])([^'\"]{{{_SHOWN_LENGTH}}})[^'\"]{{20,}}\1")
+
+
+def _shorten(message: str) -> str:
+    """Cut every long quoted value in a message (a validator may quote a 20,000-character one)."""
+    return _LONG_QUOTE.sub(lambda m: f"{m.group(1)}{m.group(2)}...{m.group(1)}", message)
+
+
+def _text_keys(value: Any) -> Any:
+    """``value`` with every mapping key as text (see :func:`_key`), at every depth."""
+    if isinstance(value, dict):
+        return {_key(key): _text_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(item) for item in value]
+    return value
+
+
 def _show(value: Any) -> str:
     """Quote a value that cannot be a secret; one from ${ENV} is never shown."""
     if isinstance(value, _FromEnv):
         return "the value from the environment"
-    return repr(value) if isinstance(value, str) else str(value)
+    shown = repr(value) if isinstance(value, str) else str(value)
+    # A 20,000-character value would bury the message (and the other issues) under itself.
+    return (
+        shown if len(shown) <= _SHOWN_LENGTH else f"{shown[:_SHOWN_LENGTH]}... ({len(shown)} chars)"
+    )
 
 
 def _kind(value: Any) -> str:
@@ -291,6 +320,8 @@ class _Checker:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
         self.issues: list[ConfigIssue] = []
+        # Values that may be credentials: ${ENV} under connectors:/state:, SecretStr fields.
+        self.secrets: list[str] = []
 
     def add(self, path: str, message: str) -> None:
         self.issues.append(ConfigIssue(path, message))
@@ -314,6 +345,8 @@ class _Checker:
                 if name not in self.environ:
                     missing.append(name)
                     return ""
+                if path.startswith(_SECRET_SECTIONS):
+                    self.secrets.append(self.environ[name])
                 return self.environ[name]
 
             result = _ENV.sub(replace, value)
@@ -425,8 +458,10 @@ class _Checker:
             [policy.name for policy in policies],
         )
         # goals: and credits: are validated by the reports' models (slabridge/report/models.py).
-        goals, goal_problems = validate_goals(data.get("goals"))
-        credits, credit_problems = validate_credits(data.get("credits"))
+        # Keys as the file reads them (`7:` or `2026-01-01:` are not text to pydantic), so that a
+        # problem under one is named by its key path, not by a list index or a repr.
+        goals, goal_problems = validate_goals(_text_keys(data.get("goals")))
+        credits, credit_problems = validate_credits(_text_keys(data.get("credits")))
         # customers: (one company across helpdesks) is validated in slabridge/customers.py.
         customers, customer_problems = validate_customers(
             data.get("customers"), instance_names if isinstance(raw_connectors, dict) else None
@@ -637,8 +672,11 @@ class _Checker:
         if country is not None and not isinstance(country, str):
             self.add(_join(path, "country"), "expected a country code such as DE")
             ok, country = False, None
-        if subdivision is not None and not isinstance(subdivision, str):
-            subdivision = str(subdivision)
+        if isinstance(subdivision, bool) or not isinstance(subdivision, str | int | None):
+            self.add(_join(path, "subdivision"), "expected a subdivision code such as BE or NY")
+            ok, subdivision = False, None
+        elif subdivision is not None and not isinstance(subdivision, str):
+            subdivision = str(subdivision)  # numeric codes, e.g. 75 for Paris
         if subdivision is not None and country is None and ok:
             self.add(_join(path, "subdivision"), "needs holidays.country as well")
             ok = False
@@ -906,7 +944,10 @@ class _Checker:
                 items = []
             found: set[str] = set()
             for index, status in enumerate(items):
-                where = _join(_join(path, "pause_on"), index)
+                # A single status written as text is named by its key, not as item [0].
+                where = _join(path, "pause_on")
+                if not isinstance(statuses, str):
+                    where = _join(where, index)
                 if not isinstance(status, str):
                     self.add(where, f"expected a status (valid: {', '.join(PAUSABLE)})")
                     ok = False
@@ -942,6 +983,7 @@ class _Checker:
             # The URL itself is never echoed: it may hold the database password.
             self.add("state", f"not a valid database URL: {problem}")
             return DEFAULT_STATE
+        self.secrets.extend(_url_password(url))
         if (
             base == "sqlite"
             and url.startswith(f"{scheme}:///")
@@ -977,7 +1019,9 @@ class _Checker:
                 continue
             model = connector.config_model
             try:
-                out[instance] = model.model_validate(entry)
+                validated = model.model_validate(entry)
+                self.secrets.extend(validated.secrets())
+                out[instance] = validated
             except ValidationError as error:
                 for issue in _pydantic_issues(error, model, path):
                     self.issues.append(issue)
@@ -1170,6 +1214,14 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+def _url_password(url: str) -> list[str]:
+    """The database password of a URL that :func:`_url_problem` accepted (to redact it)."""
+    from sqlalchemy.engine import make_url
+
+    password = make_url(url).password
+    return [str(password)] if password else []
+
+
 def _pydantic_issues(
     error: ValidationError, model: type[BaseModel], path: str
 ) -> list[ConfigIssue]:
@@ -1195,17 +1247,18 @@ def _pydantic_issues(
 
 
 def _scrub(message: str, value: Any) -> str:
-    """Drop the input from a validator's message, in case it quoted it."""
+    """Drop the input from a validator's message, in case it quoted it.
+
+    Only inputs long or unusual enough to be secrets are replaced (``redaction.worth_redacting``):
+    an ``email: one`` must not turn "give exactly one of" into "give exactly *** of".
+    """
     texts: list[str] = []
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         texts.append(str(value))
     elif isinstance(value, dict):
         # A model-level validator sees the whole entry; its `type` names a connector, not a secret.
         texts.extend(str(v) for k, v in value.items() if k != "type" and isinstance(v, str | int))
-    for text in sorted(texts, key=len, reverse=True):
-        if len(text) >= 3:
-            message = message.replace(text, "***")
-    return message
+    return redact_text(message, texts)
 
 
 __all__ = [

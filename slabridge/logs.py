@@ -5,29 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
-REDACTED = "***"
+# Redaction itself lives in slabridge/redaction.py; these names stay importable from here.
+from slabridge.redaction import REDACTED, redact_text, register_secrets
+
 _SECRET_KEY_PARTS = ("token", "password", "secret", "api_key", "apikey", "authorization")
-
-# Secret values registered at run time (from the config) and scrubbed from every log line.
-_known_secrets: set[str] = set()
-
-
-def register_secrets(values: Iterable[str]) -> None:
-    """Remember secret values so that no log line can print them."""
-    _known_secrets.update(value for value in values if value and len(value) >= 4)
-
-
-def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Replace every known secret (and the given ones) in ``text``."""
-    for secret in sorted({*_known_secrets, *secrets}, key=len, reverse=True):
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 def _is_secret_key(key: str) -> bool:

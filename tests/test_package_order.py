@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1] / "slabridge"
 # which drive the whole program, sit at the top with the commands.
 LAYERS: dict[str, int] = {
     "logs": 0,
+    "redaction": 0,
     "telemetry": 0,
     "yaml_loader": 0,
     "sla": 1,

@@ -95,6 +95,14 @@ def check_instance(
     finally:
         if connector is not None:
             connector.close()
+    # A connector may name its URL in a message ("cannot reach ... at URL"): mask it here, once.
+    report.problems = [
+        CheckProblem(
+            redact_text(problem.message, secrets),
+            hint=None if problem.hint is None else redact_text(problem.hint, secrets),
+        )
+        for problem in report.problems
+    ]
     return report
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from synckit import T0, MemoryConnector, make_engine
 
-from slabridge import logs
+from slabridge import logs, redaction
 from slabridge.commands.sync import report
 from slabridge.sync.runtime import SyncOutcome
 from slabridge.sync.store import StateStore
@@ -19,7 +19,7 @@ SECRET = "tok-3f9a61c2e7-never-print"
 
 @pytest.fixture
 def registered_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setattr(logs, "_known_secrets", set())
+    monkeypatch.setattr(redaction, "_known_secrets", set())
     logs.register_secrets([SECRET])
     yield SECRET
 
