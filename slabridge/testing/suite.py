@@ -240,7 +240,9 @@ class StandardConnectorTests:
         problems = harness.connect(bad_credentials=True).check()
         assert problems, "check() accepted credentials the fake rejects"
         for problem in problems:
-            assert isinstance(problem, CheckProblem)
+            assert isinstance(problem, CheckProblem), (
+                f"check() must return CheckProblem objects, got {problem!r}"
+            )
             assert problem.message.strip(), "a CheckProblem needs a message an admin can act on"
             text = f"{problem.message} {problem.hint or ''}"
             for secret in harness.secrets:
@@ -284,7 +286,9 @@ class StandardConnectorTests:
             if exc.status == 418:
                 pytest.fail("read() kept requesting pages after the API repeated a page token")
             raise
-        assert len(harness.fake.calls) - calls_before < limit
+        assert len(harness.fake.calls) - calls_before < limit, (
+            "read() looped on a repeated page token instead of stopping"
+        )
         assert tickets_of(items), "read() yielded nothing before the repeated token"
         assert isinstance(items[-1], Checkpoint), "read() must end with a Checkpoint"
 
@@ -329,7 +333,9 @@ class StandardConnectorTests:
         wanted = [seeded[0], seeded[2], harness.missing_ticket_id()]
         items = list(connector.fetch(wanted))
         tickets = tickets_of(items)
-        assert sorted(ticket.id for ticket in tickets) == sorted(wanted[:2])
+        assert sorted(ticket.id for ticket in tickets) == sorted(wanted[:2]), (
+            f"fetch({wanted}) must yield the two existing tickets and skip the missing one"
+        )
         for ticket in tickets:
             assert_valid_ticket(ticket, connector)
 
@@ -341,8 +347,9 @@ class StandardConnectorTests:
         fault = harness.fake.inject("429", times=1, retry_after="1")
         harness.sleeps.clear()
         tickets = tickets_of(_read_all(connector, None))
-        assert fault.hits == 1
-        assert set(seeded) <= {ticket.id for ticket in tickets}
+        assert fault.hits == 1, "the injected 429 was not met (did read() call the API?)"
+        missing = set(seeded) - {ticket.id for ticket in tickets}
+        assert not missing, f"after a 429 the read lost tickets: {sorted(missing)}"
         assert any(wait >= 1.0 for wait in harness.sleeps), (
             f"Retry-After: 1 was not honoured (recorded waits: {harness.sleeps}); "
             "pass sleep=harness.record_sleep to the connector and its HttpClient"
@@ -353,8 +360,8 @@ class StandardConnectorTests:
         connector = harness.connect()
         fault = harness.fake.inject("5xx", times=2)
         tickets = tickets_of(_read_all(connector, None))
-        assert fault.hits == 2
-        assert seeded[0] in {ticket.id for ticket in tickets}
+        assert fault.hits == 2, f"two 5xx answers should be retried through (hit {fault.hits})"
+        assert seeded[0] in {ticket.id for ticket in tickets}, "after two 5xx the ticket was lost"
 
     def test_persistent_5xx_fails_with_a_clear_error(self, harness: ConnectorHarness) -> None:
         harness.seed(1)
@@ -363,7 +370,7 @@ class StandardConnectorTests:
         with pytest.raises(HttpError) as caught:
             _read_all(connector, None)
         assert fault.hits > 1, "a 503 was not retried"
-        assert caught.value.status == 503
+        assert caught.value.status == 503, f"the error names the wrong status: {caught.value}"
         assert "503" in str(caught.value), f"the error does not say what failed: {caught.value}"
 
     def test_other_4xx_fails_at_once(self, harness: ConnectorHarness) -> None:
@@ -373,8 +380,8 @@ class StandardConnectorTests:
         with pytest.raises(HttpError) as caught:
             _read_all(connector, None)
         assert fault.hits == 1, "a 400 was retried"
-        assert caught.value.status == 400
-        assert not caught.value.retryable
+        assert caught.value.status == 400, f"the error names the wrong status: {caught.value}"
+        assert not caught.value.retryable, "a 400 must not be marked retryable"
 
     # -- apply ----------------------------------------------------------------------------
 
@@ -395,7 +402,9 @@ class StandardConnectorTests:
         assert change.add_tags <= tags, f"tags not added: {set(change.add_tags - tags)}"
         assert tags_before - change.remove_tags <= tags, "apply() removed tags it does not own"
         if change.priority is not None:
-            assert harness.priority(ticket_id) == change.priority
+            assert harness.priority(ticket_id) == change.priority, (
+                f"priority not written: {harness.priority(ticket_id)!r}, wanted {change.priority!r}"
+            )
         state = harness.state(ticket_id)
         # The sync re-reads before planning again; the same change must leave the state alone.
         list(connector.fetch([ticket_id]))
