@@ -174,6 +174,10 @@ description = "{n.camel} helpdesk connector for slabridge"
 requires-python = ">=3.11"
 dependencies = ["slabridge>=0.1"]
 
+[project.optional-dependencies]
+# pip install -e ".[test]": pytest for the standard suite, mypy for --strict.
+test = ["slabridge[testing]>=0.1", "mypy>=1.10"]
+
 [project.entry-points.slabridge]
 {n.name} = "{n.package}"
 
