@@ -103,6 +103,7 @@ def check_instance(
         )
         for problem in report.problems
     ]
+    report.warnings = [redact_text(warning, secrets) for warning in report.warnings]
     return report
 
 

@@ -215,37 +215,39 @@ def run_demo(
         say(f"Started {len(helpdesks)} fake helpdesk(s) on loopback, seeded with {loaded}.")
         inbox = AlertInbox()
         inbox.start()
-        environ["DEMO_ALERTS_SECRET"] = inbox.secret
-        write_demo_config(config_path, helpdesks, now.year, alerts_url=inbox.base_url)
-        say(f"Wrote {config_path}.")
-        os.environ.update(environ)
-        runtime = build_runtime(str(config_path), (), dry_run=False)
         try:
-            outcome = sync_all(runtime, now=now, dry_run=False, full=False, progress=None)
-            joined = [h.instance for h in helpdesks if h.connector.type_name in JOINED_TYPES]
-            ids = joined_ids(runtime.store.iter_tickets(), joined)
+            environ["DEMO_ALERTS_SECRET"] = inbox.secret
+            write_demo_config(config_path, helpdesks, now.year, alerts_url=inbox.base_url)
+            say(f"Wrote {config_path}.")
+            os.environ.update(environ)
+            runtime = build_runtime(str(config_path), (), dry_run=False)
+            try:
+                outcome = sync_all(runtime, now=now, dry_run=False, full=False, progress=None)
+                joined = [h.instance for h in helpdesks if h.connector.type_name in JOINED_TYPES]
+                ids = joined_ids(runtime.store.iter_tickets(), joined)
+            finally:
+                runtime.close()
+            if len(ids) > 1:
+                others = [h.instance for h in helpdesks if h.instance not in ids]
+                with config_path.open("a", encoding="utf-8") as handle:
+                    handle.write(customers_section(ids, others))
+            report_path = directory / f"report-{now:%Y-%m}.html"
+            write_report(config_path, report_path, now)
+            result = DemoResult(
+                config_path,
+                report_path,
+                helpdesks,
+                list(outcome.summaries),
+                outcome.exit_code,
+                alerts=list(inbox.received),
+            )
+            if serve is not None:
+                write_environment(directory / "demo.env", environ)
+                for helpdesk in helpdesks:
+                    helpdesk.fake.clock = _wall_clock  # type: ignore[attr-defined]
+                serve(result)
         finally:
-            runtime.close()
-        if len(ids) > 1:
-            others = [h.instance for h in helpdesks if h.instance not in ids]
-            with config_path.open("a", encoding="utf-8") as handle:
-                handle.write(customers_section(ids, others))
-        report_path = directory / f"report-{now:%Y-%m}.html"
-        write_report(config_path, report_path, now)
-        result = DemoResult(
-            config_path,
-            report_path,
-            helpdesks,
-            list(outcome.summaries),
-            outcome.exit_code,
-            alerts=list(inbox.received),
-        )
-        if serve is not None:
-            write_environment(directory / "demo.env", environ)
-            for helpdesk in helpdesks:
-                helpdesk.fake.clock = _wall_clock  # type: ignore[attr-defined]
-            serve(result)
-        inbox.stop()
+            inbox.stop()
     return result
 
 

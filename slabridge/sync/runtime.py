@@ -162,7 +162,11 @@ def build_runtime(
         return evaluate(ticket, config, now)
 
     runtime = Runtime(config, store, connectors, settings_from_config(config), evaluator)
-    runtime.extra["alert_channels"] = _alert_channels(config)
+    try:
+        runtime.extra["alert_channels"] = _alert_channels(config)
+    except SetupError:
+        runtime.close()  # nothing leaks when a channel is misconfigured
+        raise
     return runtime
 
 
@@ -174,9 +178,11 @@ def _alert_channels(config: Any) -> dict[str, Any]:
     alerts = _get(config, "alerts")
     if alerts is None or not alerts.rules or not alerts.channels:
         return {}
+    from slabridge.plugins import PluginError
+
     try:
         return dict(build_channels(alerts.channels))
-    except ConfigError as error:
+    except (ConfigError, PluginError) as error:  # e.g. two plugins claim one channel type
         raise SetupError(str(error)) from None
 
 

@@ -84,3 +84,19 @@ def test_the_unanswered_tickets_past_25_percent_arrive_as_one_signed_digest_once
     assert all(item["ticket_url"].endswith(f"/agent/tickets/{item['ticket_id']}") for item in items)
     sync(built, 55)
     assert len(receiver.messages) == 1, "one event, rule and level: never sent twice"
+
+
+def test_a_channel_type_two_plugins_claim_is_a_setup_error_not_a_traceback(
+    setup: tuple[Setup, Receiver], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slabridge.alerts.notifiers import registry
+    from slabridge.plugins import PluginError
+
+    def clash(*_: object, **__: object) -> None:
+        raise PluginError("notifier type 'webhook' is claimed by two plugins: a, b")
+
+    monkeypatch.setattr(registry, "notifier_types", clash)
+    built, _ = setup
+    result = CliRunner().invoke(cli, ["sync", "--config", str(built.config_path)])
+    assert result.exit_code == 2, result.output
+    assert "claimed by two plugins" in result.stderr
