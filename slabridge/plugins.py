@@ -8,7 +8,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pluggy
 
@@ -165,6 +165,36 @@ def _ensure_loaded(manager: SlabridgePluginManager) -> SlabridgePluginManager:
     return manager
 
 
+T = TypeVar("T")
+
+
+class _TypeTable(Generic[T]):
+    """A ``type_name`` → class table that a ``register_*`` hook fills, refusing clashes."""
+
+    def __init__(self, base: type, hook: str, kind: str) -> None:  # base: abstract, so not type[T]
+        self.base, self.hook, self.kind = base, hook, kind
+        self.types: dict[str, type[T]] = {}
+
+    def register(self, cls: type[T]) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, self.base)):
+            raise PluginError(f"{self.hook} got {cls!r}, not a {self.base.__name__} subclass")
+        type_name = getattr(cls, "type_name", None)
+        if not isinstance(type_name, str) or not type_name:
+            raise PluginError(f"{self.kind} class {cls.__qualname__} has no type_name")
+        existing = self.types.get(type_name)
+        if existing is not None and existing is not cls:
+            raise PluginError(
+                f"two {self.kind}s claim type {type_name!r}: "
+                f"{existing.__module__}.{existing.__qualname__} and "
+                f"{cls.__module__}.{cls.__qualname__}; uninstall one or limit "
+                f"{LOAD_PLUGINS_ENV}"
+            )
+        self.types[type_name] = cls
+
+    def sorted(self) -> dict[str, type[T]]:
+        return dict(sorted(self.types.items()))
+
+
 def connector_types(manager: SlabridgePluginManager | None = None) -> dict[str, type[Connector]]:
     """``type_name`` → connector class, from every plugin's ``register_connectors``.
 
@@ -172,26 +202,9 @@ def connector_types(manager: SlabridgePluginManager | None = None) -> dict[str, 
     ``type_name``, or when two classes claim the same ``type_name``.
     """
     manager = _ensure_loaded(pm if manager is None else manager)
-    types: dict[str, type[Connector]] = {}
-
-    def register(cls: type[Connector]) -> None:
-        if not (isinstance(cls, type) and issubclass(cls, Connector)):
-            raise PluginError(f"register_connectors got {cls!r}, not a Connector subclass")
-        type_name = getattr(cls, "type_name", None)
-        if not isinstance(type_name, str) or not type_name:
-            raise PluginError(f"connector class {cls.__qualname__} has no type_name")
-        existing = types.get(type_name)
-        if existing is not None and existing is not cls:
-            raise PluginError(
-                f"two connectors claim type {type_name!r}: "
-                f"{existing.__module__}.{existing.__qualname__} and "
-                f"{cls.__module__}.{cls.__qualname__}; uninstall one or limit "
-                f"{LOAD_PLUGINS_ENV}"
-            )
-        types[type_name] = cls
-
-    manager.hook.register_connectors(register=register)
-    return dict(sorted(types.items()))
+    table: _TypeTable[Connector] = _TypeTable(Connector, "register_connectors", "connector")
+    manager.hook.register_connectors(register=table.register)
+    return table.sorted()
 
 
 def notifier_types(
@@ -206,28 +219,11 @@ def notifier_types(
     from slabridge.alerts.notifiers.base import Notifier  # alerts import plugins' callers
 
     manager = _ensure_loaded(pm if manager is None else manager)
-    types: dict[str, type[Notifier]] = {}
-
-    def register(cls: type[Notifier]) -> None:
-        if not (isinstance(cls, type) and issubclass(cls, Notifier)):
-            raise PluginError(f"register_notifiers got {cls!r}, not a Notifier subclass")
-        type_name = getattr(cls, "type_name", None)
-        if not isinstance(type_name, str) or not type_name:
-            raise PluginError(f"notifier class {cls.__qualname__} has no type_name")
-        existing = types.get(type_name)
-        if existing is not None and existing is not cls:
-            raise PluginError(
-                f"two notifiers claim type {type_name!r}: "
-                f"{existing.__module__}.{existing.__qualname__} and "
-                f"{cls.__module__}.{cls.__qualname__}; uninstall one or limit "
-                f"{LOAD_PLUGINS_ENV}"
-            )
-        types[type_name] = cls
-
+    table: _TypeTable[Notifier] = _TypeTable(Notifier, "register_notifiers", "notifier")
     for builtin in builtins:
-        register(builtin)
-    manager.hook.register_notifiers(register=register)
-    return dict(sorted(types.items()))
+        table.register(builtin)
+    manager.hook.register_notifiers(register=table.register)
+    return table.sorted()
 
 
 def get_plugins(manager: SlabridgePluginManager | None = None) -> list[dict[str, Any]]:
