@@ -9,25 +9,15 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
-import sqlalchemy as sa
 
 from slabridge.commands.options import config_option
 from slabridge.report import running
-from slabridge.sla.ticket import TicketError, parse_ticket
-from slabridge.sync import schema
+from slabridge.report.sources import parsed_snapshots
 
 if TYPE_CHECKING:
     from slabridge.sync.store import StateStore
 
 EXIT_INPUT = 2
-
-
-def stored_connectors(store: StateStore) -> list[str]:
-    """The connectors that have tickets in the store."""
-    t = schema.tickets
-    with store.engine.connect() as connection:
-        rows = connection.execute(sa.select(t.c.connector).distinct().order_by(t.c.connector))
-        return [name for (name,) in rows]
 
 
 def ticket_lines(
@@ -38,25 +28,13 @@ def ticket_lines(
     A snapshot the engine could not read is not exported: it becomes a line in ``problems``, so
     that what leaves is exactly what `slabridge evaluate` accepts.
     """
-    t = schema.tickets
-    query = sa.select(t.c.connector, t.c.ticket_id, t.c.snapshot_json).order_by(
-        t.c.connector, t.c.ticket_id
-    )
-    if connector is not None:
-        query = query.where(t.c.connector == connector)
-    with store.engine.connect() as connection:
-        rows = connection.execution_options(yield_per=1000).execute(query)
-        for name, ticket_id, snapshot_json in rows:
-            try:
-                ticket = parse_ticket(json.loads(snapshot_json))
-            except (TicketError, ValueError) as error:
-                problems.append(f"store {name}/{ticket_id}: not exported: {error}")
-                continue
-            data = ticket.to_json()
-            # `source` is the helpdesk type; two instances of one type need their own name.
-            # An unknown key to the engine (POLICY.md §2), so `evaluate` keeps and ignores it.
-            data["connector"] = name
-            yield data
+    rows = store.iter_snapshots(connector)
+    for stored in parsed_snapshots(rows, problems, note="not exported: "):
+        data = stored.ticket.to_json()
+        # `source` is the helpdesk type; two instances of one type need their own name.
+        # An unknown key to the engine (POLICY.md §2), so `evaluate` keeps and ignores it.
+        data["connector"] = stored.connector
+        yield data
 
 
 def _open_output(output: str) -> IO[str]:
@@ -97,7 +75,7 @@ def tickets(config_path: Path, connector: str | None, output: str) -> None:
     try:
         running.connector_option(
             connector,
-            [*config.connectors, *stored_connectors(store)],
+            [*config.connectors, *store.stored_connectors()],
             f"{config_path} or its state store",
         )
         problems: list[str] = []
@@ -120,4 +98,4 @@ def tickets(config_path: Path, connector: str | None, output: str) -> None:
         raise SystemExit(EXIT_INPUT)
 
 
-__all__ = ["command", "stored_connectors", "ticket_lines"]
+__all__ = ["command", "ticket_lines"]

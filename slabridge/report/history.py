@@ -14,6 +14,7 @@ from slabridge.report.periods import Period
 from slabridge.report.sources import (
     Evaluator,
     SourceTicket,
+    parsed_snapshots,
     replay,
     stored_outcomes,
 )
@@ -69,34 +70,8 @@ def unevaluated_snapshots(
     at one of its events or at its ``updated_at`` (POLICY.md §2-3), so none starts in the window,
     and replaying every old ticket of a long-running store for each report would be wasted work.
     """
-    t, e = schema.tickets, schema.evaluations
-    evaluated_in_window = (
-        sa.select(e.c.id)
-        .where(
-            e.c.connector == t.c.connector,
-            e.c.ticket_id == t.c.ticket_id,
-            e.c.evaluated_at >= start,
-            e.c.evaluated_at < as_of,
-        )
-        .exists()
-    )
-    query = (
-        sa.select(t.c.connector, t.c.ticket_id, t.c.snapshot_json)
-        .where(t.c.updated_at >= start, ~evaluated_in_window)
-        .order_by(t.c.connector, t.c.ticket_id)
-    )
-    if connector is not None:
-        query = query.where(t.c.connector == connector)
-    with store.engine.connect() as connection:
-        rows = connection.execution_options(yield_per=1000).execute(query)
-        for connector_name, ticket_id, snapshot_json in rows:
-            try:
-                ticket = parse_ticket(json.loads(snapshot_json))
-            except (TicketError, ValueError) as error:
-                if problems is not None:
-                    problems.append(f"store {connector_name}/{ticket_id}: {error}")
-                continue
-            yield SourceTicket(ticket, connector_name)
+    rows = store.iter_snapshots(connector, unevaluated_between=(start, as_of))
+    yield from parsed_snapshots(rows, problems)
 
 
 def store_history(

@@ -91,6 +91,20 @@ def read_store_tickets(store: StateStore, connector: str | None = None) -> Loade
     return loaded
 
 
+def parsed_snapshots(
+    rows: Iterable[tuple[str, str, str]], problems: list[str] | None, *, note: str = ""
+) -> Iterator[SourceTicket]:
+    """Tickets from ``StateStore.iter_snapshots`` rows; one unreadable is a problem, not a stop."""
+    for connector, ticket_id, text in rows:
+        try:
+            ticket = parse_ticket(json.loads(text))
+        except (TicketError, ValueError) as error:
+            if problems is not None:
+                problems.append(f"store {connector}/{ticket_id}: {note}{error}")
+            continue
+        yield SourceTicket(ticket, connector)
+
+
 def replay(
     tickets: Iterable[SourceTicket],
     evaluate: Evaluator,
@@ -177,6 +191,7 @@ __all__ = [
     "Evaluator",
     "Loaded",
     "SourceTicket",
+    "parsed_snapshots",
     "read_store_tickets",
     "read_ticket_file",
     "read_ticket_lines",

@@ -264,6 +264,49 @@ class StateStore:
             for row in result.mappings():
                 yield _tracked(row)
 
+    def iter_snapshots(
+        self,
+        connector: str | None = None,
+        *,
+        unevaluated_between: tuple[datetime, datetime] | None = None,
+    ) -> Iterator[tuple[str, str, str]]:
+        """``(connector, ticket_id, snapshot JSON text)`` of tracked tickets, by connector and id.
+
+        The text is left unparsed, so that a caller can name a snapshot it cannot read and go
+        on. With ``unevaluated_between=(start, end)``: only tickets updated at or after
+        ``start`` that have no evaluation made in ``[start, end)`` (what a report replays).
+        """
+        t, e = schema.tickets, schema.evaluations
+        query = sa.select(t.c.connector, t.c.ticket_id, t.c.snapshot_json).order_by(
+            t.c.connector, t.c.ticket_id
+        )
+        if connector is not None:
+            query = query.where(t.c.connector == connector)
+        if unevaluated_between is not None:
+            start, end = unevaluated_between
+            evaluated = (
+                sa.select(e.c.id)
+                .where(
+                    e.c.connector == t.c.connector,
+                    e.c.ticket_id == t.c.ticket_id,
+                    e.c.evaluated_at >= start,
+                    e.c.evaluated_at < end,
+                )
+                .exists()
+            )
+            query = query.where(t.c.updated_at >= start, ~evaluated)
+        with self.engine.connect() as connection:
+            rows = connection.execution_options(yield_per=1000).execute(query)
+            for name, ticket_id, snapshot_json in rows:
+                yield str(name), str(ticket_id), str(snapshot_json)
+
+    def stored_connectors(self) -> list[str]:
+        """The connectors that have tickets in the store."""
+        t = schema.tickets
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(t.c.connector).distinct().order_by(t.c.connector))
+            return [str(name) for (name,) in rows]
+
     # -- evaluations and events -----------------------------------------------------------
 
     def add_evaluations(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
