@@ -257,10 +257,14 @@ class JiraConnector(Connector):
 
     # -- read -----------------------------------------------------------------------------
 
-    def read(self, cursor: str | None) -> Iterator[ReadItem]:
+    def _read_window(self, cursor: str | None) -> tuple[InclusiveCursor, datetime | None]:
+        """The cursor's state and the ``updated >=`` instant a read from it asks for."""
         lookback = timedelta(minutes=self.jira.lookback_minutes)
         state = InclusiveCursor.decode(cursor, lookback=lookback)
-        window = state.start if state.at is not None else self.jira.start
+        return state, state.start if state.at is not None else self.jira.start
+
+    def read(self, cursor: str | None) -> Iterator[ReadItem]:
+        state, window = self._read_window(cursor)
         zone = self.time_zone()
         meta = self.site_meta()
         jql = build_jql(self.jira.projects, self.jira.jql, window, zone)
@@ -313,9 +317,7 @@ class JiraConnector(Connector):
         Cloud: ``POST /search/approximate-count`` (its search has no total). Data Center:
         the v2 search's ``total`` for ``maxResults: 0``.
         """
-        lookback = timedelta(minutes=self.jira.lookback_minutes)
-        state = InclusiveCursor.decode(cursor, lookback=lookback)
-        window = state.start if state.at is not None else self.jira.start
+        _, window = self._read_window(cursor)
         jql = build_jql(self.jira.projects, self.jira.jql, window, self.time_zone())
         try:
             if self.data_center:
