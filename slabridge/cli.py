@@ -27,6 +27,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "status",
     "alerts",
     "policy_test",
+    "shadow",
 )
 
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from slabridge.connectors.helpdesk_sla import HelpdeskSla
 from slabridge.connectors.mapping import ConnectorMapping
 from slabridge.sla.ticket import Ticket
 
@@ -270,6 +271,15 @@ class Connector(ABC):
         Optional. One cheap API call at most; the sync asks before a read that a person
         watches (the progress bar then shows a total and the time left) and before a first
         sync (it says how many tickets are ahead). An upper bound is fine; never raise for it.
+        """
+        return None
+
+    def helpdesk_slas(self, ticket_ids: Sequence[str]) -> Iterator[HelpdeskSla | Skipped] | None:
+        """The helpdesk's own SLA verdict on each ticket, for ``slabridge shadow``; None if none.
+
+        Optional. Override when the helpdesk computes SLAs and the API exposes them (Zendesk's
+        ``include=slas``, Jira Service Management's SLA fields): one item per id, in any order,
+        a :class:`Skipped` for an id the helpdesk does not know. Read-only; never writes.
         """
         return None
 

@@ -20,12 +20,14 @@ from slabridge.connectors.base import (
     Skipped,
     WriteResult,
 )
+from slabridge.connectors.helpdesk_sla import HelpdeskSla
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.logs import register_secrets
 from slabridge.sla.ticket import Ticket, TicketError, format_timestamp
 from slabridge_freshdesk.config import FreshdeskConfig
 from slabridge_freshdesk.cursor import ReadCursor
+from slabridge_freshdesk.helpdesk_sla import verdict_of
 from slabridge_freshdesk.journal import StatusJournal
 from slabridge_freshdesk.mapping import Lookups, map_ticket, needs_conversations, stats_marks
 from slabridge_freshdesk.statuses import StatusChoice, status_choices
@@ -497,6 +499,21 @@ class FreshdeskConnector(Connector):
                     continue
                 raise
             yield self._normalize(raw)
+
+    def helpdesk_slas(self, ticket_ids: Sequence[str]) -> Iterator[HelpdeskSla | Skipped]:
+        """Freshdesk's own due times and escalation flags, for ``slabridge shadow``."""
+        for ticket_id in ticket_ids:
+            if not str(ticket_id).isdigit():
+                yield Skipped(str(ticket_id), "not a Freshdesk ticket number")
+                continue
+            try:
+                raw = self._get_json(f"tickets/{ticket_id}", {"include": "stats"})
+            except HttpError as exc:
+                if exc.status == 404:
+                    yield Skipped(str(ticket_id), "not found (deleted or spam)", gone=True)
+                    continue
+                raise
+            yield verdict_of(raw)
 
     def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
         return [self._apply_one(change) for change in changes]

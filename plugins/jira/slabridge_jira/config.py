@@ -11,6 +11,7 @@ from slabridge.connectors.base import ConnectorConfig
 from slabridge.connectors.http import require_https
 from slabridge.connectors.mapping import ConnectorMapping, MappingRule
 from slabridge.connectors.oauth_settings import OAuthSettings
+from slabridge_jira.helpdesk_sla import DEFAULT_SLA_NAMES, SlaMetric
 
 ATLASSIAN_GATEWAY = "https://api.atlassian.com"
 ATLASSIAN_TOKEN_URL = "https://auth.atlassian.com/oauth/token"
@@ -160,6 +161,10 @@ class JiraConfig(ConnectorConfig):
     timeout: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=20)
     mapping: JiraMapping = JiraMapping()
+    # JSM SLA name -> slabridge metric, for `slabridge shadow` (default: JSM's standard names).
+    sla_names: dict[str, SlaMetric] = Field(
+        default_factory=lambda: dict(DEFAULT_SLA_NAMES)
+    )
 
     @field_validator("site")
     @classmethod

@@ -24,12 +24,14 @@ from slabridge.connectors.base import (
     WriteResult,
 )
 from slabridge.connectors.cursor import InclusiveCursor
+from slabridge.connectors.helpdesk_sla import HelpdeskSla
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.oauth import OAuth2, OAuthError
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.sla.ticket import Ticket, TicketError
 from slabridge_jira.auth import jira_auth, rejected_credentials
 from slabridge_jira.config import JiraConfig
+from slabridge_jira.helpdesk_sla import read_helpdesk_slas
 from slabridge_jira.mapping import (
     SiteMeta,
     comments_may_be_truncated,
@@ -612,6 +614,10 @@ class JiraConnector(Connector):
         return issues
 
     # -- write ----------------------------------------------------------------------------
+
+    def helpdesk_slas(self, ticket_ids: Sequence[str]) -> Iterator[HelpdeskSla | Skipped]:
+        """JSM's own SLA verdicts (``servicedeskapi/request/{key}/sla``), for the parity audit."""
+        return read_helpdesk_slas(self.http, ticket_ids, self.jira.sla_names)
 
     def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
         return [self._apply_one(change) for change in changes]

@@ -16,6 +16,7 @@ from slabridge.sla.ticket import Ticket
 from slabridge.testing.fake_oauth import FakeTokenIssuer
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse, Fault
 from slabridge_jira.fake_jql import JqlQuery
+from slabridge_jira.fake_sla import sla_page
 from slabridge_jira.mapping import ORGANIZATIONS_SCHEMA, format_jira_time, parse_jira_time
 
 API = "/rest/api/3"
@@ -198,6 +199,10 @@ class FakeJira(FakeAPI):
         # after it happened (per issue id), unless the search names it in `reconcileIssues`.
         self.index_delay: dict[str, timedelta] = {}
         self.issues: dict[str, _Issue] = {}
+        # JSM SLA values per issue id, as servicedeskapi/request/{key}/sla serves them (tests
+        # set them: the fake computes no SLA), and that endpoint's page cap.
+        self.slas: dict[str, list[dict[str, Any]]] = {}
+        self.sla_page_cap = 50
         self.users: dict[str, dict[str, Any]] = {}
         self.organizations: dict[str, str] = {}  # name -> id
         self.options: dict[str, dict[str, str]] = {TIER_FIELD: {}, REGION_FIELD: {}}
@@ -636,6 +641,7 @@ class FakeJira(FakeAPI):
         self.route("GET", f"{self.api}/issue/(?P<ref>[^/]+)/changelog", self._issue_changelog)
         self.route("GET", f"{self.api}/issue/(?P<ref>[^/]+)/comment", self._issue_comments)
         self.route("GET", f"{self.api}/issue/(?P<ref>[^/]+)", self._get_issue)
+        self.route("GET", "/rest/servicedeskapi/request/(?P<ref>[^/]+)/sla", self._request_sla)
         self.route("PUT", f"{self.api}/issue/(?P<ref>[^/]+)", self._edit_issue)
 
     def _user_json(self, account_id: str) -> dict[str, Any]:
@@ -1071,6 +1077,11 @@ class FakeJira(FakeAPI):
         if self.comment_page_totals:
             answer["total"] = len(comments)
         return FakeResponse(200, answer)
+
+    def _request_sla(self, request: FakeRequest, ref: str) -> FakeResponse:
+        issue = self._find(ref)
+        values = self.slas.get(issue.id) if issue is not None else None
+        return sla_page(values, request, self.sla_page_cap)
 
     def _get_issue(self, request: FakeRequest, ref: str) -> FakeResponse:
         issue = self._find(ref)

@@ -25,6 +25,7 @@ from slabridge.connectors.base import (
     WriteOutcome,
     WriteResult,
 )
+from slabridge.connectors.helpdesk_sla import HelpdeskSla
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.oauth import OAuth2, OAuthError
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
@@ -36,6 +37,7 @@ from slabridge_zendesk.auth import (
     zendesk_auth,
 )
 from slabridge_zendesk.config import DEFAULT_PRIORITIES, ZendeskConfig
+from slabridge_zendesk.helpdesk_sla import read_helpdesk_slas
 from slabridge_zendesk.mapping import (
     SkipTicket,
     audits_from_ticket_events,
@@ -524,6 +526,10 @@ class ZendeskConnector(Connector):
                     yield Skipped(tid, "not found (deleted or archived)", gone=True)
                 else:
                     yield self._normalize(ticket, organizations, histories.get(int(tid)))
+
+    def helpdesk_slas(self, ticket_ids: Sequence[str]) -> Iterator[HelpdeskSla | Skipped]:
+        """Zendesk's own SLA verdicts (``include=slas``), for ``slabridge shadow``."""
+        return read_helpdesk_slas(self.http, ticket_ids)
 
     def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
         plans = [self._plan(index, change) for index, change in enumerate(changes)]

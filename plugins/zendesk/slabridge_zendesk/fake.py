@@ -140,6 +140,8 @@ class FakeZendesk(FakeAPI):
         self.audits: dict[int, list[dict[str, Any]]] = {}
         self.organizations: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
+        # The SLA verdicts `include=slas` shows, per ticket: set by tests (the fake computes none).
+        self.slas: dict[int, list[dict[str, Any]]] = {}
         self.ticket_fields: dict[int, dict[str, Any]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
         self.job_failures: dict[int, list[tuple[str, str]]] = {}
@@ -714,6 +716,10 @@ class FakeZendesk(FakeAPI):
         if ids is None:
             return FakeResponse(400, dict(TOO_MANY_VALUES))
         tickets = [dict(self.tickets[i]) for i in ids if i in self.tickets]
+        if "slas" in (request.arg("include") or "").split(","):
+            # Not a sideload: each ticket gets its own `slas` (the applied policy's metrics).
+            for ticket in tickets:
+                ticket["slas"] = {"policy_metrics": list(self.slas.get(ticket["id"], []))}
         return FakeResponse(200, {"tickets": tickets, **self._sideloads(request, tickets)})
 
     def _count(self, request: FakeRequest) -> FakeResponse:
