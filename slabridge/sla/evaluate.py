@@ -17,6 +17,7 @@ from slabridge.sla.metrics import (
     priority_before,
     resolution_windows,
     running_segments,
+    update_windows,
     warn_threshold,
 )
 from slabridge.sla.policy import CalendarChoice, Policy, PolicySet
@@ -200,8 +201,10 @@ def _run(
         else:
             if name == "first_response":
                 windows = [first_response_window(timeline)]
-            else:
+            elif name == "next_response":
                 windows = next_response_windows(timeline)
+            else:
+                windows = update_windows(timeline)
             cut = pause_on
         count_cycle = calendar.count_cycle
         rows: list[ClockRow] = []
@@ -297,8 +300,10 @@ def _judge_each_cycle(
             windows = resolution_windows(timeline, new_cycle)
         elif name == "first_response":
             windows = [first_response_window(timeline)]
-        else:
+        elif name == "next_response":
             windows = next_response_windows(timeline)
+        else:
+            windows = update_windows(timeline)
         rows: list[ClockRow] = []
         calendar_name = ""
         pause_on: frozenset[str] = frozenset()

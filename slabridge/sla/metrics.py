@@ -411,6 +411,64 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
     return windows
 
 
+def update_windows(timeline: Timeline) -> list[tuple[float, float | None]]:
+    """The cycles of periodic_update and pausable_update, oldest first: ``(start, stop)``.
+
+    Each public agent reply made while the ticket is not solved or closed starts a cycle; it
+    stops at the next public agent reply (which starts the next) or when the ticket becomes
+    solved or closed. A reply made while solved or closed starts nothing. A reply at the
+    instant of a status change comes before it only when listed before it (``Timeline.ties``).
+    """
+    replies = timeline.replies
+    for _at, public_agent, _customer in replies:
+        if public_agent:
+            break
+    else:
+        return []
+    times = timeline.times
+    statuses = timeline.statuses
+    ties = None if timeline.ties is None else dict(timeline.ties)
+    solved = statuses[0] in STOPPED_STATUSES
+    flips: list[tuple[float, bool]] = []
+    previous = solved
+    if solved and ties is not None and times[0] in ties:
+        flips.append((times[0], True))  # solved at created_at, after replies listed before it
+        solved = False
+    for i in range(1, len(times)):
+        flipped = statuses[i] in STOPPED_STATUSES
+        if flipped is not previous:
+            flips.append((times[i], flipped))
+            previous = flipped
+    windows: list[tuple[float, float | None]] = []
+    running: float | None = None
+    index = 0
+    count = len(flips)
+    for at, public_agent, _customer in replies:
+        while index < count and flips[index][0] <= at:
+            flip_at, now_solved = flips[index]
+            if flip_at == at and ties is not None and ties.get(at):
+                ties[at] -= 1  # this reply is listed before the change at its instant
+                break
+            index += 1
+            if now_solved and running is not None:
+                windows.append((running, flip_at))
+                running = None
+            solved = now_solved
+        if public_agent and not solved:
+            if running is not None:
+                windows.append((running, at))
+            running = at
+    while running is not None and index < count:  # a solve after the last reply stops it
+        flip_at, now_solved = flips[index]
+        index += 1
+        if now_solved:
+            windows.append((running, flip_at))
+            running = None
+    if running is not None:
+        windows.append((running, None))
+    return windows
+
+
 def resolution_windows(
     timeline: Timeline, new_cycle: bool
 ) -> list[tuple[float, float | None, bool]]:
@@ -467,5 +525,6 @@ __all__ = [
     "resolution_windows",
     "running_segments",
     "status_at",
+    "update_windows",
     "warn_threshold",
 ]

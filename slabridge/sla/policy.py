@@ -27,6 +27,8 @@ DEFAULT_PAUSE_ON: Mapping[str, frozenset[str]] = {
     "first_response": frozenset(),
     "next_response": frozenset(),
     "resolution": frozenset({"pending"}),
+    "periodic_update": frozenset(),
+    "pausable_update": frozenset({"pending", "on_hold"}),
 }
 
 

@@ -9,7 +9,15 @@ from typing import Any, Literal
 from slabridge.sla.ticket import format_timestamp
 
 CycleStatus = Literal["active", "paused", "achieved", "breached"]
-METRICS: tuple[str, ...] = ("first_response", "next_response", "resolution")
+METRICS: tuple[str, ...] = (
+    "first_response",
+    "next_response",
+    "resolution",
+    # Zendesk's "periodic update" and "pausable update": the time between public agent
+    # replies while the ticket is unsolved (docs/policy.md, decision 62).
+    "periodic_update",
+    "pausable_update",
+)
 
 
 _NO_INSTANTS: dict[float, datetime] = {}

@@ -92,3 +92,16 @@ def shared_fixtures() -> Path:
 
 
 __all__ = ["CapturedLogs", "captured_logs", "fake_api_factory", "shared_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _secrets_registered_per_test() -> Iterator[None]:
+    """Secrets a test registers (a config load, a runtime) are forgotten after it.
+
+    The registry is process-wide; without this a webhook URL of one test (its path part
+    ``slabridge``, say) would redact that word in every later test's output.
+    """
+    from slabridge.redaction import secrets_kept_apart
+
+    with secrets_kept_apart():
+        yield

@@ -23,6 +23,7 @@ import pytest
 from slabridge.sla.calendar import CalendarSpec
 from slabridge.sla.evaluate import evaluate, evaluate_json
 from slabridge.sla.policy import CalendarChoice, MetricTarget, Policy, PolicySet, Settings
+from slabridge.sla.results import METRICS
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket, parse_ticket
 
 STEP = 300
@@ -33,6 +34,13 @@ CALENDARS = {
     "split": CalendarSpec("split", "Europe/Berlin", weekly={d: SPLIT for d in range(5)}),
 }
 WARN_AT = 0.75
+PAUSES: dict[str, frozenset[str]] = {
+    "first_response": frozenset(),
+    "next_response": frozenset({"on_hold"}),
+    "resolution": frozenset({"pending", "on_hold"}),
+    "periodic_update": frozenset(),
+    "pausable_update": frozenset({"pending", "on_hold"}),
+}
 
 
 def _open_oracle(name: str, t: float) -> bool:
@@ -44,11 +52,9 @@ def _open_oracle(name: str, t: float) -> bool:
 
 
 def _policy_set(calendar: str, reopen: str, targets: dict[str, dict[str, int]]) -> PolicySet:
-    pauses = {"first_response": frozenset(), "next_response": frozenset({"on_hold"})}
-    pauses["resolution"] = frozenset({"pending", "on_hold"})
     blocks = {
         priority: {
-            metric: MetricTarget(metric, seconds, None, pauses[metric])
+            metric: MetricTarget(metric, seconds, None, PAUSES[metric])
             for metric, seconds in block.items()
         }
         for priority, block in targets.items()
@@ -307,6 +313,29 @@ class Oracle:
             out += self.judged(targets, "next_response", start[0], stop, pause, pause)
         return out
 
+    def updates(self, targets: dict[str, dict[str, int]], metric: str) -> list[OracleCycle]:
+        """periodic/pausable update: from each public agent reply the unsolved ticket sees to
+        the next public agent reply or solve, whichever comes first in the order given."""
+        pause = PAUSES[metric]
+        agent = [
+            (r["at"], r["place"]) for r in self.replies if r["author"] == "agent" and r["public"]
+        ]
+        solves = [self.key(s) for s in self.solves()]
+        out = []
+        for reply in agent:
+            if self.seen(*reply) in STOPPED_STATUSES:
+                continue  # made while solved or closed: starts nothing
+            ends = [a for a in agent if a > reply] + [s for s in solves if s > reply]
+            stop = min(ends)[0] if ends else None
+            out += self.judged(targets, metric, reply[0], stop, pause, pause)
+        return out
+
+    def periodic_update(self, targets: dict[str, dict[str, int]]) -> list[OracleCycle]:
+        return self.updates(targets, "periodic_update")
+
+    def pausable_update(self, targets: dict[str, dict[str, int]]) -> list[OracleCycle]:
+        return self.updates(targets, "pausable_update")
+
     def resolution(self, targets: dict[str, dict[str, int]]) -> list[OracleCycle]:
         pause = frozenset({"pending", "on_hold"})
         holes = pause | STOPPED_STATUSES
@@ -374,25 +403,30 @@ def test_engine_agrees_with_the_step_by_step_oracle_on_random_tickets(
 ) -> None:
     rng = random.Random(seed)
     targets = {
-        "urgent": {"first_response": 900, "next_response": 1800, "resolution": 4 * 3600},
-        "high": {"first_response": 3600, "resolution": 8 * 3600},
-        "default": {"first_response": 2 * 3600, "next_response": 3600, "resolution": 12 * 3600},
-    }
+        "urgent": {"first_response": 900, "next_response": 1800, "resolution": 4 * 3600,
+                   "periodic_update": 3600, "pausable_update": 1800},
+        "high": {"first_response": 3600, "resolution": 8 * 3600, "pausable_update": 2 * 3600},
+        "default": {"first_response": 2 * 3600, "next_response": 3600, "resolution": 12 * 3600,
+                    "periodic_update": 4 * 3600},
+    }  # fmt: skip
     policies = _policy_set(calendar, reopen, targets)
     compared = 0
+    per_metric = dict.fromkeys(METRICS, 0)
     for number in range(500):
         data, now = _random_ticket(rng, number, ties)
         ticket: Ticket = parse_ticket(data)
         result = evaluate(ticket, policies, BASE + timedelta(seconds=now)).to_json()
         assert evaluate_json(ticket, policies, BASE + timedelta(seconds=now)) == result
         oracle = Oracle(data, now, calendar, reopen)
-        for metric in ("first_response", "next_response", "resolution"):
+        for metric in METRICS:
             expected = getattr(oracle, metric)(targets)
             got = result["metrics"].get(metric)
             got_cycles = [] if got is None else [_as_oracle(c) for c in got["cycles"]]
             assert got_cycles == expected, (metric, data, now)
             compared += len(expected)
+            per_metric[metric] += len(expected)
     assert compared > 800  # the generator produces real work, not empty tickets
+    assert min(per_metric.values()) > 50, per_metric  # every metric, the update ones too
 
 
 def test_a_target_reached_exactly_at_closing_time_is_due_at_closing_time() -> None:
