@@ -55,9 +55,6 @@ class ExampleHarness(ConnectorHarness):
     def future_cursor(self) -> str:
         return InclusiveCursor.starting_at(self.example.now + timedelta(days=1))
 
-    def repeat_next_page_token(self) -> None:
-        self.example.repeat_page_tokens = True
-
     def state(self, ticket_id: str) -> object:
         record = self.example.tickets[ticket_id]
         return (frozenset(record["tags"]), record["priority"], dict(record["custom"]))
