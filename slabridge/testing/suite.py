@@ -149,12 +149,13 @@ class ConnectorHarness(ABC):
         """Two custom fields for the canonical ticket, keyed as the connector names them.
 
         The default takes, for ``region`` and ``plan``, the first key form the connector's
-        ``field_key_problem`` accepts: the bare name, ``cf_<name>``, ``customfield_1005<n>`` or
-        a numeric id. Override when your service keys custom fields otherwise.
+        ``field_key_problem`` accepts, most constrained first: ``customfield_1005<n>`` (Jira),
+        a numeric id (Zendesk), ``cf_<name>`` (Freshdesk), the bare name. Override when your
+        service keys custom fields otherwise (the Example harness does: ``region``, ``plan``).
         """
         fields: dict[str, Any] = {}
         for number, (name, value) in enumerate((("region", "EU"), ("plan", "gold")), start=1):
-            forms = (name, f"cf_{name}", f"customfield_1005{number}", f"36000000005{number}")
+            forms = (f"customfield_1005{number}", f"36000000005{number}", f"cf_{name}", name)
             accepted = [form for form in forms if connector.field_key_problem(form) is None]
             assert accepted, (
                 f"{type(connector).__name__}.field_key_problem() rejects every key form tried "
