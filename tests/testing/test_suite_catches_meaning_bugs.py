@@ -130,6 +130,36 @@ class PageNumberConnector(ExampleConnector):
         yield Checkpoint(state.encode() if state.at is not None else (cursor or ""))
 
 
+class UpdatedSincePagesConnector(ExampleConnector):
+    """Pages right: always page 1, from the last ``updated_at`` seen (no shifting offsets)."""
+
+    def read(self, cursor: str | None) -> Iterator[ReadItem]:
+        state = InclusiveCursor.decode(cursor)
+        since = state.start
+        served: set[tuple[Any, Any]] = set()
+        while True:
+            params: dict[str, Any] = {"limit": self.settings.page_size, "page": 1}
+            if since is not None:
+                params["updated_since"] = format_timestamp(since)
+            page = self.http.get_json("/api/tickets", params=params)
+            fresh = [
+                record
+                for record in page["tickets"]
+                if (record.get("id"), record.get("updated_at")) not in served
+            ]
+            for record in fresh:
+                served.add((record.get("id"), record.get("updated_at")))
+                # Move on past every record, a skipped one too, by its raw update time.
+                since = parse_timestamp(record.get("updated_at"), None, "updated_at")
+                item = self.normalize(record)
+                if isinstance(item, Ticket) and not state.admit(item.id, item.updated_at):
+                    continue
+                yield item
+            yield Checkpoint(state.encode() if state.at is not None else (cursor or ""))
+            if not fresh or page.get("next_page") is None:
+                return  # nothing new (the API repeats itself) or the last page
+
+
 class UnguardedPageNumberConnector(PageNumberConnector):
     """Pages by page number and follows every next-page link, repeated or not."""
 
@@ -389,6 +419,13 @@ def test_the_unmodified_example_connector_passes_every_standard_test(
     captured_logs: CapturedLogs,
 ) -> None:
     assert run_standard_suite(ExampleConnector, captured_logs) == {}
+
+
+def test_a_page_numbered_connector_that_pages_by_updated_at_passes_every_standard_test(
+    captured_logs: CapturedLogs,
+) -> None:
+    # The page-number tests are fair to page-numbered APIs: paging right passes them.
+    assert run_standard_suite(UpdatedSincePagesConnector, captured_logs) == {}
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
