@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -32,12 +32,17 @@ from slabridge.connectors.base import (
     CheckProblem,
     Connector,
     ReadItem,
-    Skipped,
 )
 from slabridge.connectors.http import HttpError
 from slabridge.sla.ticket import PRIORITIES, STATUSES, Ticket, parse_ticket
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FaultKind
 from slabridge.testing.pytest_plugin import CapturedLogs
+from slabridge.testing.read_items import checkpoints_of, last_cursor, tickets_of
+from slabridge.testing.semantic import SemanticConnectorTests
+
+# Where the scenario tests' tickets start by default: hours before the clocks the bundled fakes
+# start at (2026-01-05 09:00 UTC), and long past for a fake on the wall clock.
+SCENARIO_START = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 
 # Tags the suite writes; distinctive so they cannot clash with tags a fake seeds.
 SUITE_TAGS = ("slabridge_suite_a", "slabridge_suite_b")
@@ -47,9 +52,10 @@ class ConnectorHarness(ABC):
     """What the standard suite needs to drive one connector against its fake.
 
     Set ``page_size`` to the page size the connectors made by :meth:`make_connector` ask for (keep
-    it small, e.g. 2, so that pagination is exercised with a few tickets) and set
-    ``has_page_tokens = False`` only when the API pages without tokens (page numbers, offsets):
-    the repeated-token test is then skipped, saying why.
+    it small, e.g. 2, so that pagination is exercised with a few tickets). The scenario tests
+    (``slabridge.testing.semantic``) drive ``fake`` through the
+    :class:`~slabridge.testing.fake_protocol.ScenarioFake` methods; set ``scenario_opt_out`` to
+    a reason only while the fake cannot implement them (those tests then xfail with the reason).
 
     Attributes:
         fake: the started fake API the connectors talk to.
@@ -58,7 +64,11 @@ class ConnectorHarness(ABC):
     """
 
     page_size: int = 2
+    # Kept for old harnesses; no test is skipped for it any more (a repeated page is tested for
+    # every paging style through the fake's repeat_next_page()).
     has_page_tokens: bool = True
+    # Why this harness's fake does not implement ScenarioFake yet; None: it does.
+    scenario_opt_out: str | None = None
     # True when apply() reads the ticket and sends only what differs: then re-applying an
     # identical change set must send no write at all.
     diffs_writes: bool = False
@@ -112,17 +122,47 @@ class ConnectorHarness(ABC):
     # -- optional -------------------------------------------------------------------------
 
     def repeat_next_page_token(self) -> None:
-        """Make the fake answer every later page request with the very token it was given.
+        """Make the fake answer every later page request with the page (or token) just served.
 
         That is a broken API on which a naive read would ask for the same page forever; the
-        connector must notice the repeated token and stop (``TokenPages`` does).
-
-        Required unless ``has_page_tokens`` is False.
+        connector must notice the repeat and stop (``TokenPages`` does for tokens). The default
+        calls the fake's ``repeat_next_page()`` (the scenario protocol); old harnesses override
+        this instead.
         """
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement repeat_next_page_token() "
-            "or set has_page_tokens = False"
-        )
+        repeat = getattr(self.fake, "repeat_next_page", None)
+        if repeat is None:
+            raise NotImplementedError(
+                f"{type(self.fake).__name__} has no repeat_next_page() (the ScenarioFake "
+                f"protocol) and {type(self).__name__} does not override repeat_next_page_token()"
+            )
+        repeat()
+
+    def scenario_start(self) -> datetime:
+        """The instant the scenario tests' tickets start at; all of them lie within 2 hours.
+
+        Override when the fake's clock or the connector's read window needs another instant
+        (the tickets must be in the past for the fake and inside what the connector reads).
+        """
+        return SCENARIO_START
+
+    def scenario_fields(self, connector: Connector) -> dict[str, Any]:
+        """Two custom fields for the canonical ticket, keyed as the connector names them.
+
+        The default takes, for ``region`` and ``plan``, the first key form the connector's
+        ``field_key_problem`` accepts, most constrained first: ``customfield_1005<n>`` (Jira),
+        a numeric id (Zendesk), ``cf_<name>`` (Freshdesk), the bare name. Override when your
+        service keys custom fields otherwise (the Example harness does: ``region``, ``plan``).
+        """
+        fields: dict[str, Any] = {}
+        for number, (name, value) in enumerate((("region", "EU"), ("plan", "gold")), start=1):
+            forms = (f"customfield_1005{number}", f"36000000005{number}", f"cf_{name}", name)
+            accepted = [form for form in forms if connector.field_key_problem(form) is None]
+            assert accepted, (
+                f"{type(connector).__name__}.field_key_problem() rejects every key form tried "
+                f"for a custom field ({', '.join(forms)}): override scenario_fields()"
+            )
+            fields[accepted[0]] = value
+        return fields
 
     def missing_ticket_id(self) -> str:
         """An id no ticket in the fake has (fetch must skip it, not fail)."""
@@ -164,20 +204,6 @@ class ConnectorHarness(ABC):
             self._connectors.pop().close()
 
 
-def tickets_of(items: Sequence[ReadItem | Ticket | Skipped]) -> list[Ticket]:
-    return [item for item in items if isinstance(item, Ticket)]
-
-
-def checkpoints_of(items: Sequence[ReadItem]) -> list[Checkpoint]:
-    return [item for item in items if isinstance(item, Checkpoint)]
-
-
-def last_cursor(items: Sequence[ReadItem]) -> str:
-    checkpoints = checkpoints_of(items)
-    assert checkpoints, "read() yielded no Checkpoint: it must yield one at least at the end"
-    return checkpoints[-1].cursor
-
-
 def _assert_utc(moment: Any, what: str) -> None:
     assert moment.tzinfo is not None, f"{what} is a naive datetime; it must be aware"
     assert moment.utcoffset() == timedelta(0), f"{what} is not in UTC: {moment.isoformat()}"
@@ -215,8 +241,10 @@ def _read_all(connector: Connector, cursor: str | None) -> list[ReadItem]:
     return list(connector.read(cursor))
 
 
-class StandardConnectorTests:
+class StandardConnectorTests(SemanticConnectorTests):
     """The tests every connector must pass; subclass it and provide a ``harness`` fixture.
+
+    The scenario tests of meaning come from :class:`SemanticConnectorTests`.
 
     The class name does not start with ``Test`` so pytest collects it only through subclasses.
     """
@@ -271,8 +299,6 @@ class StandardConnectorTests:
         assert made >= 3, f"{len(seeded)} tickets at {harness.page_size} a page took {made} calls"
 
     def test_read_stops_on_a_repeated_page_token(self, harness: ConnectorHarness) -> None:
-        if not harness.has_page_tokens:
-            pytest.skip("the harness declares that this API pages without tokens")
         harness.seed(harness.page_size * 3 + 1)
         connector = harness.connect()
         limit = harness.page_size * 3 + 10

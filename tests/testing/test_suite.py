@@ -9,6 +9,7 @@ import pytest
 from slabridge.connectors.base import ChangeSet, Checkpoint, Connector, WriteResult
 from slabridge.testing.example import ExampleConnector, ExampleFake
 from slabridge.testing.example.harness import ExampleHarness
+from slabridge.testing.fakeapi import FakeAPI
 from slabridge.testing.suite import StandardConnectorTests
 
 TOKEN = "good-token-4f9a1c"
@@ -133,12 +134,44 @@ def test_suite_fails_a_connector_that_leaks_its_token(
         suite.test_no_secret_in_logs_or_error_text(harness, captured_logs)  # type: ignore[arg-type]
 
 
-def test_repeated_token_test_is_skipped_only_when_the_harness_says_so(
+def test_the_repeated_page_test_runs_for_a_harness_without_page_tokens(
     example_harness: ExampleHarness,
 ) -> None:
-    example_harness.has_page_tokens = False
-    with pytest.raises(pytest.skip.Exception, match="pages without tokens"):
-        suite.test_read_stops_on_a_repeated_page_token(example_harness)
+    example_harness.has_page_tokens = False  # once a reason to skip; now every style is tested
+    suite.test_read_stops_on_a_repeated_page_token(example_harness)
+    looping = _LoopingHarness(example_harness.fake, secrets=[TOKEN])
+    looping.token = TOKEN
+    looping.has_page_tokens = False
+    with pytest.raises(pytest.fail.Exception, match="repeated a page token"):
+        suite.test_read_stops_on_a_repeated_page_token(looping)
+
+
+class _OldStyleRepeatHarness(ExampleHarness):
+    """A harness written before the scenario protocol: it repeats tokens itself."""
+
+    def repeat_next_page_token(self) -> None:
+        self.example.repeat_page_tokens = True
+
+
+def test_an_old_harness_overriding_repeat_next_page_token_still_drives_the_test(
+    example_harness: ExampleHarness,
+) -> None:
+    harness = _OldStyleRepeatHarness(example_harness.fake, secrets=[TOKEN])
+    harness.token = TOKEN
+    suite.test_read_stops_on_a_repeated_page_token(harness)
+    assert harness.example.repeat_page_tokens, "the harness's own override was not called"
+    assert not harness.example._repeat_pages, "the fake's repeat_next_page() was called instead"
+
+
+class _PlainHarness(ExampleHarness):
+    """A harness whose fake is a bare FakeAPI: no scenario protocol at all."""
+
+
+def test_without_repeat_next_page_the_default_names_what_is_missing() -> None:
+    with FakeAPI() as fake:
+        harness = _PlainHarness(fake, secrets=[TOKEN])
+        with pytest.raises(NotImplementedError, match=r"FakeAPI has no repeat_next_page\(\)"):
+            harness.repeat_next_page_token()
 
 
 def test_a_harness_that_declares_diffing_fails_when_the_second_apply_writes(

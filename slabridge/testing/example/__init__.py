@@ -7,10 +7,13 @@ helpdesk API:
 * ``GET /api/me`` → ``{"name", "role"}``; a bad token is a 401.
 * ``GET /api/fields`` → ``[{"key": "region"}, ...]``, the custom fields.
 * ``GET /api/tickets?updated_since=ISO&limit=N&page_token=T`` → ``{"tickets": [...],
-  "next_page_token": T|null}``, oldest change first, ``updated_at >= updated_since``.
+  "next_page_token": T|null}``, oldest change first, ``updated_at >= updated_since``. ``T`` is
+  a keyset token (the last row served): a ticket changing mid-read shifts no later page.
+* ``GET /api/tickets?updated_since=ISO&limit=N&page=P`` → the same list by page number,
+  ``{"tickets": [...], "next_page": P+1|null}``; these pages shift when a ticket changes.
 * ``GET /api/tickets/{id}`` → a ticket, or 404. A ticket: ``id, status, priority (p1..p4), tags,
-  custom {key: value}, replies [{at, by: agent|customer, public}], org_id, created_at,
-  updated_at``.
+  custom {key: value}, replies [{at, by: agent|customer, public}], history [{at, field:
+  status|priority, from?, to}], org_id, created_at, updated_at``.
 * ``PUT /api/tickets/{id}`` with ``{"add_tags", "remove_tags", "priority", "custom"}`` → the
   ticket; ``updated_at`` moves only when something changed.
 """

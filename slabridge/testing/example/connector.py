@@ -163,6 +163,9 @@ class ExampleConnector(Connector):
                     public=bool(reply.get("public", True)),
                 )
                 for index, reply in enumerate(record.get("replies") or ())
+            ) + tuple(
+                self.history_event(entry, ticket_id, index)
+                for index, entry in enumerate(record.get("history") or ())
             )
         except ValueError as exc:
             return Skipped(ticket_id, str(exc))
@@ -184,6 +187,31 @@ class ExampleConnector(Connector):
             ),
             events=tuple(sorted(events, key=lambda event: event.at)),
         )
+
+    def history_event(self, entry: dict[str, Any], ticket_id: str, index: int) -> Event:
+        """A status or priority change of the ticket's ``history`` as an Event.
+
+        Raises:
+            ValueError: a bad time, an unknown field, or a value the mapping does not know.
+        """
+        where = f"history[{index}]"
+        at = parse_timestamp(entry.get("at"), ticket_id, f"{where}.at")
+        mapping = self.settings.mapping
+        if entry.get("field") == "status":
+            status = mapping.status(entry.get("to"), DEFAULT_STATUSES)
+            if status is None:
+                raise ValueError(f"{where}: unknown status {entry.get('to')!r}")
+            return Event(at=at, type="status", status=status)
+        if entry.get("field") == "priority":
+            return Event(
+                at=at,
+                type="priority",
+                priority=mapping.priority(entry.get("to"), DEFAULT_PRIORITIES),
+                # "from" absent: the change does not say what it replaced.
+                from_priority=mapping.priority(entry.get("from"), DEFAULT_PRIORITIES),
+                has_from="from" in entry,
+            )
+        raise ValueError(f"{where}: unknown field {entry.get('field')!r}")
 
     # -- write ----------------------------------------------------------------------------
 

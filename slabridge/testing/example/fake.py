@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slabridge.sla.ticket import format_timestamp, parse_timestamp
+from slabridge.sla.ticket import Event, Ticket, format_timestamp, parse_timestamp
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
 
-from .connector import DEFAULT_PRIORITIES
+from .connector import DEFAULT_PRIORITIES, DEFAULT_STATUSES, NATIVE_PRIORITIES
+
+NATIVE_STATUSES = {normalized: native for native, normalized in DEFAULT_STATUSES.items()}
 
 
 class ExampleFake(FakeAPI):
-    """The Example helpdesk in memory: tokens, tickets, a clock moving one minute per change."""
+    """The Example helpdesk in memory: tokens, tickets, a clock moving one minute per change.
+
+    It implements :class:`~slabridge.testing.fake_protocol.ScenarioFake`, so the standard suite
+    can load canonical tickets into it, corrupt one, edit one mid-read and repeat a page.
+    """
+
+    # The Example API holds every part of a canonical ticket.
+    scenario_limits: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -30,6 +39,11 @@ class ExampleFake(FakeAPI):
         self.tickets: dict[str, dict[str, Any]] = {}
         self.repeat_page_tokens = False
         self._ids = itertools.count(1001)
+        # The scenario protocol's list-read hooks: a repeated page, an action between pages.
+        self._repeat_pages = False
+        self._last_page: dict[str, Any] | None = None
+        self._list_pages_served = 0
+        self._page_actions: list[tuple[int, Callable[[], None]]] = []
         self.route("GET", "/api/me", self._me)
         self.route("GET", "/api/fields", self._fields)
         self.route("GET", "/api/tickets", self._list)
@@ -54,6 +68,7 @@ class ExampleFake(FakeAPI):
                 "tags": [],
                 "custom": {},
                 "replies": [],
+                "history": [],
                 "org_id": 7,
                 "created_at": at,
                 "updated_at": at,
@@ -77,6 +92,56 @@ class ExampleFake(FakeAPI):
             record["replies"] = [*record["replies"], {"at": at, "by": by, "public": public}]
             record["updated_at"] = at
             return record
+
+    # -- the scenario protocol (slabridge.testing.fake_protocol.ScenarioFake) --------------
+
+    def load_ticket(self, ticket: Ticket) -> str:
+        """Store a normalized ticket as the Example API holds it; return its id here."""
+        with self.lock:
+            ticket_id = ticket.id
+            if not ticket_id.isdigit() or ticket_id in self.tickets:
+                ticket_id = str(next(self._ids))
+            customer_id = ticket.customer.id if ticket.customer is not None else None
+            self.tickets[ticket_id] = {
+                "id": int(ticket_id),
+                "subject": "Scenario ticket",
+                "status": NATIVE_STATUSES[ticket.status],
+                "priority": None if ticket.priority is None else NATIVE_PRIORITIES[ticket.priority],
+                "tags": list(ticket.tags),
+                "custom": dict(ticket.fields),
+                "replies": [
+                    {"at": format_timestamp(e.at), "by": e.author, "public": e.public}
+                    for e in ticket.events
+                    if e.type == "reply"
+                ],
+                "history": [_history_entry(e) for e in ticket.events if e.type != "reply"],
+                "org_id": 7 if customer_id is None else customer_id,
+                "created_at": format_timestamp(ticket.created_at),
+                "updated_at": format_timestamp(ticket.updated_at),
+            }
+            return ticket_id
+
+    def corrupt_ticket(self, ticket_id: str) -> None:
+        """Drop the record's creation time, as a broken export could."""
+        with self.lock:
+            del self.tickets[ticket_id]["created_at"]
+
+    def touch_at(self, ticket_id: str, moment: datetime) -> None:
+        """A harmless edit (the subject) whose update time is ``moment``."""
+        with self.lock:
+            record = self.tickets[ticket_id]
+            record["subject"] = f"{record['subject']} (edited)"
+            record["updated_at"] = format_timestamp(moment)
+
+    def after_list_pages(self, pages: int, action: Callable[[], None]) -> None:
+        """Run ``action`` once, right after ``pages`` more pages of ``GET /api/tickets``."""
+        with self.lock:
+            self._page_actions.append((self._list_pages_served + pages, action))
+
+    def repeat_next_page(self) -> None:
+        """Answer every later next-page request (token or page number) with the last page."""
+        with self.lock:
+            self._repeat_pages = True
 
     # -- API ------------------------------------------------------------------------------
 
@@ -103,7 +168,9 @@ class ExampleFake(FakeAPI):
             since = parse_timestamp(since_text, None, "updated_since") if since_text else None
             limit = int(request.arg("limit", "100") or "100")
             token = request.arg("page_token")
-            offset = int(token.removeprefix("o")) if token else 0
+            after = _parse_page_token(token) if token else None
+            page_text = request.arg("page")
+            page_number = int(page_text) if page_text else None
         except ValueError as exc:
             return FakeResponse(400, {"error": f"bad query: {exc}"})
         rows = sorted(
@@ -112,13 +179,47 @@ class ExampleFake(FakeAPI):
                 for record in self.tickets.values()
                 if since is None or parse_timestamp(record["updated_at"], None, "") >= since
             ),
-            key=lambda record: (record["updated_at"], record["id"]),
+            key=_row_key,
         )
-        page = rows[offset : offset + limit]
-        next_token: str | None = f"o{offset + limit}" if offset + limit < len(rows) else None
+        if page_number is not None:
+            body = self._number_page(rows, page_number, limit)
+        else:
+            body = self._token_page(rows, token, after, limit)
+        self._last_page = body
+        self._list_pages_served += 1
+        self._run_page_actions()
+        return FakeResponse(200, body)
+
+    def _token_page(
+        self, rows: list[dict[str, Any]], token: str | None, after: _RowKey | None, limit: int
+    ) -> dict[str, Any]:
+        if token is not None and self._repeat_pages and self._last_page is not None:
+            return {**self._last_page, "next_page_token": token}
+        # A keyset token (the last row served): a ticket changing mid-read shifts nothing.
+        remaining = [record for record in rows if after is None or _row_key(record) > after]
+        page = remaining[:limit]
+        next_token = _page_token(page[-1]) if len(remaining) > limit else None
         if token is not None and self.repeat_page_tokens:
             next_token = token  # a broken API: a naive reader would ask for this page forever
-        return FakeResponse(200, {"tickets": page, "next_page_token": next_token})
+        return {"tickets": page, "next_page_token": next_token}
+
+    def _number_page(self, rows: list[dict[str, Any]], number: int, limit: int) -> dict[str, Any]:
+        if number > 1 and self._repeat_pages and self._last_page is not None:
+            return {**self._last_page, "next_page": number + 1}
+        # Page numbers are offsets: a ticket that moves to the end mid-read shifts later pages.
+        offset = (number - 1) * limit
+        page = rows[offset : offset + limit]
+        return {"tickets": page, "next_page": number + 1 if offset + limit < len(rows) else None}
+
+    def _run_page_actions(self) -> None:
+        due = [action for pages, action in self._page_actions if pages == self._list_pages_served]
+        self._page_actions = [
+            (pages, action)
+            for pages, action in self._page_actions
+            if pages != self._list_pages_served
+        ]
+        for action in due:
+            action()
 
     def _get(self, request: FakeRequest, ticket_id: str) -> FakeResponse:
         record = self.tickets.get(ticket_id)
@@ -141,6 +242,45 @@ class ExampleFake(FakeAPI):
             record.update(tags=tags, priority=priority, custom=custom)
             record["updated_at"] = format_timestamp(self.tick())
         return FakeResponse(200, record)
+
+
+_RowKey = tuple[datetime, int]
+
+
+def _row_key(record: dict[str, Any]) -> _RowKey:
+    """List order: oldest change first, then by id (a total order for keyset tokens)."""
+    return (parse_timestamp(record["updated_at"], None, "updated_at"), int(record["id"]))
+
+
+def _page_token(record: dict[str, Any]) -> str:
+    updated_at, ticket_id = _row_key(record)
+    return f"{format_timestamp(updated_at)}~{ticket_id}"
+
+
+def _parse_page_token(token: str) -> _RowKey:
+    moment, _, ticket_id = token.partition("~")
+    return (parse_timestamp(moment, None, "page_token"), int(ticket_id))
+
+
+def _history_entry(event: Event) -> dict[str, Any]:
+    """A status or priority event as an Example history entry (native values)."""
+    if event.type == "status":
+        assert event.status is not None, "a status event names its status"
+        return {
+            "at": format_timestamp(event.at),
+            "field": "status",
+            "to": NATIVE_STATUSES[event.status],
+        }
+    entry: dict[str, Any] = {
+        "at": format_timestamp(event.at),
+        "field": "priority",
+        "to": None if event.priority is None else NATIVE_PRIORITIES[event.priority],
+    }
+    if event.has_from:
+        entry["from"] = (
+            None if event.from_priority is None else NATIVE_PRIORITIES[event.from_priority]
+        )
+    return entry
 
 
 __all__ = ["ExampleFake"]

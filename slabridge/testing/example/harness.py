@@ -55,8 +55,9 @@ class ExampleHarness(ConnectorHarness):
     def future_cursor(self) -> str:
         return InclusiveCursor.starting_at(self.example.now + timedelta(days=1))
 
-    def repeat_next_page_token(self) -> None:
-        self.example.repeat_page_tokens = True
+    def scenario_fields(self, connector: Connector) -> dict[str, Any]:
+        # The Example API keys custom fields by name, as the mapping reads them (custom.region).
+        return {"region": "EU", "plan": "gold"}
 
     def state(self, ticket_id: str) -> object:
         record = self.example.tickets[ticket_id]
