@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 from slabridge.sla.ticket import Ticket
 from slabridge.testing.fake_oauth import FakeTokenIssuer
-from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse, Fault
+from slabridge.testing.fakeapi import FakeRequest, FakeResponse, Fault
+from slabridge_zendesk.fake_scenarios import ZendeskScenarios
 from slabridge_zendesk.scopes import allowed
 
 _J = r"(?:\.json)?"
@@ -92,7 +93,7 @@ def _record_invalid(field: str, description: str, error: str = "InvalidValue") -
     )
 
 
-class FakeZendesk(FakeAPI):
+class FakeZendesk(ZendeskScenarios):
     """An in-memory Zendesk Support account served over HTTP on loopback.
 
     Accepts exactly the credentials it was built with (``email``/``token`` Basic auth, or
