@@ -195,3 +195,18 @@ def test_a_repeated_page_stops_the_read_with_each_ticket_once(
     exports = fake.requests_to("GET", r"/incremental/tickets/cursor")
     assert len(exports) == 2  # the first page and its one repetition
     assert exports[1].query["cursor"]
+
+
+def test_a_change_recorded_after_the_read_in_its_last_second_is_read_next(
+    fake: FakeZendesk, connect: Callable[..., ZendeskConnector]
+) -> None:
+    ids = [fake.load_ticket(simple(f"l{n}", n)) for n in range(5)]
+    boundary = CREATED + timedelta(hours=2)
+    fake.touch_at(ids[3], boundary)
+    connector = connect(per_page=2)
+    _, cursor = read_all(connector, None)
+    # A lower id than the ticket the cursor ended at: Zendesk orders the stream by when a
+    # change was recorded, so it still comes after the cursor.
+    fake.touch_at(ids[1], boundary)
+    again, _ = read_all(connector, cursor)
+    assert [(t.id, t.updated_at) for t in tickets(again)] == [(ids[1], boundary)]
