@@ -10,7 +10,7 @@ import pytest
 from slabridge_freshdesk.connector import FreshdeskConnector
 from slabridge_freshdesk.fake import FakeFreshdesk
 
-from slabridge.connectors.base import Checkpoint, Skipped
+from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
 from slabridge.sla.ticket import Event, Ticket, parse_ticket
 from slabridge.testing.fake_protocol import (
     LIMIT_PRIORITY_HISTORY,
@@ -178,3 +178,15 @@ def test_a_repeated_page_stops_the_read_with_each_ticket_once(
     read = [t.id for t in tickets(items)]
     assert read == ids[:2]
     assert fake.list_pages_served == 3  # the first page, then only repeats of it
+
+
+def test_a_field_write_keeps_the_loaded_ticket_s_other_fields(
+    fake: FakeFreshdesk, make_connector: Connect
+) -> None:
+    ticket_id = fake.load_ticket(canonical(fields={"cf_region": "emea-west", "cf_other": "keep"}))
+    connector = connect_from_start(make_connector)
+    [result] = connector.apply([ChangeSet(ticket_id, fields={"cf_region": "amer"})])
+    assert result.error is None
+    [back] = list(connector.fetch([ticket_id]))
+    assert isinstance(back, Ticket)
+    assert (back.fields["cf_region"], back.fields["cf_other"]) == ("amer", "keep")

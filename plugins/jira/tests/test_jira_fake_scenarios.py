@@ -12,7 +12,7 @@ from slabridge_jira.connector import JiraConnector
 from slabridge_jira.fake import FakeJira
 from slabridge_jira.fake_dc import FakeJiraDataCenter
 
-from slabridge.connectors.base import Checkpoint, Skipped
+from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
 from slabridge.sla.ticket import Event, Ticket, parse_ticket
 from slabridge.testing.fake_protocol import ScenarioFake, missing_scenario_methods
 
@@ -206,3 +206,16 @@ def test_a_repeated_page_stops_the_read_with_each_ticket_once(
     read = [t.id for t in tickets(items)]
     assert read == ids[:2]
     assert site.list_pages_served == 2  # the first page and one repeat of it
+
+
+def test_a_field_write_keeps_the_loaded_ticket_s_other_fields(
+    site: FakeJira, connect: Callable[..., JiraConnector]
+) -> None:
+    other = "customfield_10778"
+    ticket_id = site.load_ticket(canonical(fields={SEVERITY_FIELD: "sev-2", other: "keep"}))
+    connector = connect()
+    [result] = connector.apply([ChangeSet(ticket_id, fields={SEVERITY_FIELD: "sev-1"})])
+    assert result.error is None
+    [back] = list(connector.fetch([ticket_id]))
+    assert isinstance(back, Ticket)
+    assert (back.fields[SEVERITY_FIELD], back.fields[other]) == ("sev-1", "keep")

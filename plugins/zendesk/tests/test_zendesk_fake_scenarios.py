@@ -11,7 +11,7 @@ from slabridge_zendesk.connector import ZendeskConnector
 from slabridge_zendesk.fake import FakeZendesk
 from zendesk_helpers import Clock
 
-from slabridge.connectors.base import Checkpoint, Skipped
+from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
 from slabridge.sla.ticket import Event, Ticket, parse_ticket
 from slabridge.testing.fake_protocol import ScenarioFake, missing_scenario_methods
 
@@ -210,3 +210,16 @@ def test_a_change_recorded_after_the_read_in_its_last_second_is_read_next(
     fake.touch_at(ids[1], boundary)
     again, _ = read_all(connector, cursor)
     assert [(t.id, t.updated_at) for t in tickets(again)] == [(ids[1], boundary)]
+
+
+def test_a_field_write_keeps_the_loaded_ticket_s_other_fields(
+    fake: FakeZendesk, connect: Callable[..., ZendeskConnector]
+) -> None:
+    other = "360000000556"
+    ticket_id = fake.load_ticket(canonical(fields={REGION_FIELD: "emea-west", other: "keep"}))
+    connector = connect()
+    [result] = connector.apply([ChangeSet(ticket_id, fields={REGION_FIELD: "amer"})])
+    assert result.error is None
+    [back] = list(connector.fetch([ticket_id]))
+    assert isinstance(back, Ticket)
+    assert (back.fields[REGION_FIELD], back.fields[other]) == ("amer", "keep")
