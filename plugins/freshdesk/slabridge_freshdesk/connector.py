@@ -393,9 +393,7 @@ class FreshdeskConnector(Connector):
             "due_at": frozenset({"custom_text", "custom_paragraph"}),
             "breached": frozenset({"custom_checkbox", "custom_text"}),
         }
-        return write_field_problems(
-            self.instance, wanted, found, accepts, "Freshdesk ticket field"
-        )
+        return write_field_problems(self.instance, wanted, found, accepts, "Freshdesk ticket field")
 
     def _status_problems(self, choices: Mapping[int, StatusChoice]) -> list[CheckProblem]:
         """A problem for each custom status neither the config nor Freshdesk's SLA-timer

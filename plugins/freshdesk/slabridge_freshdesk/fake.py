@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slabridge.sla.ticket import Ticket
-from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
+from slabridge.testing.fakeapi import FakeRequest, FakeResponse
 from slabridge_freshdesk.config import DEFAULT_PRIORITIES, DEFAULT_STATUSES
 from slabridge_freshdesk.fake_payloads import (
     AGENT_ID,
@@ -40,6 +40,7 @@ from slabridge_freshdesk.fake_payloads import (
     update_errors,
     validation_failed,
 )
+from slabridge_freshdesk.fake_scenarios import FreshdeskScenarios
 from slabridge_freshdesk.mapping import CHANNELS
 
 _STATUS_NATIVE = {name: int(native) for native, name in DEFAULT_STATUSES.items()}
@@ -48,7 +49,7 @@ _PRIORITY_NATIVE = {name: int(native) for native, name in DEFAULT_PRIORITIES.ite
 _CHANNEL_NATIVE = {name: native for native, name in CHANNELS.items()}
 
 
-class FakeFreshdesk(FakeAPI):
+class FakeFreshdesk(FreshdeskScenarios):
     """Freshdesk v2 over real HTTP on 127.0.0.1.
 
     Seed it with :meth:`load_normalized` (a normalized ticket with its history), or natively with

@@ -45,6 +45,7 @@ from slabridge_jira.mapping import (
 )
 from slabridge_jira.offset_search import offset_pages
 from slabridge_jira.service_desk_comments import needs_service_desk_view, request_comments
+from slabridge_jira.token_search import shift_safe_pages
 
 log = structlog.get_logger("slabridge.jira")
 _MAX_KEYS = 100_000
@@ -274,7 +275,13 @@ class JiraConnector(Connector):
         pages = (
             self._offset_search_pages(window, zone, meta)
             if self.data_center
-            else self._search_pages(jql, meta)
+            else shift_safe_pages(
+                lambda since: self._search_pages(
+                    build_jql(self.jira.projects, self.jira.jql, since, zone), meta
+                ),
+                window,
+                connector=self.instance,
+            )
         )
         for page in pages:
             fresh = []

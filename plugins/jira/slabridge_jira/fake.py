@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from slabridge.sla.ticket import Ticket
 from slabridge.testing.fake_oauth import FakeTokenIssuer
-from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse, Fault
+from slabridge.testing.fakeapi import FakeRequest, FakeResponse, Fault
 from slabridge_jira.fake_jql import JqlQuery
+from slabridge_jira.fake_scenarios import JiraScenarios
 from slabridge_jira.fake_sla import sla_page
 from slabridge_jira.mapping import ORGANIZATIONS_SCHEMA, format_jira_time, parse_jira_time
 
@@ -155,7 +156,7 @@ class _Issue:
         return next(name for name, status_id, *_ in STATUSES if status_id == self.status)
 
 
-class FakeJira(FakeAPI):
+class FakeJira(JiraScenarios):
     """A Jira Cloud site with one or more service projects, served on loopback.
 
     Seed it with :meth:`load_normalized` (or :meth:`create_issue`, :meth:`add_comment`,
@@ -697,7 +698,7 @@ class FakeJira(FakeAPI):
                     "schema": {"type": kind, "system": fid},
                 }
             )
-        for fid, name, kind, custom, items in CUSTOM_FIELDS:
+        for fid, name, kind, custom, items in (*CUSTOM_FIELDS, *self.scenario_fields):
             number = int(fid.rsplit("_", 1)[1])
             schema: dict[str, Any] = {"type": kind, "custom": custom, "customId": number}
             if items:
@@ -944,6 +945,7 @@ class FakeJira(FakeAPI):
         for fid, *_ in CUSTOM_FIELDS:
             values[fid] = issue.custom.get(fid)
         values.update({k: v for k, v in issue.custom.items() if k not in values})
+        values.update(self.corrupted_fields(issue.id))
         return values
 
     def _embedded_comments(self, issue: _Issue) -> dict[str, Any] | list[dict[str, Any]]:
@@ -1140,7 +1142,8 @@ class FakeJira(FakeAPI):
                 except KeyError:
                     errors["priority"] = f"Priority '{ref_value}' is not valid"
                 continue
-            spec = next((f for f in CUSTOM_FIELDS if f[0] == name), None)
+            specs = (*CUSTOM_FIELDS, *self.scenario_fields)
+            spec = next((f for f in specs if f[0] == name), None)
             if spec is None:
                 errors[name] = _NOT_ON_SCREEN.format(name=name)
                 continue

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from slabridge.testing.fakeapi import FakeRequest, FakeResponse
 from slabridge_jira.fake import FakeJira, _Issue, error_collection
 from slabridge_jira.fake_jql import JqlQuery
+from slabridge_jira.fake_scenarios import JiraDataCenterScenarios
 from slabridge_jira.mapping import format_jira_time
 
 DC_API = "/rest/api/2"
@@ -35,7 +36,7 @@ DC_SEARCH_CAP = 1000
 DC_UNAUTHORIZED = "You are not authenticated. Authentication required to perform this operation."
 
 
-class FakeJiraDataCenter(FakeJira):
+class FakeJiraDataCenter(JiraDataCenterScenarios, FakeJira):
     """A Jira Data Center / Server site (JSM projects) on loopback, REST API v2, PAT auth.
 
     Same seeding and inspection API as :class:`FakeJira` (ids passed around are the fake's

@@ -419,7 +419,14 @@ class ZendeskConnector(Connector):
             organizations = {
                 org["id"]: org for org in page.get("organizations") or [] if "id" in org
             }
-            tickets = self._dedupe(page.get("tickets") or [], seen)
+            listed = page.get("tickets") or []
+            if params.get("cursor") and page.get("after_cursor") == params["cursor"]:
+                # The cursor did not move: a page served again. Its copies older than the newest
+                # second read were yielded already (the export is in stamp order); drop them.
+                listed = [
+                    t for t in listed if not isinstance(t, Mapping) or _version(t) >= newest_seen
+                ]
+            tickets = self._dedupe(listed, seen)
             histories: dict[int, list[dict[str, Any]]] = {}
             throughs: dict[int, int] = {}  # per page, like the histories (bounded memory)
             gone: set[int] = set()
@@ -791,9 +798,7 @@ class ZendeskConnector(Connector):
             "due_at": frozenset({"text", "textarea"}),
             "breached": frozenset({"checkbox", "text"}),
         }
-        return write_field_problems(
-            self.instance, wanted, found, accepts, "Zendesk ticket field"
-        )
+        return write_field_problems(self.instance, wanted, found, accepts, "Zendesk ticket field")
 
     def _organization_field_keys(self) -> set[str]:
         keys: set[str] = set()

@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 from slabridge.sla.ticket import Ticket
 from slabridge.testing.fake_oauth import FakeTokenIssuer
-from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse, Fault
+from slabridge.testing.fakeapi import FakeRequest, FakeResponse, Fault
+from slabridge_zendesk.fake_scenarios import ZendeskScenarios
 from slabridge_zendesk.scopes import allowed
 
 _J = r"(?:\.json)?"
@@ -64,16 +65,17 @@ def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def _encode_cursor(stamp: int, ticket_id: int | None) -> str:
-    text = f"{stamp}.0||{'' if ticket_id is None else ticket_id}|"
+def _encode_cursor(stamp: int, ticket_id: int | None, sequence: int | None = None) -> str:
+    text = f"{stamp}.0||{'' if ticket_id is None else ticket_id}|{sequence or ''}"
     return base64.b64encode(text.encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[int, int]:
+    """The export position ``(stamp, sequence)`` a cursor stands for (-1: before any)."""
     text = base64.b64decode(cursor.encode(), validate=True).decode()
     stamp, _, rest = text.partition("||")
-    ticket_id = rest.rstrip("|")
-    return int(float(stamp)), (int(ticket_id) if ticket_id else -1)
+    ticket_id, _, sequence = rest.partition("|")
+    return int(float(stamp)), int(sequence or ticket_id or -1)
 
 
 def _error(code: int, error: str, description: str, /, **details: Any) -> FakeResponse:
@@ -92,7 +94,7 @@ def _record_invalid(field: str, description: str, error: str = "InvalidValue") -
     )
 
 
-class FakeZendesk(FakeAPI):
+class FakeZendesk(ZendeskScenarios):
     """An in-memory Zendesk Support account served over HTTP on loopback.
 
     Accepts exactly the credentials it was built with (``email``/``token`` Basic auth, or
@@ -158,6 +160,9 @@ class FakeZendesk(FakeAPI):
         self._org_keys: dict[str, int] = {}
         self._requesters: dict[int | None, int] = {}
         self._window: dict[str, tuple[float, int]] = {}
+        # Each ticket's place in the export: (generated_timestamp, sequence of the change).
+        self._export_order: dict[int, tuple[int, int]] = {}
+        self._export_sequence = 0
         # Seconds for the per-minute rate-limit windows; a test points it at its own clock so
         # that a connector's injected sleep really lets a window pass.
         self.monotonic: Callable[[], float] = time.monotonic
@@ -653,19 +658,23 @@ class FakeZendesk(FakeAPI):
         except (ValueError, binascii.Error):
             return _error(400, "InvalidPaginationParameter", "cursor is invalid")
         newest = int(self.clock().timestamp()) - 60  # the last minute is left out
-        rows = sorted(
-            (int(t.get("generated_timestamp") or 0), tid) for tid, t in self.tickets.items()
-        )
-        pending = [row for row in rows if row > position and row[0] <= newest]
+        rows = self._export_rows()
+        pending = [row for row in rows if row[:2] > position and row[0] <= newest]
         page = pending[:per_page]
-        last = page[-1] if page else position
-        after = _encode_cursor(last[0], None if last[1] < 0 else last[1])
+        if page:
+            stamp, seq, tid = page[-1]
+            after = _encode_cursor(stamp, tid, seq)
+        elif cursor:
+            after = cursor  # nothing new: the cursor stays where it was
+        else:
+            after = _encode_cursor(position[0], None)
         repeat = bool(cursor) and self.repeat_page_token
         if repeat and cursor:
             after = cursor
-        tickets = [dict(self.tickets[tid]) for _, tid in page]
-        if self.repeat_boundary_copy and cursor and position[1] in self.tickets:
-            tickets.insert(0, dict(self.tickets[position[1]]))
+        tickets = [dict(self.tickets[tid]) for _, _, tid in page]
+        boundary = next((tid for stamp, seq, tid in rows if (stamp, seq) == position), None)
+        if self.repeat_boundary_copy and cursor and boundary is not None:
+            tickets.insert(0, dict(self.tickets[boundary]))
         body: dict[str, Any] = {
             "tickets": tickets,
             "after_url": f"https://{self.subdomain}.zendesk.com/api/v2/incremental/tickets/"
@@ -677,6 +686,25 @@ class FakeZendesk(FakeAPI):
         }
         body.update(self._sideloads(request, tickets))
         return FakeResponse(200, body)
+
+    def _export_rows(self) -> list[tuple[int, int, int]]:
+        """``(stamp, sequence, id)`` in export order; a change gets a sequence when first seen.
+
+        Zendesk streams changes in the order it records them: one recorded after a cursor was
+        handed out comes after it, even in a second the cursor has reached.
+        """
+        order = self._export_order
+        fresh = sorted(
+            (int(t.get("generated_timestamp") or 0), tid)
+            for tid, t in self.tickets.items()
+            if order.get(tid, (None, 0))[0] != int(t.get("generated_timestamp") or 0)
+        )
+        for stamp, tid in fresh:
+            self._export_sequence += 1
+            order[tid] = (stamp, self._export_sequence)
+        return sorted(
+            (stamp, seq, tid) for tid, (stamp, seq) in order.items() if tid in self.tickets
+        )
 
     def _ticket_events(self, request: FakeRequest) -> FakeResponse:
         try:

@@ -1118,6 +1118,8 @@ def test_a_priority_change_on_the_fake_reads_back_with_what_it_replaced(
     [ticket] = _tickets(list(connect().read(None)))
     [change] = [e for e in ticket.events if e.type == "priority"]
     assert (change.priority, change.has_from, change.from_priority) == ("urgent", True, before)
+
+
 def test_a_ticket_links_to_the_agent_interface() -> None:
     config = ZendeskConfig.model_validate(
         {"type": "zendesk", "subdomain": "acme", "email": "a@b.c", "token": "sekrit"}
