@@ -265,3 +265,22 @@ def test_ticket_difference_covers_the_ticket_level_values(
         "custom field 'region' read back as 'US', loaded 'EU'",
     ]
     assert ticket_difference(loaded, loaded) == []
+
+
+def test_an_implied_new_status_at_creation_is_not_a_difference_but_a_later_one_is() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from slabridge.sla.ticket import Event
+    from slabridge.testing.fake_protocol import LIMIT_STATUS_HISTORY
+    from slabridge.testing.semantic import comparable_events
+
+    created = datetime(2026, 1, 5, 6, tzinfo=UTC)
+    implied = Event(at=created, type="status", status="new")
+    later = Event(at=created + timedelta(minutes=5), type="status", status="new")
+    reply = Event(at=created + timedelta(minutes=1), type="reply", author="agent")
+    assert comparable_events([implied, reply, later], created, frozenset()) == [reply, later], (
+        "only the new status at created_at is implied by POLICY.md §2"
+    )
+    assert comparable_events(
+        [implied, reply, later], created, frozenset({LIMIT_STATUS_HISTORY})
+    ) == [reply], "a service without status history: inferred status events are not compared"
