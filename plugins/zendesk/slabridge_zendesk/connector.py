@@ -271,6 +271,7 @@ class ZendeskConnector(Connector):
         common: dict[str, Any] = {
             "auth": self.auth,
             "timeout": config.timeout,
+            "max_attempts": config.max_attempts,
             "secrets": config.secrets(),
             "sleep": sleep,
             "connector": instance,
