@@ -21,11 +21,12 @@ from slabridge.connectors.base import (
     WriteResult,
 )
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
+from slabridge.connectors.paging import LinkPages
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.logs import register_secrets
 from slabridge.sla.ticket import Ticket, TicketError, format_timestamp
 from slabridge_freshdesk.config import FreshdeskConfig
-from slabridge_freshdesk.cursor import ReadCursor
+from slabridge_freshdesk.cursor import ReadCursor, decode_cursor
 from slabridge_freshdesk.journal import StatusJournal
 from slabridge_freshdesk.mapping import Lookups, map_ticket, needs_conversations, stats_marks
 from slabridge_freshdesk.statuses import StatusChoice, status_choices
@@ -156,20 +157,16 @@ class FreshdeskConnector(Connector):
     def _pages(
         self, path: str, params: Mapping[str, Any] | None
     ) -> Iterator[tuple[int, list[Any], bool]]:
-        """Yield ``(page number, items, has_next)`` following the ``Link: rel="next"`` header."""
-        url: str | None = path
-        page = 1
-        requested: set[str] = set()
-        while url is not None:
-            requested.add(url)
-            items, next_url = self._get_page(url, params if page == 1 else None)
-            if next_url is not None and next_url in requested:
-                # A broken Link that points back at a page already read would loop forever.
-                log.warning("freshdesk_repeated_link", path=path, page=page)
-                next_url = None
-            yield page, items, next_url is not None
-            url = next_url
-            page += 1
+        """Yield ``(page number, items, has_next)`` following the ``Link: rel="next"`` header.
+
+        A broken Link that points back at a page already read ends the read there (the kit's
+        :class:`~slabridge.connectors.paging.LinkPages` guard) instead of looping forever.
+        """
+        pages = LinkPages(lambda url: self._get_page(url or path, None if url else params))
+        for page in pages:
+            if pages.repeated:
+                log.warning("freshdesk_repeated_link", path=path, page=page.number)
+            yield page.number, page.body, page.has_next
 
     def _all(self, path: str) -> list[Any]:
         return [item for _, items, _ in self._pages(path, {"per_page": 100}) for item in items]
@@ -418,10 +415,9 @@ class FreshdeskConnector(Connector):
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
         settings = self.settings
-        state = ReadCursor.load(cursor) if cursor else ReadCursor(settings.start)
+        state = decode_cursor(cursor, settings.start)
         self._reset_lookups()
-        last_at, seen_at_last = state.updated_at, set(state.ids)
-        since = state.updated_at
+        since = state.start or settings.start
         previous_restart: datetime | None = None
         while True:
             params = {
@@ -452,13 +448,11 @@ class FreshdeskConnector(Connector):
                         )
                         yield Skipped(raw_id, "updated_at missing or not a timestamp")
                         continue
-                    if at < last_at or (at == last_at and raw_id in seen_at_last):
+                    if not state.admit(str(raw_id), at):
                         continue  # seen already (cursor boundary or the seam of a restart)
-                    if at > last_at:
-                        last_at, seen_at_last = at, set()
-                    seen_at_last.add(str(raw_id))
                     yield self._normalize(raw)
-                yield Checkpoint(ReadCursor(last_at, frozenset(seen_at_last)).dump())
+                yield Checkpoint(state.encode())
+                last_at = state.start or since
                 if has_next and last_at > since:
                     # Keyset paging: page numbers on a live list shift when a ticket already
                     # read is edited (it moves to the end) or deleted, which would skip the
@@ -469,6 +463,7 @@ class FreshdeskConnector(Connector):
                 if has_next and page >= settings.page_cap:
                     restart = True
                     break
+            last_at = state.start or since
             if keyset:
                 since = last_at
                 continue
@@ -481,7 +476,7 @@ class FreshdeskConnector(Connector):
                 )
             log.info("freshdesk_page_cap_restart", updated_since=format_timestamp(last_at))
             previous_restart = since = last_at
-        yield Checkpoint(ReadCursor(last_at, frozenset(seen_at_last)).dump())
+        yield Checkpoint(state.encode())
 
     def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
         self._reset_lookups()
