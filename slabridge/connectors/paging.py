@@ -43,6 +43,31 @@ class RepeatedTokenGuard:
         return True
 
 
+class RepeatedPageGuard:
+    """Remembers the content of the page before; :meth:`is_new` is False when it comes again.
+
+    A server that ignores the offset (or page number) hands back the same page forever. Only
+    the page before is compared: on a live list an earlier page's records can come back
+    legitimately, in a new version, after an edit moved them to the end.
+    """
+
+    def __init__(self) -> None:
+        self._previous: tuple[object, ...] | None = None
+
+    def is_new(self, content: Sequence[object]) -> bool:
+        """Whether ``content`` (the page's records or their keys) differs from the page before."""
+        current = tuple(content)
+        repeated = current == self._previous
+        self._previous = current
+        if repeated:
+            log.warning("page_content_repeated", records=len(current))
+        return not repeated
+
+    def reset(self) -> None:
+        """Forget the page before (a read that starts again asks the same page on purpose)."""
+        self._previous = None
+
+
 class TokenPages(Generic[PageT]):
     """Iterate the pages of a token-paged API until there is no next token or one repeats.
 
@@ -190,24 +215,18 @@ class OffsetPages(Generic[ItemT]):
         self.pages = 0
         self.offset = 0
 
-    def _content(self, items: Sequence[ItemT]) -> tuple[object, ...]:
-        key = self._key
-        return tuple(items) if key is None else tuple(key(item) for item in items)
-
     def __iter__(self) -> Iterator[Sequence[ItemT]]:
-        previous: tuple[object, ...] | None = None
+        guard = RepeatedPageGuard()
+        key = self._key
         while True:
             page = self._fetch(self.offset)
             self.pages += 1
             items = page.items
             if not items:
                 return
-            content = self._content(items)
-            if content == previous:
-                log.warning("page_content_repeated", offset=self.offset, pages=self.pages)
+            if not guard.is_new(items if key is None else [key(item) for item in items]):
                 self.repeated = True
                 return
-            previous = content
             self.offset += len(items)
             yield items
             if page.last is not None:
@@ -228,6 +247,7 @@ __all__ = [
     "LinkedPage",
     "OffsetPage",
     "OffsetPages",
+    "RepeatedPageGuard",
     "RepeatedTokenGuard",
     "TokenPages",
 ]

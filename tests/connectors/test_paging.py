@@ -10,6 +10,7 @@ from slabridge.connectors.paging import (
     LinkPages,
     OffsetPage,
     OffsetPages,
+    RepeatedPageGuard,
     RepeatedTokenGuard,
     TokenPages,
 )
@@ -140,3 +141,11 @@ def test_offset_pages_stop_when_the_server_ignores_the_offset_each_item_once() -
 def test_offset_pages_refuse_a_page_size_below_one() -> None:
     with pytest.raises(ValueError, match="page_size"):
         OffsetPages(lambda offset: OffsetPage([]), page_size=0)
+
+
+def test_the_page_guard_compares_with_the_page_before_only_and_can_be_reset() -> None:
+    guard = RepeatedPageGuard()
+    assert guard.is_new(["a", "b"]) and guard.is_new(["c"]) and guard.is_new(["a", "b"])
+    assert not guard.is_new(["a", "b"])
+    guard.reset()
+    assert guard.is_new(["a", "b"])
