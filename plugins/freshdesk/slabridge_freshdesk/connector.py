@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import structlog
 
@@ -20,6 +20,7 @@ from slabridge.connectors.base import (
     Skipped,
     WriteResult,
 )
+from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.paging import LinkPages
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
@@ -33,6 +34,8 @@ from slabridge_freshdesk.statuses import StatusChoice, status_choices
 from slabridge_freshdesk.writeback import error_summary, failure_result, update_body
 
 log = structlog.get_logger("slabridge.freshdesk")
+# How one listing of a read ended (see FreshdeskConnector._read_from).
+_PassEnding = Literal["done", "keyset", "restart"]
 
 PAGE_CAP_MESSAGE = "beyond the 300th page"
 MAX_TAG_LENGTH = 32
@@ -420,54 +423,12 @@ class FreshdeskConnector(Connector):
         since = state.start or settings.start
         previous_restart: datetime | None = None
         while True:
-            params = {
-                "updated_since": _api_time(since),
-                "order_by": "updated_at",
-                "order_type": "asc",
-                "per_page": settings.per_page,
-                "include": "stats",
-            }
-            restart = keyset = False
-            pages = self._pages("tickets", params)
-            while True:
-                try:
-                    page, items, has_next = next(pages)
-                except StopIteration:
-                    break
-                except HttpError as exc:
-                    if not _is_page_cap(exc):
-                        raise
-                    restart = True  # the API's cap came before ours
-                    break
-                for raw in items:
-                    at = _parse_time(raw.get("updated_at")) if isinstance(raw, Mapping) else None
-                    raw_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
-                    if at is None:
-                        log.warning(
-                            "freshdesk_ticket_skipped", ticket_id=raw_id, reason="bad updated_at"
-                        )
-                        yield Skipped(raw_id, "updated_at missing or not a timestamp")
-                        continue
-                    if not state.admit(str(raw_id), at):
-                        continue  # seen already (cursor boundary or the seam of a restart)
-                    yield self._normalize(raw)
-                yield Checkpoint(state.encode())
-                last_at = state.start or since
-                if has_next and last_at > since:
-                    # Keyset paging: page numbers on a live list shift when a ticket already
-                    # read is edited (it moves to the end) or deleted, which would skip the
-                    # ticket that slid back across the page boundary. Asking again from the
-                    # last updated_at seen (inclusive, seen ids dropped) cannot skip any.
-                    keyset = True
-                    break
-                if has_next and page >= settings.page_cap:
-                    restart = True
-                    break
+            ending = yield from self._read_from(state, since)
             last_at = state.start or since
-            if keyset:
+            if ending == "keyset":
                 since = last_at
                 continue
-            if not restart:
+            if ending == "done":
                 break
             if previous_restart is not None and last_at <= previous_restart:
                 raise FreshdeskReadError(
@@ -477,6 +438,55 @@ class FreshdeskConnector(Connector):
             log.info("freshdesk_page_cap_restart", updated_since=format_timestamp(last_at))
             previous_restart = since = last_at
         yield Checkpoint(state.encode())
+
+    def _read_from(
+        self, state: InclusiveCursor, since: datetime
+    ) -> Generator[ReadItem, None, _PassEnding]:
+        """One listing ``updated_since`` ``since``, ascending; how it ended.
+
+        ``keyset``: a page moved the cursor on and more follow, so the listing is asked again
+        from there. Page numbers on a live list shift when a ticket already read is edited (it
+        moves to the end) or deleted, which would skip the ticket that slid back across the
+        page boundary; asking again from the last updated_at seen (inclusive, seen versions
+        dropped) cannot skip any. ``restart``: the page cap came (ours or the API's) within
+        one second. ``done``: the last page was read.
+        """
+        params = {
+            "updated_since": _api_time(since),
+            "order_by": "updated_at",
+            "order_type": "asc",
+            "per_page": self.settings.per_page,
+            "include": "stats",
+        }
+        pages = self._pages("tickets", params)
+        while True:
+            try:
+                page, items, has_next = next(pages)
+            except StopIteration:
+                return "done"
+            except HttpError as exc:
+                if not _is_page_cap(exc):
+                    raise
+                return "restart"  # the API's cap came before ours
+            yield from self._new_tickets(state, items)
+            yield Checkpoint(state.encode())
+            if has_next and (state.start or since) > since:
+                return "keyset"
+            if has_next and page >= self.settings.page_cap:
+                return "restart"
+
+    def _new_tickets(self, state: InclusiveCursor, items: Sequence[Any]) -> Iterator[ReadItem]:
+        """The page's tickets the cursor has not delivered yet, normalized."""
+        for raw in items:
+            at = _parse_time(raw.get("updated_at")) if isinstance(raw, Mapping) else None
+            raw_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
+            if at is None:
+                log.warning("freshdesk_ticket_skipped", ticket_id=raw_id, reason="bad updated_at")
+                yield Skipped(raw_id, "updated_at missing or not a timestamp")
+                continue
+            if not state.admit(str(raw_id), at):
+                continue  # seen already (cursor boundary or the seam of a restart)
+            yield self._normalize(raw)
 
     def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
         self._reset_lookups()
