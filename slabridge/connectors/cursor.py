@@ -48,9 +48,18 @@ class InclusiveCursor:
     the window ``[latest - lookback, latest]``; it only grows with the number of updates in that
     window. Records must arrive in ascending ``updated_at`` for a mid-read checkpoint to be safe
     (every API the built-in connectors use can be asked for that order).
+
+    With ``ascending=True`` the cursor relies on that order: a version older than the window
+    (``at - lookback``) is dropped as delivered before, and the versions delivered in this read
+    are forgotten once the window has moved past them, so memory stays flat over a long read
+    (only the versions inside the window are kept). Without it every version delivered in the
+    read is remembered, for APIs that may repeat older records mid-read.
     """
 
     VERSION = 1
+    # With ``ascending``, forget versions left behind by the window once this many are kept
+    # (then twice as many as remain): amortized constant time per record.
+    FORGET_AFTER = 1024
 
     def __init__(
         self,
@@ -58,19 +67,24 @@ class InclusiveCursor:
         seen: dict[str, datetime] | None = None,
         *,
         lookback: timedelta = timedelta(0),
+        ascending: bool = False,
     ) -> None:
         if lookback < timedelta(0):
             raise ValueError("lookback must not be negative")
         self.at = at.astimezone(UTC) if at is not None else None
         self.lookback = lookback
+        self.ascending = ascending
         self._previous: dict[str, datetime] = dict(seen or {})
         self._delivered: dict[str, datetime] = {}
+        self._forget_at = self.FORGET_AFTER
 
     @classmethod
-    def decode(cls, cursor: str | None, *, lookback: timedelta = timedelta(0)) -> InclusiveCursor:
+    def decode(
+        cls, cursor: str | None, *, lookback: timedelta = timedelta(0), ascending: bool = False
+    ) -> InclusiveCursor:
         """Parse a cursor written by :meth:`encode` (None: start from the beginning)."""
         if cursor is None or cursor == "":
-            return cls(lookback=lookback)
+            return cls(lookback=lookback, ascending=ascending)
         try:
             data = json.loads(cursor)
         except ValueError:
@@ -81,7 +95,7 @@ class InclusiveCursor:
         if not isinstance(seen_raw, dict):
             raise CursorError("cursor 'seen' is not an object")
         seen = {str(key): _parse_instant(value) for key, value in seen_raw.items()}
-        return cls(_parse_instant(data.get("at")), seen, lookback=lookback)
+        return cls(_parse_instant(data.get("at")), seen, lookback=lookback, ascending=ascending)
 
     @classmethod
     def starting_at(cls, moment: datetime, *, lookback: timedelta = timedelta(0)) -> str:
@@ -97,9 +111,12 @@ class InclusiveCursor:
         """True when this version of the record was not delivered before; remember it.
 
         A record is dropped when the previous read delivered it with the same ``updated_at``
-        (it is in the lookback window or at the boundary) or when this read already did.
+        (it is in the lookback window or at the boundary) or when this read already did; with
+        ``ascending``, also when it is older than the window.
         """
         updated_at = updated_at.astimezone(UTC)
+        if self.ascending and self.start is not None and updated_at < self.start:
+            return False
         if self._previous.get(record_id) == updated_at:
             return False
         if self._delivered.get(record_id) == updated_at:
@@ -107,7 +124,19 @@ class InclusiveCursor:
         self._delivered[record_id] = updated_at
         if self.at is None or updated_at > self.at:
             self.at = updated_at
+            if self.ascending and len(self._delivered) >= self._forget_at:
+                self._forget_behind_window()
         return True
+
+    def _forget_behind_window(self) -> None:
+        """Drop the versions the window has left behind (``ascending``: none can come again)."""
+        edge = self.start
+        if edge is None:
+            return
+        for seen in (self._previous, self._delivered):
+            for key in [key for key, moment in seen.items() if moment < edge]:
+                del seen[key]
+        self._forget_at = max(self.FORGET_AFTER, 2 * len(self._delivered))
 
     def encode(self) -> str:
         """The cursor covering everything admitted so far (and everything the old one covered)."""

@@ -93,3 +93,26 @@ def test_a_foreign_cursor_is_a_clear_error(cursor: str) -> None:
 def test_a_negative_lookback_is_refused() -> None:
     with pytest.raises(ValueError, match="lookback"):
         InclusiveCursor(lookback=timedelta(seconds=-1))
+
+
+def test_an_ascending_cursor_drops_versions_older_than_its_window() -> None:
+    state = InclusiveCursor.decode(
+        InclusiveCursor.starting_at(at(10)), lookback=timedelta(minutes=2), ascending=True
+    )
+    assert not state.admit("1", at(7))  # before the window: delivered by an earlier read
+    assert state.admit("2", at(8)) and state.admit("3", at(12))
+    assert not state.admit("4", at(9))  # the window moved on to 10..12
+    plain = InclusiveCursor.decode(InclusiveCursor.starting_at(at(10)))
+    assert plain.admit("1", at(7))  # without the promise of order, nothing is dropped
+
+
+def test_an_ascending_cursor_keeps_only_the_window_over_a_long_read() -> None:
+    state = InclusiveCursor(at(0), ascending=True)
+    for second in range(10 * InclusiveCursor.FORGET_AFTER):
+        assert state.admit(str(second), at(0) + timedelta(seconds=second))
+    assert len(state._delivered) <= 2 * InclusiveCursor.FORGET_AFTER
+    last = at(0) + timedelta(seconds=10 * InclusiveCursor.FORGET_AFTER - 1)
+    assert json.loads(state.encode())["seen"] == {
+        str(10 * InclusiveCursor.FORGET_AFTER - 1): last.strftime("%Y-%m-%dT%H:%M:%SZ")
+    }
+    assert not state.admit(str(10 * InclusiveCursor.FORGET_AFTER - 1), last)

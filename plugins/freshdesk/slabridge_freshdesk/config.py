@@ -9,8 +9,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from slabridge.connectors.base import ConnectorConfig
-from slabridge.connectors.http import require_https
+from slabridge.connectors.http_config import HttpConnectorConfig
 from slabridge.connectors.mapping import ConnectorMapping, MappingRule
 from slabridge.sla.ticket import STATUSES
 from slabridge_freshdesk.statuses import StatusChoice
@@ -102,7 +101,7 @@ class FreshdeskMapping(ConnectorMapping):
         return any(path.split(".", 1)[0] == prefix for path in self.source_paths().values())
 
 
-class FreshdeskConfig(ConnectorConfig):
+class FreshdeskConfig(HttpConnectorConfig):
     """One ``connectors:`` entry of type ``freshdesk``.
 
     Give ``domain`` (``acme`` or ``acme.freshdesk.com``) or ``base_url`` (tests and proxies),
@@ -110,21 +109,20 @@ class FreshdeskConfig(ConnectorConfig):
     is only the last 30 days, so slabridge always sends ``updated_since``. ``status_journal``
     (a SQLite file, or ``:memory:``) remembers the status starts each read sees, so that
     pending periods older than the latest one survive (Freshdesk keeps no status history).
+    ``base_url``, ``start``, ``timeout``, ``max_attempts`` and ``requests_per_minute`` follow
+    the kit's rules (:class:`~slabridge.connectors.http_config.HttpConnectorConfig`).
     """
 
     type: Literal["freshdesk"] = "freshdesk"
     domain: str | None = Field(default=None, description="acme for acme.freshdesk.com")
-    base_url: str | None = Field(default=None, description="instead of domain (proxies, tests)")
     api_key: SecretStr = Field(description="an agent's API key (Profile settings)")
+    # Redeclared for its default (and description); the kit's offset check still applies.
     start: datetime = Field(default=DEFAULT_START, description="where a full read starts")
     per_page: int = Field(default=100, ge=1, le=100, description="tickets per page (max 100)")
     page_cap: int = Field(default=300, ge=1, description="restart the read before this page")
     conversations: Literal["when_needed", "always", "never"] = Field(
         default="when_needed", description="when to fetch a ticket's conversations"
     )
-    requests_per_minute: float | None = Field(default=None, gt=0, description="client-side pacing")
-    timeout: float = Field(default=30.0, gt=0, description="seconds per request")
-    max_attempts: int = Field(default=6, ge=1, description="tries per request (429/5xx)")
     status_journal: str | None = Field(
         default=None, description="SQLite file keeping status history between reads"
     )
@@ -138,20 +136,6 @@ class FreshdeskConfig(ConnectorConfig):
         if not _DOMAIN.match(value):
             raise ValueError("expected the account name, e.g. 'acme' or 'acme.freshdesk.com'")
         return value.removesuffix(".freshdesk.com")
-
-    @field_validator("base_url")
-    @classmethod
-    def _safe_base_url(cls, value: str | None) -> str | None:
-        if value is not None:
-            require_https(value)
-        return value
-
-    @field_validator("start")
-    @classmethod
-    def _aware_start(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("start needs a UTC offset, e.g. 2024-01-01T00:00:00Z")
-        return value.astimezone(UTC)
 
     @model_validator(mode="after")
     def _where(self) -> FreshdeskConfig:

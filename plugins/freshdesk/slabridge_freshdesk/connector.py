@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import structlog
 
@@ -20,13 +20,15 @@ from slabridge.connectors.base import (
     Skipped,
     WriteResult,
 )
+from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.connectors.helpdesk_sla import HelpdeskSla
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
+from slabridge.connectors.paging import LinkPages
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.logs import register_secrets
 from slabridge.sla.ticket import Ticket, TicketError, format_timestamp
 from slabridge_freshdesk.config import FreshdeskConfig
-from slabridge_freshdesk.cursor import ReadCursor
+from slabridge_freshdesk.cursor import ReadCursor, decode_cursor
 from slabridge_freshdesk.helpdesk_sla import verdict_of
 from slabridge_freshdesk.journal import StatusJournal
 from slabridge_freshdesk.mapping import Lookups, map_ticket, needs_conversations, stats_marks
@@ -34,6 +36,8 @@ from slabridge_freshdesk.statuses import StatusChoice, status_choices
 from slabridge_freshdesk.writeback import error_summary, failure_result, update_body
 
 log = structlog.get_logger("slabridge.freshdesk")
+# How one listing of a read ended (see FreshdeskConnector._read_from).
+_PassEnding = Literal["done", "keyset", "restart"]
 
 PAGE_CAP_MESSAGE = "beyond the 300th page"
 MAX_TAG_LENGTH = 32
@@ -158,20 +162,16 @@ class FreshdeskConnector(Connector):
     def _pages(
         self, path: str, params: Mapping[str, Any] | None
     ) -> Iterator[tuple[int, list[Any], bool]]:
-        """Yield ``(page number, items, has_next)`` following the ``Link: rel="next"`` header."""
-        url: str | None = path
-        page = 1
-        requested: set[str] = set()
-        while url is not None:
-            requested.add(url)
-            items, next_url = self._get_page(url, params if page == 1 else None)
-            if next_url is not None and next_url in requested:
-                # A broken Link that points back at a page already read would loop forever.
-                log.warning("freshdesk_repeated_link", path=path, page=page)
-                next_url = None
-            yield page, items, next_url is not None
-            url = next_url
-            page += 1
+        """Yield ``(page number, items, has_next)`` following the ``Link: rel="next"`` header.
+
+        A broken Link that points back at a page already read ends the read there (the kit's
+        :class:`~slabridge.connectors.paging.LinkPages` guard) instead of looping forever.
+        """
+        pages = LinkPages(lambda url: self._get_page(url or path, None if url else params))
+        for page in pages:
+            if pages.repeated:
+                log.warning("freshdesk_repeated_link", path=path, page=page.number)
+            yield page.number, page.body, page.has_next
 
     def _all(self, path: str) -> list[Any]:
         return [item for _, items, _ in self._pages(path, {"per_page": 100}) for item in items]
@@ -418,61 +418,17 @@ class FreshdeskConnector(Connector):
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
         settings = self.settings
-        state = ReadCursor.load(cursor) if cursor else ReadCursor(settings.start)
+        state = decode_cursor(cursor, settings.start)
         self._reset_lookups()
-        last_at, seen_at_last = state.updated_at, set(state.ids)
-        since = state.updated_at
+        since = state.start or settings.start
         previous_restart: datetime | None = None
         while True:
-            params = {
-                "updated_since": _api_time(since),
-                "order_by": "updated_at",
-                "order_type": "asc",
-                "per_page": settings.per_page,
-                "include": "stats",
-            }
-            restart = keyset = False
-            pages = self._pages("tickets", params)
-            while True:
-                try:
-                    page, items, has_next = next(pages)
-                except StopIteration:
-                    break
-                except HttpError as exc:
-                    if not _is_page_cap(exc):
-                        raise
-                    restart = True  # the API's cap came before ours
-                    break
-                for raw in items:
-                    at = _parse_time(raw.get("updated_at")) if isinstance(raw, Mapping) else None
-                    raw_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
-                    if at is None:
-                        log.warning(
-                            "freshdesk_ticket_skipped", ticket_id=raw_id, reason="bad updated_at"
-                        )
-                        yield Skipped(raw_id, "updated_at missing or not a timestamp")
-                        continue
-                    if at < last_at or (at == last_at and raw_id in seen_at_last):
-                        continue  # seen already (cursor boundary or the seam of a restart)
-                    if at > last_at:
-                        last_at, seen_at_last = at, set()
-                    seen_at_last.add(str(raw_id))
-                    yield self._normalize(raw)
-                yield Checkpoint(ReadCursor(last_at, frozenset(seen_at_last)).dump())
-                if has_next and last_at > since:
-                    # Keyset paging: page numbers on a live list shift when a ticket already
-                    # read is edited (it moves to the end) or deleted, which would skip the
-                    # ticket that slid back across the page boundary. Asking again from the
-                    # last updated_at seen (inclusive, seen ids dropped) cannot skip any.
-                    keyset = True
-                    break
-                if has_next and page >= settings.page_cap:
-                    restart = True
-                    break
-            if keyset:
+            ending = yield from self._read_from(state, since)
+            last_at = state.start or since
+            if ending == "keyset":
                 since = last_at
                 continue
-            if not restart:
+            if ending == "done":
                 break
             if previous_restart is not None and last_at <= previous_restart:
                 raise FreshdeskReadError(
@@ -481,7 +437,56 @@ class FreshdeskConnector(Connector):
                 )
             log.info("freshdesk_page_cap_restart", updated_since=format_timestamp(last_at))
             previous_restart = since = last_at
-        yield Checkpoint(ReadCursor(last_at, frozenset(seen_at_last)).dump())
+        yield Checkpoint(state.encode())
+
+    def _read_from(
+        self, state: InclusiveCursor, since: datetime
+    ) -> Generator[ReadItem, None, _PassEnding]:
+        """One listing ``updated_since`` ``since``, ascending; how it ended.
+
+        ``keyset``: a page moved the cursor on and more follow, so the listing is asked again
+        from there. Page numbers on a live list shift when a ticket already read is edited (it
+        moves to the end) or deleted, which would skip the ticket that slid back across the
+        page boundary; asking again from the last updated_at seen (inclusive, seen versions
+        dropped) cannot skip any. ``restart``: the page cap came (ours or the API's) within
+        one second. ``done``: the last page was read.
+        """
+        params = {
+            "updated_since": _api_time(since),
+            "order_by": "updated_at",
+            "order_type": "asc",
+            "per_page": self.settings.per_page,
+            "include": "stats",
+        }
+        pages = self._pages("tickets", params)
+        while True:
+            try:
+                page, items, has_next = next(pages)
+            except StopIteration:
+                return "done"
+            except HttpError as exc:
+                if not _is_page_cap(exc):
+                    raise
+                return "restart"  # the API's cap came before ours
+            yield from self._new_tickets(state, items)
+            yield Checkpoint(state.encode())
+            if has_next and (state.start or since) > since:
+                return "keyset"
+            if has_next and page >= self.settings.page_cap:
+                return "restart"
+
+    def _new_tickets(self, state: InclusiveCursor, items: Sequence[Any]) -> Iterator[ReadItem]:
+        """The page's tickets the cursor has not delivered yet, normalized."""
+        for raw in items:
+            at = _parse_time(raw.get("updated_at")) if isinstance(raw, Mapping) else None
+            raw_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
+            if at is None:
+                log.warning("freshdesk_ticket_skipped", ticket_id=raw_id, reason="bad updated_at")
+                yield Skipped(raw_id, "updated_at missing or not a timestamp")
+                continue
+            if not state.admit(str(raw_id), at):
+                continue  # seen already (cursor boundary or the seam of a restart)
+            yield self._normalize(raw)
 
     def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
         self._reset_lookups()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,12 +97,28 @@ def test_the_cursor_keeps_the_ids_at_its_instant_and_admits_new_ones_there(
     first = seed_at(fake, clock, [1, 2, 2])
     connector = make_connector(per_page=2)
     items = list(connector.read(None))
-    cursor = ReadCursor.load(items[-1].cursor)
-    assert cursor.updated_at == clock() + timedelta(minutes=2)
-    assert cursor.ids == {first[1], first[2]}
+    cursor = json.loads(items[-1].cursor)
+    boundary = stamp(clock() + timedelta(minutes=2))
+    assert cursor == {"v": 1, "at": boundary, "seen": {first[1]: boundary, first[2]: boundary}}
     late = seed_at(fake, clock, [2])  # same second as the boundary, created after the read
     again = tickets_of(list(connector.read(items[-1].cursor)))
     assert [t.id for t in again] == late
+
+
+def test_a_cursor_in_the_format_before_22_resumes_without_loss_or_repeat(
+    fake: FakeFreshdesk, make_connector: Any, clock: Clock
+) -> None:
+    first = seed_at(fake, clock, [1, 2, 2])
+    # What a read of the first three wrote before the connector used the kit's cursor.
+    boundary = stamp(clock() + timedelta(minutes=2))
+    old = f'{{"updated_at":"{boundary}","ids":["{first[1]}","{first[2]}"]}}'
+    assert ReadCursor.load(old).ids == {first[1], first[2]}
+    later = seed_at(fake, clock, [2, 3])  # one at the boundary second, one after it
+    items = list(make_connector(per_page=2).read(old))
+    assert [t.id for t in tickets_of(items)] == later
+    resumed = json.loads(items[-1].cursor)
+    assert resumed["v"] == 1 and resumed["at"] == stamp(clock() + timedelta(minutes=3))
+    assert tickets_of(list(make_connector().read(items[-1].cursor))) == []
 
 
 def test_an_unparsable_cursor_is_a_clear_error(make_connector: Any) -> None:

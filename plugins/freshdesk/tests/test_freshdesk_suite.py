@@ -10,10 +10,10 @@ import pytest
 from freshdesk_testkit import API_KEY, Clock
 from slabridge_freshdesk.config import FreshdeskConfig
 from slabridge_freshdesk.connector import FreshdeskConnector
-from slabridge_freshdesk.cursor import ReadCursor
 from slabridge_freshdesk.fake import FakeFreshdesk
 
 from slabridge.connectors.base import Connector
+from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.testing.suite import ConnectorHarness, StandardConnectorTests
 
 
@@ -54,7 +54,7 @@ class FreshdeskHarness(ConnectorHarness):
         return self.freshdesk.priority(ticket_id)
 
     def future_cursor(self) -> str:
-        return ReadCursor(self.clock() + timedelta(days=1)).dump()
+        return InclusiveCursor.starting_at(self.clock() + timedelta(days=1))
 
     def repeat_next_page_token(self) -> None:
         self.freshdesk.repeat_page_links = True

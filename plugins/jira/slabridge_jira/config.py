@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from slabridge.connectors.base import ConnectorConfig
 from slabridge.connectors.http import require_https
+from slabridge.connectors.http_config import HttpConnectorConfig, safe_base_url
 from slabridge.connectors.mapping import ConnectorMapping, MappingRule
 from slabridge.connectors.oauth_settings import OAuthSettings
 from slabridge_jira.helpdesk_sla import DEFAULT_SLA_NAMES, SlaMetric
@@ -130,7 +129,7 @@ class JiraMapping(ConnectorMapping):
         return ids
 
 
-class JiraConfig(ConnectorConfig):
+class JiraConfig(HttpConnectorConfig):
     """One Jira site, its credentials and the projects to sync (docs/connectors/jira.md).
 
     ``deployment: cloud`` (default) authenticates with ``email`` + ``token`` (an API token,
@@ -139,12 +138,13 @@ class JiraConfig(ConnectorConfig):
     gateway, ``{gateway_url}/ex/jira/{cloud_id}``: scoped API tokens and OAuth only work there.
     ``deployment: data_center`` (Jira Data Center / Server) sends ``token`` as a personal
     access token (``Authorization: Bearer``) to ``site`` and uses REST API v2.
+    ``base_url``, ``start``, ``timeout``, ``max_attempts`` and ``requests_per_minute`` follow
+    the kit's rules (:class:`~slabridge.connectors.http_config.HttpConnectorConfig`).
     """
 
     type: Literal["jira"] = "jira"
     deployment: Literal["cloud", "data_center"] = "cloud"
     site: str | None = None
-    base_url: str | None = None
     cloud_id: str | None = Field(default=None, pattern=r"^[0-9a-fA-F-]{8,64}$")
     gateway_url: str = ATLASSIAN_GATEWAY
     email: str | None = None
@@ -152,14 +152,10 @@ class JiraConfig(ConnectorConfig):
     oauth: OAuthSettings | None = None
     projects: list[str] = Field(min_length=1)
     jql: str | None = None
-    start: datetime | None = None
     lookback_minutes: int = Field(default=5, ge=1, le=24 * 60)
     page_size: int = Field(default=100, ge=1, le=5000)
     changelog: Literal["bulk", "per_issue"] = "bulk"
     notify_users: bool = True
-    requests_per_minute: float | None = Field(default=None, gt=0)
-    timeout: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1, le=20)
     mapping: JiraMapping = JiraMapping()
     # JSM SLA name -> slabridge metric, for `slabridge shadow` (default: JSM's standard names).
     sla_names: dict[str, SlaMetric] = Field(
@@ -182,13 +178,10 @@ class JiraConfig(ConnectorConfig):
             ) from None
         return value.rstrip("/")
 
-    @field_validator("base_url", "gateway_url")
+    @field_validator("gateway_url")
     @classmethod
-    def _base_url_is_safe(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        require_https(value)
-        return value.rstrip("/")
+    def _gateway_is_safe(cls, value: str) -> str:
+        return safe_base_url(value)
 
     @field_validator("projects")
     @classmethod
@@ -203,13 +196,6 @@ class JiraConfig(ConnectorConfig):
     def _jql_is_a_filter(cls, value: str | None) -> str | None:
         if value is not None and "order by" in " ".join(value.lower().split()):
             raise ValueError("jql is a filter ANDed into the sync query: leave out ORDER BY")
-        return value
-
-    @field_validator("start")
-    @classmethod
-    def _start_is_aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
         return value
 
     @model_validator(mode="after")
@@ -266,10 +252,6 @@ class JiraConfig(ConnectorConfig):
     def api(self) -> str:
         """The REST API path: v3 on Cloud, v2 on Data Center / Server."""
         return "/rest/api/2" if self.deployment == "data_center" else "/rest/api/3"
-
-    def secrets(self) -> list[str]:
-        """The top-level secrets and those of the ``oauth`` block."""
-        return [*super().secrets(), *(self.oauth.secrets() if self.oauth is not None else [])]
 
 
 __all__ = [

@@ -27,6 +27,7 @@ from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.connectors.helpdesk_sla import HelpdeskSla
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.oauth import OAuth2, OAuthError
+from slabridge.connectors.paging import OffsetPage, OffsetPages, TokenPages
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.sla.ticket import Ticket, TicketError
 from slabridge_jira.auth import jira_auth, rejected_credentials
@@ -74,6 +75,14 @@ COMMENT_PAGE = 100  # the comment endpoint's documented maximum maxResults
 # "An issue with key '10999' does not exist for field 'issuekey'."
 _MISSING_ISSUE = re.compile(r"issue with key '([^']+)' does not exist")
 BULK_CHANGELOG_MAX_ISSUES = 1000
+
+
+def _next_page_token(answer: Any) -> str | None:
+    """The token of the page after ``answer``; None on the last page (``isLast``, no token)."""
+    if not isinstance(answer, Mapping) or answer.get("isLast") is True:
+        return None
+    token = answer.get("nextPageToken")
+    return token if isinstance(token, str) and token else None
 
 
 def jql_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -350,27 +359,21 @@ class JiraConnector(Connector):
         return state.encode()
 
     def _search_pages(self, jql: str, meta: SiteMeta) -> Iterator[list[Mapping[str, Any]]]:
-        token: str | None = None
-        used: set[str] = set()
+        """Cloud: ``POST /rest/api/3/search/jql`` by ``nextPageToken`` until ``isLast``."""
         fields = self._search_fields(meta)
-        while True:
-            body: dict[str, Any] = {
-                "jql": jql,
-                "fields": fields,
-                "maxResults": self.jira.page_size,
-            }
+
+        def search(token: str | None) -> Any:
+            body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": self.jira.page_size}
             if token is not None:
                 body["nextPageToken"] = token
-            answer = self.http.post(f"{self.api}/search/jql", json=body).json()
+            return self.http.post(f"{self.api}/search/jql", json=body).json()
+
+        pages = TokenPages(search, _next_page_token)
+        for answer in pages:
             issues = answer.get("issues") or []
             yield [issue for issue in issues if isinstance(issue, Mapping)]
-            token = answer.get("nextPageToken")
-            if answer.get("isLast") is True or not token:
-                return
-            if token in used:
-                log.warning("jira_repeated_page_token", connector=self.instance)
-                return
-            used.add(token)
+        if pages.repeated:
+            log.warning("jira_repeated_page_token", connector=self.instance)
 
     def _offset_search_pages(
         self, window: datetime | None, zone: ZoneInfo, meta: SiteMeta
@@ -461,24 +464,22 @@ class JiraConnector(Connector):
     def _bulk_changelogs(self, ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
         found: dict[str, list[Mapping[str, Any]]] = {issue_id: [] for issue_id in ids}
         for start in range(0, len(ids), BULK_CHANGELOG_MAX_ISSUES):
-            token: str | None = None
-            used: set[str] = set()
-            while True:
+            chunk = list(ids[start : start + BULK_CHANGELOG_MAX_ISSUES])
+
+            def bulkfetch(token: str | None, chunk: list[str] = chunk) -> Any:
                 body: dict[str, Any] = {
-                    "issueIdsOrKeys": list(ids[start : start + BULK_CHANGELOG_MAX_ISSUES]),
+                    "issueIdsOrKeys": chunk,
                     "fieldIds": list(CHANGELOG_FIELDS),
                     "maxResults": 1000,
                 }
                 if token is not None:
                     body["nextPageToken"] = token
-                answer = self.http.post(f"{self.api}/changelog/bulkfetch", json=body).json()
+                return self.http.post(f"{self.api}/changelog/bulkfetch", json=body).json()
+
+            for answer in TokenPages(bulkfetch, _next_page_token):
                 for entry in answer.get("issueChangeLogs") or []:
                     issue_id = str(entry.get("issueId"))
                     found.setdefault(issue_id, []).extend(entry.get("changeHistories") or [])
-                token = answer.get("nextPageToken")
-                if not token or token in used:
-                    break
-                used.add(token)
         return found
 
     def _expanded_changelog(
@@ -512,18 +513,15 @@ class JiraConnector(Connector):
         return histories
 
     def _issue_changelog(self, issue_id: str) -> list[Mapping[str, Any]]:
-        histories: list[Mapping[str, Any]] = []
-        start = 0
-        while True:
+        def page(start: int) -> OffsetPage[Any]:
             answer = self.http.get(
                 f"{self.api}/issue/{issue_id}/changelog",
                 params={"startAt": start, "maxResults": 100},
             ).json()
-            values = answer.get("values") or []
-            histories.extend(values)
-            start += len(values)
-            if answer.get("isLast", True) or not values:
-                return histories
+            # No isLast: the answer holds every history (older servers).
+            return OffsetPage(answer.get("values") or [], last=bool(answer.get("isLast", True)))
+
+        return [history for values in OffsetPages(page, page_size=100) for history in values]
 
     def _service_desk_comments(self, issue_id: str) -> list[Mapping[str, Any]]:
         """Data Center: the JSM request's comments with ``public``; for an issue outside a
@@ -533,23 +531,23 @@ class JiraConnector(Connector):
 
     def _all_comments(self, issue_id: str) -> list[Mapping[str, Any]]:
         """Every comment of the issue, oldest first, from the paged comment endpoint."""
-        comments: list[Mapping[str, Any]] = []
-        start = 0
-        while True:
+
+        def page(start: int) -> OffsetPage[Mapping[str, Any]]:
             answer = self.http.get(
                 f"{self.api}/issue/{issue_id}/comment",
                 params={"startAt": start, "maxResults": COMMENT_PAGE, "orderBy": "created"},
             ).json()
-            page = [c for c in answer.get("comments") or [] if isinstance(c, Mapping)]
-            comments.extend(page)
-            start += len(page)
-            total = answer.get("total")
+            total, size = answer.get("total"), answer.get("maxResults")
             # Jira may cap maxResults below what was asked, so the answer's own size decides
             # whether a short page is the last one when no total is given.
-            size = answer.get("maxResults")
-            limit = size if isinstance(size, int) and size > 0 else COMMENT_PAGE
-            if not page or (start >= total if isinstance(total, int) else len(page) < limit):
-                return comments
+            return OffsetPage(
+                [c for c in answer.get("comments") or [] if isinstance(c, Mapping)],
+                total=total if isinstance(total, int) else None,
+                limit=size if isinstance(size, int) and size > 0 else None,
+            )
+
+        pages = OffsetPages(page, page_size=COMMENT_PAGE)
+        return [comment for comments in pages for comment in comments]
 
     # -- fetch ----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 
+from slabridge.connectors.paging import RepeatedPageGuard
 from slabridge_jira.mapping import parse_jira_time
 
 log = structlog.get_logger("slabridge.jira")
@@ -71,17 +72,16 @@ def offset_pages(
     start = 0
     anchor: _Anchor | None = None
     restarted_at: _Anchor | None = None
-    previous: list[_Anchor] = []
+    # A server that ignores startAt hands back the same page forever.
+    guard = RepeatedPageGuard()
     while True:
         ask = start - 1 if anchor is not None else start
         answer = search(jql, ask)
         issues = [i for i in answer.get("issues") or [] if isinstance(i, Mapping)]
         returned = [_anchor_of(issue) for issue in issues]
-        if returned and returned == previous:
-            # A server that ignores startAt hands back the same page forever.
+        if not guard.is_new(returned) and returned:
             log.warning("jira_search_no_progress", connector=connector, start_at=ask)
             return
-        previous = returned
         if anchor is not None:
             if returned and returned[0] == anchor:
                 issues = issues[1:]
@@ -89,7 +89,7 @@ def offset_pages(
                 # Something before the anchor moved away (edited or deleted): start again there.
                 log.info("jira_search_list_shifted", connector=connector, at=str(anchor.updated))
                 jql, start, restarted_at, anchor = jql_since(anchor.updated), 0, anchor, None
-                previous = []
+                guard.reset()
                 continue
         yield issues
         size = answer.get("maxResults")
@@ -110,7 +110,7 @@ def offset_pages(
         ):
             log.info("jira_search_window_restart", connector=connector, at=str(anchor.updated))
             jql, start, restarted_at, anchor = jql_since(anchor.updated), 0, anchor, None
-            previous = []
+            guard.reset()
 
 
 __all__ = ["OFFSET_WINDOW", "SearchCall", "offset_pages"]

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slabridge.connectors.http import HttpClient, HttpError
+from slabridge.connectors.paging import OffsetPage, OffsetPages
 from slabridge_jira.mapping import user_id
 
 SERVICE_DESK_COMMENT_PAGE = 50  # the endpoint's documented default limit
@@ -52,23 +53,25 @@ def needs_service_desk_view(
 
 def request_comments(http: HttpClient, issue_ref: str) -> list[dict[str, Any]] | None:
     """Every comment of a JSM request, oldest first; None when the issue is no JSM request."""
-    comments: list[dict[str, Any]] = []
-    start = 0
-    while True:
-        try:
-            answer = http.get(
-                f"/rest/servicedeskapi/request/{issue_ref}/comment",
-                params={"start": start, "limit": SERVICE_DESK_COMMENT_PAGE},
-            ).json()
-        except HttpError as exc:
-            if exc.status == 404 and not exc.retryable and start == 0:
-                return None  # not a service desk request (or JSM not installed)
-            raise
+
+    def page(start: int) -> OffsetPage[Mapping[str, Any]]:
+        answer = http.get(
+            f"/rest/servicedeskapi/request/{issue_ref}/comment",
+            params={"start": start, "limit": SERVICE_DESK_COMMENT_PAGE},
+        ).json()
         values = [v for v in answer.get("values") or [] if isinstance(v, Mapping)]
-        comments.extend(platform_comment(value) for value in values)
-        start += len(values)
-        if not values or answer.get("isLastPage") is not False:
-            return comments
+        return OffsetPage(values, last=answer.get("isLastPage") is not False)
+
+    pages = OffsetPages(page, page_size=SERVICE_DESK_COMMENT_PAGE)
+    comments: list[dict[str, Any]] = []
+    try:
+        for values in pages:
+            comments.extend(platform_comment(value) for value in values)
+    except HttpError as exc:
+        if exc.status == 404 and not exc.retryable and pages.pages == 0:
+            return None  # not a service desk request (or JSM not installed)
+        raise
+    return comments
 
 
 __all__ = [

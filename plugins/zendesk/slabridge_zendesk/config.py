@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 
-from slabridge.connectors.base import ConnectorConfig
-from slabridge.connectors.http import require_https
+from slabridge.connectors.http_config import HttpConnectorConfig
 from slabridge.connectors.mapping import ConnectorMapping, MappingRule
 from slabridge.connectors.oauth_settings import OAuthSettings
 
@@ -85,46 +83,29 @@ class ZendeskMapping(ConnectorMapping):
         return expanded
 
 
-class ZendeskConfig(ConnectorConfig):
+class ZendeskConfig(HttpConnectorConfig):
     """Connection, credentials, pacing and mapping of one Zendesk account.
 
     Either ``subdomain`` (``acme`` for https://acme.zendesk.com) or ``base_url``; one of
     ``oauth`` (an OAuth client: refresh-token or client-credentials grant, renewed as tokens
     expire), ``oauth_token`` (a bearer token something else renews) or ``email`` + ``token``
     (API token, Basic ``{email}/token:{token}``; deprecated, Zendesk stops them on 2027-04-30).
+    ``base_url``, ``start``, ``timeout``, ``max_attempts`` and ``requests_per_minute`` follow
+    the kit's rules (:class:`~slabridge.connectors.http_config.HttpConnectorConfig`).
     """
 
     type: Literal["zendesk"] = "zendesk"
     subdomain: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    base_url: str | None = None
     email: str | None = None
     token: SecretStr | None = None
     oauth_token: SecretStr | None = None
     oauth: OAuthSettings | None = None
-    start: datetime | None = None
     per_page: int = Field(default=1000, ge=1, le=1000)
     history: Literal["auto", "audits", "events"] = "auto"
-    requests_per_minute: float | None = Field(default=None, gt=0)
     incremental_requests_per_minute: float | None = Field(default=10, gt=0)
     job_poll_interval: float = Field(default=1.0, ge=0)
     job_poll_attempts: int = Field(default=30, ge=1)
-    timeout: float = Field(default=30.0, gt=0)
     mapping: ZendeskMapping = ZendeskMapping()
-
-    @field_validator("base_url")
-    @classmethod
-    def _https_base(cls, value: str | None) -> str | None:
-        if value is not None:
-            require_https(value)
-            return value.rstrip("/")
-        return value
-
-    @field_validator("start")
-    @classmethod
-    def _aware_start(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("start needs a UTC offset, e.g. 2025-01-01T00:00:00Z")
-        return value
 
     @model_validator(mode="after")
     def _account_and_credentials(self) -> ZendeskConfig:
@@ -142,10 +123,6 @@ class ZendeskConfig(ConnectorConfig):
                 "'email' + 'token' (API token, deprecated)"
             )
         return self
-
-    def secrets(self) -> list[str]:
-        """The top-level secrets and those of the ``oauth`` block."""
-        return [*super().secrets(), *(self.oauth.secrets() if self.oauth is not None else [])]
 
     @property
     def url(self) -> str:

@@ -28,6 +28,7 @@ from slabridge.connectors.base import (
 from slabridge.connectors.helpdesk_sla import HelpdeskSla
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.oauth import OAuth2, OAuthError
+from slabridge.connectors.paging import LinkPages, TokenPages
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
 from slabridge.sla.ticket import Ticket
 from slabridge_zendesk.auth import (
@@ -126,6 +127,46 @@ class _EventStream:
     done: bool = False
     stalled: bool = False
     checked: int = 0  # the stream was read to its end after copies up to this second were made
+
+
+@dataclass(slots=True)
+class _ExportRead:
+    """One read of the export: its window, what it yielded, and its ticket-events stream."""
+
+    window_start: int  # the cursor's ``since``: tickets created from then have it all in the stream
+    stream_start: int  # where the stream is read from (a little earlier for cached histories)
+    newest_seen: int
+    seen: dict[int, int] = field(default_factory=dict)  # ids at the newest second, see _dedupe
+    stream: _EventStream | None = None
+
+    def stream_usable(self) -> bool:
+        """False once the stream stalled (the tickets still waiting get their audits)."""
+        return self.stream is None or not self.stream.stalled
+
+    def open_stream(self) -> _EventStream:
+        """The read's stream, opened at ``stream_start`` when first needed."""
+        if self.stream is None:
+            self.stream = _EventStream(
+                self.stream_start, self.window_start, position=self.stream_start
+            )
+        return self.stream
+
+
+def _next_export_cursor(page: Any) -> str | None:
+    """The cursor of the export page after ``page``; None at the end of the stream."""
+    if not isinstance(page, Mapping) or page.get("end_of_stream", True):
+        return None
+    after = page.get("after_cursor")
+    return after if isinstance(after, str) and after else None
+
+
+def _next_audits_cursor(body: Any) -> str | None:
+    """The ``page[after]`` of the audits page after ``body``; None when there are no more."""
+    meta = body.get("meta") if isinstance(body, Mapping) else None
+    if not isinstance(meta, Mapping) or not meta.get("has_more"):
+        return None
+    after = meta.get("after_cursor")
+    return after if isinstance(after, str) and after else None
 
 
 def _starts_at_creation(events: Sequence[Mapping[str, Any]], created: int | None) -> bool:
@@ -273,6 +314,7 @@ class ZendeskConnector(Connector):
         common: dict[str, Any] = {
             "auth": self.auth,
             "timeout": config.timeout,
+            "max_attempts": config.max_attempts,
             "secrets": config.secrets(),
             "sleep": sleep,
             "connector": instance,
@@ -394,118 +436,29 @@ class ZendeskConnector(Connector):
         after_cursor, start_time, since = self._parse_cursor(cursor)
         if after_cursor is None:
             start_time = start_time or 0
-            newest = int(self._clock().timestamp()) - EXCLUSION_SECONDS
-            if start_time > newest:  # nothing can be exported yet; keep the cursor as it is
+            if start_time > int(self._clock().timestamp()) - EXCLUSION_SECONDS:
+                # Nothing can be exported yet; keep the cursor as it is.
                 yield Checkpoint(_cursor_json(None, start_time, since))
                 return
-            params: dict[str, Any] = {"start_time": start_time}
-        else:
-            params = {"cursor": after_cursor}
-        stream: _EventStream | None = None
-        window_start = since
-        # The stream starts where the cached histories end when that is a little earlier, so
-        # they can be used; much earlier would cost more stream pages than it saves.
-        stream_start = window_start
-        if 0 < window_start - self._through <= CACHE_CATCH_UP_SECONDS:
-            stream_start = self._through
-        newest_seen = since
-        seen: dict[int, int] = {}
-        cursors_seen: set[str] = set()
-        while True:
-            params.update(per_page=self.settings.per_page, include="users,organizations")
-            self._forget_old_users()
-            page = self.export_http.get(EXPORT_PATH, params=params).json()
-            self._remember_users(page.get("users") or [])
-            organizations = {
-                org["id"]: org for org in page.get("organizations") or [] if "id" in org
-            }
-            listed = page.get("tickets") or []
-            if params.get("cursor") and page.get("after_cursor") == params["cursor"]:
-                # The cursor did not move: a page served again. Its copies older than the newest
-                # second read were yielded already (the export is in stamp order); drop them.
-                listed = [
-                    t for t in listed if not isinstance(t, Mapping) or _version(t) >= newest_seen
-                ]
-            tickets = self._dedupe(listed, seen)
-            histories: dict[int, list[dict[str, Any]]] = {}
-            throughs: dict[int, int] = {}  # per page, like the histories (bounded memory)
-            gone: set[int] = set()
-            for ticket in tickets:
-                ticket_id = ticket.get("id")
-                if not isinstance(ticket_id, int) or ticket.get("status") == "deleted":
-                    continue
-                created = self._stream_created(ticket, window_start)
-                streamable = created is not None and not (stream is not None and stream.stalled)
-                if streamable:
-                    if stream is None:
-                        stream = _EventStream(stream_start, window_start, position=stream_start)
-                    self._advance(stream, _version(ticket))
-                # Pop the stream's events of every ticket on the page, also of one that gets its
-                # audits: held until the read ends they would grow with the number of tickets.
-                popped = stream.by_ticket.pop(ticket_id, []) if stream is not None else []
-                if (
-                    streamable
-                    and stream is not None
-                    and not stream.stalled
-                    and _starts_at_creation(popped, created)
-                ):
-                    histories[ticket_id] = audits_from_ticket_events(popped)
-                    throughs[ticket_id] = stream.position
-                    continue
-                known = self._known.get(str(ticket_id))
-                if (
-                    known is not None
-                    and known.history is not None
-                    and self.settings.history != "audits"
-                    and known.through >= stream_start
-                    and not (stream is not None and stream.stalled)
-                ):
-                    # Known history + the stream's events since: no audits call.
-                    if stream is None:
-                        stream = _EventStream(stream_start, window_start, position=stream_start)
-                    version = _version(ticket)
-                    if stream.done and stream.position < version > stream.checked:
-                        # The stream ended before this copy was made: read on, once a page.
-                        stream.done = False
-                        stream.checked = max(_version(t) for t in tickets)
-                    self._advance(stream, version)
-                    if not stream.stalled:
-                        newer = popped + stream.by_ticket.pop(ticket_id, [])
-                        histories[ticket_id] = _merge(known.history, newer, known.through)
-                        throughs[ticket_id] = stream.position
-                        continue
-                try:
-                    histories[ticket_id] = self._ticket_audits(ticket_id)
-                    throughs[ticket_id] = _newest_second(histories[ticket_id])
-                except HttpError as exc:
-                    if exc.status != 404:
-                        raise
-                    gone.add(ticket_id)  # deleted between the export and now
-            self._load_authors(histories.values())
-            for ticket in tickets:
-                raw_id = ticket.get("id")
-                newest_seen = max(newest_seen, _version(ticket))
-                if raw_id in gone:
-                    yield Skipped(str(raw_id), "deleted", gone=True)
-                    continue
-                history = histories.get(raw_id) if isinstance(raw_id, int) else None
-                through = throughs.get(raw_id, 0) if isinstance(raw_id, int) else 0
-                yield self._normalize(ticket, organizations, history, through)
-            self._forget_seen(seen, newest_seen)
-            after = page.get("after_cursor")
-            requested = params.get("cursor")
-            yield Checkpoint(_cursor_json(after or after_cursor, start_time, newest_seen))
-            after_cursor = after or after_cursor
-            if page.get("end_of_stream", True) or not after:
-                if stream is not None and not stream.stalled:
-                    self._carry_histories(stream)
-                return
-            if after == requested or after in cursors_seen:
-                # The API handed back a cursor it already gave: reading on would loop forever.
-                log.warning("zendesk_cursor_repeated", connector=self.instance, cursor=after)
-                return
-            cursors_seen.add(after)
-            params = {"cursor": after}
+        state = self._start_read(since)
+        requested: list[str | None] = [None]
+
+        def export_page(token: str | None) -> Any:
+            requested[0] = token
+            return self._export_page(token, start_time)
+
+        pages = TokenPages(export_page, _next_export_cursor, first_token=after_cursor)
+        for page in pages:
+            # The cursor did not move: the same page served again (see _page_items).
+            served_again = bool(requested[0]) and page.get("after_cursor") == requested[0]
+            yield from self._page_items(state, page, served_again=served_again)
+            after_cursor = page.get("after_cursor") or after_cursor
+            yield Checkpoint(_cursor_json(after_cursor, start_time, state.newest_seen))
+        if pages.repeated:
+            # The API handed back a cursor it already gave: reading on would loop forever.
+            log.warning("zendesk_cursor_repeated", connector=self.instance, cursor=after_cursor)
+        elif state.stream is not None and not state.stream.stalled:
+            self._carry_histories(state.stream)
 
     def fetch(self, ticket_ids: Sequence[str]) -> Iterator[Ticket | Skipped]:
         numeric = [tid for tid in ticket_ids if str(tid).isdigit()]
@@ -561,6 +514,144 @@ class ZendeskConnector(Connector):
         return results
 
     # -- reading helpers ----------------------------------------------------------------
+
+    def _start_read(self, since: int) -> _ExportRead:
+        """The state of a read whose window starts at ``since``.
+
+        The stream starts where the cached histories end when that is a little earlier, so
+        they can be used; much earlier would cost more stream pages than it saves.
+        """
+        stream_start = since
+        if 0 < since - self._through <= CACHE_CATCH_UP_SECONDS:
+            stream_start = self._through
+        return _ExportRead(window_start=since, stream_start=stream_start, newest_seen=since)
+
+    def _export_page(self, after_cursor: str | None, start_time: int | None) -> Any:
+        """One export page: from ``after_cursor``, or the first one from ``start_time``."""
+        params: dict[str, Any] = (
+            {"cursor": after_cursor} if after_cursor is not None else {"start_time": start_time}
+        )
+        params.update(per_page=self.settings.per_page, include="users,organizations")
+        self._forget_old_users()
+        return self.export_http.get(EXPORT_PATH, params=params).json()
+
+    def _page_items(
+        self, state: _ExportRead, page: Mapping[str, Any], *, served_again: bool = False
+    ) -> Iterator[ReadItem]:
+        """The tickets of one export page, normalized with their histories, in export order.
+
+        ``served_again``: the cursor did not move, so the page is one served before; its copies
+        older than the newest second read were yielded already (the export is in stamp order).
+        """
+        self._remember_users(page.get("users") or [])
+        organizations = {org["id"]: org for org in page.get("organizations") or [] if "id" in org}
+        listed = page.get("tickets") or []
+        if served_again:
+            listed = [
+                t for t in listed if not isinstance(t, Mapping) or _version(t) >= state.newest_seen
+            ]
+        tickets = self._dedupe(listed, state.seen)
+        histories, throughs, gone = self._page_histories(state, tickets)
+        self._load_authors(histories.values())
+        for ticket in tickets:
+            raw_id = ticket.get("id")
+            state.newest_seen = max(state.newest_seen, _version(ticket))
+            if raw_id in gone:
+                yield Skipped(str(raw_id), "deleted", gone=True)
+                continue
+            history = histories.get(raw_id) if isinstance(raw_id, int) else None
+            through = throughs.get(raw_id, 0) if isinstance(raw_id, int) else 0
+            yield self._normalize(ticket, organizations, history, through)
+        self._forget_seen(state.seen, state.newest_seen)
+
+    def _page_histories(
+        self, state: _ExportRead, tickets: Sequence[Mapping[str, Any]]
+    ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, int], set[int]]:
+        """The histories of a page's tickets, how far each is complete, and the deleted ones.
+
+        Per page, like the page itself: held for the whole read they would grow with it.
+        """
+        histories: dict[int, list[dict[str, Any]]] = {}
+        throughs: dict[int, int] = {}
+        gone: set[int] = set()
+        for ticket in tickets:
+            ticket_id = ticket.get("id")
+            if not isinstance(ticket_id, int) or ticket.get("status") == "deleted":
+                continue
+            found = self._history(state, ticket, ticket_id, tickets)
+            if found is None:
+                gone.add(ticket_id)  # deleted between the export and now
+            else:
+                histories[ticket_id], throughs[ticket_id] = found
+        return histories, throughs, gone
+
+    def _history(
+        self,
+        state: _ExportRead,
+        ticket: Mapping[str, Any],
+        ticket_id: int,
+        tickets: Sequence[Mapping[str, Any]],
+    ) -> tuple[list[dict[str, Any]], int] | None:
+        """One ticket's history and the second before which it is complete; None: deleted.
+
+        From the event stream alone when the ticket was created inside the read's window, from
+        its cached history plus the stream's events since, else from its audits.
+        """
+        created = self._stream_created(ticket, state.window_start)
+        streamable = created is not None and state.stream_usable()
+        if streamable:
+            self._advance(state.open_stream(), _version(ticket))
+        stream = state.stream
+        # Pop the stream's events of every ticket on the page, also of one that gets its
+        # audits: held until the read ends they would grow with the number of tickets.
+        popped = stream.by_ticket.pop(ticket_id, []) if stream is not None else []
+        if (
+            streamable
+            and stream is not None
+            and not stream.stalled
+            and _starts_at_creation(popped, created)
+        ):
+            return audits_from_ticket_events(popped), stream.position
+        cached = self._cached_history(state, ticket, ticket_id, popped, tickets)
+        if cached is not None:
+            return cached
+        try:
+            audits = self._ticket_audits(ticket_id)
+        except HttpError as exc:
+            if exc.status != 404:
+                raise
+            return None
+        return audits, _newest_second(audits)
+
+    def _cached_history(
+        self,
+        state: _ExportRead,
+        ticket: Mapping[str, Any],
+        ticket_id: int,
+        popped: list[Mapping[str, Any]],
+        tickets: Sequence[Mapping[str, Any]],
+    ) -> tuple[list[dict[str, Any]], int] | None:
+        """The ticket's known history plus the stream's events since; None: ask its audits."""
+        known = self._known.get(str(ticket_id))
+        if (
+            known is None
+            or known.history is None
+            or self.settings.history == "audits"
+            or known.through < state.stream_start
+            or not state.stream_usable()
+        ):
+            return None
+        stream = state.open_stream()
+        version = _version(ticket)
+        if stream.done and stream.position < version > stream.checked:
+            # The stream ended before this copy was made: read on, once a page.
+            stream.done = False
+            stream.checked = max(_version(t) for t in tickets)
+        self._advance(stream, version)
+        if stream.stalled:
+            return None
+        newer = popped + stream.by_ticket.pop(ticket_id, [])
+        return _merge(known.history, newer, known.through), stream.position
 
     def _parse_cursor(self, cursor: str | None) -> tuple[str | None, int | None, int]:
         if cursor is None:
@@ -682,15 +773,14 @@ class ZendeskConnector(Connector):
         self._through = end
 
     def _ticket_audits(self, ticket_id: int) -> list[dict[str, Any]]:
-        audits: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"page[size]": 100}
-        while True:
-            body = self.http.get(f"/api/v2/tickets/{ticket_id}/audits.json", params=params).json()
-            audits.extend(body.get("audits") or [])
-            meta = body.get("meta") or {}
-            if not meta.get("has_more") or not meta.get("after_cursor"):
-                return audits
-            params = {"page[size]": 100, "page[after]": meta["after_cursor"]}
+        def page(after: str | None) -> Any:
+            params: dict[str, Any] = {"page[size]": 100}
+            if after is not None:
+                params["page[after]"] = after
+            return self.http.get(f"/api/v2/tickets/{ticket_id}/audits.json", params=params).json()
+
+        pages = TokenPages(page, _next_audits_cursor)
+        return [audit for body in pages for audit in body.get("audits") or []]
 
     def _remember_users(self, users: Sequence[Any]) -> None:
         for user in users:
@@ -768,13 +858,22 @@ class ZendeskConnector(Connector):
         return {str(field.get("id")) for field in self._ticket_fields()}
 
     def _ticket_fields(self) -> list[Mapping[str, Any]]:
-        fields: list[Mapping[str, Any]] = []
-        path: str | None = "/api/v2/ticket_fields.json"
-        while path:
-            body = self.http.get(path).json()
-            fields.extend(f for f in body.get("ticket_fields") or [] if isinstance(f, Mapping))
-            path = body.get("next_page")
-        return fields
+        return [
+            item
+            for body in self._linked_pages("/api/v2/ticket_fields.json")
+            for item in body.get("ticket_fields") or []
+            if isinstance(item, Mapping)
+        ]
+
+    def _linked_pages(self, first: str) -> Iterator[Any]:
+        """The bodies of a list endpoint paged by ``next_page`` URLs, from ``first`` on."""
+
+        def page(url: str | None) -> tuple[Any, str | None]:
+            body = self.http.get(url or first).json()
+            next_page = body.get("next_page")
+            return body, next_page if isinstance(next_page, str) else None
+
+        return (page.body for page in LinkPages(page))
 
     def check_write_fields(self, wanted: Mapping[str, str]) -> list[CheckProblem]:
         """The ticket fields ``actions.fields`` names exist, are active and fit the value.
@@ -801,13 +900,11 @@ class ZendeskConnector(Connector):
         return write_field_problems(self.instance, wanted, found, accepts, "Zendesk ticket field")
 
     def _organization_field_keys(self) -> set[str]:
-        keys: set[str] = set()
-        path: str | None = "/api/v2/organization_fields.json"
-        while path:
-            body = self.http.get(path).json()
-            keys.update(str(f.get("key")) for f in body.get("organization_fields") or [])
-            path = body.get("next_page")
-        return keys
+        return {
+            str(item.get("key"))
+            for body in self._linked_pages("/api/v2/organization_fields.json")
+            for item in body.get("organization_fields") or []
+        }
 
     def _bad_credentials(self) -> CheckProblem:
         if self.settings.token is None:
