@@ -29,7 +29,40 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SlabridgeGroup(click.Group):
+    """The command group; plugin commands join on the first lookup of a name not built in.
+
+    So ``slabridge --help`` and the built-in commands import no plugin (plugins load lazily,
+    docs/plugins/index.md); a plugin's command is found the moment it is named.
+    """
+
+    plugin_commands_added = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and not self.plugin_commands_added:
+            self.add_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def add_plugin_commands(self) -> None:
+        """Load the plugins and add their commands (once), with the output options."""
+        if self.plugin_commands_added:
+            return
+        self.plugin_commands_added = True
+        built_in = set(self.commands)
+        # Plugins add their commands through the `register_commands` hook (after the built-ins).
+        register_plugin_commands(self)
+        for name, command in self.commands.items():
+            if name not in built_in:
+                add_output_options(command)
+
+
+@click.group(
+    cls=SlabridgeGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Installed plugins may add commands: `slabridge plugins` lists the plugins.",
+)
 @click.version_option(__version__, prog_name="slabridge")
 def cli() -> None:
     """Enforce one set of SLA rules inside Zendesk, Freshdesk and Jira Service Management."""
@@ -39,10 +72,7 @@ for _module_name in BUILTIN_COMMANDS:
     _module = importlib.import_module(f"slabridge.commands.{_module_name}")
     cli.add_command(_module.command)
 
-# Plugins add their commands through the `register_commands` hook (after the built-ins).
-register_plugin_commands(cli)
-
-# --quiet / --verbose / --log-level on every command, plugin commands included.
+# --quiet / --verbose / --log-level on every command (plugin commands get them when added).
 for _command in cli.commands.values():
     add_output_options(_command)
 
@@ -51,4 +81,4 @@ def main() -> None:
     cli(prog_name="slabridge")
 
 
-__all__ = ["cli", "main"]
+__all__ = ["SlabridgeGroup", "cli", "main"]

@@ -44,7 +44,8 @@ def register_notifiers(register: Callable[[type[Notifier]], None]) -> None:
 def register_commands(cli: click.Group) -> None:
     """Add commands to the ``slabridge`` command line: ``cli.add_command(my_command)``.
 
-    Called once, when ``slabridge.cli`` is imported, after the built-in commands are added.
+    Called once, the first time the command line is asked for a command that is not built in
+    (plugins load lazily: ``slabridge --help`` imports none and lists the built-in commands).
     """
 
 

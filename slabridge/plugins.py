@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from slabridge.sla.results import Evaluation
     from slabridge.sla.ticket import Ticket
 
-# Standard logging, not structlog: plugins load at import, before the CLI configures structlog,
-# and an unconfigured structlog prints to stdout, which would corrupt JSON output. Without
-# handlers, standard logging prints warnings and errors to stderr.
+# Standard logging, not structlog: plugins may load before the CLI configures structlog, and an
+# unconfigured structlog prints to stdout, which would corrupt JSON output. Without handlers,
+# standard logging prints warnings and errors to stderr.
 log = logging.getLogger("slabridge.plugins")
 
 ENTRY_POINT_GROUP = "slabridge"
@@ -165,6 +165,16 @@ def _ensure_loaded(manager: SlabridgePluginManager) -> SlabridgePluginManager:
     return manager
 
 
+def plugin_manager() -> SlabridgePluginManager:
+    """The process-wide manager :data:`pm`, with the installed plugins loaded.
+
+    Plugins load lazily, on the first call of this or of a lookup (:func:`connector_types`,
+    :func:`notifier_types`, :func:`get_plugins`, ...), not when ``slabridge`` is imported: a
+    command that needs no connector (``--help``, ``report``) imports no plugin.
+    """
+    return _ensure_loaded(pm)
+
+
 T = TypeVar("T")
 
 
@@ -289,7 +299,7 @@ def apply_plan_actions(
     :class:`PluginError` when an implementation returns something else than a ChangeSet for the
     same ticket.
     """
-    manager = pm if manager is None else manager
+    manager = plugin_manager() if manager is None else manager
     current = changes
     # pluggy calls implementations last-registered first; keep that order for chaining too.
     for impl in reversed(manager.hook.plan_actions.get_hookimpls()):
@@ -314,8 +324,8 @@ def apply_plan_actions(
     return current
 
 
+# Loaded on first use (see plugin_manager), so that importing slabridge loads no plugin.
 pm = SlabridgePluginManager()
-load_plugins(pm)
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -330,6 +340,7 @@ __all__ = [
     "get_plugins",
     "load_plugins",
     "notifier_types",
+    "plugin_manager",
     "pm",
     "register_plugin",
     "register_plugin_commands",
