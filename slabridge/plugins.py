@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from slabridge.alerts.notifiers.base import Notifier
     from slabridge.sla.results import Evaluation
     from slabridge.sla.ticket import Ticket
+    from slabridge.testing.fakes import FakeHelpdesk
 
 # Standard logging, not structlog: plugins may load before the CLI configures structlog, and an
 # unconfigured structlog prints to stdout, which would corrupt JSON output. Without handlers,
@@ -236,6 +237,24 @@ def notifier_types(
     return table.sorted()
 
 
+def fake_helpdesks(manager: SlabridgePluginManager | None = None) -> dict[str, FakeHelpdesk[Any]]:
+    """Connector type → its registered fake helpdesk, from every plugin's ``register_fakes``.
+
+    In demo order (``demo_order``, then type). Raises :class:`PluginError` when a registered
+    object is not a ``FakeHelpdesk`` of a ``FakeAPI`` subclass, or two claim the same type.
+    """
+    # The fake kit imports the HTTP server; only commands that start fakes need it.
+    from slabridge.testing.fakes import FakeRegistrationError, FakeTable
+
+    manager = _ensure_loaded(pm if manager is None else manager)
+    table = FakeTable()
+    try:
+        manager.hook.register_fakes(register=table.register)
+    except FakeRegistrationError as exc:
+        raise PluginError(str(exc)) from None
+    return table.in_demo_order()
+
+
 def get_plugins(manager: SlabridgePluginManager | None = None) -> list[dict[str, Any]]:
     """Installed plugins, sorted by name: ``{"name", "version", "hooks", "connectors"}`` each.
 
@@ -337,6 +356,7 @@ __all__ = [
     "apply_plan_actions",
     "connector_types",
     "create_plugin_manager",
+    "fake_helpdesks",
     "get_plugins",
     "load_plugins",
     "notifier_types",
