@@ -118,3 +118,11 @@ def test_slabridge_plugins_still_lists_every_installed_plugin(argv: list[str]) -
     output = run_python(code).stdout
     for name in ("zendesk", "freshdesk", "jira"):
         assert name in output
+
+
+def test_loading_the_plugins_does_not_import_their_fakes() -> None:
+    code = "from slabridge.plugins import connector_types\nconnector_types()"
+    report = imported_plugins(code)
+    assert "'slabridge_zendesk'" in report and ".fake" not in report, report
+    fakes = imported_plugins("from slabridge.plugins import fake_helpdesks\nfake_helpdesks()")
+    assert all(f"'{package}.fake'" in fakes for package in BUILT_IN_PLUGINS), fakes
