@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from slabridge.connectors.base import ChangeSet, Connector
     from slabridge.sla.results import Cycle, Evaluation
     from slabridge.sla.ticket import Ticket
+    from slabridge.testing.fakes import FakeHelpdesk
 
 hookspec = pluggy.HookspecMarker("slabridge")
 hookimpl = pluggy.HookimplMarker("slabridge")
@@ -41,10 +42,25 @@ def register_notifiers(register: Callable[[type[Notifier]], None]) -> None:
 
 
 @hookspec
+def register_fakes(register: Callable[[FakeHelpdesk[Any]], None]) -> None:
+    """Register a connector's fake helpdesk: ``register(FakeHelpdesk(...))`` once per type.
+
+    A :class:`~slabridge.testing.fakes.FakeHelpdesk` names the connector type, the fake (a
+    ``FakeAPI`` subclass), the config entry that points at a started fake, how to seed it with
+    a normalized ticket, how to set its clock, and example values for ``slabridge init``.
+    Called whenever slabridge needs the table of fakes: ``slabridge demo`` (every registered
+    fake joins it), ``slabridge init``, the test kit's ``registered_fake`` fixture. Import the
+    fake inside the implementation, so that loading the plugin does not import it. Two fakes
+    for the same connector type are an error naming both.
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add commands to the ``slabridge`` command line: ``cli.add_command(my_command)``.
 
-    Called once, when ``slabridge.cli`` is imported, after the built-in commands are added.
+    Called once, the first time the command line is asked for a command that is not built in
+    (plugins load lazily: ``slabridge --help`` imports none and lists the built-in commands).
     """
 
 
@@ -109,6 +125,7 @@ __all__ = [
     "plan_actions",
     "register_commands",
     "register_connectors",
+    "register_fakes",
     "register_notifiers",
     "sla_breached",
     "sync_finished",

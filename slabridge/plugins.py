@@ -21,10 +21,11 @@ if TYPE_CHECKING:
     from slabridge.alerts.notifiers.base import Notifier
     from slabridge.sla.results import Evaluation
     from slabridge.sla.ticket import Ticket
+    from slabridge.testing.fakes import FakeHelpdesk
 
-# Standard logging, not structlog: plugins load at import, before the CLI configures structlog,
-# and an unconfigured structlog prints to stdout, which would corrupt JSON output. Without
-# handlers, standard logging prints warnings and errors to stderr.
+# Standard logging, not structlog: plugins may load before the CLI configures structlog, and an
+# unconfigured structlog prints to stdout, which would corrupt JSON output. Without handlers,
+# standard logging prints warnings and errors to stderr.
 log = logging.getLogger("slabridge.plugins")
 
 ENTRY_POINT_GROUP = "slabridge"
@@ -165,6 +166,16 @@ def _ensure_loaded(manager: SlabridgePluginManager) -> SlabridgePluginManager:
     return manager
 
 
+def plugin_manager() -> SlabridgePluginManager:
+    """The process-wide manager :data:`pm`, with the installed plugins loaded.
+
+    Plugins load lazily, on the first call of this or of a lookup (:func:`connector_types`,
+    :func:`notifier_types`, :func:`get_plugins`, ...), not when ``slabridge`` is imported: a
+    command that needs no connector (``--help``, ``report``) imports no plugin.
+    """
+    return _ensure_loaded(pm)
+
+
 T = TypeVar("T")
 
 
@@ -224,6 +235,24 @@ def notifier_types(
         table.register(builtin)
     manager.hook.register_notifiers(register=table.register)
     return table.sorted()
+
+
+def fake_helpdesks(manager: SlabridgePluginManager | None = None) -> dict[str, FakeHelpdesk[Any]]:
+    """Connector type → its registered fake helpdesk, from every plugin's ``register_fakes``.
+
+    In demo order (``demo_order``, then type). Raises :class:`PluginError` when a registered
+    object is not a ``FakeHelpdesk`` of a ``FakeAPI`` subclass, or two claim the same type.
+    """
+    # The fake kit imports the HTTP server; only commands that start fakes need it.
+    from slabridge.testing.fakes import FakeRegistrationError, FakeTable
+
+    manager = _ensure_loaded(pm if manager is None else manager)
+    table = FakeTable()
+    try:
+        manager.hook.register_fakes(register=table.register)
+    except FakeRegistrationError as exc:
+        raise PluginError(str(exc)) from None
+    return table.in_demo_order()
 
 
 def get_plugins(manager: SlabridgePluginManager | None = None) -> list[dict[str, Any]]:
@@ -289,7 +318,7 @@ def apply_plan_actions(
     :class:`PluginError` when an implementation returns something else than a ChangeSet for the
     same ticket.
     """
-    manager = pm if manager is None else manager
+    manager = plugin_manager() if manager is None else manager
     current = changes
     # pluggy calls implementations last-registered first; keep that order for chaining too.
     for impl in reversed(manager.hook.plan_actions.get_hookimpls()):
@@ -314,8 +343,8 @@ def apply_plan_actions(
     return current
 
 
+# Loaded on first use (see plugin_manager), so that importing slabridge loads no plugin.
 pm = SlabridgePluginManager()
-load_plugins(pm)
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -327,9 +356,11 @@ __all__ = [
     "apply_plan_actions",
     "connector_types",
     "create_plugin_manager",
+    "fake_helpdesks",
     "get_plugins",
     "load_plugins",
     "notifier_types",
+    "plugin_manager",
     "pm",
     "register_plugin",
     "register_plugin_commands",

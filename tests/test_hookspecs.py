@@ -27,12 +27,14 @@ from slabridge.plugins import (
     apply_plan_actions,
     connector_types,
     create_plugin_manager,
+    fake_helpdesks,
     register_plugin,
     register_plugin_commands,
 )
 from slabridge.sla.results import Cycle, Evaluation, MetricResult
 from slabridge.sla.ticket import Ticket
-from slabridge.testing.example import ExampleConfig, ExampleConnector
+from slabridge.testing.example import EXAMPLE_HELPDESK, ExampleConfig, ExampleConnector
+from slabridge.testing.example.fake import ExampleFake
 
 HOOKS_DOC = Path(__file__).resolve().parents[1] / "docs" / "plugins" / "hooks.md"
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -129,6 +131,45 @@ def test_hook_register_notifiers_rejects_a_type_claimed_twice() -> None:
     not_a_notifier = manager_with(Plugin(register_notifiers=lambda register: register(object)))
     with pytest.raises(PluginError, match="not a Notifier subclass"):
         notifier_types(not_a_notifier)
+
+
+def test_hook_register_fakes_builds_the_table_in_demo_order() -> None:
+    class OtherFake(ExampleFake):
+        pass
+
+    first = dataclasses.replace(EXAMPLE_HELPDESK, connector_type="zz", fake=OtherFake, demo_order=1)
+    manager = manager_with(
+        Plugin(register_fakes=lambda register: register(EXAMPLE_HELPDESK)),
+        Plugin(register_fakes=lambda register: register(first)),
+    )
+    fakes = fake_helpdesks(manager)
+    assert list(fakes) == ["zz", "example"] and fakes["example"] is EXAMPLE_HELPDESK
+    with fakes["example"].running() as fake:
+        ticket_id = fakes["example"].load_ticket(fake, ticket("7", tags=("vip",)))
+        config = ExampleConfig.model_validate(fakes["example"].config_for(fake))
+        [read] = ExampleConnector("desk", config).fetch([ticket_id])
+    assert isinstance(read, Ticket) and read.tags == ("vip",) and read.created_at == NOW
+
+
+def test_hook_register_fakes_rejects_two_fakes_for_one_type_and_non_fakes() -> None:
+    class OtherFake(ExampleFake):
+        pass
+
+    other = dataclasses.replace(EXAMPLE_HELPDESK, fake=OtherFake)
+    manager = manager_with(
+        Plugin(register_fakes=lambda register: register(EXAMPLE_HELPDESK)),
+        Plugin(register_fakes=lambda register: register(other)),
+    )
+    with pytest.raises(PluginError, match="two fakes claim connector type 'example'") as caught:
+        fake_helpdesks(manager)
+    assert "ExampleFake" in str(caught.value) and "OtherFake" in str(caught.value)
+    not_a_fake = dataclasses.replace(EXAMPLE_HELPDESK, fake=dict)  # type: ignore[arg-type]
+    manager = manager_with(Plugin(register_fakes=lambda register: register(not_a_fake)))
+    with pytest.raises(PluginError, match="fake=<class 'dict'>, not a FakeAPI subclass"):
+        fake_helpdesks(manager)
+    manager = manager_with(Plugin(register_fakes=lambda register: register(ExampleFake)))
+    with pytest.raises(PluginError, match="not a FakeHelpdesk"):
+        fake_helpdesks(manager)
 
 
 def test_hook_register_commands_adds_plugin_commands_to_the_cli() -> None:

@@ -40,6 +40,10 @@ LAYERS: dict[str, int] = {
     "cli": 7,
     "demo": 7,
     "testing": 7,
+    # The fake-API toolkit imports nothing of slabridge; what a plugin registers for its fake
+    # (hook register_fakes) is plugin contract, named by the hookspecs.
+    "testing.fakeapi": 2,
+    "testing.fakes": 4,
     "__main__": 7,
 }
 LAYER_NAMES = ["leaves", "sla", "connectors", "config", "plugins", "sync", "report", "commands"]

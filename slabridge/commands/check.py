@@ -18,7 +18,7 @@ from slabridge.config import AppConfig, ConfigError, load_config
 from slabridge.connectors.base import CheckProblem, Connector, ConnectorConfig
 from slabridge.connectors.http import HttpError
 from slabridge.logs import configure_logging, redact_text, register_secrets
-from slabridge.plugins import PluginError, connector_types, pm
+from slabridge.plugins import PluginError, connector_types, plugin_manager
 from slabridge.sla.policy import PolicySet
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def command(
     # Quiet by default: the verdicts are the output; --verbose shows each HTTP request.
     configure_logging(level=logging.WARNING)
     as_json = chosen_format(output_format, json_alias, otherwise="text") == "json"
-    plugin_problems = [str(failure) for failure in pm.load_failures]
+    plugin_problems = [str(failure) for failure in plugin_manager().load_failures]
     try:
         types = connector_types()
     except PluginError as exc:

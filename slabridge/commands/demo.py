@@ -41,7 +41,10 @@ if TYPE_CHECKING:
     help="Keep the fake helpdesks running afterwards (until Ctrl-C), to try every command on.",
 )
 def command(directory: Path, tickets_per_helpdesk: int, serve: bool) -> None:
-    """Run fake Zendesk, Freshdesk and Jira on loopback, sync them and write a report."""
+    """Run fake Zendesk, Freshdesk and Jira on loopback, sync them and write a report.
+
+    Every installed connector plugin that registers its fake (hook register_fakes) joins in.
+    """
     import logging
 
     from slabridge.demo.run import run_demo

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import shlex
@@ -20,18 +19,13 @@ from slabridge.connectors.base import Connector
 from slabridge.demo.alerts_inbox import ALERTS_SECTION, AlertInbox
 from slabridge.demo.sample_config import ACTIONS_SECTION, GOALS_SECTION, POLICY_SECTIONS
 from slabridge.demo.seed import demo_tickets
-from slabridge.plugins import connector_types
+from slabridge.plugins import connector_types, fake_helpdesks
 from slabridge.testing.fakeapi import FakeAPI
+from slabridge.testing.fakes import FakeHelpdesk
 
 if TYPE_CHECKING:
     from slabridge.sync.store import TrackedTicket
 
-# The built-in connectors' fakes: (connector type, module, class). A missing plugin is skipped.
-BUNDLED_FAKES: tuple[tuple[str, str, str], ...] = (
-    ("zendesk", "slabridge_zendesk.fake", "FakeZendesk"),
-    ("freshdesk", "slabridge_freshdesk.fake", "FakeFreshdesk"),
-    ("jira", "slabridge_jira.fake", "FakeJira"),
-)
 DEMO_HEADER = """\
 # slabridge demo configuration, written by `slabridge demo`.
 #
@@ -50,6 +44,7 @@ class DemoHelpdesk:
     connector: type[Connector]
     fake: FakeAPI
     entry: dict[str, Any]
+    registered: FakeHelpdesk[Any]  # how the plugin seeds it and sets its clock
     ticket_ids: list[str] = field(default_factory=list)
 
     @property
@@ -82,26 +77,31 @@ def config_entry(
 
 @contextmanager
 def running_helpdesks(
-    now: datetime, tickets_per_helpdesk: int, environ: dict[str, str]
+    now: datetime,
+    tickets_per_helpdesk: int,
+    environ: dict[str, str],
+    only: Iterable[str] | None = None,
 ) -> Iterator[list[DemoHelpdesk]]:
-    """Start the bundled fakes, seeded with realistic tickets; stop them on exit."""
+    """Start every installed connector's registered fake, seeded with realistic tickets.
+
+    The fakes come from the plugins' ``register_fakes`` (built-in or third-party alike), in
+    their demo order; ``only`` limits them to those connector types. Stopped on exit.
+    """
     types = connector_types()
+    wanted = None if only is None else set(only)
     helpdesks: list[DemoHelpdesk] = []
     with ExitStack() as stack:
-        for type_name, module_name, class_name in BUNDLED_FAKES:
-            if type_name not in types:
+        for type_name, registered in fake_helpdesks().items():
+            if type_name not in types or (wanted is not None and type_name not in wanted):
                 continue
-            fake_class = getattr(importlib.import_module(module_name), class_name)
-            fake: FakeAPI = fake_class()
-            fake.clock = lambda: now  # type: ignore[attr-defined]
-            fake.start()
+            fake = registered.start(clock=lambda: now)
             stack.callback(fake.stop)
             instance = f"demo-{type_name}"
-            values = fake.connector_config()  # type: ignore[attr-defined]
+            values = registered.config_for(fake)
             entry = config_entry(instance, types[type_name], values, environ)
-            helpdesk = DemoHelpdesk(instance, types[type_name], fake, entry)
+            helpdesk = DemoHelpdesk(instance, types[type_name], fake, entry, registered)
             for ticket in demo_tickets(tickets_per_helpdesk, source=type_name, now=now):
-                helpdesk.ticket_ids.append(fake.load_normalized(ticket))  # type: ignore[attr-defined]
+                helpdesk.ticket_ids.append(registered.load_ticket(fake, ticket))
             helpdesks.append(helpdesk)
         yield helpdesks
 
@@ -209,7 +209,8 @@ def run_demo(
         if not helpdesks:
             raise RuntimeError(
                 "no bundled connector is installed: install plugins/zendesk, plugins/freshdesk "
-                "or plugins/jira (./dev demo does)"
+                "or plugins/jira (./dev demo does), or a connector plugin that registers its "
+                "fake (hook register_fakes)"
             )
         loaded = ", ".join(f"{h.loaded} in {h.connector.type_name}" for h in helpdesks)
         say(f"Started {len(helpdesks)} fake helpdesk(s) on loopback, seeded with {loaded}.")
@@ -244,7 +245,7 @@ def run_demo(
             if serve is not None:
                 write_environment(directory / "demo.env", environ)
                 for helpdesk in helpdesks:
-                    helpdesk.fake.clock = _wall_clock  # type: ignore[attr-defined]
+                    helpdesk.registered.set_clock(helpdesk.fake, _wall_clock)
                 serve(result)
         finally:
             inbox.stop()
@@ -291,12 +292,13 @@ def write_report(config_path: Path, report_path: Path, now: datetime) -> None:
 
 
 __all__ = [
-    "BUNDLED_FAKES",
+    "DemoHelpdesk",
     "DemoResult",
     "config_entry",
     "customers_section",
     "joined_ids",
     "run_demo",
+    "running_helpdesks",
     "write_demo_config",
     "write_environment",
     "write_report",

@@ -11,6 +11,8 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from slabridge.connectors.base import Connector
+from slabridge.plugins import fake_helpdesks
+from slabridge.testing.fakes import SECRET
 
 POLICY_SECTIONS = """\
 version: 1
@@ -129,28 +131,17 @@ def customers_example(instance: str) -> str:
     return CUSTOMERS_EXAMPLE.format(instance=instance)
 
 
-SECRET = object()  # in EXAMPLE_VALUES: an optional credential the sample should still ask for
+def sample_values(connector: type[Connector]) -> dict[str, Any]:
+    """Example values by config key for ``connector``'s sample entry (``subdomain: acme``).
 
-# Example values for the built-in connectors' keys that have no default; a third-party connector
-# can set ``sample_values`` on its class (a mapping of key to example value) for the same effect.
-EXAMPLE_VALUES: dict[str, dict[str, Any]] = {
-    "zendesk": {"subdomain": "acme", "email": "ops@acme.example", "token": SECRET},
-    "freshdesk": {"domain": "acme"},
-    "jira": {
-        "site": "https://acme.atlassian.net",
-        "email": "ops@acme.example",
-        "token": SECRET,
-        "projects": ["HELP"],
-    },
-}
-
-
-def _example(connector: type[Connector], name: str) -> Any:
-    examples = {
-        **EXAMPLE_VALUES.get(connector.type_name, {}),
+    From the plugin's registered fake (``sample_values`` of its ``register_fakes``), then the
+    connector class's own ``sample_values`` mapping, if it has one.
+    """
+    registered = fake_helpdesks().get(connector.type_name)
+    return {
+        **(registered.sample_values if registered is not None else {}),
         **getattr(connector, "sample_values", {}),
     }
-    return examples.get(name)
 
 
 def _placeholder(instance: str, name: str, field: FieldInfo) -> tuple[str, bool]:
@@ -177,6 +168,7 @@ def connector_section(
     commented out with their defaults, so a third-party connector gets a useful sample for free.
     """
     lines = [f"  {instance}:", f"    type: {connector.type_name}"]
+    examples = sample_values(connector)
     for name, field in connector.config_model.model_fields.items():
         if name in ("type", "mapping"):
             continue
@@ -186,7 +178,7 @@ def connector_section(
             continue
         if values is not None and not field.is_required():
             continue
-        example = _example(connector, name)
+        example = examples.get(name)
         if example is SECRET:
             value, _ = _placeholder(instance, name, field)
             lines.append(f"    {name}: {value}{comment}")
@@ -257,4 +249,5 @@ __all__ = [
     "customers_example",
     "environment_variables",
     "sample_config",
+    "sample_values",
 ]

@@ -243,13 +243,13 @@ def sync_all(
     A connector that another worker sharing the database synced since ``fresh_since``
     (default: the start of this round) is skipped too, so that workers split the connectors.
     """
-    from slabridge.plugins import pm
+    from slabridge.plugins import plugin_manager
 
     engine = SyncEngine(
         runtime.store,
         runtime.evaluate,
         runtime.settings,
-        plugin_manager=pm,
+        plugin_manager=plugin_manager(),
         now=now,
         dry_run=dry_run,
         full=full,

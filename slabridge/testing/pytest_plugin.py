@@ -13,6 +13,7 @@ import structlog
 from slabridge.logs import redact_event
 from slabridge.testing import fixtures_dir as _fixtures_dir
 from slabridge.testing.fakeapi import FakeAPI
+from slabridge.testing.registered import RegisteredFake, start_registered_fake
 
 FakeT = TypeVar("FakeT", bound=FakeAPI)
 
@@ -83,6 +84,28 @@ def fake_api_factory() -> Iterator[Callable[..., Any]]:
 
 
 @pytest.fixture
+def registered_fake() -> Iterator[Callable[..., RegisteredFake]]:
+    """Start any connector's registered fake by type, stopped at teardown.
+
+    ``registered_fake("zendesk", clock=...)`` returns a :class:`RegisteredFake`: the started
+    fake, ``config()``/``connector()`` built from the plugin's registered config entry, and
+    ``load(ticket)`` to seed it (see :func:`slabridge.testing.registered.start_registered_fake`).
+    """
+    started: list[RegisteredFake] = []
+
+    def start(connector_type: str, /, **options: Any) -> RegisteredFake:
+        running = start_registered_fake(connector_type, **options)
+        started.append(running)
+        return running
+
+    try:
+        yield start
+    finally:
+        for running in started:
+            running.stop()
+
+
+@pytest.fixture
 def shared_fixtures() -> Path:
     """The shared recorded fixtures directory (see :func:`slabridge.testing.fixtures_dir`)."""
     path = _fixtures_dir()
@@ -91,7 +114,13 @@ def shared_fixtures() -> Path:
     return path
 
 
-__all__ = ["CapturedLogs", "captured_logs", "fake_api_factory", "shared_fixtures"]
+__all__ = [
+    "CapturedLogs",
+    "captured_logs",
+    "fake_api_factory",
+    "registered_fake",
+    "shared_fixtures",
+]
 
 
 @pytest.fixture(autouse=True)

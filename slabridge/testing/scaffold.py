@@ -102,9 +102,11 @@ _INIT = '''"""The {n.camel} helpdesk connector for slabridge (entry point group 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from slabridge.connectors.base import Connector
 from slabridge.hookspecs import hookimpl
+from slabridge.testing.fakes import FakeHelpdesk
 
 from .connector import {n.camel}Config, {n.camel}Connector
 
@@ -116,7 +118,15 @@ def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register({n.camel}Connector)
 
 
-__all__ = ["{n.camel}Config", "{n.camel}Connector", "register_connectors"]
+@hookimpl
+def register_fakes(register: Callable[[FakeHelpdesk[Any]], None]) -> None:
+    # The fake joins `slabridge demo`; imported here, so that loading the plugin does not.
+    from .fake import {n.name_upper}_HELPDESK
+
+    register({n.name_upper}_HELPDESK)
+
+
+__all__ = ["{n.camel}Config", "{n.camel}Connector", "register_connectors", "register_fakes"]
 '''
 
 _TESTS = '''"""The {n.camel} connector passes slabridge's standard connector suite."""
@@ -130,6 +140,7 @@ from pathlib import Path
 import pytest
 
 from slabridge.plugins import connector_types, create_plugin_manager, load_plugins
+from slabridge.testing.registered import StandardFakeTests
 from slabridge.testing.suite import StandardConnectorTests
 from {n.package}.connector import {n.camel}Connector
 from {n.package}.fake import {n.camel}Fake
@@ -145,6 +156,12 @@ class Test{n.camel}Connector(StandardConnectorTests):
             harness = {n.camel}Harness(fake, secrets=[TOKEN])
             harness.token = TOKEN
             yield harness
+
+
+class Test{n.camel}Fake(StandardFakeTests):
+    """The registered fake gives `slabridge demo` and `slabridge init` what they need."""
+
+    connector_type = "{n.name}"
 
 
 def test_the_plugin_registers_the_connector_type() -> None:

@@ -95,3 +95,27 @@ def test_init_never_writes_a_config_check_rejects(helpdesk: str) -> None:
     assert (config.actions.escalate_priority is not None) == connector.capabilities.priority, (
         f"{helpdesk}: escalate_priority written although the connector cannot write priorities"
     )
+
+
+def test_init_takes_example_values_from_the_plugin_s_registered_fake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from slabridge.commands import init
+    from slabridge.demo import sample_config as samples
+    from slabridge.testing.example import EXAMPLE_HELPDESK
+    from slabridge.testing.fakes import SECRET
+
+    registered = dataclasses.replace(
+        EXAMPLE_HELPDESK, sample_values={"base_url": "https://desk.acme.test", "token": SECRET}
+    )
+    monkeypatch.setattr(init, "connector_types", lambda: {"example": ExampleConnector})
+    monkeypatch.setattr(samples, "fake_helpdesks", lambda: {"example": registered})
+    target = tmp_path / "slabridge.yaml"
+    result = CliRunner().invoke(cli, ["init", "--helpdesk", "example", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert "    base_url: https://desk.acme.test\n" in text
+    assert "    token: ${EXAMPLE_TOKEN}\n" in text
+    assert environment_variables(text) == ["EXAMPLE_TOKEN"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from slabridge.commands.new_connector import command
+from slabridge.testing.registered import StandardFakeTests
 from slabridge.testing.scaffold import check_name
 from slabridge.testing.suite import StandardConnectorTests
 
@@ -36,8 +37,10 @@ def test_the_generated_package_passes_its_standard_suite(tmp_path: Path) -> None
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     standard = [name for name in dir(StandardConnectorTests) if name.startswith("test_")]
-    # Every standard test ran and passed (none skipped), plus the 2 packaging tests.
-    assert f"{len(standard) + 2} passed in" in run.stdout, run.stdout[-500:]
+    fake = [name for name in dir(StandardFakeTests) if name.startswith("test_")]
+    # Every standard test and fake test ran and passed (none skipped), plus the 2 packaging
+    # tests.
+    assert f"{len(standard) + len(fake) + 2} passed in" in run.stdout, run.stdout[-500:]
 
 
 def test_the_package_layout_and_entry_point(tmp_path: Path) -> None:

@@ -31,7 +31,9 @@ def manager(monkeypatch: pytest.MonkeyPatch) -> SlabridgePluginManager:
 def test_plugins_lists_names_versions_connectors_and_hooks(manager: SlabridgePluginManager) -> None:
     result = CliRunner().invoke(plugins_command.command, [])
     assert result.exit_code == 0
-    assert result.output == "example 0.1.0\n  connectors: example\n  hooks: register_connectors\n"
+    assert result.output == (
+        "example 0.1.0\n  connectors: example\n  hooks: register_connectors, register_fakes\n"
+    )
 
 
 def test_plugins_json(manager: SlabridgePluginManager) -> None:
@@ -40,7 +42,7 @@ def test_plugins_json(manager: SlabridgePluginManager) -> None:
         {
             "name": "example",
             "version": "0.1.0",
-            "hooks": ["register_connectors"],
+            "hooks": ["register_connectors", "register_fakes"],
             "connectors": ["example"],
             "error": None,
         }

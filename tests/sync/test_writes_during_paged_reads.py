@@ -21,11 +21,9 @@ from slabridge.sync.store import open_store
 def test_every_ticket_of_a_multi_page_read_is_tracked_and_tagged(
     helpdesk: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bundled = [entry for entry in demo.BUNDLED_FAKES if entry[0] == helpdesk]
-    monkeypatch.setattr(demo, "BUNDLED_FAKES", tuple(bundled))
     now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     environ: dict[str, str] = {}
-    with demo.running_helpdesks(now, 250, environ) as helpdesks:
+    with demo.running_helpdesks(now, 250, environ, only=[helpdesk]) as helpdesks:
         (running,) = helpdesks
         if helpdesk == "zendesk":
             running.entry["per_page"] = 100  # several pages for the cursor export too

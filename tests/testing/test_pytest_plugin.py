@@ -51,3 +51,16 @@ def test_fake_api_factory_starts_fakes_and_stops_them_after_the_test(
 
 def test_shared_fixtures_fixture_points_at_an_existing_directory(shared_fixtures: Path) -> None:
     assert shared_fixtures.is_dir()
+
+
+def test_registered_fake_starts_a_connector_type_s_fake_and_stops_it_at_teardown(
+    registered_fake: Callable[..., Any],
+) -> None:
+    from slabridge.sla.ticket import Ticket
+    from slabridge.testing.registered import RegisteredFake, sample_ticket
+
+    running: RegisteredFake = registered_fake("zendesk")
+    ticket_id = running.load(sample_ticket())
+    [read] = list(running.connector(sleep=lambda _seconds: None).fetch([ticket_id]))
+    assert isinstance(read, Ticket) and read.id == ticket_id
+    assert running.config().model_dump()["type"] == "zendesk"

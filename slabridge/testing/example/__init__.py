@@ -21,12 +21,14 @@ helpdesk API:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from slabridge.connectors.base import Connector
 from slabridge.hookspecs import hookimpl
+from slabridge.testing.fakes import FakeHelpdesk
 
 from .connector import ExampleConfig, ExampleConnector
-from .fake import ExampleFake
+from .fake import EXAMPLE_HELPDESK, ExampleFake
 
 __version__ = "0.1.0"
 
@@ -36,4 +38,16 @@ def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register(ExampleConnector)
 
 
-__all__ = ["ExampleConfig", "ExampleConnector", "ExampleFake", "register_connectors"]
+@hookimpl
+def register_fakes(register: Callable[[FakeHelpdesk[Any]], None]) -> None:
+    register(EXAMPLE_HELPDESK)
+
+
+__all__ = [
+    "EXAMPLE_HELPDESK",
+    "ExampleConfig",
+    "ExampleConnector",
+    "ExampleFake",
+    "register_connectors",
+    "register_fakes",
+]

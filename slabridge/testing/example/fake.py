@@ -9,6 +9,7 @@ from typing import Any
 
 from slabridge.sla.ticket import Event, Ticket, format_timestamp, parse_timestamp
 from slabridge.testing.fakeapi import FakeAPI, FakeRequest, FakeResponse
+from slabridge.testing.fakes import FakeHelpdesk
 
 from .connector import DEFAULT_PRIORITIES, DEFAULT_STATUSES, NATIVE_PRIORITIES
 
@@ -36,6 +37,8 @@ class ExampleFake(FakeAPI):
         self.tokens = {"good-token": "admin"} if tokens is None else dict(tokens)
         self.custom_fields = list(custom_fields)
         self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        # When set (the demo's clock), the fake's time never runs behind it.
+        self.clock: Callable[[], datetime] | None = None
         self.tickets: dict[str, dict[str, Any]] = {}
         self.repeat_page_tokens = False
         self._ids = itertools.count(1001)
@@ -55,6 +58,8 @@ class ExampleFake(FakeAPI):
     def tick(self) -> datetime:
         with self.lock:
             self.now += timedelta(minutes=1)
+            if self.clock is not None:
+                self.now = max(self.now, self.clock())
             return self.now
 
     def create_ticket(self, **values: Any) -> dict[str, Any]:
@@ -142,6 +147,59 @@ class ExampleFake(FakeAPI):
         """Answer every later next-page request (token or page number) with the last page."""
         with self.lock:
             self._repeat_pages = True
+    def load_normalized(self, ticket: Ticket) -> str:
+        """Store a normalized ticket as the API would hold it; return its id here.
+
+        Replies keep their time, author and visibility; product, tier and region go into the
+        custom fields of those names (created when missing), which :meth:`connector_config`
+        maps back. The record's times are the ticket's; status history is not kept.
+        """
+        customer = ticket.customer
+        custom: dict[str, Any] = dict(ticket.fields)
+        for key, value in (
+            ("product", ticket.product),
+            ("tier", customer.tier if customer else None),
+            ("region", customer.region if customer else None),
+        ):
+            if value is not None:
+                custom[key] = value
+        replies = [
+            {"at": format_timestamp(event.at), "by": event.author, "public": event.public}
+            for event in ticket.events
+            if event.type == "reply"
+        ]
+        with self.lock:
+            self.custom_fields += [key for key in custom if key not in self.custom_fields]
+            record = self.create_ticket(
+                status=NATIVE_STATUSES.get(ticket.status, "open"),
+                priority=NATIVE_PRIORITIES.get(ticket.priority or "normal", "p3"),
+                tags=list(ticket.tags),
+                custom=custom,
+                replies=replies,
+                org_id=customer.id if customer and customer.id is not None else None,
+                created_at=format_timestamp(ticket.created_at),
+                updated_at=format_timestamp(ticket.updated_at),
+            )
+            return str(record["id"])
+
+    def connector_config(self, **overrides: Any) -> dict[str, Any]:
+        """The ``connectors:`` entry pointing at this fake, with an admin token.
+
+        It maps product, tier and region from the custom fields :meth:`load_normalized` writes,
+        and creates those fields in the fake, so that ``check()`` finds them.
+        """
+        admin = next(token for token, role in self.tokens.items() if role == "admin")
+        mapped = ("product", "tier", "region")
+        with self.lock:
+            self.custom_fields += [key for key in mapped if key not in self.custom_fields]
+        config: dict[str, Any] = {
+            "type": "example",
+            "base_url": self.base_url,
+            "token": admin,
+            "mapping": {key: {"from": f"custom.{key}"} for key in mapped},
+        }
+        config.update(overrides)
+        return config
 
     # -- API ------------------------------------------------------------------------------
 
@@ -283,4 +341,18 @@ def _history_entry(event: Event) -> dict[str, Any]:
     return entry
 
 
-__all__ = ["ExampleFake"]
+def _follow_clock(fake: ExampleFake, clock: Callable[[], datetime]) -> None:
+    fake.clock = clock
+
+
+# What the plugin registers (hook register_fakes): the demo, `slabridge init` and the test kit
+# find this fake, its config entry and its seeding through it.
+EXAMPLE_HELPDESK = FakeHelpdesk(
+    connector_type="example",
+    fake=ExampleFake,
+    connector_config=ExampleFake.connector_config,
+    load_ticket=ExampleFake.load_normalized,
+    set_clock=_follow_clock,
+)
+
+__all__ = ["EXAMPLE_HELPDESK", "NATIVE_STATUSES", "ExampleFake"]

@@ -10,7 +10,7 @@ from slabridge.connectors.cursor import InclusiveCursor
 from slabridge.testing.suite import ConnectorHarness
 
 from .connector import DEFAULT_PRIORITIES, ExampleConfig, ExampleConnector
-from .fake import ExampleFake
+from .fake import EXAMPLE_HELPDESK, ExampleFake
 
 
 class ExampleHarness(ConnectorHarness):
@@ -20,13 +20,9 @@ class ExampleHarness(ConnectorHarness):
     token = "good-token"
 
     def config(self, **overrides: Any) -> ExampleConfig:
-        values: dict[str, Any] = {
-            "type": "example",
-            "base_url": self.fake.base_url,
-            "token": self.token,
-            "page_size": self.page_size,
-        }
-        values.update(overrides)
+        # The entry the plugin registers for its fake (the demo's), with this harness's token.
+        settings = {"token": self.token, "page_size": self.page_size, **overrides}
+        values = EXAMPLE_HELPDESK.config_for(self.example, **settings)
         return ExampleConfig.model_validate(values)
 
     def make_connector(self, **overrides: Any) -> Connector:
