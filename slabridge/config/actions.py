@@ -5,11 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from slabridge.config.checking import (
-    Checker,
-    FromEnv,
-    key_path,
-)
+from slabridge.config.checking import Checker, FromEnv, key_path
 from slabridge.config.model import Actions, EscalateAction, TagActions
 from slabridge.connectors.base import Connector, ConnectorConfig
 from slabridge.sla.ticket import PRIORITIES

@@ -6,12 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from slabridge.config.checking import (
-    Checker,
-    FromEnv,
-    key_path,
-    show_value,
-)
+from slabridge.config.checking import Checker, FromEnv, key_path, show_value
 from slabridge.sla.calendar import CalendarSpec, holiday_support, validate_timezone
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

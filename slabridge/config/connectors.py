@@ -7,11 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from slabridge.config.checking import (
-    Checker,
-    key_path,
-    pydantic_issues,
-)
+from slabridge.config.checking import Checker, key_path, pydantic_issues
 from slabridge.connectors.base import Connector, ConnectorConfig
 
 

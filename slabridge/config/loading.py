@@ -12,12 +12,7 @@ import yaml
 from slabridge.alerts.settings import validate_alerts
 from slabridge.config.actions import ActionChecks
 from slabridge.config.calendars import CalendarChecks
-from slabridge.config.checking import (
-    key_text,
-    keys_as_text,
-    kind_of,
-    shorten_quotes,
-)
+from slabridge.config.checking import key_text, keys_as_text, kind_of, shorten_quotes
 from slabridge.config.connectors import ConnectorChecks
 from slabridge.config.environment import EnvironmentChecks
 from slabridge.config.errors import ConfigError, ConfigIssue
@@ -29,10 +24,7 @@ from slabridge.connectors.base import Connector
 from slabridge.customers import credit_key_problems, validate_customers
 from slabridge.redaction import redact_text, register_secrets
 from slabridge.report.models import validate_credits, validate_goals
-from slabridge.sla.policy import (
-    BUILTIN_CALENDAR,
-    PolicySet,
-)
+from slabridge.sla.policy import BUILTIN_CALENDAR, PolicySet
 from slabridge.yaml_loader import SlabridgeLoader, YamlLimitError
 
 

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slabridge.config.checking import (
-    Checker,
-    key_path,
-    key_text,
-    kind_of,
-    show_value,
-)
+from slabridge.config.checking import Checker, key_path, key_text, kind_of, show_value
 from slabridge.sla.policy import (
     BUILTIN_CALENDAR,
     DEFAULT_PAUSE_ON,

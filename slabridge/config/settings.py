@@ -5,13 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slabridge.config.checking import (
-    Checker,
-    show_value,
-)
-from slabridge.sla.policy import (
-    Settings,
-)
+from slabridge.config.checking import Checker, show_value
+from slabridge.sla.policy import Settings
 from slabridge.sla.ticket import PRIORITIES
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from slabridge.config.checking import (
-    Checker,
-)
+from slabridge.config.checking import Checker
 from slabridge.config.model import DEFAULT_STATE
 
 
