@@ -28,9 +28,9 @@ import structlog
 from slabridge.alerts import outbox
 from slabridge.alerts.message import AlertItem, AlertMessage
 from slabridge.alerts.settings import AlertsSettings, Level, Rule
+from slabridge.facts import TicketFacts, facts_from_ticket
 from slabridge.logs import redact_text
-from slabridge.report.compute import scope_predicate
-from slabridge.report.outcomes import TicketFacts, facts_from_ticket
+from slabridge.sections.scope import scope_predicate
 from slabridge.sla.calendar import BusinessCalendar, CalendarSpec, compile_calendar
 from slabridge.sla.policy import BUILTIN_CALENDAR, BUILTIN_CALENDAR_SPEC
 from slabridge.sla.results import Cycle, Evaluation

@@ -23,7 +23,8 @@ from slabridge.config.state import StateChecks
 from slabridge.connectors.base import Connector
 from slabridge.customers import credit_key_problems, validate_customers
 from slabridge.redaction import redact_text, register_secrets
-from slabridge.report.models import validate_credits, validate_goals
+from slabridge.sections.credits import validate_credits
+from slabridge.sections.goals import validate_goals
 from slabridge.sla.policy import BUILTIN_CALENDAR, PolicySet
 from slabridge.yaml_loader import SlabridgeLoader, YamlLimitError
 
@@ -194,7 +195,7 @@ class ConfigChecker(
             instance_names,
             [policy.name for policy in policies],
         )
-        # goals: and credits: are validated by the reports' models (slabridge/report/models.py).
+        # goals: and credits: are validated by their models (slabridge/sections/).
         # Keys as the file reads them (`7:` or `2026-01-01:` are not text to pydantic), so that a
         # problem under one is named by its key path, not by a list index or a repr.
         goals, goal_problems = validate_goals(keys_as_text(data.get("goals")))

@@ -10,7 +10,8 @@ from typing import Any
 from slabridge.alerts.settings import AlertsSettings
 from slabridge.connectors.base import ConnectorConfig
 from slabridge.customers import CustomerDirectory
-from slabridge.report.models import CreditSettings, Goal
+from slabridge.sections.credits import CreditSettings
+from slabridge.sections.goals import Goal
 from slabridge.sla.calendar import CalendarSpec
 from slabridge.sla.policy import Policy, PolicySet, Settings
 
