@@ -155,3 +155,16 @@ def test_hidden_imports_up_the_order_are_back_edges_too(tmp_path: Path) -> None:
         ("slabridge.config.relative", "slabridge.report"),
         ("slabridge.sla.named", "slabridge.config"),
     }
+
+
+def test_the_shared_sections_sit_below_the_config() -> None:
+    """sections/, facts and customers share the config's layer but must not import it (nor the
+    alert settings, which the config imports): that would close an import cycle."""
+    shared = [*(ROOT / "sections").rglob("*.py"), ROOT / "facts.py", ROOT / "customers.py"]
+    upward = sorted(
+        (module_name(path), target)
+        for path in shared
+        for target in imports_of(path, module_name(path))
+        if top_level(target) in ("config", "alerts.settings")
+    )
+    assert upward == [], f"the shared sections import the config: {upward}"
