@@ -11,6 +11,7 @@ substitution, ``checking`` holds the primitives they share and ``loading`` reads
 
 from __future__ import annotations
 
+# The old private name, for code written against the single module (use checking.pydantic_issues).
 from slabridge.config.checking import pydantic_issues as _pydantic_issues
 from slabridge.config.environment import substitute_environment
 from slabridge.config.errors import ConfigError, ConfigIssue
