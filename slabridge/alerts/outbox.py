@@ -74,6 +74,57 @@ def enqueue(
     return True
 
 
+def is_queued(connection: sa.Connection, key: str) -> bool:
+    """Whether an alert with this idempotency key is in the outbox (in any status)."""
+    return (
+        connection.execute(sa.select(table.c.id).where(table.c.idempotency_key == key)).first()
+        is not None
+    )
+
+
+def first_event_id(connection: sa.Connection, anchor: tuple[str, str, str, int, str]) -> int | None:
+    """The id of the first stored SLA event ``(connector, ticket, metric, cycle, kind)``."""
+    s = schema.sla_events
+    connector, ticket_id, metric, cycle, kind = anchor
+    value = connection.execute(
+        sa.select(sa.func.min(s.c.id)).where(
+            s.c.connector == connector,
+            s.c.ticket_id == ticket_id,
+            s.c.metric == metric,
+            s.c.cycle == cycle,
+            s.c.kind == kind,
+        )
+    ).scalar()
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class Collected:
+    """A digest item a run left :data:`COLLECTING`: its row, key, send time and payload."""
+
+    id: int
+    key: str
+    channel: str
+    send_at: datetime
+    payload: str
+
+
+def collected(connection: sa.Connection) -> list[Collected]:
+    """Every row still :data:`COLLECTING`, oldest first."""
+    rows = connection.execute(
+        sa.select(table).where(table.c.status == COLLECTING).order_by(table.c.id)
+    ).all()
+    return [
+        Collected(row.id, row.idempotency_key, row.channel, row.next_attempt_at, row.payload)
+        for row in rows
+    ]
+
+
+def set_status(connection: sa.Connection, row_ids: list[int], status: str) -> None:
+    """Move rows to ``status`` (a digest's items to :data:`DIGESTED`, a lone item to pending)."""
+    connection.execute(sa.update(table).where(table.c.id.in_(row_ids)).values(status=status))
+
+
 def due(connection: sa.Connection, now: datetime, limit: int = 100) -> list[Notification]:
     """Pending alerts whose next attempt is due, oldest first."""
     rows = connection.execute(
@@ -170,12 +221,17 @@ __all__ = [
     "PARKED",
     "PENDING",
     "SENT",
+    "Collected",
     "DeliveryError",
     "DeliveryReport",
     "Notification",
     "backoff",
+    "collected",
     "deliver_due",
     "due",
     "enqueue",
+    "first_event_id",
     "idempotency_key",
+    "is_queued",
+    "set_status",
 ]

@@ -22,22 +22,22 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 import structlog
 
 from slabridge.alerts import outbox
 from slabridge.alerts.message import AlertItem, AlertMessage
 from slabridge.alerts.settings import AlertsSettings, Level, Rule
+from slabridge.facts import TicketFacts, facts_from_ticket
 from slabridge.logs import redact_text
-from slabridge.report.compute import scope_predicate
-from slabridge.report.outcomes import TicketFacts, facts_from_ticket
+from slabridge.sections.scope import scope_predicate
 from slabridge.sla.calendar import BusinessCalendar, CalendarSpec, compile_calendar
 from slabridge.sla.policy import BUILTIN_CALENDAR, BUILTIN_CALENDAR_SPEC
 from slabridge.sla.results import Cycle, Evaluation
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket
-from slabridge.sync import schema
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from slabridge.alerts.notifiers.base import Notifier
 
 log = structlog.get_logger("slabridge.alerts")
@@ -227,7 +227,7 @@ class AlertRules:
         """Queue new alerts in the caller's (the events') transaction; return how many."""
         queued = 0
         for trip in trips:
-            event_id = _event_id(connection, trip.anchor)
+            event_id = outbox.first_event_id(connection, trip.anchor)
             if event_id is None:
                 log.warning("alert_without_event", anchor=list(trip.anchor), rule=trip.rule)
                 continue
@@ -248,37 +248,15 @@ class AlertRules:
         """The trips not in the outbox yet (what a dry run lists; it stores nothing)."""
         fresh: list[Trip] = []
         for trip in trips:
-            event_id = _event_id(connection, trip.anchor)
+            event_id = outbox.first_event_id(connection, trip.anchor)
             key = (
                 None
                 if event_id is None
                 else outbox.idempotency_key(event_id, trip.rule, trip.level)
             )
-            if key is None or not _has_key(connection, key):
+            if key is None or not outbox.is_queued(connection, key):
                 fresh.append(trip)
         return fresh
-
-
-def _event_id(connection: sa.Connection, anchor: tuple[str, str, str, int, str]) -> int | None:
-    s = schema.sla_events
-    connector, ticket_id, metric, cycle, kind = anchor
-    value = connection.execute(
-        sa.select(sa.func.min(s.c.id)).where(
-            s.c.connector == connector,
-            s.c.ticket_id == ticket_id,
-            s.c.metric == metric,
-            s.c.cycle == cycle,
-            s.c.kind == kind,
-        )
-    ).scalar()
-    return None if value is None else int(value)
-
-
-def _has_key(connection: sa.Connection, key: str) -> bool:
-    t = schema.notification_outbox
-    return (
-        connection.execute(sa.select(t.c.id).where(t.c.idempotency_key == key)).first() is not None
-    )
 
 
 def messages(trips: Sequence[Trip]) -> list[AlertMessage]:
@@ -301,23 +279,17 @@ def collect_digests(engine: sa.Engine, now: datetime) -> int:
     Runs after the run's last transaction; items a killed run left collecting are taken by the
     next one, so nothing is lost. Returns the number of messages made.
     """
-    t = schema.notification_outbox
     made = 0
     with engine.begin() as connection:
-        rows = connection.execute(
-            sa.select(t).where(t.c.status == outbox.COLLECTING).order_by(t.c.id)
-        ).all()
         groups: dict[tuple[str, str, int, datetime], list[tuple[int, str, AlertMessage]]] = {}
-        for row in rows:
+        for row in outbox.collected(connection):
             message = AlertMessage.from_json(json.loads(row.payload))
-            group = (row.channel, message.rule, message.level, row.next_attempt_at)
-            groups.setdefault(group, []).append((row.id, row.idempotency_key, message))
+            group = (row.channel, message.rule, message.level, row.send_at)
+            groups.setdefault(group, []).append((row.id, row.key, message))
         for (channel, rule, level, send_at), members in groups.items():
             ids = [member_id for member_id, _, _ in members]
             if len(members) == 1:
-                connection.execute(
-                    sa.update(t).where(t.c.id == ids[0]).values(status=outbox.PENDING)
-                )
+                outbox.set_status(connection, ids, outbox.PENDING)
                 made += 1
                 continue
             items = tuple(item for _, _, message in members for item in message.items)
@@ -331,7 +303,7 @@ def collect_digests(engine: sa.Engine, now: datetime) -> int:
                 now=now,
                 not_before=send_at,
             )
-            connection.execute(sa.update(t).where(t.c.id.in_(ids)).values(status=outbox.DIGESTED))
+            outbox.set_status(connection, ids, outbox.DIGESTED)
             made += 1
     return made
 

@@ -16,7 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
 
-from slabridge.report.models import SCOPE_KEYS, Problem, Scope, StrOrList, error_path
+from slabridge.sections.scope import SCOPE_KEYS, Scope, StrOrList
+from slabridge.sections.validation import Problem, error_path
 from slabridge.sla.durations import DurationError, parse_duration
 from slabridge.sla.results import METRICS
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from slabridge.customers import REQUESTER_EMAIL_FIELD, CustomerDirectory, resolve_rule_keys
+from slabridge.customers import CustomerDirectory, resolve_rule_keys
 from slabridge.report.credits import CreditResult, credits_owed
-from slabridge.report.models import CreditSettings, Goal, ReportSettingsError, Scope
-from slabridge.report.outcomes import Outcome, TicketFacts
+from slabridge.report.models import CreditSettings, Goal, ReportSettingsError
+from slabridge.report.outcomes import Outcome
 from slabridge.report.periods import Period, Window, goal_windows, weeks_of
 from slabridge.report.stats import median, percentile_nearest_rank, share
+from slabridge.sections.scope import CustomerIdentity, customer_identity, scope_predicate
 
 GROUP_KEYS: tuple[str, ...] = ("tier", "product", "metric", "customer", "connector")
 NONE_LABEL = "(none)"
@@ -158,66 +159,6 @@ def parse_group_keys(text: str | None) -> tuple[str, ...]:
     if len(set(keys)) != len(keys):
         raise ValueError("a group key is repeated")
     return keys
-
-
-# How a report names a ticket's customer: `connector:id`, or the key of a joined customer.
-CustomerIdentity = Callable[[TicketFacts], "str | None"]
-
-
-def customer_identity(customers: CustomerDirectory | None = None) -> CustomerIdentity:
-    """The customer key of ticket facts under a `customers:` section (docs/reports.md)."""
-    if not customers:
-        return lambda facts: facts.customer_key
-    cache: dict[tuple[str, str | None, str | None, object], str | None] = {}
-
-    def identify(facts: TicketFacts) -> str | None:
-        email = facts.fields.get(REQUESTER_EMAIL_FIELD)
-        probe = (facts.connector, facts.customer_id, facts.customer_name, email)
-        try:
-            return cache[probe]
-        except KeyError:
-            found = cache[probe] = customers.identify(*probe)
-            return found
-        except TypeError:  # an unhashable field value: no e-mail address anyway
-            return customers.identify(*probe[:3])
-
-    return identify
-
-
-def scope_predicate(
-    scope: Scope, identify: CustomerIdentity | None = None
-) -> Callable[[TicketFacts], bool]:
-    """Compile a goal scope into a test on ticket facts (keys ANDed, a list means any of)."""
-    conditions = [(key, frozenset(values)) for key, values in scope.conditions().items()]
-    who = identify or customer_identity()
-
-    def matches(facts: TicketFacts) -> bool:
-        return all(_condition_holds(facts, key, accepted, who) for key, accepted in conditions)
-
-    return matches
-
-
-def _condition_holds(
-    facts: TicketFacts, key: str, accepted: frozenset[str], identify: CustomerIdentity
-) -> bool:
-    if key == "tags_any":
-        return not accepted.isdisjoint(facts.tags)
-    if key == "tags_all":
-        return accepted.issubset(facts.tags)
-    if key == "customer":
-        # The customer key; a bare id or name still matches in every helpdesk (deprecated).
-        return (
-            identify(facts) in accepted
-            or facts.customer_id in accepted
-            or facts.customer_name in accepted
-        )
-    if key.startswith("fields."):
-        return _text(facts.fields.get(key.removeprefix("fields."))) in accepted
-    return getattr(facts, key) in accepted
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def goal_verdict(goal: Goal, outcome: Outcome) -> bool | None:

@@ -7,8 +7,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from slabridge.report.outcomes import Outcome
 from slabridge.report.periods import Period
 from slabridge.report.sources import (
@@ -19,7 +17,6 @@ from slabridge.report.sources import (
     stored_outcomes,
 )
 from slabridge.sla.ticket import TicketError, parse_ticket
-from slabridge.sync import schema
 
 if TYPE_CHECKING:
     from slabridge.sync.store import StateStore
@@ -112,16 +109,11 @@ def store_source_text(counter: SourceCounter, as_of: datetime) -> str:
 
 
 def _created_dates(store: StateStore, connector: str | None) -> Iterator[datetime]:
-    t = schema.tickets
-    query = sa.select(t.c.snapshot_json)
-    if connector is not None:
-        query = query.where(t.c.connector == connector)
-    with store.engine.connect() as connection:
-        for (snapshot_json,) in connection.execution_options(yield_per=1000).execute(query):
-            try:
-                yield parse_ticket(json.loads(snapshot_json)).created_at
-            except (TicketError, ValueError):
-                continue  # an unreadable snapshot is already listed under problems
+    for _, _, snapshot_json in store.iter_snapshots(connector):
+        try:
+            yield parse_ticket(json.loads(snapshot_json)).created_at
+        except (TicketError, ValueError):
+            continue  # an unreadable snapshot is already listed under problems
 
 
 def why_empty(

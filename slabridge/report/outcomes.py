@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from slabridge.customers import customer_key
+from slabridge.facts import TicketFacts, facts_from_ticket
 from slabridge.sla.results import Evaluation
-from slabridge.sla.ticket import Ticket, parse_timestamp
+from slabridge.sla.ticket import parse_timestamp
 
 OutcomeStatus = Literal["achieved", "breached", "open"]
-
-
-@dataclass(frozen=True, slots=True)
-class TicketFacts:
-    """What a report needs to know about a ticket; shared by all of the ticket's outcomes."""
-
-    connector: str
-    ticket_id: str
-    policy: str | None = None
-    customer_id: str | None = None
-    customer_name: str | None = None
-    tier: str | None = None
-    product: str | None = None
-    priority: str | None = None
-    source: str | None = None
-    type: str | None = None
-    channel: str | None = None
-    tags: tuple[str, ...] = ()
-    fields: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def customer_key(self) -> str | None:
-        """``connector:id`` (the name without an id): ids alone collide between helpdesks."""
-        return customer_key(self.connector, self.customer_id, self.customer_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,28 +30,6 @@ class Outcome:
     @property
     def decided(self) -> bool:
         return self.status != "open"
-
-
-def facts_from_ticket(
-    ticket: Ticket, policy: str | None, connector: str | None = None
-) -> TicketFacts:
-    """Ticket facts from a normalized ticket; the connector defaults to the ticket's source."""
-    customer = ticket.customer
-    return TicketFacts(
-        connector=connector or ticket.source or "(none)",
-        ticket_id=ticket.id,
-        policy=policy,
-        customer_id=customer.id if customer else None,
-        customer_name=customer.name if customer else None,
-        tier=customer.tier if customer else None,
-        product=ticket.product,
-        priority=ticket.priority,
-        source=ticket.source,
-        type=ticket.type,
-        channel=ticket.channel,
-        tags=ticket.tags,
-        fields=ticket.fields,
-    )
 
 
 def facts_from_snapshot(

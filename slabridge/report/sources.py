@@ -9,8 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from slabridge.report.outcomes import (
     Outcome,
     TicketFacts,
@@ -21,7 +19,6 @@ from slabridge.report.outcomes import (
 )
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import Ticket, TicketError, parse_ticket
-from slabridge.sync import schema
 
 if TYPE_CHECKING:
     from slabridge.sync.store import StateStore
@@ -146,39 +143,21 @@ def stored_outcomes(
     a running cycle whose due time passed before `as_of` is counted as breached. Ticket facts
     (customer, tier, product, ...) come from the ticket's snapshot in the `tickets` table.
 
-    One query picks the latest row per ticket (a window function, on SQLite and PostgreSQL) and
-    joins the snapshot, so superseded evaluations are never decoded and rows stream through.
+    The store picks the latest row per ticket in one query (``StateStore.latest_evaluations``),
+    so superseded evaluations are never decoded and rows stream through.
     """
-    e, t = schema.evaluations, schema.tickets
-    newest_first = sa.func.row_number().over(
-        partition_by=(e.c.connector, e.c.ticket_id),
-        order_by=(e.c.evaluated_at.desc(), e.c.id.desc()),
-    )
-    ranked = sa.select(e.c.id, newest_first.label("newness")).where(
-        e.c.evaluated_at >= start, e.c.evaluated_at < as_of
-    )
-    if connector is not None:
-        ranked = ranked.where(e.c.connector == connector)
-    latest = ranked.subquery()
-    query = (
-        sa.select(e.c.connector, e.c.ticket_id, e.c.policy, e.c.result_json, t.c.snapshot_json)
-        .join(latest, sa.and_(latest.c.id == e.c.id, latest.c.newness == 1))
-        .outerjoin(t, sa.and_(t.c.connector == e.c.connector, t.c.ticket_id == e.c.ticket_id))
-    )
-    with store.engine.connect() as connection:
-        rows = connection.execution_options(yield_per=2000).execute(query)
-        for connector_name, ticket_id, policy, result_json, snapshot_json in rows:
-            try:
-                snapshot = json.loads(snapshot_json) if snapshot_json is not None else None
-                facts = _stored_facts(connector_name, ticket_id, policy, snapshot)
-                for outcome in outcomes_from_result_json(facts, json.loads(result_json), as_of):
-                    if start <= outcome.started_at < as_of:
-                        yield outcome
-            except (KeyError, TypeError, ValueError) as error:
-                if problems is not None:
-                    problems.append(
-                        f"store {connector_name}/{ticket_id}: unreadable evaluation ({error})"
-                    )
+    for row in store.latest_evaluations(start, as_of, connector):
+        try:
+            snapshot = json.loads(row.snapshot_json) if row.snapshot_json is not None else None
+            facts = _stored_facts(row.connector, row.ticket_id, row.policy, snapshot)
+            for outcome in outcomes_from_result_json(facts, json.loads(row.result_json), as_of):
+                if start <= outcome.started_at < as_of:
+                    yield outcome
+        except (KeyError, TypeError, ValueError) as error:
+            if problems is not None:
+                problems.append(
+                    f"store {row.connector}/{row.ticket_id}: unreadable evaluation ({error})"
+                )
 
 
 def _stored_facts(connector: str, ticket_id: str, policy: str | None, snapshot: Any) -> TicketFacts:

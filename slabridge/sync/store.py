@@ -96,6 +96,20 @@ class OutboxEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class LatestEvaluation:
+    """A ticket's latest stored evaluation in a window, with its snapshot, both as JSON text.
+
+    The texts are left unparsed, so that a caller can name a row it cannot read and go on.
+    """
+
+    connector: str
+    ticket_id: str
+    policy: str | None
+    result_json: str
+    snapshot_json: str | None  # None: the ticket is no longer tracked
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     """A row of ``runs``."""
 
@@ -335,6 +349,35 @@ class StateStore:
                     at_risk=bool(row["at_risk"]),
                     result=json.loads(row["result_json"]),
                 )
+
+    def latest_evaluations(
+        self, start: datetime, until: datetime, connector: str | None = None
+    ) -> Iterator[LatestEvaluation]:
+        """Each ticket's latest evaluation with ``start <= evaluated_at < until``, and its snapshot.
+
+        One query picks the latest row per ticket (a window function, on SQLite and PostgreSQL)
+        and joins the snapshot, so superseded evaluations are never read and rows stream through.
+        """
+        e, t = schema.evaluations, schema.tickets
+        newest_first = sa.func.row_number().over(
+            partition_by=(e.c.connector, e.c.ticket_id),
+            order_by=(e.c.evaluated_at.desc(), e.c.id.desc()),
+        )
+        ranked = sa.select(e.c.id, newest_first.label("newness")).where(
+            e.c.evaluated_at >= start, e.c.evaluated_at < until
+        )
+        if connector is not None:
+            ranked = ranked.where(e.c.connector == connector)
+        latest = ranked.subquery()
+        query = (
+            sa.select(e.c.connector, e.c.ticket_id, e.c.policy, e.c.result_json, t.c.snapshot_json)
+            .join(latest, sa.and_(latest.c.id == e.c.id, latest.c.newness == 1))
+            .outerjoin(t, sa.and_(t.c.connector == e.c.connector, t.c.ticket_id == e.c.ticket_id))
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execution_options(yield_per=2000).execute(query)
+            for name, ticket_id, policy, result_json, snapshot_json in rows:
+                yield LatestEvaluation(name, ticket_id, policy, result_json, snapshot_json)
 
     def event_keys(self, connector: str, ticket_ids: Iterable[str]) -> dict[str, list[SlaEvent]]:
         """The recorded SLA events of the given tickets, by ticket id."""
@@ -824,6 +867,7 @@ def _outbox(row: Any) -> OutboxEntry:
 __all__ = [
     "DEFAULT_STATE",
     "EvaluationRecord",
+    "LatestEvaluation",
     "OutboxEntry",
     "RunRecord",
     "SlaEvent",

@@ -18,7 +18,8 @@ from slabridge.alerts.notifiers.email import EmailNotifier
 from slabridge.alerts.notifiers.slack import SlackNotifier
 from slabridge.alerts.notifiers.teams import TeamsNotifier
 from slabridge.alerts.notifiers.webhook import WebhookNotifier
-from slabridge.config import ConfigError, ConfigIssue, _pydantic_issues
+from slabridge.config import ConfigError, ConfigIssue
+from slabridge.config.checking import pydantic_issues
 from slabridge.logs import register_secrets
 from slabridge.plugins import SlabridgePluginManager
 from slabridge.plugins import notifier_types as _plugin_notifier_types
@@ -41,7 +42,7 @@ def _issues(error: ValidationError, model: type[NotifierConfig], path: str) -> l
     # Name keys as written in YAML (`from`), not as the model's Python fields (`sender`).
     spelled = {name: field.alias or name for name, field in model.model_fields.items()}
     issues = []
-    for issue in _pydantic_issues(error, model, path):
+    for issue in pydantic_issues(error, model, path):
         message = issue.message
         if message.startswith("unknown key (valid:"):
             valid = ", ".join(spelled[name] for name in model.model_fields if name != "type")
