@@ -78,7 +78,7 @@ def command(
     # A cycle due after `as_of` is still open, not breached: in a period that is still running,
     # counting it as breached would report misses that have not happened (yet).
     as_of = running.as_of_option(now_text, span)
-    start = data_start(span, config.goals)
+    start = data_start(span, config.goals, as_of)
     problems: list[str] = []
     counter = history.SourceCounter()
     if tickets_path is not None:
