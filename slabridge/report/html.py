@@ -15,6 +15,7 @@ from slabridge.report.html_notes import (
     no_goal_results,
     source_lines,
 )
+from slabridge.report.html_slo import budget_section, risk_section
 from slabridge.report.models import format_percent, format_seconds, short_percent
 from slabridge.report.svg import PALETTE, Series, bar_list, legend, line_chart, stacked_columns
 
@@ -299,6 +300,7 @@ def render_html(report: Report) -> str:
         )
         if goal_rows
         else no_goal_results(report),
+        budget_section(report),
         "<h2>Groups</h2>",
         _table(
             "table-groups",
@@ -326,6 +328,7 @@ def render_html(report: Report) -> str:
         )
         if credit_rows
         else no_credit_rows(report),
+        risk_section(report),
         '<p class="note">Percentages are exact ratios shown truncated to two decimals; times are '
         "business time on each metric's calendar (closed hours and pauses left out), with the "
         "calendar time from start to stop beneath it; p90 is the nearest-rank 90th "

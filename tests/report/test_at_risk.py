@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
+from typing import Any
 
-from slabridge.report.at_risk import credits_at_risk, misses_to_cross
+from slabridge.report.at_risk import CreditRisk, credits_at_risk, misses_to_cross
 from slabridge.report.credits import credits_owed
 from slabridge.report.models import CreditSettings, validate_credits
 
-ENTERPRISE = {
+ENTERPRISE: dict[str, Any] = {
     "tiers": {
         "enterprise": {
             "schedule": [
@@ -22,13 +24,15 @@ ENTERPRISE = {
 }
 
 
-def settings(raw: dict[str, object]) -> CreditSettings:
+def settings(raw: Mapping[str, Any]) -> CreditSettings:
     found, problems = validate_credits(raw)
     assert not problems
     return found
 
 
-def risks(counts: dict[str, tuple[int, int]], raw: dict[str, object] = ENTERPRISE):  # type: ignore[no-untyped-def]
+def risks(
+    counts: dict[str, tuple[int, int]], raw: Mapping[str, Any] = ENTERPRISE
+) -> dict[str, CreditRisk]:
     chosen = settings(raw)
     per_customer = {key: {"first_response": [a, d]} for key, (a, d) in counts.items()}
     tiers = dict.fromkeys(counts, "enterprise")

@@ -12,13 +12,13 @@ from slabridge.report.budget import (
     burn_rate_text,
     goal_budgets,
 )
-from slabridge.report.models import validate_goals
+from slabridge.report.models import Goal, validate_goals
 from slabridge.report.outcomes import Outcome, OutcomeStatus, TicketFacts
 
 AS_OF = datetime(2026, 11, 11, 0, 0, tzinfo=UTC)  # day 10 of 30 done: elapsed 1/3
 
 
-def goals(raw: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+def goals(raw: list[dict[str, object]]) -> list[Goal]:
     found, problems = validate_goals(raw)
     assert not problems
     return found
