@@ -12,7 +12,6 @@ from click.testing import CliRunner
 
 from slabridge.cli import cli
 
-
 CONFIG = """\
 version: 1
 calendars:
