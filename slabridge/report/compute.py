@@ -241,9 +241,7 @@ def goal_verdict(goal: Goal, outcome: Outcome) -> bool | None:
     return False if outcome.elapsed_seconds > goal.within else None
 
 
-def data_start(
-    period: Period, goals: Sequence[Goal], as_of: datetime | None = None
-) -> datetime:
+def data_start(period: Period, goals: Sequence[Goal], as_of: datetime | None = None) -> datetime:
     """The earliest cycle start a report needs (a quarterly goal in a monthly report looks back).
 
     With `as_of`, also what error budgets need: the previous goal period while one still runs.
