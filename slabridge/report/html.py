@@ -53,6 +53,8 @@ th{background:#f9fafb;font-weight:600;white-space:normal}
 .legend .name{overflow-wrap:anywhere}.legend .goal{color:#6b7280;white-space:nowrap}
 td .business,td .calendar,th .sub{display:block}
 td .calendar,th .sub{color:#6b7280;font-size:12px;font-weight:400}
+td .sub{display:block;color:#6b7280;font-size:12px;font-weight:400}
+#table-budgets td{white-space:normal}
 """
 
 
