@@ -1,0 +1,106 @@
+"""Good and total cycle counters per goal and period, for Sloth, Pyrra or plain PromQL.
+
+``slabridge_goal_cycles_total{goal, period}`` counts the decided cycles of a goal that started
+in a period (the report's rule: a cycle belongs to the period it started in), and
+``slabridge_goal_good_cycles_total`` those that met it. Each (goal, period) series only grows
+while its period runs, and a new period starts a new series at zero, so ``increase()`` and
+``rate()`` over any window count the cycles decided in it (docs/slo.md, "Prometheus").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from slabridge.logs import redact_text
+from slabridge.report.budget import GoalBudget
+from slabridge.telemetry import REGISTRY
+
+if TYPE_CHECKING:
+    from slabridge.sync.runtime import Runtime
+
+
+log = structlog.get_logger("slabridge.metrics")
+
+
+class GoalCycles(Collector):
+    """Serves the counts of the last refresh (a scrape never reads the store itself)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._budgets: tuple[GoalBudget, ...] = ()
+
+    def set(self, budgets: Iterable[GoalBudget]) -> None:
+        with self._lock:
+            self._budgets = tuple(budgets)
+
+    def collect(self) -> Iterator[Any]:
+        with self._lock:
+            budgets = self._budgets
+        total = CounterMetricFamily(
+            "slabridge_goal_cycles",
+            "Decided cycles of a goal that started in the period (met or missed).",
+            labels=["goal", "period"],
+        )
+        good = CounterMetricFamily(
+            "slabridge_goal_good_cycles",
+            "Cycles of a goal that started in the period and met it.",
+            labels=["goal", "period"],
+        )
+        left = GaugeMetricFamily(
+            "slabridge_goal_budget_left",
+            "Misses the goal still allows in the period (negative when overspent).",
+            labels=["goal", "period"],
+        )
+        for budget in budgets:
+            labels = [budget.goal.label, budget.period.label]
+            total.add_metric(labels, budget.decided)
+            good.add_metric(labels, budget.met)
+            left.add_metric(labels, budget.left)
+        yield total
+        yield good
+        yield left
+
+
+GOAL_CYCLES = GoalCycles()
+REGISTRY.register(GOAL_CYCLES)
+
+
+def store_budgets(runtime: Runtime, now: datetime) -> list[GoalBudget]:
+    """Every goal's budget as of `now` from the state store, as `slabridge report` reads it."""
+    from datetime import UTC
+
+    from slabridge.report import history
+    from slabridge.report.budget import budget_start, goal_budgets
+    from slabridge.report.compute import customer_identity
+
+    goals: Sequence[Any] = getattr(runtime.config, "goals", None) or ()
+    start = budget_start(goals, now, UTC)
+    if start is None:
+        return []
+    outcomes = history.store_history(
+        runtime.store, runtime.evaluate, start, now, history.SourceCounter()
+    )
+    identify = customer_identity(getattr(runtime.config, "customers", None))
+    return goal_budgets(outcomes, goals, now, UTC, identify=identify)
+
+
+def refresh_goal_metrics(runtime: Runtime, now: datetime) -> None:
+    """Recount the goal counters from the store after a sync round.
+
+    The sync is done and stored by then: a failure here is logged and the counters keep their
+    last values, as a failed textfile write does not fail the sync either.
+    """
+    try:
+        GOAL_CYCLES.set(store_budgets(runtime, now))
+    except Exception as error:  # metrics must never fail a sync that has committed
+        log.warning("goal_metrics_failed", error=redact_text(f"{type(error).__name__}: {error}"))
+
+
+__all__ = ["GOAL_CYCLES", "GoalCycles", "refresh_goal_metrics", "store_budgets"]
