@@ -48,7 +48,7 @@ def export(tmp_path: Path, *args: str) -> tuple[int, str, str]:
 def test_each_goal_becomes_an_openslo_v1_slo(tmp_path: Path) -> None:
     code, out, err = export(tmp_path, "--format", "openslo", "--timezone", "Europe/Berlin")
     assert code == 0
-    first, second = list(yaml.safe_load_all(out))
+    first, _ = list(yaml.safe_load_all(out))
     assert (first["apiVersion"], first["kind"]) == ("openslo/v1", "SLO")
     assert first["metadata"]["name"] == "first-response-90"
     assert first["metadata"]["displayName"] == "first_response 90%"
