@@ -92,14 +92,29 @@ def store_budgets(runtime: Runtime, now: datetime) -> list[GoalBudget]:
 
 
 def refresh_goal_metrics(runtime: Runtime, now: datetime) -> None:
-    """Recount the goal counters from the store after a sync round.
+    """Recount the goal counters from the store after a sync round, and alert on budgets.
 
     The sync is done and stored by then: a failure here is logged and the counters keep their
-    last values, as a failed textfile write does not fail the sync either.
+    last values, as a failed textfile write does not fail the sync either; a goal alert not
+    queued now is queued by the next round (its key makes it one message).
     """
+    from slabridge.alerts.budget import alert_on_budgets
+    from slabridge.alerts.settings import AlertsSettings
+
     try:
-        GOAL_CYCLES.set(store_budgets(runtime, now))
-    except Exception as error:  # metrics must never fail a sync that has committed
+        budgets = store_budgets(runtime, now)
+        GOAL_CYCLES.set(budgets)
+        settings = getattr(runtime.config, "alerts", None)
+        if isinstance(settings, AlertsSettings) and any(r.goal for r in settings.rules):
+            alert_on_budgets(
+                runtime.store.engine,
+                settings,
+                budgets,
+                runtime.extra.get("alert_channels") or {},
+                now,
+                getattr(runtime.config, "calendars", None),
+            )
+    except Exception as error:  # metrics and alerts must never fail a sync that has committed
         log.warning("goal_metrics_failed", error=redact_text(f"{type(error).__name__}: {error}"))
 
 
