@@ -2,7 +2,8 @@
 
 ``slabridge_goal_cycles_total{goal, period}`` counts the decided cycles of a goal that started
 in a period (the report's rule: a cycle belongs to the period it started in), and
-``slabridge_goal_good_cycles_total`` those that met it. Each (goal, period) series only grows
+``slabridge_goal_good_cycles_total`` those that met it (``..._missed_cycles_total`` the others,
+for tools that want an error counter). Each (goal, period) series only grows
 while its period runs, and a new period starts a new series at zero, so ``increase()`` and
 ``rate()`` over any window count the cycles decided in it (docs/slo.md, "Prometheus").
 """
@@ -53,6 +54,11 @@ class GoalCycles(Collector):
             "Cycles of a goal that started in the period and met it.",
             labels=["goal", "period"],
         )
+        missed = CounterMetricFamily(
+            "slabridge_goal_missed_cycles",
+            "Cycles of a goal that started in the period and missed it (total - good).",
+            labels=["goal", "period"],
+        )
         left = GaugeMetricFamily(
             "slabridge_goal_budget_left",
             "Misses the goal still allows in the period (negative when overspent).",
@@ -62,9 +68,11 @@ class GoalCycles(Collector):
             labels = [budget.goal.label, budget.period.label]
             total.add_metric(labels, budget.decided)
             good.add_metric(labels, budget.met)
+            missed.add_metric(labels, budget.missed)
             left.add_metric(labels, budget.left)
         yield total
         yield good
+        yield missed
         yield left
 
 

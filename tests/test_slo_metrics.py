@@ -38,6 +38,7 @@ def test_the_counters_carry_good_and_total_cycles_per_goal_and_period() -> None:
     # 7 met + 1 missed = 8 decided (the open cycle counts in neither).
     assert REGISTRY.get_sample_value("slabridge_goal_cycles_total", labels) == 8
     assert REGISTRY.get_sample_value("slabridge_goal_good_cycles_total", labels) == 7
+    assert REGISTRY.get_sample_value("slabridge_goal_missed_cycles_total", labels) == 1
     # Projected floor(9 × 3) = 27 cycles (10 of 30 days, no October): floor(2.7) = 2 allowed,
     # 2 - 1 = 1 left.
     assert REGISTRY.get_sample_value("slabridge_goal_budget_left", labels) == 1
