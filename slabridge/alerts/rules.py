@@ -71,7 +71,7 @@ class AlertRules:
 
     def __init__(self, settings: AlertsSettings, calendars: Mapping[str, CalendarSpec]) -> None:
         self.settings = settings
-        # Goal rules watch error budgets after a round (slabridge.alerts.budget), not tickets.
+        # Goal rules watch budgets after a round (slabridge.report.budget_alerts), not tickets.
         self.rules = tuple(rule for rule in settings.rules if rule.goal is None)
         self._specs = dict(calendars)
         self._specs.setdefault(BUILTIN_CALENDAR, BUILTIN_CALENDAR_SPEC)

@@ -209,7 +209,7 @@ def record_metrics(runtime: Runtime, outcome: SyncOutcome, now: datetime | None 
     if outcome.summaries and not any(summary.dry_run for summary in outcome.summaries):
         set_open_tickets(runtime.store.open_ticket_counts())
         # Good/total cycles per goal and period, for burn rates in Prometheus (docs/slo.md).
-        from slabridge.slo_metrics import refresh_goal_metrics
+        from slabridge.report.slo_metrics import refresh_goal_metrics
 
         refresh_goal_metrics(runtime, now or datetime.now(UTC))
 

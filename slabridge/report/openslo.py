@@ -2,7 +2,7 @@
 
 Each goal becomes one calendar-aligned SLO with ``budgetingMethod: Occurrences`` (good cycles ÷
 decided cycles, as the report counts) and a ``ratioMetric`` over the counters that
-:mod:`slabridge.slo_metrics` serves. What OpenSLO has no field for (business time on the
+:mod:`slabridge.report.slo_metrics` serves. What OpenSLO has no field for (business time on the
 policies' calendars, the period a cycle belongs to, undecided cycles) is said in
 ``slabridge.dev/*`` annotations, which the spec leaves to implementations.
 """

@@ -1,9 +1,10 @@
 """Alerts on goals' error budgets: ``budget 50%`` and ``burn fast`` / ``burn slow`` levels.
 
 A goal rule (``alerts.rules[i].goal``) is checked after each sync round, on the budgets the
-round's goal counters were computed from (slabridge.slo_metrics). A ``budget`` level trips once
-its share of the period's error budget is spent, once per goal period; a ``burn`` level trips
-while its window pair alerts (both windows at or over the threshold), at most once per UTC day.
+round's goal counters were computed from (slabridge.report.slo_metrics). A ``budget`` level
+trips once its share of the period's error budget is spent, once per goal period; a ``burn``
+level trips while its window pair alerts (both windows at or over the threshold), at most once
+per UTC day.
 Each goes through the notification outbox with that key, so it is sent at least once and never
 twice, like the ticket levels.
 """

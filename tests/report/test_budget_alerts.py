@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from slabridge.alerts.budget import alert_on_budgets, budget_trips
 from slabridge.alerts.message import AlertMessage
 from slabridge.alerts.notifiers.base import Notifier, NotifierConfig
 from slabridge.alerts.rules import AlertRules
 from slabridge.alerts.settings import BURN_WINDOW_NAMES, AlertsSettings, Trigger
 from slabridge.config import ConfigError, load_config_text
 from slabridge.report.budget import BURN_WINDOWS, GoalBudget, goal_budgets
+from slabridge.report.budget_alerts import alert_on_budgets, budget_trips
 from slabridge.report.models import validate_goals
 from slabridge.report.outcomes import Outcome, OutcomeStatus, TicketFacts
 from slabridge.sync.store import open_store

@@ -106,8 +106,8 @@ def refresh_goal_metrics(runtime: Runtime, now: datetime) -> None:
     last values, as a failed textfile write does not fail the sync either; a goal alert not
     queued now is queued by the next round (its key makes it one message).
     """
-    from slabridge.alerts.budget import alert_on_budgets
     from slabridge.alerts.settings import AlertsSettings
+    from slabridge.report.budget_alerts import alert_on_budgets
 
     try:
         budgets = store_budgets(runtime, now)

@@ -9,7 +9,7 @@ from prometheus_client import generate_latest
 from slabridge.report.budget import goal_budgets
 from slabridge.report.models import validate_goals
 from slabridge.report.outcomes import Outcome, OutcomeStatus, TicketFacts
-from slabridge.slo_metrics import GOAL_CYCLES
+from slabridge.report.slo_metrics import GOAL_CYCLES
 from slabridge.telemetry import REGISTRY
 
 
