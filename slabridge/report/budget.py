@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from fractions import Fraction
+from typing import Any
 
 from slabridge.report.compute import (
     CustomerIdentity,
@@ -256,35 +257,52 @@ class BudgetTally:
             self._tallies.append(_GoalTally(start + float(elapsed) * (end - start)))
         longest = max((window.long_seconds for window in self.windows), default=0)
         self._burn_from = as_of.timestamp() - longest
+        self._burn_from_at = as_of - timedelta(seconds=longest)
 
     def observe(self, outcomes: Iterable[Outcome]) -> Iterator[Outcome]:
         """Yield every outcome unchanged, counting it for each goal it belongs to."""
         as_of = self.as_of.timestamp()
-        bounds = [
-            (p.start.timestamp(), q.start.timestamp(), q.end.timestamp())
-            for p, q in zip(self._periods, self._previous, strict=True)
-        ]
+        # Per metric, the goals that count it: one dict lookup per outcome, not one per goal.
+        by_metric: dict[str, list[tuple[int, Goal, Any, tuple[float, float, float]]]] = {}
+        for index, goal in enumerate(self.goals):
+            period, previous = self._periods[index], self._previous[index]
+            bounds = (
+                period.start.timestamp(),
+                previous.start.timestamp(),
+                previous.end.timestamp(),
+            )
+            by_metric.setdefault(goal.metric, []).append((index, goal, self._scopes[index], bounds))
         for outcome in outcomes:
-            for index, goal in enumerate(self.goals):
-                if outcome.metric != goal.metric:
-                    continue
-                predicate = self._scopes[index]
-                if predicate is not None and not predicate(outcome.facts):
-                    continue
-                self._count(index, goal, outcome, bounds[index], as_of)
+            counting = by_metric.get(outcome.metric)
+            if counting:
+                started = outcome.started_at.timestamp()
+                recent = self._may_be_recent(outcome)
+                for index, goal, predicate, bounds in counting:
+                    if predicate is None or predicate(outcome.facts):
+                        self._count(index, goal, outcome, started, recent, bounds, as_of)
             yield outcome
+
+    def _may_be_recent(self, outcome: Outcome) -> bool:
+        """Whether the cycle can have been decided inside the burn windows at all."""
+        if outcome.stopped_at is None:
+            return True  # a running miss is dated at as_of, a breach at its due time
+        due = outcome.due_at
+        return outcome.stopped_at > self._burn_from_at or (
+            due is not None and due > self._burn_from_at
+        )
 
     def _count(
         self,
         index: int,
         goal: Goal,
         outcome: Outcome,
+        started: float,
+        recent: bool,
         bounds: tuple[float, float, float],
         as_of: float,
     ) -> None:
         tally = self._tallies[index]
         start, previous_start, previous_end = bounds
-        started = outcome.started_at.timestamp()
         verdict = goal_verdict(goal, outcome)
         if start <= started < as_of:
             if verdict is None:
@@ -296,7 +314,7 @@ class BudgetTally:
         elif previous_start <= started < previous_end:
             tally.history_any = True
             tally.history += started >= tally.cut
-        if verdict is not None:
+        if verdict is not None and recent:
             decided = decided_at(goal, outcome, self.as_of).timestamp()
             if self._burn_from < decided <= as_of:
                 tally.decisions.append((decided, not verdict))
