@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -24,7 +24,11 @@ from slabridge.report.budget import GoalBudget
 from slabridge.telemetry import REGISTRY
 
 if TYPE_CHECKING:
+    from slabridge.customers import CustomerDirectory
+    from slabridge.report.models import Goal
+    from slabridge.report.sources import Evaluator
     from slabridge.sync.runtime import Runtime
+    from slabridge.sync.store import StateStore
 
 
 log = structlog.get_logger("slabridge.metrics")
@@ -80,23 +84,41 @@ GOAL_CYCLES = GoalCycles()
 REGISTRY.register(GOAL_CYCLES)
 
 
-def store_budgets(runtime: Runtime, now: datetime) -> list[GoalBudget]:
-    """Every goal's budget as of `now` from the state store, as `slabridge report` reads it."""
-    from datetime import UTC
+def budgets_from_store(
+    store: StateStore,
+    evaluate: Evaluator,
+    goals: Sequence[Goal],
+    now: datetime,
+    *,
+    customers: CustomerDirectory | None = None,
+    zone: tzinfo = UTC,
+) -> list[GoalBudget]:
+    """Every goal's budget as of `now` from the state store, read as `slabridge report` reads it.
 
+    Stored evaluations where the window has them, replayed snapshots elsewhere, from the
+    previous goal period on (for the projection). For the sync's counters and a live board.
+    """
     from slabridge.report import history
     from slabridge.report.budget import budget_start, goal_budgets
     from slabridge.report.compute import customer_identity
 
-    goals: Sequence[Any] = getattr(runtime.config, "goals", None) or ()
-    start = budget_start(goals, now, UTC)
+    start = budget_start(goals, now, zone)
     if start is None:
         return []
-    outcomes = history.store_history(
-        runtime.store, runtime.evaluate, start, now, history.SourceCounter()
+    outcomes = history.store_history(store, evaluate, start, now, history.SourceCounter())
+    identify = customer_identity(customers)
+    return goal_budgets(outcomes, goals, now, zone, identify=identify)
+
+
+def store_budgets(runtime: Runtime, now: datetime) -> list[GoalBudget]:
+    """:func:`budgets_from_store` for a sync's runtime (its config's goals and customers)."""
+    return budgets_from_store(
+        runtime.store,
+        runtime.evaluate,
+        getattr(runtime.config, "goals", None) or (),
+        now,
+        customers=getattr(runtime.config, "customers", None),
     )
-    identify = customer_identity(getattr(runtime.config, "customers", None))
-    return goal_budgets(outcomes, goals, now, UTC, identify=identify)
 
 
 def refresh_goal_metrics(runtime: Runtime, now: datetime) -> None:
@@ -126,4 +148,10 @@ def refresh_goal_metrics(runtime: Runtime, now: datetime) -> None:
         log.warning("goal_metrics_failed", error=redact_text(f"{type(error).__name__}: {error}"))
 
 
-__all__ = ["GOAL_CYCLES", "GoalCycles", "refresh_goal_metrics", "store_budgets"]
+__all__ = [
+    "GOAL_CYCLES",
+    "GoalCycles",
+    "budgets_from_store",
+    "refresh_goal_metrics",
+    "store_budgets",
+]
