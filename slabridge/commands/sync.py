@@ -208,10 +208,12 @@ def record_metrics(runtime: Runtime, outcome: SyncOutcome, now: datetime | None 
         record_run(summary)
     if outcome.summaries and not any(summary.dry_run for summary in outcome.summaries):
         set_open_tickets(runtime.store.open_ticket_counts())
-        # Good/total cycles per goal and period, for burn rates in Prometheus (docs/slo.md).
-        from slabridge.report.slo_metrics import refresh_goal_metrics
+        # Good/total cycles per goal and period, for burn rates in Prometheus (docs/slo.md);
+        # without goals there is nothing to count, and the round stays as quick as before.
+        if getattr(runtime.config, "goals", None):
+            from slabridge.report.slo_metrics import refresh_goal_metrics
 
-        refresh_goal_metrics(runtime, now or datetime.now(UTC))
+            refresh_goal_metrics(runtime, now or datetime.now(UTC))
 
 
 def export_metrics(textfile: Path | None, pushgateway: str | None) -> None:
