@@ -163,8 +163,11 @@ def test_run_serves_metrics_and_healthz_while_it_loops(setup: Setup) -> None:
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0, err.decode()[-2000:]
     store = open_store(f"sqlite:///{setup.config_path.parent / 'state.db'}")
-    assert all(run.status == "ok" for run in store.iter_runs())
+    # Read them all before asserting: a half-consumed generator left open would fail the next
+    # test in this worker with "Cannot operate on a closed database".
+    statuses = [run.status for run in store.iter_runs()]
     store.close()
+    assert set(statuses) == {"ok"}, statuses
 
 
 def test_run_exits_2_when_the_metrics_port_is_taken(setup: Setup) -> None:
