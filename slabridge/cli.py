@@ -28,6 +28,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "alerts",
     "policy_test",
     "shadow",
+    "slo",
 )
 
 

@@ -71,7 +71,8 @@ class AlertRules:
 
     def __init__(self, settings: AlertsSettings, calendars: Mapping[str, CalendarSpec]) -> None:
         self.settings = settings
-        self.rules = settings.rules
+        # Goal rules watch budgets after a round (slabridge.report.budget_alerts), not tickets.
+        self.rules = tuple(rule for rule in settings.rules if rule.goal is None)
         self._specs = dict(calendars)
         self._specs.setdefault(BUILTIN_CALENDAR, BUILTIN_CALENDAR_SPEC)
         self._in_scope: list[Callable[[TicketFacts], bool]] = [

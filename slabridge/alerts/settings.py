@@ -24,6 +24,14 @@ from slabridge.sla.results import METRICS
 _SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _LEFT = re.compile(r"^\s*(\S+)\s+left\s*$")
 _AFTER_BREACH = re.compile(r"^\s*breach\s*\+\s*(\S+)\s*$")
+_BUDGET = re.compile(r"^\s*budget\s+(\d+(?:\.\d+)?)\s*%\s*$")
+_BURN = re.compile(r"^\s*burn\s+(\S+)\s*$")
+BUDGET_HINT = (
+    "is not a goal level (write budget 50% for a share of the error budget spent, "
+    "or burn fast / burn slow)"
+)
+# The window pairs of slabridge.report.budget.BURN_WINDOWS (kept literal: no report import here).
+BURN_WINDOW_NAMES: tuple[str, ...] = ("fast", "slow")
 AT_HINT = "is not a share (75%), a time left (30m left), 'breach' or 'breach + 2h'"
 RULE_SCOPE_KEYS: tuple[str, ...] = (*SCOPE_KEYS, "policy", "connector")
 
@@ -32,13 +40,19 @@ RULE_SCOPE_KEYS: tuple[str, ...] = (*SCOPE_KEYS, "policy", "connector")
 class Trigger:
     """When a level trips: at a share of the target, at a time left, or at breach + a delay."""
 
-    kind: str  # share | left | breach
-    share: Fraction = Fraction(0)
+    kind: str  # share | left | breach; for a goal rule: budget | burn
+    share: Fraction = Fraction(0)  # of the target (share), of the error budget spent (budget)
     seconds: int = 0  # time left (left) or delay after the breach (breach)
+    window: str = ""  # burn: the window pair, fast or slow
 
     @property
     def is_breach(self) -> bool:
         return self.kind == "breach"
+
+    @property
+    def is_goal_level(self) -> bool:
+        """A level on a goal's error budget (``budget 50%``, ``burn fast``), not on a ticket."""
+        return self.kind in ("budget", "burn")
 
     def threshold(self, target_seconds: int) -> float:
         """Business seconds elapsed at which a ``share``/``left`` level trips."""
@@ -49,6 +63,10 @@ class Trigger:
     def label(self) -> str:
         if self.kind == "share":
             return f"{float(self.share * 100):g}%"
+        if self.kind == "budget":
+            return f"budget {float(self.share * 100):g}%"
+        if self.kind == "burn":
+            return f"burn {self.window}"
         if self.kind == "left":
             return f"{_short(self.seconds)} left"
         return "breach" if not self.seconds else f"breach + {_short(self.seconds)}"
@@ -73,6 +91,8 @@ def parse_trigger(value: Any) -> Trigger:
     text = value.strip()
     if text == "breach":
         return Trigger("breach")
+    if text.startswith(("budget", "burn")):
+        return _goal_trigger(text, value)
     try:
         if found := _SHARE.match(text):
             share = Fraction(Decimal(found.group(1))) / 100
@@ -86,6 +106,17 @@ def parse_trigger(value: Any) -> Trigger:
     except DurationError as error:
         raise ValueError(f"'{value}' {AT_HINT} ({error})") from None
     raise fail
+
+
+def _goal_trigger(text: str, value: str) -> Trigger:
+    if found := _BUDGET.match(text):
+        share = Fraction(Decimal(found.group(1))) / 100
+        if not 0 < share <= 1:
+            raise ValueError(f"'{value}': a budget share must be above 0% and at most 100%")
+        return Trigger("budget", share=share)
+    if (found := _BURN.match(text)) and found.group(1) in BURN_WINDOW_NAMES:
+        return Trigger("burn", window=found.group(1))
+    raise ValueError(f"'{value}' {BUDGET_HINT}")
 
 
 class _Strict(BaseModel):
@@ -124,6 +155,7 @@ class Rule(_Strict):
     """``alerts.rules[i]``."""
 
     name: str = Field(min_length=1)
+    goal: str | None = None  # a goal's name: the levels watch its error budget (docs/slo.md)
     scope: RuleScope = Field(default_factory=RuleScope)
     metrics: tuple[str, ...] = METRICS
     levels: tuple[Level, ...] = Field(min_length=1)
@@ -148,6 +180,7 @@ def validate_alerts(
     calendars: set[str],
     check_channels: ChannelCheck | None = None,
     prefix: str = "alerts",
+    goals: Sequence[str] | None = None,
 ) -> tuple[AlertsSettings, list[Problem]]:
     """Validate a raw ``alerts:`` mapping; return the settings and every problem with its path.
 
@@ -157,6 +190,7 @@ def validate_alerts(
         check_channels: Validates ``channels`` entries (the notifier registry's check); without
             it an entry only needs a ``type``.
         prefix: The key path of the section, for messages.
+        goals: Names of the configured goals (a rule's ``goal:`` must be one); None skips it.
     """
     empty = AlertsSettings(channels={})
     if raw is None:
@@ -178,8 +212,11 @@ def validate_alerts(
         for name, entry in channels.items():
             if not isinstance(entry, Mapping) or not isinstance(entry.get("type"), str):
                 problems.append((f"{prefix}.channels.{name}.type", "expected a notifier type"))
-    rules = _rules(raw.get("rules"), f"{prefix}.rules", problems)
-    for index, rule in enumerate(rules):
+    indexed = _rules(raw.get("rules"), f"{prefix}.rules", problems)
+    rules = [rule for _, rule in indexed]
+    # The index in the file, not among the valid rules: a rule dropped for a bad key must not
+    # shift the paths of the problems found in the rules after it.
+    for index, rule in indexed:
         where = f"{prefix}.rules[{index}]"
         for number, level in enumerate(rule.levels):
             if level.notify not in channels:
@@ -199,6 +236,7 @@ def validate_alerts(
                     f"(defined: {', '.join(sorted(calendars))})",
                 )
             )
+        problems.extend(_goal_rule_problems(rule, where, goals))
         for number, metric in enumerate(rule.metrics):
             if metric not in METRICS:
                 problems.append(
@@ -207,13 +245,45 @@ def validate_alerts(
     return AlertsSettings(channels=channels, rules=tuple(rules)), problems
 
 
-def _rules(raw: Any, prefix: str, problems: list[Problem]) -> list[Rule]:
+def _goal_rule_problems(rule: Rule, where: str, goals: Sequence[str] | None) -> list[Problem]:
+    """A goal rule has goal levels only, and no ticket scope; a ticket rule no goal levels."""
+    found: list[Problem] = []
+    if rule.goal is None:
+        for number, level in enumerate(rule.levels):
+            if level.at.is_goal_level:
+                found.append(
+                    (
+                        f"{where}.levels[{number}].at",
+                        f"'{level.at.label()}' watches a goal: give the rule a goal: "
+                        "(the name of a goal under goals:)",
+                    )
+                )
+        return found
+    if goals is not None and rule.goal not in goals:
+        known = ", ".join(goals) or "none"
+        found.append((f"{where}.goal", f"{rule.goal!r} is not a goal (configured: {known})"))
+    for key in ("scope", "metrics"):
+        if key in rule.model_fields_set:
+            found.append((f"{where}.{key}", "a goal rule counts the goal's own cycles: remove it"))
+    for number, level in enumerate(rule.levels):
+        if not level.at.is_goal_level:
+            found.append(
+                (
+                    f"{where}.levels[{number}].at",
+                    f"'{level.at.label()}' is a ticket level; a goal rule takes budget 50% or "
+                    "burn fast / burn slow",
+                )
+            )
+    return found
+
+
+def _rules(raw: Any, prefix: str, problems: list[Problem]) -> list[tuple[int, Rule]]:
     if raw is None:
         return []
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         problems.append((prefix, "expected a list of rules"))
         return []
-    rules: list[Rule] = []
+    rules: list[tuple[int, Rule]] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(raw):
         try:
@@ -231,12 +301,14 @@ def _rules(raw: Any, prefix: str, problems: list[Problem]) -> list[Rule]:
                 (f"{prefix}[{index}].name", f"{rule.name!r} is already used by {first}")
             )
         seen.setdefault(rule.name, index)
-        rules.append(rule)
+        rules.append((index, rule))
     return rules
 
 
 __all__ = [
     "AT_HINT",
+    "BUDGET_HINT",
+    "BURN_WINDOW_NAMES",
     "RULE_SCOPE_KEYS",
     "AlertsSettings",
     "ChannelCheck",

@@ -161,16 +161,10 @@ def diff_headline(result: Backtest) -> str:
 
 
 def _store_exists(config: AppConfig) -> bool:
-    from sqlalchemy.engine import make_url
-
-    from slabridge.sync.store import normalize_url
+    from slabridge.sync.store import store_exists
 
     base = config.config_path.parent if config.config_path is not None else None
-    url = make_url(normalize_url(config.state, base_dir=base))
-    if not url.drivername.startswith("sqlite"):
-        return True
-    database = url.database
-    return bool(database) and database != ":memory:" and Path(str(database)).is_file()
+    return store_exists(config.state, base_dir=base)
 
 
 def _against(

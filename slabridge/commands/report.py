@@ -13,8 +13,9 @@ from slabridge.report.html import render_html
 from slabridge.report.models import ReportSettingsError
 from slabridge.report.sources import read_ticket_file, replay
 from slabridge.report.tabular import render_csv, render_json
+from slabridge.report.text import render_text
 
-RENDERERS = {"html": render_html, "csv": render_csv, "json": render_json}
+RENDERERS = {"html": render_html, "csv": render_csv, "json": render_json, "text": render_text}
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -27,7 +28,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--format",
     "chosen_format",
-    type=click.Choice(running.FORMATS),
+    type=click.Choice(tuple(RENDERERS)),
     default=None,
     help="Output format (default: from --output's suffix, else json).",
 )
@@ -78,7 +79,7 @@ def command(
     # A cycle due after `as_of` is still open, not breached: in a period that is still running,
     # counting it as breached would report misses that have not happened (yet).
     as_of = running.as_of_option(now_text, span)
-    start = data_start(span, config.goals)
+    start = data_start(span, config.goals, as_of)
     problems: list[str] = []
     counter = history.SourceCounter()
     if tickets_path is not None:

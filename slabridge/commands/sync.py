@@ -202,12 +202,18 @@ def print_summaries(summaries: Sequence[RunSummary]) -> None:
     Console(stderr=True).print(table)
 
 
-def record_metrics(runtime: Runtime, outcome: SyncOutcome) -> None:
-    """Count the round's runs and refresh the open-ticket gauge from the store."""
+def record_metrics(runtime: Runtime, outcome: SyncOutcome, now: datetime | None = None) -> None:
+    """Count the round's runs and refresh the open-ticket gauge and goal counters from the store."""
     for summary in outcome.summaries:
         record_run(summary)
     if outcome.summaries and not any(summary.dry_run for summary in outcome.summaries):
         set_open_tickets(runtime.store.open_ticket_counts())
+        # Good/total cycles per goal and period, for burn rates in Prometheus (docs/slo.md);
+        # without goals there is nothing to count, and the round stays as quick as before.
+        if getattr(runtime.config, "goals", None):
+            from slabridge.report.slo_metrics import refresh_goal_metrics
+
+            refresh_goal_metrics(runtime, now or datetime.now(UTC))
 
 
 def export_metrics(textfile: Path | None, pushgateway: str | None) -> None:
@@ -299,7 +305,7 @@ def command(
         totals = read_estimates(runtime, full=full, watched=watched)
         with progress_display(watched, totals) as progress:
             outcome = sync_all(runtime, now=now, dry_run=dry_run, full=full, progress=progress)
-        record_metrics(runtime, outcome)
+        record_metrics(runtime, outcome, now)
     finally:
         runtime.close()
     report(outcome, dry_run=dry_run, as_json=as_json)

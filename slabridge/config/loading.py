@@ -206,7 +206,9 @@ class ConfigChecker(
         )
         customer_problems += credit_key_problems(credits.customers, customers)
         # alerts: rules are validated by slabridge/alerts/settings.py.
-        alerts, alert_problems = validate_alerts(data.get("alerts"), calendars=names)
+        alerts, alert_problems = validate_alerts(
+            data.get("alerts"), calendars=names, goals=[goal.label for goal in goals]
+        )
         for problem_path, problem in (
             goal_problems + credit_problems + customer_problems + alert_problems
         ):

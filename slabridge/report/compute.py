@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from slabridge.customers import CustomerDirectory, resolve_rule_keys
 from slabridge.report.credits import CreditResult, credits_owed
@@ -16,6 +17,10 @@ from slabridge.report.outcomes import Outcome
 from slabridge.report.periods import Period, Window, goal_windows, weeks_of
 from slabridge.report.stats import median, percentile_nearest_rank, share
 from slabridge.sections.scope import CustomerIdentity, customer_identity, scope_predicate
+
+if TYPE_CHECKING:
+    from slabridge.report.at_risk import CreditRisk
+    from slabridge.report.budget import GoalBudget
 
 GROUP_KEYS: tuple[str, ...] = ("tier", "product", "metric", "customer", "connector")
 NONE_LABEL = "(none)"
@@ -132,6 +137,9 @@ class Report:
     credits_configured: bool = False
     # Config that still works but should change (e.g. a bare customer id in credits.customers).
     warnings: list[str] = field(default_factory=list)
+    # Error budgets per goal (as of `as_of`) and credits one step from growing (docs/slo.md).
+    budgets: list[GoalBudget] = field(default_factory=list)
+    credits_at_risk: list[CreditRisk] = field(default_factory=list)
 
     @property
     def in_progress(self) -> bool:
@@ -174,11 +182,19 @@ def goal_verdict(goal: Goal, outcome: Outcome) -> bool | None:
     return False if outcome.elapsed_seconds > goal.within else None
 
 
-def data_start(period: Period, goals: Sequence[Goal]) -> datetime:
-    """The earliest cycle start a report needs (a quarterly goal in a monthly report looks back)."""
+def data_start(period: Period, goals: Sequence[Goal], as_of: datetime | None = None) -> datetime:
+    """The earliest cycle start a report needs (a quarterly goal in a monthly report looks back).
+
+    With `as_of`, also what error budgets need: the previous goal period while one still runs.
+    """
     starts = [period.start]
     for goal in goals:
         starts.extend(window.start for window in goal_windows(goal.period, period))
+    if as_of is not None:
+        from slabridge.report.budget import budget_start
+
+        budgets = budget_start(goals, as_of, period.zone)
+        starts.extend([budgets] if budgets is not None else [])
     return min(starts)
 
 
@@ -281,8 +297,15 @@ def build_report(
     ReportSettingsError when a bare id in `credits.customers` names customers of several
     helpdesks (the candidates are in the message).
     """
+    from slabridge.report import at_risk, budget  # they build on this module's helpers
+
     by = tuple(by)
     identify = customer_identity(customers)
+    tally = None
+    if goals and as_of is not None:
+        # Budgets count in the same pass; their outcomes may reach back to the previous period.
+        tally = budget.BudgetTally(goals, as_of, period.zone, identify=identify)
+        outcomes = tally.observe(outcomes)
     # Instants as POSIX seconds: float comparisons and bisection are far cheaper per record than
     # comparing aware datetimes, which matters at a million records.
     period_start, period_end = period.start.timestamp(), period.end.timestamp()
@@ -382,6 +405,7 @@ def build_report(
     resolution = resolve_rule_keys(settings.customers, customer_aliases, customer_names)
     if resolution.problems:
         raise ReportSettingsError(resolution.problems)
+    owed = credits_owed(per_customer, tiers, customer_names, settings, resolution.rules)
     return Report(
         period=period,
         by=by,
@@ -389,7 +413,7 @@ def build_report(
         groups=[groups[key].summary(key) for key in sorted(groups)],
         total=total.summary(TOTAL_KEY),
         goal_results=goal_results,
-        credits=credits_owed(per_customer, tiers, customer_names, settings, resolution.rules),
+        credits=owed,
         weeks=[
             WeekPoint(
                 label=week.label,
@@ -412,6 +436,8 @@ def build_report(
         as_of=as_of,
         credits_configured=bool(credits),
         warnings=resolution.warnings,
+        budgets=tally.budgets() if tally is not None else [],
+        credits_at_risk=at_risk.credits_at_risk(owed, settings),
     )
 
 

@@ -15,6 +15,7 @@ from slabridge.report.html_notes import (
     no_goal_results,
     source_lines,
 )
+from slabridge.report.html_slo import budget_section, risk_section
 from slabridge.report.models import format_percent, format_seconds, short_percent
 from slabridge.report.svg import PALETTE, Series, bar_list, legend, line_chart, stacked_columns
 
@@ -52,6 +53,8 @@ th{background:#f9fafb;font-weight:600;white-space:normal}
 .legend .name{overflow-wrap:anywhere}.legend .goal{color:#6b7280;white-space:nowrap}
 td .business,td .calendar,th .sub{display:block}
 td .calendar,th .sub{color:#6b7280;font-size:12px;font-weight:400}
+td .sub{display:block;color:#6b7280;font-size:12px;font-weight:400}
+#table-budgets td{white-space:normal}
 """
 
 
@@ -299,6 +302,7 @@ def render_html(report: Report) -> str:
         )
         if goal_rows
         else no_goal_results(report),
+        budget_section(report),
         "<h2>Groups</h2>",
         _table(
             "table-groups",
@@ -326,6 +330,7 @@ def render_html(report: Report) -> str:
         )
         if credit_rows
         else no_credit_rows(report),
+        risk_section(report),
         '<p class="note">Percentages are exact ratios shown truncated to two decimals; times are '
         "business time on each metric's calendar (closed hours and pauses left out), with the "
         "calendar time from start to stop beneath it; p90 is the nearest-rank 90th "

@@ -11,6 +11,13 @@ from typing import Any
 from slabridge.report.compute import GoalResult, GroupSummary, Report
 from slabridge.report.credits import CreditResult
 from slabridge.report.models import percent_number
+from slabridge.report.slo_tabular import (
+    SLO_CSV_COLUMNS,
+    budget_json,
+    budget_rows,
+    risk_json,
+    risk_row,
+)
 from slabridge.sla.ticket import format_timestamp
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -33,6 +40,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "resolution_median_seconds",
     "resolution_p90_seconds",
     "reason",
+    *SLO_CSV_COLUMNS,
     "as_of",
 )
 
@@ -139,6 +147,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "groups": [_group_json(report, group) for group in report.groups] if report.by else [],
         "goals": [_goal_json(report, result) for result in report.goal_results],
         "credits": [_credit_json(credit) for credit in report.credits],
+        "budgets": [budget_json(budget) for budget in report.budgets],
+        "credits_at_risk": [risk_json(risk) for risk in report.credits_at_risk],
         "weekly": [
             {
                 "week": week.label,
@@ -237,6 +247,10 @@ def render_csv(report: Report) -> str:
                 "reason": credit.reason,
             }
         )
+    for budget in report.budgets:
+        writer.writerows(budget_rows(budget))
+    for risk in report.credits_at_risk:
+        writer.writerow(risk_row(risk))
     # Where the figures came from: one row per source, with the tickets it gave.
     sources = report.tickets_by_source or ({report.data_source: 0} if report.data_source else {})
     for name, tickets in sources.items():

@@ -791,6 +791,16 @@ def _time_window(
     return query
 
 
+def store_exists(url: str = DEFAULT_STATE, *, base_dir: Path | None = None) -> bool:
+    """Whether a state store is there to open: a server database is assumed to be, a SQLite
+    file must exist (so a look does not create one, as :func:`open_store` would)."""
+    parsed = sa.engine.make_url(normalize_url(url, base_dir=base_dir))
+    if not parsed.drivername.startswith("sqlite"):
+        return True
+    database = parsed.database
+    return bool(database) and database != ":memory:" and Path(str(database)).is_file()
+
+
 def open_store(url: str = DEFAULT_STATE, *, base_dir: Path | None = None) -> StateStore:
     """Open (creating and migrating as needed) the state store at ``url``."""
     url = normalize_url(url, base_dir=base_dir)
@@ -876,4 +886,5 @@ __all__ = [
     "TrackedTicket",
     "normalize_url",
     "open_store",
+    "store_exists",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import pytest
 from slabridge.report.compute import Report, build_report
 from slabridge.report.html import render_html
 from slabridge.report.models import format_seconds, validate_credits, validate_goals
-from slabridge.report.outcomes import Outcome, TicketFacts
+from slabridge.report.outcomes import Outcome, OutcomeStatus, TicketFacts
 from slabridge.report.periods import parse_period
 
 OCTOBER = parse_period("2026-10")
@@ -301,7 +301,12 @@ def test_no_table_scrolls_sideways_at_the_window_width(
         "div.scroll",
         "els => els.map(e => [e.querySelector('table').id, e.scrollWidth, e.clientWidth])",
     )
-    assert {name for name, _, _ in tables} == {"table-goals", "table-groups", "table-credits"}
+    assert {name for name, _, _ in tables} == {
+        "table-goals",
+        "table-budgets",
+        "table-groups",
+        "table-credits",
+    }
     for name, scroll, client in tables:
         assert scroll <= client, f"{name} is {scroll}px wide in a {client}px box"
 
@@ -406,3 +411,95 @@ def test_the_demo_report_names_its_goals_in_full_and_explains_its_0s_rows(demo: 
     assert zero, "the demo has no group whose median first response is 0s of business time"
     for group, calendar in zero:
         assert calendar and calendar != "0s", f"{group}: no calendar time beside 0s"
+
+
+# -- error budgets and credits at risk, as a person reads them -----------------------------------
+
+NOVEMBER = parse_period("2026-11")
+BUDGET_AS_OF = datetime(2026, 11, 11, tzinfo=UTC)  # 10 of 30 days done
+
+
+def budget_outcomes() -> list[Outcome]:
+    """First responses (1h target, 24x7) of two enterprise customers, and October's history."""
+    acme = TicketFacts(
+        "zendesk", "", customer_id="361", customer_name="Acme GmbH", tier="enterprise"
+    )
+    globex = TicketFacts("zendesk", "", customer_id="2", customer_name="Globex", tier="enterprise")
+    records: list[Outcome] = []
+
+    def add(
+        who: TicketFacts, start: datetime, status: OutcomeStatus, elapsed: int, stop: bool
+    ) -> None:
+        facts = replace(who, ticket_id=str(len(records)))
+        stopped = start + timedelta(seconds=elapsed) if stop else None
+        due = start + timedelta(hours=1)
+        records.append(Outcome(facts, "first_response", status, start, stopped, due, elapsed, 3600))
+
+    for hour in range(20):  # October 20: after the cut (Oct 1 + 1/3 × 31 days = Oct 11 08:00)
+        add(acme, datetime(2026, 10, 20, hour, tzinfo=UTC), "achieved", 600, True)
+    for hour in range(14):  # Acme, November 2: met
+        add(acme, datetime(2026, 11, 2, 9 + hour, tzinfo=UTC), "achieved", 1800, True)
+    add(acme, datetime(2026, 11, 10, 23, tzinfo=UTC), "achieved", 1800, True)  # met at 23:30
+    add(globex, datetime(2026, 11, 3, 8, tzinfo=UTC), "breached", 7200, True)  # missed Nov 3
+    add(globex, datetime(2026, 11, 10, 22, tzinfo=UTC), "breached", 7200, False)  # missed 23:00
+    return records
+
+
+@pytest.fixture(scope="module")
+def budgets(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    goals, problems = validate_goals([{"metric": "first_response", "share": "90%"}])
+    credits, more = validate_credits(
+        {
+            "tiers": {
+                "enterprise": {
+                    "schedule": [
+                        {"below": "99%", "credit": "5%"},
+                        {"below": "90%", "credit": "25%"},
+                    ],
+                    "cap": "20%",
+                }
+            }
+        }
+    )
+    assert not problems and not more
+    report = build_report(
+        budget_outcomes(), NOVEMBER, goals=goals, credits=credits, as_of=BUDGET_AS_OF
+    )
+    opened = open_report(browser, render_html(report), tmp_path_factory.mktemp("budgets"))
+    yield opened
+    opened.page.close()
+
+
+def test_the_budget_table_shows_the_hand_computed_budget(budgets: Page) -> None:
+    cells = budgets.page.locator("#table-budgets tbody tr").first.locator("td").all_inner_texts()
+    goal, period, missed, so_far, projected, allowed, left, spent, fast, slow = cells
+    assert (goal, period) == ("first_response 90%", "2026-11 (in progress)")
+    # 15 met (14 + 1) and 2 missed: 17 decided; floor(10% × 17) = 1 allowed so far.
+    assert (missed, so_far) == ("2 / 17", "1")
+    # 17 so far + 20 October cycles after the cut = 37; floor(3.7) = 3 allowed; 3 - 2 = 1 left.
+    assert projected.split("\n") == ["37", "so far + last period"]
+    assert (allowed, left, spent) == ("3", "1", "66.66%")
+    # Last day and last 2 h: the 23:30 reply met, the 23:00 due time missed: 1 of 2 = 50%,
+    # ÷ 10% allowed = 5x on both windows of both pairs: at or over 3x and 1x, both alert.
+    assert fast.split("\n") == ["5x / 5x", "1d / 2h, alert at 3x", "alerting"]
+    assert slow.split("\n") == ["5x / 5x", "3d / 6h, alert at 1x", "alerting"]
+    alert = budgets.page.locator("#table-budgets .burn-alert").first
+    assert alert.is_visible()
+    assert alert.evaluate("e => getComputedStyle(e).color") == "rgb(185, 28, 28)"
+
+
+def test_the_credit_at_risk_is_a_visible_sentence(budgets: Page) -> None:
+    items = budgets.page.locator("#credits-at-risk li")
+    # Acme: 15 of 15 met; one miss makes 15/16 = 93.75% < 99%: k = floor(15/0.99 - 15) + 1 = 1.
+    # Globex is at 0 of 2, on the last step already: not at risk.
+    assert items.all_inner_texts() == [
+        "one more enterprise breach takes Acme GmbH (zendesk:361) below 99%: credit 5%"
+    ]
+    assert items.first.is_visible()
+
+
+def test_the_budget_table_fits_its_box(budgets: Page) -> None:
+    scroll, client = budgets.page.eval_on_selector(
+        "#table-budgets", "e => [e.parentElement.scrollWidth, e.parentElement.clientWidth]"
+    )
+    assert scroll <= client

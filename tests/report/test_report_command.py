@@ -78,7 +78,14 @@ def test_csv_report_has_one_row_per_total_group_goal_and_credit(workdir: Path) -
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     sections = [row["section"] for row in rows]
-    assert sections == ["total", "group", "group"] + ["goal"] * 6 + ["credit", "credit", "source"]
+    budgets = (["budget"] + ["burn"] * 4) * 2  # per goal: its budget, then 2 pairs × 2 windows
+    assert sections == (
+        ["total", "group", "group"]
+        + ["goal"] * 6
+        + ["credit", "credit"]
+        + budgets
+        + ["credit_risk", "source"]
+    )
     total = rows[0]
     assert (total["tickets"], total["achieved"], total["breached"], total["open"]) == (
         "4",

@@ -163,8 +163,11 @@ def test_run_serves_metrics_and_healthz_while_it_loops(setup: Setup) -> None:
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0, err.decode()[-2000:]
     store = open_store(f"sqlite:///{setup.config_path.parent / 'state.db'}")
-    assert all(run.status == "ok" for run in store.iter_runs())
+    # Read them all before asserting: a half-consumed generator left open would fail the next
+    # test in this worker with "Cannot operate on a closed database".
+    statuses = [run.status for run in store.iter_runs()]
     store.close()
+    assert set(statuses) == {"ok"}, statuses
 
 
 def test_run_exits_2_when_the_metrics_port_is_taken(setup: Setup) -> None:
@@ -183,3 +186,20 @@ def test_run_exits_2_when_the_metrics_port_is_taken(setup: Setup) -> None:
         )
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_sync_refreshes_the_goal_counters_from_the_store(setup: Setup, tmp_path: Path) -> None:
+    with setup.config_path.open("a", encoding="utf-8") as handle:
+        handle.write("\ngoals:\n  - {name: answered, metric: first_response, share: 90%}\n")
+    target = tmp_path / "slabridge.prom"
+    code, _, err = sync(setup, "--metrics-textfile", str(target))
+    assert code == 0, err
+    lines = [
+        line
+        for line in target.read_text().splitlines()
+        if line.startswith(("slabridge_goal_cycles_total{", "slabridge_goal_good_cycles_total{"))
+    ]
+    # One good and one total series for the goal's period; no first response is decided yet
+    # (six open tickets, none late at the fake's clock), so both count 0.
+    assert len(lines) == 2 and all('goal="answered"' in line for line in lines)
+    assert all(line.endswith(" 0.0") for line in lines)

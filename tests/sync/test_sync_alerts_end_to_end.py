@@ -100,3 +100,37 @@ def test_a_channel_type_two_plugins_claim_is_a_setup_error_not_a_traceback(
     result = CliRunner().invoke(cli, ["sync", "--config", str(built.config_path)])
     assert result.exit_code == 2, result.output
     assert "claimed by two plugins" in result.stderr
+
+
+def test_a_goal_rule_pages_on_the_budget_and_the_fast_burn_once(
+    setup: tuple[Setup, Receiver],
+) -> None:
+    built, receiver = setup
+    document = yaml.safe_load(built.config_path.read_text())
+    document["goals"] = [{"name": "answered", "metric": "first_response", "share": "90%"}]
+    document["alerts"]["rules"].append(
+        {
+            "name": "budget-watch",
+            "goal": "answered",
+            "levels": [
+                {"at": "budget 25%", "notify": "hook"},
+                {"at": "burn fast", "notify": "hook"},
+            ],
+        }
+    )
+    built.config_path.write_text(yaml.safe_dump(document, sort_keys=False))
+    # At T0 + 3h (Mon 2 Mar 12:00): tickets 1 and 4 were answered in 10 min, the other four
+    # breached at 10:05, 10:10, 10:20 and 10:25. March so far: 2 met, 4 missed of 6 decided.
+    # 36 h of March's 744 h are done and February is empty: projected floor(6 × 744 / 36) =
+    # 124 cycles, floor(12.4) = 12 misses allowed, 4 spent = 33.33% (past 25%), 8 left.
+    # Fast burn: the last day holds all 6 (4 missed: 66.66% ÷ 10% = 6.66x), the last 2 h the
+    # four breaches only (100% ÷ 10% = 10x): both at or over 3x.
+    sync(built, 180)
+    goal_messages = [m for m in receiver.messages if m["rule"] == "budget-watch"]
+    assert [m["title"] for m in goal_messages] == [
+        "Error budget 33.33% spent: answered (2026-03), 4 of 12 misses, 8 left",
+        "Fast burn: answered at 6.66x over 1d and 10x over 2h (alert at 3x); "
+        "8 misses left in 2026-03",
+    ]
+    sync(built, 185)
+    assert len([m for m in receiver.messages if m["rule"] == "budget-watch"]) == 2
