@@ -16,7 +16,17 @@ from slabridge.report.outcomes import Outcome, TicketFacts
 from slabridge.report.periods import Period, Window, goal_windows, weeks_of
 from slabridge.report.stats import median, percentile_nearest_rank, share
 
-GROUP_KEYS: tuple[str, ...] = ("tier", "product", "metric", "customer", "connector")
+# Report group keys; each but `metric`, `customer` and `connector` is a TicketFacts attribute
+# of the same name (so a new fact key only needs adding here and to TicketFacts).
+GROUP_KEYS: tuple[str, ...] = (
+    "tier",
+    "product",
+    "metric",
+    "customer",
+    "connector",
+    "channel",
+    "type",
+)
 NONE_LABEL = "(none)"
 TOTAL_KEY: tuple[str, ...] = ()
 

@@ -64,6 +64,8 @@ def make_outcome() -> OutcomeFactory:
         tier: str | None = "enterprise",
         product: str | None = "payments",
         connector: str = "zendesk",
+        channel: str | None = None,
+        type: str | None = None,
         tags: tuple[str, ...] = (),
         fields: dict[str, Any] | None = None,
     ) -> Outcome:
@@ -78,6 +80,8 @@ def make_outcome() -> OutcomeFactory:
             product=product,
             priority="normal",
             source=connector,
+            type=type,
+            channel=channel,
             tags=tags,
             fields=fields or {},
         )
