@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from slabridge.customers import REQUESTER_EMAIL_FIELD, CustomerDirectory, resolve_rule_keys
 from slabridge.report.credits import CreditResult, credits_owed
@@ -15,6 +16,9 @@ from slabridge.report.models import CreditSettings, Goal, ReportSettingsError, S
 from slabridge.report.outcomes import Outcome, TicketFacts
 from slabridge.report.periods import Period, Window, goal_windows, weeks_of
 from slabridge.report.stats import median, percentile_nearest_rank, share
+
+if TYPE_CHECKING:
+    from slabridge.report.review import Review
 
 # Report group keys; each but `metric`, `customer` and `connector` is a TicketFacts attribute
 # of the same name (so a new fact key only needs adding here and to TicketFacts).
@@ -141,6 +145,10 @@ class Report:
     credits_configured: bool = False
     # Config that still works but should change (e.g. a bare customer id in credits.customers).
     warnings: list[str] = field(default_factory=list)
+    # Per customer key: (achieved, decided) cycles of every metric in the period.
+    customer_cycles: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Time in status and the customer's side (slabridge.report.review), when computed.
+    review: Review | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -481,6 +489,13 @@ def build_report(
         as_of=as_of,
         credits_configured=bool(credits),
         warnings=resolution.warnings,
+        customer_cycles={
+            customer: (
+                sum(counts[0] for counts in metrics.values()),
+                sum(counts[1] for counts in metrics.values()),
+            )
+            for customer, metrics in per_customer.items()
+        },
     )
 
 
