@@ -11,6 +11,8 @@ from slabridge.report import history, running
 from slabridge.report.compute import build_report, data_start
 from slabridge.report.html import render_html
 from slabridge.report.models import ReportSettingsError
+from slabridge.report.review import review_of_tickets
+from slabridge.report.review_source import tickets_updated_since
 from slabridge.report.sources import read_ticket_file, replay
 from slabridge.report.tabular import render_csv, render_json
 
@@ -118,6 +120,15 @@ def command(
     except ReportSettingsError as error:
         raise running.settings_error(config_path, error) from None
     running.echo_warnings(report.warnings)
+    # Time in status and the customer's side read the tickets' events (docs/reports.md).
+    review_problems: list[str] = list(problems)
+    review_tickets = (
+        tickets
+        if tickets_path is not None
+        else tickets_updated_since(store, span.start, connector, review_problems)
+    )
+    report.review = review_of_tickets(review_tickets, config.policy_set, report, config.customers)
+    report.problems.extend(review_problems[len(problems) :])
     report.data_source = counter.data_source
     report.tickets_by_source = {k: v for k, v in counter.tickets.items() if v}
     if tickets_path is not None:

@@ -9,15 +9,19 @@ apart and left out of both (see docs/reports.md).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from slabridge.customers import CustomerDirectory
+from slabridge.report.compute import Report, customer_identity
 from slabridge.report.models import format_percent, format_seconds
 from slabridge.report.outcomes import TicketFacts
 from slabridge.report.periods import Period
+from slabridge.report.sources import SourceTicket
 from slabridge.report.stats import median, percentile_nearest_rank, share
-from slabridge.report.ticket_times import CUSTOMER_STATUSES, TicketTimes
+from slabridge.report.ticket_times import CUSTOMER_STATUSES, TicketTimes, ticket_times
+from slabridge.sla.policy import PolicySet
 from slabridge.sla.ticket import STATUSES
 
 # Customer key of ticket facts (slabridge.report.compute.customer_identity).
@@ -193,4 +197,41 @@ def build_review(
     return Review(status_times=status_times, customers=customers)
 
 
-__all__ = ["CustomerSide", "Durations", "Review", "StatusTime", "build_review"]
+def review_of_tickets(
+    tickets: Iterable[SourceTicket],
+    policies: PolicySet,
+    report: Report,
+    customers: CustomerDirectory | None = None,
+) -> Review:
+    """The review figures of ``tickets`` beside ``report``'s, as of the report's ``as_of``.
+
+    Customers are keyed as the report keys them; a ticket created at or after ``as_of`` (a
+    period in progress) has no history yet and is left out, as the replay leaves it out.
+    """
+    as_of = report.as_of or report.period.end
+
+    def times() -> Iterator[TicketTimes]:
+        for item in tickets:
+            if item.ticket.created_at >= as_of:
+                continue
+            found = ticket_times(item.ticket, policies, as_of, item.connector)
+            if found is not None:
+                yield found
+
+    return build_review(
+        times(),
+        report.period,
+        customer_identity(customers),
+        report.customer_cycles,
+        report.customer_names,
+    )
+
+
+__all__ = [
+    "CustomerSide",
+    "Durations",
+    "Review",
+    "StatusTime",
+    "build_review",
+    "review_of_tickets",
+]

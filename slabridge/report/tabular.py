@@ -11,6 +11,7 @@ from typing import Any
 from slabridge.report.compute import GoalResult, GroupSummary, Report
 from slabridge.report.credits import CreditResult
 from slabridge.report.models import percent_number
+from slabridge.report.review_render import REVIEW_CSV_COLUMNS, review_csv_rows, review_json
 from slabridge.sla.ticket import format_timestamp
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -32,6 +33,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "first_response_p90_seconds",
     "resolution_median_seconds",
     "resolution_p90_seconds",
+    *REVIEW_CSV_COLUMNS,
     "reason",
     "as_of",
 )
@@ -163,6 +165,7 @@ def report_json(report: Report) -> dict[str, Any]:
             ],
         },
         "breaches_by": report.breaches_by,
+        **review_json(report.review),
         "problems": report.problems,
         "warnings": report.warnings,
     }
@@ -237,6 +240,8 @@ def render_csv(report: Report) -> str:
                 "reason": credit.reason,
             }
         )
+    for row in review_csv_rows(report.review):
+        writer.writerow(row)
     # Where the figures came from: one row per source, with the tickets it gave.
     sources = report.tickets_by_source or ({report.data_source: 0} if report.data_source else {})
     for name, tickets in sources.items():

@@ -78,7 +78,13 @@ def test_csv_report_has_one_row_per_total_group_goal_and_credit(workdir: Path) -
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     sections = [row["section"] for row in rows]
-    assert sections == ["total", "group", "group"] + ["goal"] * 6 + ["credit", "credit", "source"]
+    # Then the review rows: statuses new and solved (tickets only ever were), customers A and B.
+    assert sections == (
+        ["total", "group", "group"]
+        + ["goal"] * 6
+        + ["credit", "credit"]
+        + ["status", "status", "customer", "customer", "source"]
+    )
     total = rows[0]
     assert (total["tickets"], total["achieved"], total["breached"], total["open"]) == (
         "4",
