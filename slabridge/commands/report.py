@@ -64,6 +64,12 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     default=None,
     help="Compute as of this ISO 8601 time (default: now; never later than the period's end).",
 )
+@click.option(
+    "--review/--no-review",
+    default=True,
+    show_default=True,
+    help="Time in status and the customer's side (reads every ticket's events).",
+)
 def command(
     period: str,
     by_text: str | None,
@@ -74,6 +80,7 @@ def command(
     connector: str | None,
     timezone: str,
     now_text: str | None,
+    review: bool,
 ) -> None:
     """Compliance per group, goals met or missed, and credits owed, for one period."""
     span = running.period_option(period, timezone)
@@ -120,15 +127,18 @@ def command(
     except ReportSettingsError as error:
         raise running.settings_error(config_path, error) from None
     running.echo_warnings(report.warnings)
-    # Time in status and the customer's side read the tickets' events (docs/reports.md).
-    review_problems: list[str] = list(problems)
-    review_tickets = (
-        tickets
-        if tickets_path is not None
-        else tickets_updated_since(store, span.start, connector, review_problems)
-    )
-    report.review = review_of_tickets(review_tickets, config.policy_set, report, config.customers)
-    report.problems.extend(review_problems[len(problems) :])
+    if review:
+        # Time in status and the customer's side read the tickets' events (docs/reports.md).
+        review_problems: list[str] = list(problems)
+        review_tickets = (
+            tickets
+            if tickets_path is not None
+            else tickets_updated_since(store, span.start, connector, review_problems)
+        )
+        report.review = review_of_tickets(
+            review_tickets, config.policy_set, report, config.customers
+        )
+        report.problems.extend(review_problems[len(problems) :])
     report.data_source = counter.data_source
     report.tickets_by_source = {k: v for k, v in counter.tickets.items() if v}
     if tickets_path is not None:

@@ -108,3 +108,14 @@ def test_html_has_the_status_and_customer_tables(review_workdir: Path) -> None:
         '<tr><td class="text">pending</td><td>4</td><td>4</td><td>1</td><td>2h 30m</td>'
         "<td>1d</td></tr>"
     ) in page
+
+
+def test_no_review_leaves_the_sections_out(review_workdir: Path) -> None:
+    data = json.loads(run(review_workdir, "--no-review"))
+    assert data["time_in_status"] == []
+    assert data["customer_side"] == {"customer_statuses": [], "customers": []}
+    assert data["total"]["cycles"] == 10  # the provider's figures are unchanged
+    page = run(review_workdir, "--no-review", "--format", "html")
+    assert "Time in status" not in page and "table-customer-side" not in page
+    rows = list(csv.DictReader(io.StringIO(run(review_workdir, "--no-review", "--format", "csv"))))
+    assert not [r for r in rows if r["section"] in ("status", "customer")]
