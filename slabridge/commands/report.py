@@ -15,8 +15,9 @@ from slabridge.report.review import review_of_tickets
 from slabridge.report.review_source import tickets_updated_since
 from slabridge.report.sources import read_ticket_file, replay
 from slabridge.report.tabular import render_csv, render_json
+from slabridge.report.text import render_text
 
-RENDERERS = {"html": render_html, "csv": render_csv, "json": render_json}
+RENDERERS = {"html": render_html, "csv": render_csv, "json": render_json, "text": render_text}
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -32,7 +33,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--format",
     "chosen_format",
-    type=click.Choice(running.FORMATS),
+    type=click.Choice(tuple(RENDERERS)),
     default=None,
     help="Output format (default: from --output's suffix, else json).",
 )

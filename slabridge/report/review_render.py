@@ -200,4 +200,60 @@ def review_html(review: Review | None) -> str:
     )
 
 
-__all__ = ["REVIEW_CSV_COLUMNS", "review_csv_rows", "review_html", "review_json"]
+def text_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns padded to the widest cell, indented; the first line is the header."""
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+    return [
+        "  "
+        + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [headers, *rows]
+    ]
+
+
+def review_text(review: Review | None) -> list[str]:
+    """The review sections as lines of plain text; none when not computed."""
+    if review is None:
+        return []
+    statuses = ", ".join(review.customer_statuses)
+    lines = ["", "Time in status (business time; stays that started in the period):"]
+    if review.status_times:
+        lines += text_columns(
+            ["status", "tickets", "stays ended", "still in status", "median", "p90"],
+            [
+                [
+                    row.status,
+                    str(row.tickets),
+                    str(row.stays.ended),
+                    str(row.stays.running),
+                    format_seconds(row.stays.median_seconds),
+                    format_seconds(row.stays.p90_seconds),
+                ]
+                for row in review.status_times
+            ],
+        )
+    else:
+        lines.append("  No ticket changed status in this period.")
+    lines += ["", f"The customer's side (waiting on the customer: {statuses}; replies):"]
+    if not review.customers:
+        lines.append("  No customer in this period.")
+    for row in review.customers:
+        waiting, replies = row.waiting_status, row.replies
+        lines += [
+            f"  {row.label}: {row.summary}.",
+            f"    in {statuses}: median {format_seconds(waiting.median_seconds)}, p90 "
+            f"{format_seconds(waiting.p90_seconds)} ({waiting.ended} ended, {waiting.running} "
+            f"still); replies: median {format_seconds(replies.median_seconds)}, p90 "
+            f"{format_seconds(replies.p90_seconds)} ({replies.ended} answered, "
+            f"{replies.running} waiting)",
+        ]
+    return lines
+
+
+__all__ = [
+    "REVIEW_CSV_COLUMNS",
+    "review_csv_rows",
+    "review_html",
+    "review_json",
+    "review_text",
+    "text_columns",
+]

@@ -119,3 +119,49 @@ def test_no_review_leaves_the_sections_out(review_workdir: Path) -> None:
     assert "Time in status" not in page and "table-customer-side" not in page
     rows = list(csv.DictReader(io.StringIO(run(review_workdir, "--no-review", "--format", "csv"))))
     assert not [r for r in rows if r["section"] in ("status", "customer")]
+
+
+def test_a_period_in_progress_counts_what_has_happened_by_now(review_workdir: Path) -> None:
+    data = json.loads(run(review_workdir, "--now", "2026-10-05T12:00:00Z"))
+    # As of 5 Oct 12:00 only A1 (created 10:00) and B1 (September) exist; A1 has been pending
+    # since 10:30, its question unanswered; B1 was open 01:00-02:00 and is solved since.
+    rows = {row["status"]: row for row in data["time_in_status"]}
+    assert list(rows) == ["new", "open", "pending", "solved"]
+    assert (rows["new"]["tickets"], rows["new"]["median_seconds"]) == (1, 1800)
+    assert (rows["open"]["tickets"], rows["open"]["median_seconds"]) == (1, 3600)
+    assert (rows["pending"]["ended_stays"], rows["pending"]["still_in_status"]) == (0, 1)
+    assert (rows["solved"]["ended_stays"], rows["solved"]["still_in_status"]) == (0, 1)
+    (a,) = [c for c in data["customer_side"]["customers"] if c["customer"] == "zendesk:A"]
+    assert a["replies"] == {
+        "answered": 0,
+        "waiting": 1,
+        "median_seconds": None,
+        "p90_seconds": None,
+    }
+    # A1's first response (30m) is achieved; its resolution is paused in pending: 1 of 1.
+    assert (a["achieved_cycles"], a["decided_cycles"]) == (1, 1)
+
+
+def test_text_shows_the_review_beside_our_figures_and_groups_by_channel(
+    review_workdir: Path,
+) -> None:
+    text = run(review_workdir, "--format", "text", "--by", "channel")
+    lines = text.splitlines()
+    assert lines[0].startswith("SLA report 2026-10 (month, 2026-10-01 00:00 to 2026-11-01 00:00")
+    # email: A1-A3, 4 of 5 decided cycles achieved (A2's first response breached); web: B2's
+    # two achieved and N1's two breached (no reply at all, 1h and 8h targets passed).
+    email = next(line.split() for line in lines if line.strip().startswith("channel=email"))
+    assert email[:6] == ["channel=email", "3", "6", "80.00%", "1", "1"]
+    web = next(line.split() for line in lines if line.strip().startswith("channel=web"))
+    assert web[:6] == ["channel=web", "2", "4", "50.00%", "2", "0"]
+    pending = next(line.split() for line in lines if line.strip().startswith("pending "))
+    assert pending == ["pending", "4", "4", "1", "2h", "30m", "1d"]
+    assert (
+        "  Cust A (zendesk:A): we met 80.00% of our SLA cycles (4 of 5); your team took a "
+        "median 2h of business time to answer our questions (3 answered)."
+    ) in lines
+    assert (
+        "    in pending: median 2h, p90 1d (3 ended, 1 still); replies: median 2h, p90 1d "
+        "(3 answered, 1 waiting)"
+    ) in lines
+    assert "Time in status" not in run(review_workdir, "--format", "text", "--no-review")
