@@ -128,6 +128,7 @@ def build_review(
     identify: Identify,
     provider_cycles: Mapping[str, tuple[int, int]],
     customer_names: Mapping[str, str] | None = None,
+    joined_name: Callable[[str], str | None] | None = None,
 ) -> Review:
     """Aggregate ticket times over the stays and waits that started in ``period``.
 
@@ -137,6 +138,7 @@ def build_review(
         identify: the customer key of a ticket (as the report keys its customers).
         provider_cycles: per customer key, (achieved, decided) SLA cycles of the period.
         customer_names: display names by customer key (the report's; else the ticket's).
+        joined_name: the name of a joined customer key (`customers:`), before the ticket's.
     """
     start, end = period.start.timestamp(), period.end.timestamp()
     names = dict(customer_names or {})
@@ -149,8 +151,10 @@ def build_review(
         ticket_key = (facts.connector, facts.ticket_id)
         customer = identify(facts)
         figures = per_customer[customer] if customer is not None else None
-        if customer is not None and customer not in names and facts.customer_name:
-            names[customer] = facts.customer_name
+        if customer is not None and customer not in names:
+            name = joined_name(customer) if joined_name is not None else None
+            if name is not None or facts.customer_name:
+                names[customer] = name or facts.customer_name or customer
         for stay in times.stays:
             if not start <= stay.started_at < end:
                 continue
@@ -224,6 +228,7 @@ def review_of_tickets(
         customer_identity(customers),
         report.customer_cycles,
         report.customer_names,
+        customers.name_of if customers else None,
     )
 
 

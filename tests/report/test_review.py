@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from slabridge.config import load_policy_text
-from slabridge.report.compute import customer_identity
+from slabridge.customers import validate_customers
+from slabridge.report.compute import build_report, customer_identity
 from slabridge.report.periods import parse_period
-from slabridge.report.review import Durations, Review, build_review
+from slabridge.report.review import Durations, Review, build_review, review_of_tickets
+from slabridge.report.sources import SourceTicket
 from slabridge.report.ticket_times import TicketTimes, ticket_times
 from slabridge.sla.ticket import parse_ticket
 
@@ -90,3 +92,19 @@ def test_a_customer_with_neither_cycles_nor_waits_in_the_period_is_not_listed(
     review = build_review(review_times, OCTOBER, customer_identity(), {})
     assert [c.customer for c in review.customers] == ["zendesk:A"]
     assert review.customers[0].summary.startswith("no SLA cycle of ours was decided; ")
+
+
+def test_a_joined_customer_gathers_its_accounts_waits(review_workdir: Path) -> None:
+    customers, problems = validate_customers(
+        {"acme": {"name": "Acme GmbH", "ids": {"zendesk": ["A", "B"]}}}
+    )
+    assert problems == []
+    policies = load_policy_text((review_workdir / "slabridge.yaml").read_text(encoding="utf-8"))
+    lines = (review_workdir / "tickets.jsonl").read_text(encoding="utf-8").splitlines()
+    tickets = [SourceTicket(parse_ticket(json.loads(line))) for line in lines]
+    report = build_report([], OCTOBER, as_of=OCTOBER_END)
+    (acme,) = review_of_tickets(tickets, policies, report, customers).customers
+    # A's and B's tickets are one customer: A's three answered waits (B had none in October).
+    assert (acme.customer, acme.customer_name) == ("acme", "Acme GmbH")
+    assert acme.replies == Durations(3, 1, Fraction(7200), 86400)
+    assert acme.label == "Acme GmbH (acme)"
