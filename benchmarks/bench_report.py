@@ -26,6 +26,8 @@ from slabridge.report.html import render_html
 from slabridge.report.models import validate_credits, validate_goals
 from slabridge.report.outcomes import Outcome, OutcomeStatus, TicketFacts
 from slabridge.report.periods import parse_period
+from slabridge.report.review import review_of_tickets
+from slabridge.report.review_source import tickets_updated_since
 from slabridge.report.sources import SourceTicket, replay, stored_outcomes
 from slabridge.report.tabular import render_csv, render_json
 from slabridge.sla.evaluate import evaluate
@@ -245,8 +247,14 @@ def bench_store(evaluations: int) -> None:
         left = sum(1 for _ in unevaluated_snapshots(store, PERIOD.start, PERIOD.end))
         timed(f"find the snapshots no evaluation covers (to replay) -> {left:,}", started)
         started = time.perf_counter()
-        build_report(outcomes, PERIOD, by=("tier",), goals=GOALS, credits=CREDITS)
+        report = build_report(outcomes, PERIOD, by=("tier",), goals=GOALS, credits=CREDITS)
         timed("build_report from the store's outcomes", started)
+        started = time.perf_counter()
+        config = load_config_text(POLICY)
+        review = review_of_tickets(
+            tickets_updated_since(store, PERIOD.start), config.policy_set, report
+        )
+        timed(f"review figures from the snapshots -> {len(review.customers):,} customers", started)
         store.close()
 
 
@@ -301,6 +309,15 @@ def bench_tickets(count: int) -> None:
     )
     timed(
         f"evaluate {count:,} tickets as of the period end -> {len(outcomes):,} outcomes",
+        started,
+        f" ({count / (time.perf_counter() - started):,.0f} tickets/s)",
+    )
+    # The review sections (time in status, the customer's side) read the same tickets' events.
+    report = build_report(outcomes, PERIOD, as_of=PERIOD.end)
+    started = time.perf_counter()
+    review = review_of_tickets(tickets, config.policy_set, report)
+    timed(
+        f"review figures of {count:,} tickets -> {len(review.customers):,} customers",
         started,
         f" ({count / (time.perf_counter() - started):,.0f} tickets/s)",
     )

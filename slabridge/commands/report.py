@@ -11,6 +11,8 @@ from slabridge.report import history, running
 from slabridge.report.compute import build_report, data_start
 from slabridge.report.html import render_html
 from slabridge.report.models import ReportSettingsError
+from slabridge.report.review import review_of_tickets
+from slabridge.report.review_source import tickets_updated_since
 from slabridge.report.sources import read_ticket_file, replay
 from slabridge.report.tabular import render_csv, render_json
 from slabridge.report.text import render_text
@@ -23,7 +25,10 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.command("report")
 @click.option("--period", required=True, help="2026-10 (month), 2026-W43 (ISO week), 2026-Q4.")
 @click.option(
-    "--by", "by_text", default=None, help="Group by: tier,product,metric,customer,connector."
+    "--by",
+    "by_text",
+    default=None,
+    help="Group by: tier,product,metric,customer,connector,channel,type.",
 )
 @click.option(
     "--format",
@@ -60,6 +65,12 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     default=None,
     help="Compute as of this ISO 8601 time (default: now; never later than the period's end).",
 )
+@click.option(
+    "--review/--no-review",
+    default=True,
+    show_default=True,
+    help="Time in status and the customer's side (reads every ticket's events).",
+)
 def command(
     period: str,
     by_text: str | None,
@@ -70,6 +81,7 @@ def command(
     connector: str | None,
     timezone: str,
     now_text: str | None,
+    review: bool,
 ) -> None:
     """Compliance per group, goals met or missed, and credits owed, for one period."""
     span = running.period_option(period, timezone)
@@ -116,6 +128,18 @@ def command(
     except ReportSettingsError as error:
         raise running.settings_error(config_path, error) from None
     running.echo_warnings(report.warnings)
+    if review:
+        # Time in status and the customer's side read the tickets' events (docs/reports.md).
+        review_problems: list[str] = list(problems)
+        review_tickets = (
+            tickets
+            if tickets_path is not None
+            else tickets_updated_since(store, span.start, connector, review_problems)
+        )
+        report.review = review_of_tickets(
+            review_tickets, config.policy_set, report, config.customers
+        )
+        report.problems.extend(review_problems[len(problems) :])
     report.data_source = counter.data_source
     report.tickets_by_source = {k: v for k, v in counter.tickets.items() if v}
     if tickets_path is not None:

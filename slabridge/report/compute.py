@@ -22,7 +22,20 @@ if TYPE_CHECKING:
     from slabridge.report.at_risk import CreditRisk
     from slabridge.report.budget import GoalBudget
 
-GROUP_KEYS: tuple[str, ...] = ("tier", "product", "metric", "customer", "connector")
+if TYPE_CHECKING:
+    from slabridge.report.review import Review
+
+# Report group keys; each but `metric`, `customer` and `connector` is a TicketFacts attribute
+# of the same name (so a new fact key only needs adding here and to TicketFacts).
+GROUP_KEYS: tuple[str, ...] = (
+    "tier",
+    "product",
+    "metric",
+    "customer",
+    "connector",
+    "channel",
+    "type",
+)
 NONE_LABEL = "(none)"
 TOTAL_KEY: tuple[str, ...] = ()
 
@@ -140,6 +153,10 @@ class Report:
     # Error budgets per goal (as of `as_of`) and credits one step from growing (docs/slo.md).
     budgets: list[GoalBudget] = field(default_factory=list)
     credits_at_risk: list[CreditRisk] = field(default_factory=list)
+    # Per customer key: (achieved, decided) cycles of every metric in the period.
+    customer_cycles: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Time in status and the customer's side (slabridge.report.review), when computed.
+    review: Review | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -438,6 +455,13 @@ def build_report(
         warnings=resolution.warnings,
         budgets=tally.budgets() if tally is not None else [],
         credits_at_risk=at_risk.credits_at_risk(owed, settings),
+        customer_cycles={
+            customer: (
+                sum(counts[0] for counts in metrics.values()),
+                sum(counts[1] for counts in metrics.values()),
+            )
+            for customer, metrics in per_customer.items()
+        },
     )
 
 

@@ -17,6 +17,7 @@ from slabridge.report.html_notes import (
 )
 from slabridge.report.html_slo import budget_section, risk_section
 from slabridge.report.models import format_percent, format_seconds, short_percent
+from slabridge.report.review_render import review_html
 from slabridge.report.svg import PALETTE, Series, bar_list, legend, line_chart, stacked_columns
 
 # A bar chart shows this many rows at most; the note under it says how many there are.
@@ -331,6 +332,7 @@ def render_html(report: Report) -> str:
         if credit_rows
         else no_credit_rows(report),
         risk_section(report),
+        review_html(report.review),
         '<p class="note">Percentages are exact ratios shown truncated to two decimals; times are '
         "business time on each metric's calendar (closed hours and pauses left out), with the "
         "calendar time from start to stop beneath it; p90 is the nearest-rank 90th "

@@ -11,6 +11,7 @@ from typing import Any
 from slabridge.report.compute import GoalResult, GroupSummary, Report
 from slabridge.report.credits import CreditResult
 from slabridge.report.models import percent_number
+from slabridge.report.review_render import REVIEW_CSV_COLUMNS, review_csv_rows, review_json
 from slabridge.report.slo_tabular import (
     SLO_CSV_COLUMNS,
     budget_json,
@@ -39,6 +40,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "first_response_p90_seconds",
     "resolution_median_seconds",
     "resolution_p90_seconds",
+    *REVIEW_CSV_COLUMNS,
     "reason",
     *SLO_CSV_COLUMNS,
     "as_of",
@@ -173,6 +175,7 @@ def report_json(report: Report) -> dict[str, Any]:
             ],
         },
         "breaches_by": report.breaches_by,
+        **review_json(report.review),
         "problems": report.problems,
         "warnings": report.warnings,
     }
@@ -251,6 +254,8 @@ def render_csv(report: Report) -> str:
         writer.writerows(budget_rows(budget))
     for risk in report.credits_at_risk:
         writer.writerow(risk_row(risk))
+    for row in review_csv_rows(report.review):
+        writer.writerow(row)
     # Where the figures came from: one row per source, with the tickets it gave.
     sources = report.tickets_by_source or ({report.data_source: 0} if report.data_source else {})
     for name, tickets in sources.items():

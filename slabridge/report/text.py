@@ -1,51 +1,100 @@
-"""The report as plain text for a terminal: totals, goals, error budgets and credits."""
+"""The report as plain text for a terminal or an e-mail body (`slabridge report --format text`)."""
 
 from __future__ import annotations
 
-from slabridge.report.compute import Report
-from slabridge.report.models import format_percent, short_percent
+from slabridge.report.compute import GroupSummary, Report
+from slabridge.report.models import format_percent, format_seconds, short_percent
+from slabridge.report.review_render import review_text
+from slabridge.report.review_render import text_columns as columns
+
+
+def _group_row(report: Report, summary: GroupSummary) -> list[str]:
+    return [
+        report.group_label(summary.key),
+        str(summary.tickets),
+        str(summary.cycles),
+        format_percent(summary.achieved_share),
+        str(summary.breached),
+        str(summary.open),
+        format_seconds(summary.first_response_median),
+        format_seconds(summary.first_response_p90),
+        format_seconds(summary.resolution_median),
+        format_seconds(summary.resolution_p90),
+    ]
 
 
 def render_text(report: Report) -> str:
-    """A few readable lines per section; JSON and CSV carry the exact counts."""
-    period, total = report.period, report.total
-    when = f"as of {report.as_of:%Y-%m-%d %H:%M} UTC" if report.as_of else "as of the period end"
-    if report.in_progress:
-        when += ", period in progress"
+    """Headline figures, groups, goals, error budgets, credits, credits at risk and the review
+    sections, in that order."""
+    period = report.period
     lines = [
-        f"SLA report {period.label} ({when})",
-        f"Cycles: {total.cycles} ({total.achieved} achieved, {total.breached} breached, "
-        f"{total.open} open), achieved {format_percent(total.achieved_share)}",
+        f"SLA report {period.label} ({period.kind}, {period.start:%Y-%m-%d %H:%M} to "
+        f"{period.end:%Y-%m-%d %H:%M} UTC; cycles that started in the period)",
     ]
+    if report.source:
+        lines.append(f"Source: {report.source}")
+    if report.as_of is not None:
+        state = "period in progress" if report.in_progress else "the period has ended"
+        lines.append(f"As of {report.as_of:%Y-%m-%d %H:%M} UTC ({state})")
     if report.empty_reason:
-        lines.append(f"No data: {report.empty_reason}")
+        lines.append(f"No data for this period: {report.empty_reason}")
+    lines += ["", "Groups (times are business time):"]
+    groups = [report.total, *report.groups] if report.by else [report.total]
+    lines += columns(
+        [
+            "group",
+            "tickets",
+            "cycles",
+            "achieved",
+            "breaches",
+            "open",
+            "first resp. median",
+            "p90",
+            "resolution median",
+            "p90",
+        ],
+        [_group_row(report, summary) for summary in groups],
+    )
     if report.goal_results:
-        lines.append("Goals:")
-        for result in report.goal_results:
-            verdict = "no data" if result.met is None else ("met" if result.met else "missed")
-            lines.append(
-                f"  {result.goal.label} [{report.group_label(result.key)}, {result.window.label}]:"
-                f" {result.met_cycles}/{result.decided_cycles} = {format_percent(result.share)}"
-                f" (goal {short_percent(result.goal.share)}) {verdict}"
-            )
+        lines += ["", "Goals:"]
+        lines += columns(
+            ["goal", "group", "window", "met / decided", "achieved", "goal", "verdict"],
+            [
+                [
+                    r.goal.label,
+                    report.group_label(r.key),
+                    r.window.label + (" (partial)" if r.window.partial else ""),
+                    f"{r.met_cycles} / {r.decided_cycles}",
+                    format_percent(r.share),
+                    short_percent(r.goal.share),
+                    "no data" if r.met is None else ("met" if r.met else "missed"),
+                ]
+                for r in report.goal_results
+            ],
+        )
     if report.budgets:
-        lines.append("Error budgets:")
+        lines += ["", "Error budgets:"]
         lines.extend(f"  {budget.sentence()}" for budget in report.budgets)
     if report.credits:
-        lines.append("Credits:")
-        for credit in report.credits:
-            who = (
-                f"{credit.customer_name} ({credit.customer})"
-                if credit.customer_name
-                else credit.customer
-            )
-            lines.append(
-                f"  {who}: {format_percent(credit.compliance)} compliance, credit "
-                f"{short_percent(credit.credit)} ({credit.reason})"
-            )
+        lines += ["", "Service credits:"]
+        lines += columns(
+            ["customer", "compliance", "credit", "rule"],
+            [
+                [
+                    f"{c.customer_name} ({c.customer})" if c.customer_name else c.customer,
+                    format_percent(c.compliance),
+                    short_percent(c.credit),
+                    c.reason,
+                ]
+                for c in report.credits
+            ],
+        )
     if report.credits_at_risk:
-        lines.append("Credits at risk:")
+        lines += ["", "Credits at risk:"]
         lines.extend(f"  {risk.sentence()}" for risk in report.credits_at_risk)
+    lines += review_text(report.review)
+    if report.problems:
+        lines += ["", "Not included:", *(f"  - {problem}" for problem in report.problems)]
     return "\n".join(lines) + "\n"
 
 

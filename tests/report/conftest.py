@@ -64,6 +64,8 @@ def make_outcome() -> OutcomeFactory:
         tier: str | None = "enterprise",
         product: str | None = "payments",
         connector: str = "zendesk",
+        channel: str | None = None,
+        type: str | None = None,
         tags: tuple[str, ...] = (),
         fields: dict[str, Any] | None = None,
     ) -> Outcome:
@@ -78,6 +80,8 @@ def make_outcome() -> OutcomeFactory:
             product=product,
             priority="normal",
             source=connector,
+            type=type,
+            channel=channel,
             tags=tags,
             fields=fields or {},
         )
@@ -177,5 +181,121 @@ def workdir(tmp_path: Path) -> Path:
     """A directory with slabridge.yaml (POLICY_YAML) and tickets.jsonl (OCTOBER_TICKETS)."""
     (tmp_path / "slabridge.yaml").write_text(POLICY_YAML, encoding="utf-8")
     lines = [json.dumps(ticket) for ticket in OCTOBER_TICKETS]
+    (tmp_path / "tickets.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def review_ticket(
+    ticket_id: str,
+    customer: str | None,
+    created: str,
+    status: str,
+    events: list[tuple[str, str, str]],
+) -> dict[str, Any]:
+    """A ticket for the review sections: events as (at, "agent"|"customer"|"status", status)."""
+    built: list[dict[str, Any]] = [{"at": created, "type": "status", "status": "new"}]
+    for when, kind, value in events:
+        if kind == "status":
+            built.append({"at": when, "type": "status", "status": value})
+        else:
+            built.append({"at": when, "type": "reply", "author": kind, "public": True})
+    return {
+        "id": ticket_id,
+        "source": "zendesk",
+        "created_at": created,
+        "updated_at": built[-1]["at"],
+        "status": status,
+        "priority": "normal",
+        "product": "payments",
+        "channel": "email" if customer == "A" else "web",
+        "type": "question",
+        "customer": None
+        if customer is None
+        else {"id": customer, "name": f"Cust {customer}", "tier": "pro"},
+        "events": built,
+    }
+
+
+# October 2026 on the 24x7 UTC clock of POLICY_YAML (business time = wall time). Each agent
+# reply is our question; "pending" is the customer-owned status.
+#   A1: question 10:30, answered 12:30 (2h); question 13:00, answered next day 13:00 (24h)
+#   A2: first reply 1h15m after creation (first response breached); answered in 30m
+#   A3: created 31 Oct 20:00, asked at 21:00, still pending at the period end
+#   B1: created and asked in September, answered 1 Oct 01:00: its wait belongs to September
+#   B2: answered and solved at once: no answer owed
+#   N1: no customer; pending 01:00-04:00, open since
+REVIEW_TICKETS: list[dict[str, Any]] = [
+    review_ticket(
+        "A1",
+        "A",
+        "2026-10-05T10:00:00Z",
+        "solved",
+        [
+            ("2026-10-05T10:30:00Z", "agent", ""),
+            ("2026-10-05T10:30:00Z", "status", "pending"),
+            ("2026-10-05T12:30:00Z", "customer", ""),
+            ("2026-10-05T12:30:00Z", "status", "open"),
+            ("2026-10-05T13:00:00Z", "agent", ""),
+            ("2026-10-05T13:00:00Z", "status", "pending"),
+            ("2026-10-06T13:00:00Z", "customer", ""),
+            ("2026-10-06T13:00:00Z", "status", "open"),
+            ("2026-10-06T14:00:00Z", "status", "solved"),
+        ],
+    ),
+    review_ticket(
+        "A2",
+        "A",
+        "2026-10-07T09:00:00Z",
+        "solved",
+        [
+            ("2026-10-07T10:15:00Z", "agent", ""),
+            ("2026-10-07T10:15:00Z", "status", "pending"),
+            ("2026-10-07T10:45:00Z", "customer", ""),
+            ("2026-10-07T10:45:00Z", "status", "open"),
+            ("2026-10-07T11:00:00Z", "status", "solved"),
+        ],
+    ),
+    review_ticket(
+        "A3",
+        "A",
+        "2026-10-31T20:00:00Z",
+        "pending",
+        [("2026-10-31T21:00:00Z", "agent", ""), ("2026-10-31T21:00:00Z", "status", "pending")],
+    ),
+    review_ticket(
+        "B1",
+        "B",
+        "2026-09-30T22:00:00Z",
+        "solved",
+        [
+            ("2026-09-30T23:00:00Z", "agent", ""),
+            ("2026-09-30T23:00:00Z", "status", "pending"),
+            ("2026-10-01T01:00:00Z", "customer", ""),
+            ("2026-10-01T01:00:00Z", "status", "open"),
+            ("2026-10-01T02:00:00Z", "status", "solved"),
+        ],
+    ),
+    review_ticket(
+        "B2",
+        "B",
+        "2026-10-10T08:00:00Z",
+        "solved",
+        [("2026-10-10T08:30:00Z", "agent", ""), ("2026-10-10T08:30:00Z", "status", "solved")],
+    ),
+    review_ticket(
+        "N1",
+        None,
+        "2026-10-12T00:00:00Z",
+        "open",
+        [("2026-10-12T01:00:00Z", "status", "pending"), ("2026-10-12T04:00:00Z", "status", "open")],
+    ),
+]
+
+
+@pytest.fixture
+def review_workdir(tmp_path: Path) -> Path:
+    """A directory with slabridge.yaml (POLICY_YAML) and tickets.jsonl (REVIEW_TICKETS)."""
+    (tmp_path / "slabridge.yaml").write_text(POLICY_YAML, encoding="utf-8")
+    lines = [json.dumps(ticket) for ticket in REVIEW_TICKETS]
     (tmp_path / "tickets.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return tmp_path

@@ -152,7 +152,8 @@ def test_csv_has_budget_burn_and_credit_risk_rows(workdir: Path) -> None:
 
 def test_text_says_budget_and_risk_in_words(workdir: Path) -> None:
     text = report(workdir, "text")
-    assert "SLA report 2026-11 (as of 2026-11-11 00:00 UTC, period in progress)" in text
+    assert text.startswith("SLA report 2026-11 (month, ")
+    assert "As of 2026-11-11 00:00 UTC (period in progress)" in text
     assert (
         "first_response 75% in 2026-11: 2 missed of 4 decided (1 allowed so far); 3 allowed for "
         "13 cycles (projected from last period), 1 left (66.66% spent); slow burn: 2x over 3d "

@@ -101,6 +101,30 @@ def test_grouping_by_metric_and_customer_uses_names_when_known(
     )
 
 
+def test_grouping_by_channel_and_type_splits_the_figures(make_outcome: OutcomeFactory) -> None:
+    email_incident = {"channel": "email", "type": "incident"}
+    records = [
+        make_outcome("first_response", "achieved", "2026-10-05T10:00:00Z", 600, **email_incident),
+        make_outcome(
+            "first_response", "breached", "2026-10-06T10:00:00Z", 7200, ticket="2", **email_incident
+        ),
+        make_outcome(
+            "first_response", "achieved", "2026-10-07T10:00:00Z", 1200, ticket="3", channel="web"
+        ),
+    ]
+    report = build_report(records, OCTOBER, by=("channel", "type"))
+    by_key = {group.key: group for group in report.groups}
+    assert list(by_key) == [("email", "incident"), ("web", "(none)")]
+    email, web = by_key[("email", "incident")], by_key[("web", "(none)")]
+    # email/incident: tickets 1 and 2, one achieved of two decided; median of 600 and 7200.
+    assert (email.tickets, email.achieved, email.breached) == (2, 1, 1)
+    assert email.achieved_share == Fraction(1, 2)
+    assert email.first_response_median == Fraction(600 + 7200, 2)
+    assert (web.tickets, web.achieved, web.first_response_median) == (1, 1, 1200)
+    assert report.group_label(("web", "(none)")) == "channel=web, type=(none)"
+    assert parse_group_keys("channel,type") == ("channel", "type")
+
+
 def test_a_goal_is_met_when_the_share_reaches_it(outcomes: list[Outcome]) -> None:
     report = build_report(
         outcomes,

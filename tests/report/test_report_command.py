@@ -79,13 +79,22 @@ def test_csv_report_has_one_row_per_total_group_goal_and_credit(workdir: Path) -
     rows = list(csv.DictReader(io.StringIO(out)))
     sections = [row["section"] for row in rows]
     budgets = (["budget"] + ["burn"] * 4) * 2  # per goal: its budget, then 2 pairs × 2 windows
+    # Then the review rows: statuses new, open (T4 is open: POLICY.md §2 puts the change from
+    # its last status event at updated_at) and solved; customers A and B.
     assert sections == (
         ["total", "group", "group"]
         + ["goal"] * 6
         + ["credit", "credit"]
         + budgets
-        + ["credit_risk", "source"]
+        + ["credit_risk"]
+        + ["status"] * 3
+        + ["customer", "customer", "source"]
     )
+    assert [r["group"] for r in rows if r["section"] == "status"] == [
+        "status=new",
+        "status=open",
+        "status=solved",
+    ]
     total = rows[0]
     assert (total["tickets"], total["achieved"], total["breached"], total["open"]) == (
         "4",
