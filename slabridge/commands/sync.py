@@ -28,7 +28,6 @@ from slabridge.commands.options import config_option
 from slabridge.commands.output import chosen_format, format_option
 from slabridge.logs import configure_logging, is_quiet, redact_text
 from slabridge.metrics_http import push, write_textfile
-from slabridge.sync.engine import PlannedWrite, RunSummary
 from slabridge.sync.plan import describe_changes
 from slabridge.sync.runtime import (
     EXIT_CONFIG,
@@ -38,6 +37,7 @@ from slabridge.sync.runtime import (
     build_runtime,
     sync_all,
 )
+from slabridge.sync.summary import PlannedWrite, RunSummary
 from slabridge.telemetry import record_run, set_open_tickets
 
 log = structlog.get_logger("slabridge.sync")

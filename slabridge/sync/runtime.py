@@ -15,16 +15,11 @@ from slabridge.connectors.base import Connector
 from slabridge.logs import register_secrets
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import Ticket
-from slabridge.sync.engine import (
-    LockHeldError,
-    PlannedWrite,
-    RunSummary,
-    SyncedElsewhere,
-    SyncEngine,
-)
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.schema import utcnow
 from slabridge.sync.store import DEFAULT_STATE, StateStore, StateStoreError, open_store
+from slabridge.sync.summary import PlannedWrite, RunSummary
+from slabridge.sync.syncer import LockHeldError, SyncedElsewhere, Syncer
 
 if TYPE_CHECKING:
     from slabridge.alerts.message import AlertMessage
@@ -245,7 +240,7 @@ def sync_all(
     """
     from slabridge.plugins import pm
 
-    engine = SyncEngine(
+    syncer = Syncer(
         runtime.store,
         runtime.evaluate,
         runtime.settings,
@@ -266,7 +261,7 @@ def sync_all(
         if stop_requested():
             break
         try:
-            summary = engine.sync(name, runtime.connectors[name], fresh_since=round_started)
+            summary = syncer.sync(name, runtime.connectors[name], fresh_since=round_started)
             outcome.summaries.append(summary)
         except SyncedElsewhere:
             # Another worker sharing this database synced it during this round already.
@@ -274,8 +269,8 @@ def sync_all(
         except LockHeldError as error:
             log.warning("sync_locked", connector=name, message=str(error))
             outcome.locked.append(error)
-    outcome.planned = list(engine.planned)
-    outcome.planned_alerts = engine.planned_alerts
+    outcome.planned = list(syncer.planned)
+    outcome.planned_alerts = syncer.planned_alerts
     return outcome
 
 
