@@ -49,6 +49,11 @@ class LoadFailure:
         return f"plugin {self.name!r} failed to load: {self.error}"
 
 
+# Hooks slabridge calls one implementation at a time (chained or guarded), so that pluggy's
+# wrappers (``hookwrapper=True`` / ``wrapper=True``) would never run: refused at registration.
+CALLED_ONE_BY_ONE = ("plan_actions", "register_commands")
+
+
 class SlabridgePluginManager(pluggy.PluginManager):
     """A pluggy manager for project ``slabridge`` that remembers plugin versions and failures."""
 
@@ -58,6 +63,26 @@ class SlabridgePluginManager(pluggy.PluginManager):
         self.load_failures: list[LoadFailure] = []
         self.versions: dict[str, str | None] = {}
         self.loaded = False
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        """Register ``plugin`` like pluggy, refusing a wrapper of a hook called one by one.
+
+        Raises:
+            pluggy.PluginValidationError: ``plugin`` implements ``plan_actions`` or
+                ``register_commands`` as a wrapper; it is not registered.
+        """
+        registered = super().register(plugin, name)
+        for hook_name in CALLED_ONE_BY_ONE:
+            for impl in getattr(self.hook, hook_name).get_hookimpls():
+                if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper):
+                    self.unregister(plugin)
+                    raise pluggy.PluginValidationError(
+                        plugin,
+                        f"plugin {impl.plugin_name!r}: {hook_name} cannot be a wrapper "
+                        "(hookwrapper/wrapper=True): slabridge calls its implementations one "
+                        "by one; implement it as a plain hook",
+                    )
+        return registered
 
 
 def create_plugin_manager() -> SlabridgePluginManager:
@@ -293,8 +318,6 @@ def apply_plan_actions(
     current = changes
     # pluggy calls implementations last-registered first; keep that order for chaining too.
     for impl in reversed(manager.hook.plan_actions.get_hookimpls()):
-        if impl.hookwrapper or impl.wrapper:
-            continue
         offered = {
             "connector": connector,
             "ticket": ticket,
@@ -318,6 +341,7 @@ pm = SlabridgePluginManager()
 load_plugins(pm)
 
 __all__ = [
+    "CALLED_ONE_BY_ONE",
     "ENTRY_POINT_GROUP",
     "LOAD_PLUGINS_ENV",
     "PLUGIN_MODULES_ENV",
