@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
 from slabridge import __version__
 from slabridge.commands.output import add_output_options
+from slabridge.errors import SlabridgeError
+from slabridge.logs import redact_text
 from slabridge.plugins import register_plugin_commands
 
 # Built-in commands live in slabridge/commands/<module>.py, each exposing ``command``.
@@ -29,7 +32,22 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SlabridgeGroup(click.Group):
+    """The command group; a :class:`SlabridgeError` a command lets through ends it here.
+
+    The one place that maps slabridge's errors to exit codes: the message on stderr (known
+    secrets scrubbed), the exit status the error carries (slabridge.errors).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SlabridgeError as error:
+            click.echo(f"error: {redact_text(str(error))}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=SlabridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="slabridge")
 def cli() -> None:
     """Enforce one set of SLA rules inside Zendesk, Freshdesk and Jira Service Management."""
@@ -51,4 +69,4 @@ def main() -> None:
     cli(prog_name="slabridge")
 
 
-__all__ = ["cli", "main"]
+__all__ = ["SlabridgeGroup", "cli", "main"]

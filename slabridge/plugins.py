@@ -14,6 +14,7 @@ import pluggy
 
 from slabridge import hookspecs
 from slabridge.connectors.base import ChangeSet, Connector
+from slabridge.errors import InputError
 
 if TYPE_CHECKING:
     import click
@@ -34,8 +35,11 @@ LOAD_PLUGINS_ENV = "SLABRIDGE_LOAD_PLUGINS"
 PLUGIN_MODULES_ENV = "SLABRIDGE_PLUGIN_MODULES"
 
 
-class PluginError(Exception):
-    """A plugin is broken in a way that makes a result unreliable (e.g. duplicate types)."""
+class PluginError(InputError):
+    """A plugin is broken in a way that makes a result unreliable (e.g. duplicate types).
+
+    Exit status 2: the installed plugins cannot drive a run until one is removed or fixed.
+    """
 
 
 @dataclass(frozen=True, slots=True)

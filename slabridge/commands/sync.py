@@ -30,9 +30,7 @@ from slabridge.logs import configure_logging, is_quiet, redact_text
 from slabridge.metrics_http import push, write_textfile
 from slabridge.sync.plan import describe_changes
 from slabridge.sync.runtime import (
-    EXIT_CONFIG,
     Runtime,
-    SetupError,
     SyncOutcome,
     build_runtime,
     sync_all,
@@ -289,11 +287,8 @@ def command(
     chosen = chosen_format(output_format, json_alias, otherwise="table")
     as_json = None if chosen is None else chosen == "json"
     now = parse_now(now_text)
-    try:
-        runtime = build_runtime(str(config_path), connectors, dry_run=dry_run)
-    except SetupError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_CONFIG)
+    # A SetupError ends the command in slabridge.cli, with exit status 2.
+    runtime = build_runtime(str(config_path), connectors, dry_run=dry_run)
     try:
         watched = terminal and not is_quiet()
         totals = read_estimates(runtime, full=full, watched=watched)

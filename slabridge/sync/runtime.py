@@ -12,6 +12,7 @@ import structlog
 from pydantic import BaseModel, SecretStr
 
 from slabridge.connectors.base import Connector
+from slabridge.errors import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, InputError
 from slabridge.logs import register_secrets
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import Ticket
@@ -27,13 +28,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("slabridge.sync")
 
-EXIT_OK = 0
-EXIT_FAILURES = 1
-EXIT_CONFIG = 2
-EXIT_LOCKED = 3
 
-
-class SetupError(Exception):
+class SetupError(InputError):
     """The config cannot drive a sync (exit status 2); the message says what to fix."""
 
 

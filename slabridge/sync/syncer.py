@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from slabridge.connectors.base import Connector
+from slabridge.errors import EXIT_LOCKED, SlabridgeError
 from slabridge.logs import redact_text
 from slabridge.plugins import SlabridgePluginManager
 from slabridge.sla.results import Evaluation
@@ -37,8 +38,10 @@ Evaluator = Callable[[Ticket, datetime], Evaluation]
 Progress = Callable[[str, int], None]
 
 
-class LockHeldError(RuntimeError):
-    """Another sync holds the connector's lease."""
+class LockHeldError(SlabridgeError, RuntimeError):
+    """Another sync holds the connector's lease (exit status 3: this run did nothing)."""
+
+    exit_code = EXIT_LOCKED
 
     def __init__(self, connector: str, owner: str | None, expires_at: datetime | None) -> None:
         self.connector = connector
