@@ -52,7 +52,7 @@ class Timeline:
         return found
 
 
-def build_timeline(ticket: Ticket, now: float) -> Timeline:
+def build_timeline(ticket: Ticket, now: float) -> Timeline:  # noqa: C901, PLR0912, PLR0915  one call per ticket on the hot path: inline on purpose (docs/benchmarks.md)
     """Apply §2's status rules and drop everything after ``now``.
 
     No status event: the ticket was in ``status`` since ``created_at``. Before the first status
@@ -254,25 +254,6 @@ ClockRow = tuple[
 ]
 
 
-def clock(
-    calendar: BusinessCalendar,
-    target: int,
-    start: float,
-    stop: float | None,
-    segments: list[Segment],
-    paused: bool,
-    now: float,
-    threshold: float | None,
-) -> CycleClock:
-    """Count a cycle: elapsed business time, due (§3.6), breach (§3.7) and at-risk (§4).
-
-    ``segments`` are the stretches of ``[start, stop or now)`` outside the metric's pauses;
-    ``paused`` says whether a running cycle sits in a pause at ``now``; ``threshold`` is the
-    elapsed time from which a running cycle is at risk (see :func:`warn_threshold`).
-    """
-    return CycleClock(*count_clock(calendar, target, start, stop, segments, paused, now, threshold))
-
-
 def count_clock(
     calendar: BusinessCalendar,
     target: int,
@@ -283,7 +264,13 @@ def count_clock(
     now: float,
     threshold: float | None,
 ) -> ClockRow:
-    """:func:`clock` as a :data:`ClockRow` tuple (cheaper to build than the dataclass)."""
+    """Count a cycle: elapsed business time, due (§3.6), breach (§3.7) and at-risk (§4).
+
+    ``segments`` are the stretches of ``[start, stop or now)`` outside the metric's pauses;
+    ``paused`` says whether a running cycle sits in a pause at ``now``; ``threshold`` is the
+    elapsed time from which a running cycle is at risk (see :func:`warn_threshold`). The
+    result is a :data:`ClockRow` (``CycleClock(*row)`` builds the object ``explain`` reads).
+    """
     end = stop if stop is not None else (now if now > start else start)
     if stop is not None:
         elapsed, due, warn_instant = calendar.count_cycle(segments, target, stop, None)
@@ -342,7 +329,7 @@ def first_response_window(timeline: Timeline) -> tuple[float, float | None]:
     return timeline.created, stop
 
 
-def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]]:
+def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]]:  # noqa: C901, PLR0912  one call per ticket on the hot path: inline on purpose (docs/benchmarks.md)
     """The waits of next_response, oldest first: ``(start, stop or None while waiting)``.
 
     A wait begins at the oldest customer reply after a public agent reply that is still
@@ -458,7 +445,6 @@ __all__ = [
     "Segment",
     "Timeline",
     "build_timeline",
-    "clock",
     "count_clock",
     "first_response_window",
     "first_stop",
