@@ -1,4 +1,4 @@
-"""Test kit: an in-memory connector and a tiny evaluator, to test the sync engine alone."""
+"""Test kit: an in-memory connector and a tiny evaluator, to test the sync alone."""
 
 from __future__ import annotations
 

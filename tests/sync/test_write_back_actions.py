@@ -1,6 +1,6 @@
 """POLICY.md §5 under review: owned tags, escalation per cycle, fields, load-time config errors.
 
-The sync engine runs here against the in-memory connector with the real SLA engine, so every
+The sync runs here against the in-memory connector with the real SLA engine, so every
 verdict comes from the policy file as an admin would write it.
 """
 

@@ -1,4 +1,4 @@
-"""The sync engine against an in-memory connector: write-back, idempotence, time, outbox, locks."""
+"""The syncer against an in-memory connector: write-back, idempotence, time, outbox, locks."""
 
 from __future__ import annotations
 
