@@ -83,8 +83,8 @@ class ConnectorRun:
         self.dry_run_handled: set[str] = set()
         self.failed_ids: set[str] = set()
         self.hooks = ObservedHooks.of(syncer.pm)
-        # The read-only hook arguments of the ticket last handed to a hook (see _hook_arguments).
-        self._arguments: tuple[Evaluation, HookArguments] | None = None
+        # The read-only hook arguments of this batch's tickets (see _hook_arguments).
+        self._arguments: dict[str, HookArguments] = {}
         # While a paged read is in progress, writes are queued, not sent: a write changes the
         # ticket's updated_at, and helpdesks that page by offset over updated_at (Freshdesk,
         # Jira) would then move it behind the pages still to come and skip others.
@@ -289,6 +289,7 @@ class ConnectorRun:
         if not tickets:
             return out
         now = self.syncer.now()
+        self._arguments = {}
         decisions = self._decide_all(tickets, carried, now)
         out.handled.update(decision.ticket.id for decision in decisions)
         self.summary.new_breaches += sum(len(decision.breaches) for decision in decisions)
@@ -377,11 +378,11 @@ class ConnectorRun:
         return evaluation
 
     def _hook_arguments(self, ticket: Ticket, evaluation: Evaluation) -> HookArguments:
-        """The read-only copies the hooks of this ticket share (built once per evaluation)."""
-        arguments = self._arguments
-        if arguments is None or arguments[0] is not evaluation:
-            arguments = self._arguments = (evaluation, HookArguments(ticket, evaluation))
-        return arguments[1]
+        """The read-only copies every hook of this ticket shares (built once per batch)."""
+        arguments = self._arguments.get(ticket.id)
+        if arguments is None or not arguments.copies(evaluation):  # a ticket read twice
+            arguments = self._arguments[ticket.id] = HookArguments(ticket, evaluation)
+        return arguments
 
     def _revise_plan(self, ticket: Ticket, evaluation: Evaluation, changes: ChangeSet) -> ChangeSet:
         """The plugins' ``plan_actions`` on ``changes``, given read-only ticket and evaluation."""

@@ -142,6 +142,10 @@ class HookArguments:
             self._frozen_evaluation = frozen_evaluation(self._evaluation)
         return self._frozen_evaluation
 
+    def copies(self, evaluation: Evaluation) -> bool:
+        """True when these are the copies of ``evaluation`` (not of another of the ticket)."""
+        return self._evaluation is evaluation
+
     def cycle(self, metric: str, index: int) -> Cycle:
         """The read-only cycle ``index`` of ``metric``."""
         return self.evaluation.metrics[metric].cycles[index]

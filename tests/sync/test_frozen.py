@@ -142,3 +142,36 @@ def test_hook_arguments_are_built_once_and_only_when_asked_for() -> None:
         arguments.cycle("first_response", 0)
         is arguments.evaluation.metrics["first_response"].cycles[0]
     )
+
+
+def test_the_hooks_of_one_ticket_share_one_copy_and_no_listener_means_no_copy(
+    store: StateStore, memory: MemoryConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, list[object]] = {"evaluated": [], "breached": []}
+
+    class Listener:
+        @hookimpl
+        def ticket_evaluated(self, evaluation: Evaluation) -> None:
+            seen["evaluated"].append(evaluation)
+
+        @hookimpl
+        def sla_breached(self, evaluation: Evaluation) -> None:
+            seen["breached"].append(evaluation)
+
+    manager = create_plugin_manager()
+    manager.register(Listener())
+    memory.add("1")
+    memory.add("2")
+    make_engine(store, T0 + timedelta(hours=2), plugin_manager=manager).sync("mem", memory)
+    assert [id(e) for e in seen["evaluated"]] == [id(e) for e in seen["breached"]]
+    assert len(seen["evaluated"]) == 2
+    # A plugin listening to other hooks only: no copies are made at all.
+    built: list[str] = []
+    monkeypatch.setattr(
+        "slabridge.sync.frozen.frozen_evaluation", lambda evaluation: built.append("copy")
+    )
+    quiet = create_plugin_manager()
+    quiet.register(type("OnlyRuns", (), {"sync_started": hookimpl(lambda self: None)})())
+    memory.add("3")
+    make_engine(store, T0 + timedelta(hours=3), plugin_manager=quiet).sync("mem", memory)
+    assert built == []
