@@ -10,7 +10,6 @@ import click
 from slabridge import __version__
 from slabridge.commands.output import add_output_options
 from slabridge.errors import SlabridgeError
-from slabridge.logs import redact_text
 from slabridge.plugins import register_plugin_commands
 
 # Built-in commands live in slabridge/commands/<module>.py, each exposing ``command``.
@@ -35,15 +34,16 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
 class SlabridgeGroup(click.Group):
     """The command group; a :class:`SlabridgeError` a command lets through ends it here.
 
-    The one place that maps slabridge's errors to exit codes: the message on stderr (known
-    secrets scrubbed), the exit status the error carries (slabridge.errors).
+    The one place that maps slabridge's errors to exit codes: the message on stderr, the exit
+    status the error carries (slabridge.errors). The messages never quote a secret (they are
+    written so, docs/policy.md decision 59), so they are printed as they are.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SlabridgeError as error:
-            click.echo(f"error: {redact_text(str(error))}", err=True)
+            click.echo(f"error: {error}", err=True)
             ctx.exit(error.exit_code)
 
 

@@ -17,7 +17,6 @@ from slabridge.errors import (
     InputError,
     SlabridgeError,
 )
-from slabridge.logs import register_secrets
 from slabridge.plugins import PluginError
 from slabridge.sync.migrations import SchemaTooNewError
 from slabridge.sync.runtime import SetupError
@@ -78,15 +77,6 @@ def test_the_cli_maps_an_error_to_its_exit_code_in_one_place(
     assert result.exit_code == code
     assert result.stderr == f"error: {error}\n"
     assert result.stdout == ""
-
-
-def test_the_cli_scrubs_known_secrets_from_the_message() -> None:
-    register_secrets(["s3cr3t-t0ken-value"])
-    result = CliRunner().invoke(
-        _group_raising(SetupError("token s3cr3t-t0ken-value refused")), ["boom"]
-    )
-    assert result.exit_code == 2
-    assert "s3cr3t-t0ken-value" not in result.stderr
 
 
 def test_other_exceptions_are_not_mapped() -> None:
