@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
 from slabridge import __version__
 from slabridge.commands.output import add_output_options
+from slabridge.errors import SlabridgeError
 from slabridge.plugins import register_plugin_commands
 
 # Built-in commands live in slabridge/commands/<module>.py, each exposing ``command``.
@@ -38,7 +40,19 @@ class SlabridgeGroup(click.Group):
 
     So a built-in command (and its own ``--help``) imports no plugin (plugins load lazily,
     docs/plugins/index.md), while ``slabridge --help`` still lists every plugin's commands.
+
+    It is also the one place that maps slabridge's errors to exit codes: a
+    :class:`SlabridgeError` a command lets through ends here, its message on stderr and the exit
+    status it carries (slabridge.errors). The messages never quote a secret (they are written
+    so, docs/policy.md decision 59), so they are printed as they are.
     """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SlabridgeError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(error.exit_code)
 
     plugin_commands_added = False
 

@@ -68,9 +68,10 @@ def register_commands(cli: click.Group) -> None:
 def ticket_evaluated(connector: Connector, ticket: Ticket, evaluation: Evaluation) -> None:
     """Observe every evaluation the sync makes (for metrics, audit trails, dashboards).
 
-    Called by the sync engine once per ticket per run, right after the engine evaluated it and
-    before write-back is planned; also for tickets re-evaluated because their due time passed.
-    Return value ignored. Must not modify its arguments (they are frozen).
+    Called by the sync once per ticket per run, right after the engine evaluated it and before
+    write-back is planned; also for tickets re-evaluated because their due time passed. Return
+    value ignored. ``ticket`` and ``evaluation`` are read-only copies (setting an attribute or a
+    mapping key raises), so a hook cannot change what is written back.
     """
 
 
@@ -80,9 +81,10 @@ def sla_breached(
 ) -> None:
     """React to a NEW breach: ``metric`` (first_response|next_response|resolution) of ``ticket``.
 
-    Called by the sync engine at most once per breached cycle, in the run that first sees it
+    Called by the sync at most once per breached cycle, in the run that first sees it
     breached (the state store remembers it), after ``ticket_evaluated``. A ticket breaching two
     metrics, or two cycles of ``next_response``, gives one call each. Not called in dry runs.
+    ``ticket``, ``evaluation`` and ``cycle`` are read-only copies.
 
     Best-effort: a process that dies between the commit and this call loses the call. Alerts
     that must arrive are ``alerts.rules`` (the durable notification outbox, docs/alerts.md).
@@ -109,13 +111,15 @@ def plan_actions(
 ) -> ChangeSet | None:
     """Add to, change or veto the write-back planned for one ticket.
 
-    The sync engine plans ``changes`` (tags, priority, fields) for every evaluated ticket, even
+    The sync plans ``changes`` (tags, priority, fields) for every evaluated ticket, even
     when the plan is empty, and passes it through the implementations in pluggy's call order
     with :func:`slabridge.plugins.apply_plan_actions`: each implementation receives the current
     ChangeSet (the output of the one before) and returns a replacement, or None to keep it as
     it is. Returning an empty ``ChangeSet(ticket_id)`` vetoes all writes for this ticket (later
     implementations may still add to it). The replacement must have the same ``ticket_id``.
-    Dry runs call it too, so that they show what would be written.
+    Dry runs call it too, so that they show what would be written. ``ticket`` and
+    ``evaluation`` are read-only copies. A wrapper (``hookwrapper``/``wrapper=True``) is refused
+    at registration: the implementations are chained one by one, so it would never run.
     """
 
 

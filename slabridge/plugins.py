@@ -14,6 +14,7 @@ import pluggy
 
 from slabridge import hookspecs
 from slabridge.connectors.base import ChangeSet, Connector
+from slabridge.errors import InputError
 
 if TYPE_CHECKING:
     import click
@@ -35,8 +36,11 @@ LOAD_PLUGINS_ENV = "SLABRIDGE_LOAD_PLUGINS"
 PLUGIN_MODULES_ENV = "SLABRIDGE_PLUGIN_MODULES"
 
 
-class PluginError(Exception):
-    """A plugin is broken in a way that makes a result unreliable (e.g. duplicate types)."""
+class PluginError(InputError):
+    """A plugin is broken in a way that makes a result unreliable (e.g. duplicate types).
+
+    Exit status 2: the installed plugins cannot drive a run until one is removed or fixed.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,11 @@ class LoadFailure:
         return f"plugin {self.name!r} failed to load: {self.error}"
 
 
+# Hooks slabridge calls one implementation at a time (chained or guarded), so that pluggy's
+# wrappers (``hookwrapper=True`` / ``wrapper=True``) would never run: refused at registration.
+CALLED_ONE_BY_ONE = ("plan_actions", "register_commands")
+
+
 class SlabridgePluginManager(pluggy.PluginManager):
     """A pluggy manager for project ``slabridge`` that remembers plugin versions and failures."""
 
@@ -59,6 +68,26 @@ class SlabridgePluginManager(pluggy.PluginManager):
         self.load_failures: list[LoadFailure] = []
         self.versions: dict[str, str | None] = {}
         self.loaded = False
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        """Register ``plugin`` like pluggy, refusing a wrapper of a hook called one by one.
+
+        Raises:
+            pluggy.PluginValidationError: ``plugin`` implements ``plan_actions`` or
+                ``register_commands`` as a wrapper; it is not registered.
+        """
+        registered = super().register(plugin, name)
+        for hook_name in CALLED_ONE_BY_ONE:
+            for impl in getattr(self.hook, hook_name).get_hookimpls():
+                if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper):
+                    self.unregister(plugin)
+                    raise pluggy.PluginValidationError(
+                        plugin,
+                        f"plugin {impl.plugin_name!r}: {hook_name} cannot be a wrapper "
+                        "(hookwrapper/wrapper=True): slabridge calls its implementations one "
+                        "by one; implement it as a plain hook",
+                    )
+        return registered
 
 
 def create_plugin_manager() -> SlabridgePluginManager:
@@ -322,8 +351,6 @@ def apply_plan_actions(
     current = changes
     # pluggy calls implementations last-registered first; keep that order for chaining too.
     for impl in reversed(manager.hook.plan_actions.get_hookimpls()):
-        if impl.hookwrapper or impl.wrapper:
-            continue
         offered = {
             "connector": connector,
             "ticket": ticket,
@@ -347,6 +374,7 @@ def apply_plan_actions(
 pm = SlabridgePluginManager()
 
 __all__ = [
+    "CALLED_ONE_BY_ONE",
     "ENTRY_POINT_GROUP",
     "LOAD_PLUGINS_ENV",
     "PLUGIN_MODULES_ENV",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pluggy
 import pytest
 from click.testing import CliRunner
 
@@ -284,6 +285,61 @@ def test_hook_plan_actions_must_keep_the_ticket_id(connector: Connector) -> None
     manager = manager_with(Plugin(plan_actions=lambda changes: ChangeSet("other")))
     with pytest.raises(PluginError, match="plugin 'plugin0': plan_actions must return"):
         apply_plan_actions(connector, ticket(), evaluation(), ChangeSet("1"), manager)
+
+
+def test_hook_plan_actions_wrapper_is_refused_at_registration(connector: Connector) -> None:
+    # apply_plan_actions chains the implementations itself: a wrapper would never run.
+    class Wrapper:
+        @hookspecs.hookimpl(wrapper=True)
+        def plan_actions(self, changes: ChangeSet) -> Any:
+            result = yield
+            return result
+
+    class OldStyleWrapper:
+        @hookspecs.hookimpl(hookwrapper=True)
+        def plan_actions(self, changes: ChangeSet) -> Any:
+            yield
+
+    for plugin in (Wrapper(), OldStyleWrapper()):
+        manager = create_plugin_manager()
+        with pytest.raises(pluggy.PluginValidationError, match="plan_actions cannot be a wrapper"):
+            manager.register(plugin, name="wrapping")
+        assert not manager.has_plugin("wrapping")
+        assert manager.hook.plan_actions.get_hookimpls() == []
+        # Through the loader: a load failure naming the plugin, the others keep working.
+        assert not register_plugin(manager, plugin, "wrapping")
+        [failure] = manager.load_failures
+        assert failure.name == "wrapping" and "plan_actions cannot be a wrapper" in failure.error
+    planned = ChangeSet("1", priority="urgent")
+    assert apply_plan_actions(connector, ticket(), evaluation(), planned, manager) is planned
+
+
+def test_hook_register_commands_wrapper_is_refused_at_registration() -> None:
+    class Wrapper:
+        @hookspecs.hookimpl(wrapper=True)
+        def register_commands(self, cli: click.Group) -> Any:
+            return (yield)
+
+    manager = create_plugin_manager()
+    assert not register_plugin(manager, Wrapper(), "wrapping")
+    assert "register_commands cannot be a wrapper" in manager.load_failures[0].error
+
+
+def test_hook_ticket_evaluated_wrapper_still_works(connector: Connector) -> None:
+    # Hooks pluggy calls as a whole keep pluggy's wrappers.
+    seen: list[str] = []
+
+    class Wrapper:
+        @hookspecs.hookimpl(wrapper=True)
+        def ticket_evaluated(self, ticket: Ticket) -> Any:
+            seen.append(f"before {ticket.id}")
+            result = yield
+            seen.append("after")
+            return result
+
+    manager = manager_with(Wrapper(), Plugin(ticket_evaluated=lambda: seen.append("hook")))
+    manager.hook.ticket_evaluated(connector=connector, ticket=ticket(), evaluation=evaluation())
+    assert seen == ["before 1", "hook", "after"]
 
 
 # -- every hook is documented and tested ------------------------------------------------------

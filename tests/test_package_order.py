@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1] / "slabridge"
 # (logging, telemetry, the YAML loader) sit below everything; testing helpers and the demo,
 # which drive the whole program, sit at the top with the commands.
 LAYERS: dict[str, int] = {
+    "errors": 0,
     "logs": 0,
     "redaction": 0,
     "telemetry": 0,

@@ -201,48 +201,64 @@ def validate_alerts(
     for key in raw:
         if key not in ("channels", "rules"):
             problems.append((f"{prefix}.{key}", "unknown key (valid: channels, rules)"))
-    channels = raw.get("channels") or {}
-    if not isinstance(channels, Mapping):
-        problems.append((f"{prefix}.channels", "expected a mapping of channel names"))
-        channels = {}
-    channels = {str(name): entry for name, entry in channels.items()}
-    if check_channels is not None:
-        problems.extend(check_channels(channels))
-    else:
-        for name, entry in channels.items():
-            if not isinstance(entry, Mapping) or not isinstance(entry.get("type"), str):
-                problems.append((f"{prefix}.channels.{name}.type", "expected a notifier type"))
+    channels = _channels(raw.get("channels"), prefix, check_channels, problems)
     indexed = _rules(raw.get("rules"), f"{prefix}.rules", problems)
     rules = [rule for _, rule in indexed]
     # The index in the file, not among the valid rules: a rule dropped for a bad key must not
     # shift the paths of the problems found in the rules after it.
     for index, rule in indexed:
         where = f"{prefix}.rules[{index}]"
-        for number, level in enumerate(rule.levels):
-            if level.notify not in channels:
-                known = ", ".join(sorted(channels)) or "none"
-                problems.append(
-                    (
-                        f"{where}.levels[{number}].notify",
-                        f"{level.notify!r} is not a channel under {prefix}.channels "
-                        f"(configured: {known})",
-                    )
-                )
-        if rule.quiet_hours is not None and rule.quiet_hours.calendar not in calendars:
+        problems.extend(_rule_references(rule, where, prefix, channels, calendars))
+        problems.extend(_goal_rule_problems(rule, where, goals))
+    return AlertsSettings(channels=channels, rules=tuple(rules)), problems
+
+
+def _channels(
+    raw: Any, prefix: str, check_channels: ChannelCheck | None, problems: list[Problem]
+) -> dict[str, Any]:
+    """The ``channels`` entries by name; their problems are added to ``problems``."""
+    if not isinstance(raw or {}, Mapping):
+        problems.append((f"{prefix}.channels", "expected a mapping of channel names"))
+        raw = {}
+    channels = {str(name): entry for name, entry in (raw or {}).items()}
+    if check_channels is not None:
+        problems.extend(check_channels(channels))
+        return channels
+    for name, entry in channels.items():
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("type"), str):
+            problems.append((f"{prefix}.channels.{name}.type", "expected a notifier type"))
+    return channels
+
+
+def _rule_references(
+    rule: Rule, where: str, prefix: str, channels: Mapping[str, Any], calendars: set[str]
+) -> list[Problem]:
+    """A rule's channels, quiet-hours calendar and metrics that do not exist."""
+    problems: list[Problem] = []
+    for number, level in enumerate(rule.levels):
+        if level.notify not in channels:
+            known = ", ".join(sorted(channels)) or "none"
             problems.append(
                 (
-                    f"{where}.quiet_hours.calendar",
-                    f"{rule.quiet_hours.calendar!r} is not a calendar "
-                    f"(defined: {', '.join(sorted(calendars))})",
+                    f"{where}.levels[{number}].notify",
+                    f"{level.notify!r} is not a channel under {prefix}.channels "
+                    f"(configured: {known})",
                 )
             )
-        problems.extend(_goal_rule_problems(rule, where, goals))
-        for number, metric in enumerate(rule.metrics):
-            if metric not in METRICS:
-                problems.append(
-                    (f"{where}.metrics[{number}]", f"{metric!r} (valid: {', '.join(METRICS)})")
-                )
-    return AlertsSettings(channels=channels, rules=tuple(rules)), problems
+    if rule.quiet_hours is not None and rule.quiet_hours.calendar not in calendars:
+        problems.append(
+            (
+                f"{where}.quiet_hours.calendar",
+                f"{rule.quiet_hours.calendar!r} is not a calendar "
+                f"(defined: {', '.join(sorted(calendars))})",
+            )
+        )
+    for number, metric in enumerate(rule.metrics):
+        if metric not in METRICS:
+            problems.append(
+                (f"{where}.metrics[{number}]", f"{metric!r} (valid: {', '.join(METRICS)})")
+            )
+    return problems
 
 
 def _goal_rule_problems(rule: Rule, where: str, goals: Sequence[str] | None) -> list[Problem]:

@@ -181,18 +181,7 @@ def command(
     configure_logging(level=logging.WARNING)
     as_json = chosen_format(output_format, json_alias, otherwise="text") == "json"
     plugin_problems = [str(failure) for failure in plugin_manager().load_failures]
-    try:
-        types = connector_types()
-    except PluginError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(EXIT_PROBLEMS) from None
-    try:
-        config = load_config(config_path, connector_types=types)
-    except ConfigError as exc:
-        click.echo(f"{config_path}: the config is invalid:", err=True)
-        for issue in exc.issues:
-            click.echo(f"  {issue}", err=True)
-        raise SystemExit(EXIT_CONFIG) from None
+    types, config = _load(config_path)
     unknown = sorted(set(only) - set(config.connectors))
     if unknown:
         defined = ", ".join(sorted(config.connectors)) or "none"
@@ -234,12 +223,27 @@ def command(
     for store in opened:
         store.close()
     channels = _check_channels(config_path, as_json)
+    if not _print_outcome(config_path, reports, channels, plugin_problems, as_json):
+        raise SystemExit(EXIT_PROBLEMS)
+
+
+def _print_outcome(
+    config_path: Path,
+    reports: list[Any],
+    channels: list[dict[str, Any]],
+    plugin_problems: list[str],
+    as_json: bool,
+) -> bool:
+    """Print the JSON document or the closing text lines; True when nothing has a problem."""
+    ok = (
+        not plugin_problems
+        and all(not r.problems for r in reports)
+        and all(not c["problems"] for c in channels)
+    )
     if as_json:
         document = {
             "config": str(config_path),
-            "ok": not plugin_problems
-            and all(not r.problems for r in reports)
-            and all(not c["problems"] for c in channels),
+            "ok": ok,
             "connectors": [report.to_json() for report in reports],
             "channels": channels,
             "plugin_failures": plugin_problems,
@@ -250,8 +254,24 @@ def command(
             click.echo("the config is valid; no connectors are configured")
         for problem in plugin_problems:
             click.echo(f"FAIL   {problem}")
-    if plugin_problems or any(r.problems for r in reports) or any(c["problems"] for c in channels):
-        raise SystemExit(EXIT_PROBLEMS)
+    return ok
+
+
+def _load(config_path: Path) -> tuple[dict[str, Any], Any]:
+    """The connector types and the loaded config; a plugin clash exits 1, a bad config 2."""
+    try:
+        types = connector_types()
+    except PluginError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_PROBLEMS) from None
+    try:
+        config = load_config(config_path, connector_types=types)
+    except ConfigError as exc:
+        click.echo(f"{config_path}: the config is invalid:", err=True)
+        for issue in exc.issues:
+            click.echo(f"  {issue}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    return types, config
 
 
 def _check_channels(config_path: Path, as_json: bool) -> list[dict[str, Any]]:

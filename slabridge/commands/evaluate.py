@@ -213,48 +213,48 @@ def run_document(text: str, config: AppConfig, now: datetime) -> int:
         click.echo(f"slabridge: the ticket input: {TOO_DEEP}", err=True)
         raise SystemExit(EXIT_INPUT) from None
     if not isinstance(data, list):
-        try:
-            ticket = parse_ticket(data)
-            result = evaluate(ticket, config.policy_set, now).to_json()
-            text = json.dumps(result, indent=2)
-        except ValueError as error:  # TicketError, or an instant no calendar supports
-            click.echo(f"slabridge: {error}", err=True)
-            raise SystemExit(EXIT_INPUT) from None
-        except RecursionError:
-            click.echo(f"slabridge: the ticket input: {TOO_DEEP}", err=True)
-            raise SystemExit(EXIT_INPUT) from None
-        click.echo(text)
+        click.echo(_one_document(data, config, now))
         return 0
-    results: list[dict[str, Any]] = []
-    failures = 0
-    for index, item in enumerate(data):
-        try:
-            ticket = parse_ticket(item)
-        except TicketError as error:
-            failures += 1
-            click.echo(f"slabridge: [{index}] {error}", err=True)
-            results.append({"ticket": error.ticket_id, "error": str(error)})
-            continue
-        except RecursionError:
-            failures += 1
-            click.echo(f"slabridge: [{index}] {TOO_DEEP}", err=True)
-            results.append({"ticket": None, "error": TOO_DEEP})
-            continue
-        try:
-            result = evaluate(ticket, config.policy_set, now).to_json()
-            json.dumps(result)  # a too-deep custom field fails here, not in the final dump
-            results.append(result)
-        except RecursionError:
-            failures += 1
-            click.echo(f"slabridge: [{index}] ticket {ticket.id!r}: {TOO_DEEP}", err=True)
-            results.append({"ticket": ticket.id, "error": TOO_DEEP})
-        except ValueError as error:
-            failures += 1
-            message = f"ticket {ticket.id!r}: cannot be evaluated ({error})"
-            click.echo(f"slabridge: [{index}] {message}", err=True)
-            results.append({"ticket": ticket.id, "error": message})
+    results = [_array_item(index, item, config, now) for index, item in enumerate(data)]
     click.echo(json.dumps(results, indent=2))
-    return failures
+    return sum(1 for result in results if "error" in result)
+
+
+def _one_document(data: Any, config: AppConfig, now: datetime) -> str:
+    """The evaluation of one ticket object as JSON text; bad input exits 2."""
+    try:
+        ticket = parse_ticket(data)
+        result = evaluate(ticket, config.policy_set, now).to_json()
+        return json.dumps(result, indent=2)
+    except ValueError as error:  # TicketError, or an instant no calendar supports
+        click.echo(f"slabridge: {error}", err=True)
+        raise SystemExit(EXIT_INPUT) from None
+    except RecursionError:
+        click.echo(f"slabridge: the ticket input: {TOO_DEEP}", err=True)
+        raise SystemExit(EXIT_INPUT) from None
+
+
+def _array_item(index: int, item: Any, config: AppConfig, now: datetime) -> dict[str, Any]:
+    """Item ``index`` of an array: its evaluation, or ``{"ticket", "error"}`` (reported)."""
+    try:
+        ticket = parse_ticket(item)
+    except TicketError as error:
+        click.echo(f"slabridge: [{index}] {error}", err=True)
+        return {"ticket": error.ticket_id, "error": str(error)}
+    except RecursionError:
+        click.echo(f"slabridge: [{index}] {TOO_DEEP}", err=True)
+        return {"ticket": None, "error": TOO_DEEP}
+    try:
+        result = evaluate(ticket, config.policy_set, now).to_json()
+        json.dumps(result)  # a too-deep custom field fails here, not in the final dump
+        return result
+    except RecursionError:
+        click.echo(f"slabridge: [{index}] ticket {ticket.id!r}: {TOO_DEEP}", err=True)
+        return {"ticket": ticket.id, "error": TOO_DEEP}
+    except ValueError as error:
+        message = f"ticket {ticket.id!r}: cannot be evaluated ({error})"
+        click.echo(f"slabridge: [{index}] {message}", err=True)
+        return {"ticket": ticket.id, "error": message}
 
 
 def _utf8_stdin() -> IO[str]:

@@ -23,7 +23,6 @@ from slabridge.sync.runtime import (
     EXIT_CONFIG,
     EXIT_FAILURES,
     EXIT_OK,
-    SetupError,
     build_runtime,
     sync_all,
 )
@@ -105,11 +104,8 @@ def command(
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    try:
-        runtime = build_runtime(str(config_path), connectors)
-    except SetupError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_CONFIG)
+    # A SetupError ends the command in slabridge.cli, with exit status 2.
+    runtime = build_runtime(str(config_path), connectors)
     # Unhealthy once two intervals (plus the jitter) pass without a finished round.
     health = Health(overdue_after=interval * 2.2 + 60)
     server: MetricsServer | None = None

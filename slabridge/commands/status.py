@@ -14,7 +14,7 @@ from rich.table import Table
 
 from slabridge.commands.options import config_option
 from slabridge.logs import redact_text
-from slabridge.sync.runtime import EXIT_CONFIG, Runtime, SetupError, build_runtime
+from slabridge.sync.runtime import Runtime, build_runtime
 from slabridge.sync.store import OutboxEntry, RunRecord, StateStore
 
 # At most this many parked writes are listed per connector (the count is always whole).
@@ -141,11 +141,8 @@ def command(
     Exit status: 0 every shown connector's last run was ok, 1 one failed or has parked writes,
     2 config error.
     """
-    try:
-        runtime: Runtime = build_runtime(str(config_path), connectors)
-    except SetupError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_CONFIG)
+    # A SetupError ends the command in slabridge.cli, with exit status 2.
+    runtime: Runtime = build_runtime(str(config_path), connectors)
     try:
         names = list(runtime.connectors)
         requeued = {}

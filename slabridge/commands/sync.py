@@ -28,16 +28,14 @@ from slabridge.commands.options import config_option
 from slabridge.commands.output import chosen_format, format_option
 from slabridge.logs import configure_logging, is_quiet, redact_text
 from slabridge.metrics_http import push, write_textfile
-from slabridge.sync.engine import PlannedWrite, RunSummary
 from slabridge.sync.plan import describe_changes
 from slabridge.sync.runtime import (
-    EXIT_CONFIG,
     Runtime,
-    SetupError,
     SyncOutcome,
     build_runtime,
     sync_all,
 )
+from slabridge.sync.summary import PlannedWrite, RunSummary
 from slabridge.telemetry import record_run, set_open_tickets
 
 log = structlog.get_logger("slabridge.sync")
@@ -295,11 +293,8 @@ def command(
     chosen = chosen_format(output_format, json_alias, otherwise="table")
     as_json = None if chosen is None else chosen == "json"
     now = parse_now(now_text)
-    try:
-        runtime = build_runtime(str(config_path), connectors, dry_run=dry_run)
-    except SetupError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_CONFIG)
+    # A SetupError ends the command in slabridge.cli, with exit status 2.
+    runtime = build_runtime(str(config_path), connectors, dry_run=dry_run)
     try:
         watched = terminal and not is_quiet()
         totals = read_estimates(runtime, full=full, watched=watched)

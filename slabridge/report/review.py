@@ -20,7 +20,7 @@ from slabridge.report.outcomes import TicketFacts
 from slabridge.report.periods import Period
 from slabridge.report.sources import SourceTicket
 from slabridge.report.stats import median, percentile_nearest_rank, share
-from slabridge.report.ticket_times import CUSTOMER_STATUSES, TicketTimes, ticket_times
+from slabridge.report.ticket_times import CUSTOMER_STATUSES, Stay, TicketTimes, ticket_times
 from slabridge.sla.policy import PolicySet
 from slabridge.sla.ticket import STATUSES
 
@@ -122,6 +122,29 @@ def _status_order(status: str) -> tuple[int, str]:
     return (STATUSES.index(status) if status in STATUSES else len(STATUSES), status)
 
 
+def _count_customer_stay(figures: _CustomerFigures, stay: Stay) -> None:
+    """A stay in a customer-owned status: time the provider waited on the customer."""
+    if stay.status not in CUSTOMER_STATUSES:
+        return
+    if stay.ended_at is None:
+        figures.waiting_running += 1
+    else:
+        figures.waiting.append(stay.business_seconds)
+
+
+def _count_reply_waits(
+    figures: _CustomerFigures, times: TicketTimes, start: float, end: float
+) -> None:
+    """The customer's reply waits that started in ``[start, end)``."""
+    for wait in times.reply_waits:
+        if not start <= wait.started_at < end:
+            continue
+        if wait.answered_at is None:
+            figures.replies_running += 1
+        else:
+            figures.replies.append(wait.business_seconds)
+
+
 def build_review(
     tickets: Iterable[TicketTimes],
     period: Period,
@@ -148,7 +171,6 @@ def build_review(
     per_customer: dict[str, _CustomerFigures] = defaultdict(_CustomerFigures)
     for times in tickets:
         facts = times.facts
-        ticket_key = (facts.connector, facts.ticket_id)
         customer = identify(facts)
         figures = per_customer[customer] if customer is not None else None
         if customer is not None and customer not in names:
@@ -156,27 +178,16 @@ def build_review(
             if name is not None or facts.customer_name:
                 names[customer] = name or facts.customer_name or customer
         for stay in times.stays:
-            if not start <= stay.started_at < end:
-                continue
-            entered[stay.status].add(ticket_key)
-            if stay.ended_at is None:
-                still_in[stay.status] += 1
-            else:
-                stays[stay.status].append(stay.business_seconds)
-            if figures is not None and stay.status in CUSTOMER_STATUSES:
+            if start <= stay.started_at < end:
+                entered[stay.status].add((facts.connector, facts.ticket_id))
                 if stay.ended_at is None:
-                    figures.waiting_running += 1
+                    still_in[stay.status] += 1
                 else:
-                    figures.waiting.append(stay.business_seconds)
-        if figures is None:
-            continue
-        for wait in times.reply_waits:
-            if not start <= wait.started_at < end:
-                continue
-            if wait.answered_at is None:
-                figures.replies_running += 1
-            else:
-                figures.replies.append(wait.business_seconds)
+                    stays[stay.status].append(stay.business_seconds)
+                if figures is not None:
+                    _count_customer_stay(figures, stay)
+        if figures is not None:
+            _count_reply_waits(figures, times, start, end)
     status_times = [
         StatusTime(status, len(entered[status]), Durations.of(stays[status], still_in[status]))
         for status in sorted(entered, key=_status_order)

@@ -187,7 +187,7 @@ class BusinessCalendar:
         # Only reachable through float absorption (a sub-ulp target): open the next interval.
         return self.next_open(start)
 
-    def count_cycle(
+    def count_cycle(  # noqa: C901, PLR0912, PLR0915  one call per cycle: inline on purpose (docs/benchmarks.md, Evaluate)
         self,
         segments: list[tuple[float, float]],
         target: float,

@@ -152,7 +152,7 @@ def _plan(policy_set: PolicySet, policy: Policy, priority: str) -> tuple[_Metric
 _last_now: tuple[object, float, datetime] = (None, 0.0, datetime.min)
 
 
-def _run(
+def _run(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, one call per ticket: inline on purpose (docs/benchmarks.md, Evaluate)
     ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime
 ) -> tuple[float, Timeline, str, Policy | None, list[MetricRows]]:
     """The engine: timeline, priority, policy and every metric's counted cycles."""
@@ -269,7 +269,7 @@ def judged_by(
     return priority, policy_set.match(ticket, priority)
 
 
-def _judge_each_cycle(
+def _judge_each_cycle(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, one call per ticket: inline on purpose (docs/benchmarks.md, Evaluate)
     ticket: Ticket,
     policy_set: PolicySet,
     timeline: Timeline,
@@ -452,7 +452,7 @@ _HOUR_TEXT = tuple(f"{hour:02d}:" for hour in range(24))
 _MINUTE_SECOND_TEXT = tuple(f"{second // 60:02d}:{second % 60:02d}Z" for second in range(3600))
 
 
-def evaluate_json(
+def evaluate_json(  # noqa: C901  the engine's hot path, one call per ticket: inline on purpose (docs/benchmarks.md, Evaluate)
     ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime
 ) -> dict[str, Any]:
     """``evaluate(...).to_json()`` without the intermediate objects (the bulk command's path).

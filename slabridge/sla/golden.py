@@ -123,38 +123,36 @@ def _known(data: Mapping[str, Any], valid: Sequence[str], where: str) -> None:
             raise GoldenError(_join(where, key), f"unknown key; valid: {', '.join(valid)}")
 
 
+def _check_value(key: str, value: Any, path: str) -> Any:
+    """One expected §4 value, checked and normalized (instants as §4 prints them)."""
+    if key in INSTANT_KEYS:
+        return _text_instant(value, path)
+    if key in SECONDS_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int | float | None):
+            raise GoldenError(path, f"expected a number of seconds, got {value!r}")
+        return value
+    if key == "status":
+        if value not in STATUSES:
+            raise GoldenError(path, f"expected one of {', '.join(STATUSES)}, got {value!r}")
+        return value
+    if key == "at_risk":
+        if not isinstance(value, bool):
+            raise GoldenError(path, f"expected true or false, got {value!r}")
+        return value
+    if key == "cycles":
+        if not isinstance(value, list):
+            raise GoldenError(path, "expected a list of cycles, oldest first")
+        return [_check_cycle(item, f"{path}[{i}]", False) for i, item in enumerate(value)]
+    if not isinstance(value, str):  # calendar
+        raise GoldenError(path, f"expected a calendar name, got {value!r}")
+    return value
+
+
 def _check_cycle(raw: Any, where: str, allow_cycles: bool) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise GoldenError(where, f"expected a mapping of §4 keys or {ABSENT!r}")
     _known(raw, METRIC_KEYS if allow_cycles else CYCLE_KEYS, where)
-    checked: dict[str, Any] = {}
-    for key, value in raw.items():
-        path = _join(where, key)
-        if key in INSTANT_KEYS:
-            checked[key] = _text_instant(value, path)
-        elif key in SECONDS_KEYS:
-            if isinstance(value, bool) or not isinstance(value, int | float | None):
-                raise GoldenError(path, f"expected a number of seconds, got {value!r}")
-            checked[key] = value
-        elif key == "status":
-            if value not in STATUSES:
-                raise GoldenError(path, f"expected one of {', '.join(STATUSES)}, got {value!r}")
-            checked[key] = value
-        elif key == "at_risk":
-            if not isinstance(value, bool):
-                raise GoldenError(path, f"expected true or false, got {value!r}")
-            checked[key] = value
-        elif key == "cycles":
-            if not isinstance(value, list):
-                raise GoldenError(path, "expected a list of cycles, oldest first")
-            checked[key] = [
-                _check_cycle(item, f"{path}[{i}]", False) for i, item in enumerate(value)
-            ]
-        else:  # calendar
-            if not isinstance(value, str):
-                raise GoldenError(path, f"expected a calendar name, got {value!r}")
-            checked[key] = value
-    return checked
+    return {key: _check_value(key, value, _join(where, key)) for key, value in raw.items()}
 
 
 def _check_expect(raw: Any, where: str) -> dict[str, Any]:

@@ -52,7 +52,7 @@ class Timeline:
         return found
 
 
-def build_timeline(ticket: Ticket, now: float) -> Timeline:
+def build_timeline(ticket: Ticket, now: float) -> Timeline:  # noqa: C901, PLR0912, PLR0915  one call per ticket on the hot path: inline on purpose (docs/benchmarks.md)
     """Apply §2's status rules and drop everything after ``now``.
 
     No status event: the ticket was in ``status`` since ``created_at``. Before the first status
@@ -254,25 +254,6 @@ ClockRow = tuple[
 ]
 
 
-def clock(
-    calendar: BusinessCalendar,
-    target: int,
-    start: float,
-    stop: float | None,
-    segments: list[Segment],
-    paused: bool,
-    now: float,
-    threshold: float | None,
-) -> CycleClock:
-    """Count a cycle: elapsed business time, due (§3.6), breach (§3.7) and at-risk (§4).
-
-    ``segments`` are the stretches of ``[start, stop or now)`` outside the metric's pauses;
-    ``paused`` says whether a running cycle sits in a pause at ``now``; ``threshold`` is the
-    elapsed time from which a running cycle is at risk (see :func:`warn_threshold`).
-    """
-    return CycleClock(*count_clock(calendar, target, start, stop, segments, paused, now, threshold))
-
-
 def count_clock(
     calendar: BusinessCalendar,
     target: int,
@@ -283,7 +264,13 @@ def count_clock(
     now: float,
     threshold: float | None,
 ) -> ClockRow:
-    """:func:`clock` as a :data:`ClockRow` tuple (cheaper to build than the dataclass)."""
+    """Count a cycle: elapsed business time, due (§3.6), breach (§3.7) and at-risk (§4).
+
+    ``segments`` are the stretches of ``[start, stop or now)`` outside the metric's pauses;
+    ``paused`` says whether a running cycle sits in a pause at ``now``; ``threshold`` is the
+    elapsed time from which a running cycle is at risk (see :func:`warn_threshold`). The
+    result is a :data:`ClockRow` (``CycleClock(*row)`` builds the object ``explain`` reads).
+    """
     end = stop if stop is not None else (now if now > start else start)
     if stop is not None:
         elapsed, due, warn_instant = calendar.count_cycle(segments, target, stop, None)
@@ -342,7 +329,7 @@ def first_response_window(timeline: Timeline) -> tuple[float, float | None]:
     return timeline.created, stop
 
 
-def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]]:
+def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]]:  # noqa: C901, PLR0912  one call per ticket on the hot path: inline on purpose (docs/benchmarks.md)
     """The waits of next_response, oldest first: ``(start, stop or None while waiting)``.
 
     A wait begins at the oldest customer reply after a public agent reply that is still
@@ -411,6 +398,27 @@ def next_response_windows(timeline: Timeline) -> list[tuple[float, float | None]
     return windows
 
 
+def _stop_flips(
+    timeline: Timeline, ties: dict[float, int] | None
+) -> tuple[list[tuple[float, bool]], bool]:
+    """The instants the ticket becomes solved/closed (True) or is reopened (False), and whether
+    it starts solved for the replies (not when replies at ``created_at`` are listed before)."""
+    times = timeline.times
+    statuses = timeline.statuses
+    solved = statuses[0] in STOPPED_STATUSES
+    flips: list[tuple[float, bool]] = []
+    previous = solved
+    if solved and ties is not None and times[0] in ties:
+        flips.append((times[0], True))  # solved at created_at, after replies listed before it
+        solved = False
+    for i in range(1, len(times)):
+        flipped = statuses[i] in STOPPED_STATUSES
+        if flipped is not previous:
+            flips.append((times[i], flipped))
+            previous = flipped
+    return flips, solved
+
+
 def update_windows(timeline: Timeline) -> list[tuple[float, float | None]]:
     """The cycles of periodic_update and pausable_update, oldest first: ``(start, stop)``.
 
@@ -425,20 +433,8 @@ def update_windows(timeline: Timeline) -> list[tuple[float, float | None]]:
             break
     else:
         return []
-    times = timeline.times
-    statuses = timeline.statuses
     ties = None if timeline.ties is None else dict(timeline.ties)
-    solved = statuses[0] in STOPPED_STATUSES
-    flips: list[tuple[float, bool]] = []
-    previous = solved
-    if solved and ties is not None and times[0] in ties:
-        flips.append((times[0], True))  # solved at created_at, after replies listed before it
-        solved = False
-    for i in range(1, len(times)):
-        flipped = statuses[i] in STOPPED_STATUSES
-        if flipped is not previous:
-            flips.append((times[i], flipped))
-            previous = flipped
+    flips, solved = _stop_flips(timeline, ties)
     windows: list[tuple[float, float | None]] = []
     running: float | None = None
     index = 0
@@ -516,7 +512,6 @@ __all__ = [
     "Segment",
     "Timeline",
     "build_timeline",
-    "clock",
     "count_clock",
     "first_response_window",
     "first_stop",

@@ -340,7 +340,7 @@ def _make_event(
     return event
 
 
-def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:
+def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:  # noqa: C901, PLR0912  the bulk parser, one call per ticket/event: inline on purpose (docs/benchmarks.md)
     if raw.__class__ is not dict and not isinstance(raw, Mapping):
         raise TicketError(ticket_id, f"events[{index}]", "expected an object")
     raw_at = raw.get("at", _MISSING)
@@ -423,7 +423,7 @@ def _event_time(event: Event) -> datetime:
     return event.at
 
 
-def parse_ticket(data: Any) -> Ticket:
+def parse_ticket(data: Any) -> Ticket:  # noqa: C901, PLR0912, PLR0915  the bulk parser, one call per ticket/event: inline on purpose (docs/benchmarks.md)
     """Build a Ticket from POLICY.md §2 JSON; raise TicketError naming the ticket and key.
 
     Required keys: ``id``, ``created_at`` and ``status``. ``updated_at`` defaults to the latest of

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from slabridge.errors import InputError
 from slabridge.sync import schema
 
 Migration = Callable[[sa.Connection], None]
@@ -64,8 +65,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_KEY = 7_242_001  # pg_advisory_xact_lock key of slabridge migrations
 
 
-class SchemaTooNewError(RuntimeError):
-    """The database was migrated by a newer slabridge than this one."""
+class SchemaTooNewError(InputError, RuntimeError):
+    """The database was migrated by a newer slabridge than this one (exit status 2)."""
 
 
 def current_version(connection: sa.Connection) -> int:

@@ -12,19 +12,15 @@ import structlog
 from pydantic import BaseModel, SecretStr
 
 from slabridge.connectors.base import Connector
+from slabridge.errors import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, InputError
 from slabridge.logs import register_secrets
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import Ticket
-from slabridge.sync.engine import (
-    LockHeldError,
-    PlannedWrite,
-    RunSummary,
-    SyncedElsewhere,
-    SyncEngine,
-)
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.schema import utcnow
 from slabridge.sync.store import DEFAULT_STATE, StateStore, StateStoreError, open_store
+from slabridge.sync.summary import PlannedWrite, RunSummary
+from slabridge.sync.syncer import LockHeldError, SyncedElsewhere, Syncer
 
 if TYPE_CHECKING:
     from slabridge.alerts.message import AlertMessage
@@ -32,13 +28,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("slabridge.sync")
 
-EXIT_OK = 0
-EXIT_FAILURES = 1
-EXIT_CONFIG = 2
-EXIT_LOCKED = 3
 
-
-class SetupError(Exception):
+class SetupError(InputError):
     """The config cannot drive a sync (exit status 2); the message says what to fix."""
 
 
@@ -245,7 +236,7 @@ def sync_all(
     """
     from slabridge.plugins import plugin_manager
 
-    engine = SyncEngine(
+    syncer = Syncer(
         runtime.store,
         runtime.evaluate,
         runtime.settings,
@@ -266,7 +257,7 @@ def sync_all(
         if stop_requested():
             break
         try:
-            summary = engine.sync(name, runtime.connectors[name], fresh_since=round_started)
+            summary = syncer.sync(name, runtime.connectors[name], fresh_since=round_started)
             outcome.summaries.append(summary)
         except SyncedElsewhere:
             # Another worker sharing this database synced it during this round already.
@@ -274,8 +265,8 @@ def sync_all(
         except LockHeldError as error:
             log.warning("sync_locked", connector=name, message=str(error))
             outcome.locked.append(error)
-    outcome.planned = list(engine.planned)
-    outcome.planned_alerts = engine.planned_alerts
+    outcome.planned = list(syncer.planned)
+    outcome.planned_alerts = syncer.planned_alerts
     return outcome
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from slabridge.errors import InputError
 from slabridge.sync import schema
 from slabridge.sync.credentials import EncryptedTokenStore
 from slabridge.sync.migrations import migrate
@@ -26,8 +27,8 @@ DEFAULT_STATE = "sqlite:///slabridge.db"
 _CHUNK = 500  # ids per IN (...) query: well under SQLite's parameter limit
 
 
-class StateStoreError(RuntimeError):
-    """The state store cannot be opened or used; the message says what to check."""
+class StateStoreError(InputError, RuntimeError):
+    """The state store cannot be opened or used (exit status 2); the message says what to check."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from slabridge.errors import InputError
+
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 # The Example package files copied (renamed) into a new connector package.
 _COPIED = ("connector.py", "fake.py", "harness.py")
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(InputError, ValueError):
     """The name or target directory cannot be used; the message says what would work."""
 
 

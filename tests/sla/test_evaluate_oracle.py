@@ -67,6 +67,30 @@ def _iso(seconds: int) -> str:
     return (BASE + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _customer_reply(
+    rng: random.Random, events: list[dict[str, Any]], t: int, status: str, ties: bool
+) -> str:
+    """Append a customer reply at ``t`` (reopening a solved ticket); return the new status."""
+    reopen = status in STOPPED_STATUSES  # a customer reply reopens a solved ticket
+    where = rng.choice(("after", "before", "never")) if ties and reopen else "after"
+    if reopen and where == "before":
+        events.append({"at": _iso(t), "type": "status", "status": "open"})
+    events.append({"at": _iso(t), "type": "reply", "author": "customer", "public": True})
+    if reopen and where == "after":
+        events.append({"at": _iso(t), "type": "status", "status": "open"})
+    return "open" if reopen and where != "never" else status
+
+
+def _priority_event(rng: random.Random, t: int) -> dict[str, Any]:
+    new = rng.choice(("low", "normal", "high", "urgent"))
+    event: dict[str, Any] = {"at": _iso(t), "type": "priority", "priority": new}
+    if rng.random() < 0.6:
+        event["from"] = rng.choice((None, "low", "normal", "high", "urgent"))
+    if rng.random() < 0.25:
+        event["by"] = "slabridge"
+    return event
+
+
 def _random_ticket(
     rng: random.Random, number: int, ties: bool = False
 ) -> tuple[dict[str, Any], int]:
@@ -92,23 +116,9 @@ def _random_ticket(
         elif kind == "note":
             events.append({"at": _iso(t), "type": "reply", "author": "agent", "public": False})
         elif kind == "customer":
-            reopen = status in STOPPED_STATUSES  # a customer reply reopens a solved ticket
-            where = rng.choice(("after", "before", "never")) if ties and reopen else "after"
-            if reopen and where == "before":
-                events.append({"at": _iso(t), "type": "status", "status": "open"})
-            events.append({"at": _iso(t), "type": "reply", "author": "customer", "public": True})
-            if reopen and where == "after":
-                events.append({"at": _iso(t), "type": "status", "status": "open"})
-            if reopen and where != "never":
-                status = "open"
+            status = _customer_reply(rng, events, t, status, ties)
         else:
-            new = rng.choice(("low", "normal", "high", "urgent"))
-            event = {"at": _iso(t), "type": "priority", "priority": new}
-            if rng.random() < 0.6:
-                event["from"] = rng.choice((None, "low", "normal", "high", "urgent"))
-            if rng.random() < 0.25:
-                event["by"] = "slabridge"
-            events.append(event)
+            events.append(_priority_event(rng, t))
     if not any(e["type"] == "status" for e in events):
         status = rng.choice(("new", "open", "pending", "solved"))
     final = status if rng.random() < 0.8 else rng.choice(("open", "pending", "solved"))

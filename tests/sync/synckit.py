@@ -1,4 +1,4 @@
-"""Test kit: an in-memory connector and a tiny evaluator, to test the sync engine alone."""
+"""Test kit: an in-memory connector and a tiny evaluator, to test the sync alone."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from slabridge.connectors.base import (
 )
 from slabridge.sla.results import Cycle, Evaluation, MetricResult
 from slabridge.sla.ticket import Event, Ticket
-from slabridge.sync.engine import SyncEngine
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.store import StateStore
+from slabridge.sync.syncer import Syncer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TARGET = timedelta(hours=1)
@@ -201,8 +201,8 @@ def make_engine(
     now: datetime,
     settings: WriteBackSettings = SETTINGS,
     **kwargs: object,
-) -> SyncEngine:
-    return SyncEngine(
+) -> Syncer:
+    return Syncer(
         store,
         first_response_evaluator,
         {"mem": settings},

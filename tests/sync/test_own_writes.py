@@ -9,7 +9,6 @@ from synckit import T0, MemoryConnector, first_response_evaluator, make_engine
 from slabridge.connectors.base import ChangeSet
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import BY_SLABRIDGE, Event, Ticket
-from slabridge.sync.engine import Evaluator, SyncEngine
 from slabridge.sync.migrations import MIGRATIONS
 from slabridge.sync.own_writes import (
     CLOCK_SKEW,
@@ -22,6 +21,7 @@ from slabridge.sync.own_writes import (
 )
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.store import StateStore
+from slabridge.sync.syncer import Evaluator, Syncer
 
 SENT = T0 + timedelta(hours=6)
 ESCALATE = WriteBackSettings(escalate_on="breach", escalate_to="one_level_up")
@@ -158,7 +158,7 @@ def test_the_sync_marks_its_own_escalation_before_evaluating(
     make_engine(store, now, ESCALATE).sync("mem", memory)
     assert memory.tickets["1"].priority == "high"
     seen: list[Ticket] = []
-    SyncEngine(store, _capturing(seen), {"mem": ESCALATE}, now=now).sync("mem", memory)
+    Syncer(store, _capturing(seen), {"mem": ESCALATE}, now=now).sync("mem", memory)
     [change] = [e for e in seen[-1].events if e.type == "priority"]
     assert (change.priority, change.from_priority, change.by) == ("high", "normal", BY_SLABRIDGE)
     [tracked] = list(store.iter_tickets())
@@ -182,5 +182,5 @@ def test_a_raise_applied_without_its_answer_reaching_the_sync_is_still_its_own(
     memory.apply = apply  # type: ignore[method-assign]
     assert memory.tickets["1"].priority == "high"
     seen: list[Ticket] = []
-    SyncEngine(store, _capturing(seen), {"mem": ESCALATE}, now=now).sync("mem", memory)
+    Syncer(store, _capturing(seen), {"mem": ESCALATE}, now=now).sync("mem", memory)
     assert [e.by for e in seen[0].events if e.type == "priority"] == [BY_SLABRIDGE]

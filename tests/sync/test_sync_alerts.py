@@ -26,8 +26,8 @@ from slabridge.alerts.rules import AlertRules
 from slabridge.alerts.settings import AlertsSettings, validate_alerts
 from slabridge.sla.calendar import CalendarSpec
 from slabridge.sync import schema
-from slabridge.sync.engine import SyncEngine
 from slabridge.sync.store import StateStore, open_store
+from slabridge.sync.syncer import Syncer
 
 BERLIN = CalendarSpec("berlin", "Europe/Berlin", weekly={d: ((540, 1020),) for d in range(5)})
 CHAIN = [
@@ -70,7 +70,7 @@ def channels() -> dict[str, Recording]:
 
 def engine(
     store: StateStore, now: datetime, alerts: AlertRules, sent: dict[str, Recording], **kw: Any
-) -> SyncEngine:
+) -> Syncer:
     return make_engine(store, now, alerts=alerts, alert_channels=sent, **kw)
 
 
@@ -267,6 +267,6 @@ def test_a_sigkill_after_the_sync_commits_and_before_the_send_loses_no_alert(
 
 def test_without_rules_the_sync_is_unchanged(store: StateStore, memory: MemoryConnector) -> None:
     memory.add("1")
-    SyncEngine(store, first_response_evaluator, {"mem": SETTINGS}, now=T0).sync("mem", memory)
+    Syncer(store, first_response_evaluator, {"mem": SETTINGS}, now=T0).sync("mem", memory)
     assert AlertsSettings(channels={}).rules == ()
     assert store.get_tickets("mem", ["1"])["1"].next_instant == T0 + timedelta(minutes=45)

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import test_own_writes
 import test_sync_alerts as test_alerts
-import test_sync_engine as test_engine
+import test_syncer as test_engine
 from synckit import T0, MemoryConnector, first_response_evaluator
 
 from slabridge.connectors.base import ReadItem

@@ -1,4 +1,4 @@
-"""The sync engine on FakeZendesk: reading back our own write-back costs no audits calls."""
+"""The sync on FakeZendesk: reading back our own write-back costs no audits calls."""
 
 from __future__ import annotations
 

@@ -123,47 +123,47 @@ class EmailNotifier(Notifier):
         return mail
 
     def send(self, message: AlertMessage) -> None:
-        config = self.config
         problem = self._plain_login_problem()
         if problem is not None:
             raise DeliveryError(f"{self._where()}: {problem}")
         mail = self.build(message)
         try:
-            with self._connect() as smtp:
-                if config.username is not None and config.password is not None:
-                    smtp.login(config.username, config.password.get_secret_value())
-                smtp.send_message(mail)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
-                f"{self._where()}: the server refused the login (SMTP {exc.smtp_code})"
-            ) from None
-        except smtplib.SMTPRecipientsRefused as exc:
-            refused = ", ".join(sorted(exc.recipients))
-            raise DeliveryError(f"{self._where()}: recipients refused: {refused}") from None
-        except smtplib.SMTPResponseException as exc:
+            self._deliver(mail)
+        except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
+            raise DeliveryError(f"{self._where()}: {self._failure(exc)}") from None
+
+    def _deliver(self, mail: EmailMessage) -> None:
+        config = self.config
+        with self._connect() as smtp:
+            if config.username is not None and config.password is not None:
+                smtp.login(config.username, config.password.get_secret_value())
+            smtp.send_message(mail)
+
+    def _failure(self, exc: OSError) -> str:
+        """What went wrong, for the delivery error (most specific exception first)."""
+        timeout = f"no answer within {self.config.timeout:g} s"
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return f"the server refused the login (SMTP {exc.smtp_code})"
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            return f"recipients refused: {', '.join(sorted(exc.recipients))}"
+        if isinstance(exc, smtplib.SMTPResponseException):
             error = exc.smtp_error
             text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
-            detail = self._clean(text)[:200]
-            raise DeliveryError(f"{self._where()}: SMTP {exc.smtp_code} {detail}") from None
-        except smtplib.SMTPNotSupportedError as exc:
+            return f"SMTP {exc.smtp_code} {self._clean(text)[:200]}"
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
             # "STARTTLS extension not supported by server." or the same of SMTP AUTH.
             hint = "use tls: true on port 465" if "STARTTLS" in str(exc) else "check the port"
-            raise DeliveryError(f"{self._where()}: {self._clean(str(exc))} ({hint})") from None
-        except ssl.SSLError as exc:
-            raise DeliveryError(f"{self._where()}: TLS failed: {exc.reason or 'error'}") from None
-        except smtplib.SMTPServerDisconnected as exc:
+            return f"{self._clean(str(exc))} ({hint})"
+        if isinstance(exc, ssl.SSLError):
+            return f"TLS failed: {exc.reason or 'error'}"
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
             # smtplib turns a read timeout into "Connection unexpectedly closed: timed out".
-            if "timed out" not in str(exc):
-                raise DeliveryError(f"{self._where()}: the server closed the connection") from None
-            raise DeliveryError(f"{self._where()}: no answer within {config.timeout:g} s") from None
-        except TimeoutError:
-            raise DeliveryError(f"{self._where()}: no answer within {config.timeout:g} s") from None
-        except ConnectionRefusedError:
-            raise DeliveryError(f"{self._where()}: connection refused") from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(
-                f"{self._where()}: {type(exc).__name__}: {self._clean(str(exc))[:200]}"
-            ) from None
+            return timeout if "timed out" in str(exc) else "the server closed the connection"
+        if isinstance(exc, TimeoutError):
+            return timeout
+        if isinstance(exc, ConnectionRefusedError):
+            return "connection refused"
+        return f"{type(exc).__name__}: {self._clean(str(exc))[:200]}"
 
     def _connect(self) -> smtplib.SMTP:
         config = self.config

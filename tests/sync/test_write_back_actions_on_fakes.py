@@ -29,6 +29,7 @@ from fakekit import (
 from slabridge_freshdesk.fake import FakeFreshdesk
 
 from slabridge.cli import cli
+from slabridge.redaction import forget_secrets, secrets_kept_apart
 from slabridge.sync.runtime import build_runtime, sync_all
 from slabridge.sync.store import open_store
 
@@ -215,7 +216,11 @@ def test_a_missing_variable_exits_2_naming_the_key_and_the_variable(
         },
     }
     path.write_text(yaml.safe_dump(document))
-    code, out, err = invoke("sync", "--config", str(path))
+    # A clean registry: a secret another test of this process registered (one sharing the part
+    # "slabridge") would otherwise mask the variable's name in the message.
+    with secrets_kept_apart():
+        forget_secrets()
+        code, out, err = invoke("sync", "--config", str(path))
     assert code == 2
     assert "connectors.fd.api_key" in err and "SLABRIDGE_REVIEW_KEY" in err
     assert out == ""

@@ -1,6 +1,6 @@
 """POLICY.md §5 under review: owned tags, escalation per cycle, fields, load-time config errors.
 
-The sync engine runs here against the in-memory connector with the real SLA engine, so every
+The sync runs here against the in-memory connector with the real SLA engine, so every
 verdict comes from the policy file as an admin would write it.
 """
 
@@ -19,9 +19,9 @@ from slabridge.connectors.base import ChangeSet, WriteResult
 from slabridge.plugins import connector_types
 from slabridge.sla.evaluate import evaluate
 from slabridge.sla.ticket import Customer, Event
-from slabridge.sync.engine import SyncEngine
 from slabridge.sync.runtime import settings_from_config
 from slabridge.sync.store import StateStore
+from slabridge.sync.syncer import Syncer
 
 SECRET = "tok-9f3a-very-secret-77"
 TAGS = 'tags: {breached: sla_breached, at_risk: sla_at_risk, policy: "sla_policy_{policy}"}'
@@ -44,7 +44,7 @@ def config(actions: str, policies: str = STANDARD) -> AppConfig:
 def sync(
     store: StateStore, memory: MemoryConnector, cfg: AppConfig, now: datetime, **options: Any
 ) -> Any:
-    engine = SyncEngine(
+    engine = Syncer(
         store,
         lambda ticket, at: evaluate(ticket, cfg, at),
         settings_from_config(cfg),
@@ -311,7 +311,7 @@ def test_a_dry_run_plans_the_escalation_but_records_nothing(
 ) -> None:
     cfg = config(ESCALATE)
     add(memory, "1", priority="normal")
-    engine = SyncEngine(
+    engine = Syncer(
         store,
         lambda ticket, at: evaluate(ticket, cfg, at),
         settings_from_config(cfg),

@@ -1,4 +1,4 @@
-"""The sync engine against an in-memory connector: write-back, idempotence, time, outbox, locks."""
+"""The syncer against an in-memory connector: write-back, idempotence, time, outbox, locks."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
 from slabridge.hookspecs import hookimpl
 from slabridge.plugins import create_plugin_manager
 from slabridge.sla.ticket import Customer, Event, Ticket
-from slabridge.sync.engine import Carried, LockHeldError, SyncEngine, _still_raised
+from slabridge.sync.decide import Carried, still_raised
 from slabridge.sync.plan import WriteBackSettings
 from slabridge.sync.store import StateStore
+from slabridge.sync.syncer import LockHeldError, Syncer
 
 
 def test_first_sync_tags_breached_and_at_risk_tickets_and_keeps_other_tags(
@@ -400,7 +401,7 @@ def test_due_tickets_are_rechecked_once_each_across_pages_even_when_one_fails(
     store: StateStore, memory: MemoryConnector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Keyset paging: every due ticket once, a failing one neither loops nor blocks the rest."""
-    monkeypatch.setattr("slabridge.sync.engine.FETCH_CHUNK", 2)  # pages of 20 due tickets
+    monkeypatch.setattr("slabridge.sync.connector_run.FETCH_CHUNK", 2)  # pages of 20 due tickets
     ids = [f"{number:02}" for number in range(45)]
     for ticket_id in ids:
         memory.add(ticket_id)
@@ -413,7 +414,7 @@ def test_due_tickets_are_rechecked_once_each_across_pages_even_when_one_fails(
             raise ValueError("broken policy for this ticket")
         return first_response_evaluator(ticket, now)
 
-    engine = SyncEngine(store, evaluator, {"mem": SETTINGS}, now=T0 + timedelta(hours=2))
+    engine = Syncer(store, evaluator, {"mem": SETTINGS}, now=T0 + timedelta(hours=2))
     summary = engine.sync("mem", memory)
 
     assert sorted(memory.fetched) == ids  # each due ticket fetched exactly once
@@ -445,7 +446,7 @@ def test_a_due_ticket_handled_by_the_read_is_not_fetched_again(
 def test_a_dry_run_plans_each_due_ticket_once_across_pages(
     store: StateStore, memory: MemoryConnector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("slabridge.sync.engine.FETCH_CHUNK", 2)
+    monkeypatch.setattr("slabridge.sync.connector_run.FETCH_CHUNK", 2)
     for number in range(25):
         memory.add(str(number))
     make_engine(store, T0).sync("mem", memory)
@@ -472,7 +473,7 @@ def test_a_ticket_that_fails_in_the_read_is_not_tried_again_by_the_recheck(
     def evaluator(ticket: Any, now: Any) -> Any:
         raise ValueError("broken policy")
 
-    summary = SyncEngine(store, evaluator, {"mem": SETTINGS}, now=T0 + timedelta(hours=2)).sync(
+    summary = Syncer(store, evaluator, {"mem": SETTINGS}, now=T0 + timedelta(hours=2)).sync(
         "mem", memory
     )
     assert (summary.fetched, summary.failed, len(summary.errors)) == (1, 1, 1)
@@ -483,20 +484,20 @@ def test_a_queued_raise_survives_other_edits_and_yields_to_a_priority_change() -
     planned = T0 + timedelta(minutes=5)
     ticket = Ticket(id="1", created_at=T0, updated_at=planned, status="open", priority="normal")
     raise_ = Carried("normal", "high", planned)
-    assert _still_raised(raise_, ticket, SETTINGS) == "high"
+    assert still_raised(raise_, ticket, SETTINGS) == "high"
     # An agent's reply (any edit but the priority) since the plan: the raise still stands.
     later = planned + timedelta(minutes=1)
     replied = replace(ticket, events=(Event(later, "reply", author="agent"),))
-    assert _still_raised(raise_, replied, SETTINGS) == "high"
+    assert still_raised(raise_, replied, SETTINGS) == "high"
     # A priority change since the plan, even back to where it was: the agent wins.
     undone = replace(ticket, events=(Event(later, "priority", priority="normal"),))
-    assert _still_raised(raise_, undone, SETTINGS) is None
-    assert _still_raised(raise_, replace(ticket, priority="low"), SETTINGS) is None
+    assert still_raised(raise_, undone, SETTINGS) is None
+    assert still_raised(raise_, replace(ticket, priority="low"), SETTINGS) is None
     # An outbox entry written before `raised_from` existed: only the history can tell.
     legacy = Carried(None, "high", planned)
-    assert _still_raised(legacy, replace(ticket, priority="low"), SETTINGS) == "high"
-    assert _still_raised(legacy, undone, SETTINGS) is None
-    assert _still_raised(Carried(None, None, planned, frozenset({"x"})), ticket, SETTINGS) is None
+    assert still_raised(legacy, replace(ticket, priority="low"), SETTINGS) == "high"
+    assert still_raised(legacy, undone, SETTINGS) is None
+    assert still_raised(Carried(None, None, planned, frozenset({"x"})), ticket, SETTINGS) is None
 
 
 def test_a_solved_ticket_is_not_escalated_until_it_is_reopened(
