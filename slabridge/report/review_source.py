@@ -6,10 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from slabridge.report.sources import SourceTicket, parsed_snapshots
-from slabridge.sync import schema
 
 if TYPE_CHECKING:
     from slabridge.sync.store import StateStore
@@ -27,20 +24,12 @@ def tickets_updated_since(
     of its events, so the ticket's ``updated_at`` is not older: older tickets are not read. A
     snapshot that cannot be read is named in ``problems`` once (the report may already name it).
     """
-    t = schema.tickets
-    query = (
-        sa.select(t.c.connector, t.c.ticket_id, t.c.snapshot_json)
-        .where(t.c.updated_at >= since)
-        .order_by(t.c.connector, t.c.ticket_id)
-    )
-    if connector is not None:
-        query = query.where(t.c.connector == connector)
     unreadable: list[str] = []
-    with store.engine.connect() as connection:
-        rows = connection.execution_options(yield_per=1000).execute(query)
-        yield from parsed_snapshots(
-            ((c, i, text) for c, i, text in rows), unreadable, note="not in the review figures: "
-        )
+    yield from parsed_snapshots(
+        store.iter_snapshots(connector, updated_since=since),
+        unreadable,
+        note="not in the review figures: ",
+    )
     if problems is not None:
         named = {problem.split(": ", 1)[0] for problem in problems}
         problems.extend(p for p in unreadable if p.split(": ", 1)[0] not in named)

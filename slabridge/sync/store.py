@@ -284,12 +284,14 @@ class StateStore:
         connector: str | None = None,
         *,
         unevaluated_between: tuple[datetime, datetime] | None = None,
+        updated_since: datetime | None = None,
     ) -> Iterator[tuple[str, str, str]]:
         """``(connector, ticket_id, snapshot JSON text)`` of tracked tickets, by connector and id.
 
         The text is left unparsed, so that a caller can name a snapshot it cannot read and go
         on. With ``unevaluated_between=(start, end)``: only tickets updated at or after
         ``start`` that have no evaluation made in ``[start, end)`` (what a report replays).
+        With ``updated_since``: only tickets updated at or after it (the report's review).
         """
         t, e = schema.tickets, schema.evaluations
         query = sa.select(t.c.connector, t.c.ticket_id, t.c.snapshot_json).order_by(
@@ -310,6 +312,8 @@ class StateStore:
                 .exists()
             )
             query = query.where(t.c.updated_at >= start, ~evaluated)
+        if updated_since is not None:
+            query = query.where(t.c.updated_at >= updated_since)
         with self.engine.connect() as connection:
             rows = connection.execution_options(yield_per=1000).execute(query)
             for name, ticket_id, snapshot_json in rows:
