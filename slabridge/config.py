@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from slabridge.alerts.settings import AlertsSettings, validate_alerts
+from slabridge.config_conditions import parse_conditions
 from slabridge.connectors.base import Connector, ConnectorConfig
 from slabridge.customers import CustomerDirectory, credit_key_problems, validate_customers
 from slabridge.redaction import redact_text, register_secrets
@@ -921,7 +922,7 @@ class _Checker:
             seconds = self.duration(raw, path)
             return None if seconds is None else MetricTarget(metric, seconds, None, pause_on)
         data = self.mapping(raw, path) or {}
-        self.known_keys(data, path, ("within", "calendar", "pause_on"))
+        self.known_keys(data, path, ("within", "calendar", "pause_on", "pause_when", "stop_when"))
         ok = True
         seconds = None
         if "within" not in data:
@@ -962,9 +963,15 @@ class _Checker:
                 else:
                     found.add(status)
             pause_on = frozenset(found)
+        # Tag and field conditions (docs/policy.md decision 70), parsed in config_conditions.
+        pause_when, problems = parse_conditions(data.get("pause_when"), _join(path, "pause_when"))
+        stop_when, stop_problems = parse_conditions(data.get("stop_when"), _join(path, "stop_when"))
+        for where, message in [*problems, *stop_problems]:
+            self.add(where, message)
+            ok = False
         if not ok or seconds is None:
             return None
-        return MetricTarget(metric, seconds, choice, pause_on)
+        return MetricTarget(metric, seconds, choice, pause_on, pause_when, stop_when)
 
     # -- state, connectors, actions (the sync part, POLICY.md §5) ------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from slabridge.sla.conditions import holds_at, spans
 from slabridge.sla.durations import format_duration
 from slabridge.sla.evaluate import MetricTrace, Trace, judged_by, to_evaluation
 from slabridge.sla.metrics import CycleClock, Segment
@@ -82,11 +83,17 @@ def _metric_lines(metric: MetricTrace, result: Trace, policies: PolicySet) -> li
     spec = policies.calendar_specs[metric.calendar]
     zone = ZoneInfo(spec.timezone)
     target = metric.clocks[0].target
-    pauses = ", ".join(sorted(metric.pause_on)) or "nothing"
+    pauses = ", ".join(
+        [*sorted(metric.pause_on), *(condition.describe() for condition in metric.pause_when)]
+    )
+    pauses = pauses or "nothing"
     lines = [
         f"{metric.name}: target {format_duration(target)} ({target}s) on calendar "
         f"{metric.calendar} ({spec.timezone}); pauses on: {pauses}",
     ]
+    if metric.stop_when:
+        stops = ", ".join(condition.describe() for condition in metric.stop_when)
+        lines.append(f"  also stops when: {stops}")
     for number, c in enumerate(metric.clocks, 1):
         cycle = _cycle_lines(number, c, metric, result, zone)
         lines += [cycle[0], "    " + judged_line(c, result, policies, zone), *cycle[1:]]
@@ -164,10 +171,21 @@ def _cycle_lines(
         rest = sum(b - a for a, b in counted[MAX_INTERVALS:])
         lines.append(f"      … {len(counted) - MAX_INTERVALS} more ({format_duration(rest)})")
     holes = metric.pause_on | (STOPPED_STATUSES if metric.name == "resolution" else frozenset())
-    for a, b, status in _pauses(result, c.start, end, holes):
-        lines.append(
-            f"    not counted while {status}: {_local(a, zone)} → {_local(b, zone, short=True)}"
-        )
+    pauses = [
+        (a, b, f"not counted while {status}")
+        for a, b, status in _pauses(result, c.start, end, holes)
+    ]
+    pauses += [(a, b, f"paused by {cause}") for a, b, cause in _condition_pauses(result, metric, c)]
+    for a, b, why in sorted(pauses):
+        lines.append(f"    {why}: {_local(a, zone)} → {_local(b, zone, short=True)}")
+    if c.stop is not None:
+        causes = [
+            condition.describe()
+            for condition in metric.stop_when
+            if holds_at(spans(result.ticket, result.now, condition), c.stop)
+        ]
+        if causes:
+            lines.append(f"    stopped by stop_when: {', '.join(causes)}")
     remaining = c.target - round(c.elapsed)
     lines.append(
         f"    elapsed {format_duration(c.elapsed)} of {format_duration(c.target)}, "
@@ -191,6 +209,20 @@ def _pauses(
         b = min(times[i + 1] if i + 1 < len(times) else end, end)
         if status in holes and a < b:
             out.append((a, b, status))
+    return out
+
+
+def _condition_pauses(
+    result: Trace, metric: MetricTrace, c: CycleClock
+) -> list[tuple[float, float, str]]:
+    """Each span of a pause condition inside the cycle, with the condition that caused it."""
+    end = c.stop if c.stop is not None else max(result.now, c.start)
+    out: list[tuple[float, float, str]] = []
+    for condition in metric.pause_when:
+        for a, b in spans(result.ticket, result.now, condition):
+            a, b = max(a, c.start), min(b, end)
+            if a < b:
+                out.append((a, b, condition.describe()))
     return out
 
 
