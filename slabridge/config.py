@@ -963,7 +963,7 @@ class _Checker:
                 else:
                     found.add(status)
             pause_on = frozenset(found)
-        # Tag and field conditions (docs/policy.md decision 70), parsed in config_conditions.
+        # Tag and field conditions (docs/policy.md, "Pause and stop on conditions").
         pause_when, problems = parse_conditions(data.get("pause_when"), _join(path, "pause_when"))
         stop_when, stop_problems = parse_conditions(data.get("stop_when"), _join(path, "stop_when"))
         for where, message in [*problems, *stop_problems]:

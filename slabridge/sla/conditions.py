@@ -1,12 +1,12 @@
 """Pause and stop conditions on tags and fields: their history as spans of epoch floats.
 
 A condition (``{tag: waiting_vendor}``, ``{field: waiting_on, equals: vendor}``) holds over
-spans of a ticket's life, read from its ``tags`` and ``field`` events (docs/policy.md decision
-70): before the first event about it, the value that event replaced (a tag it adds was absent,
-one it removes was present; a field's ``from``, else unknown: not holding); with no event about
-it, the ticket's current value, from ``updated_at`` on; when the last event disagrees with the
-ticket, the change to the current value happened at ``updated_at`` (as POLICY.md §2 places an
-unseen status change). Pure: no I/O, no clock.
+spans of a ticket's life, read from its ``tags`` and ``field`` events (docs/policy.md, "Pause
+and stop on conditions"): before the first event about it, the value that event replaced (a tag
+it adds was absent, one it removes was present; a field's ``from``, else unknown: not holding);
+with no event about it, the ticket's current value, from ``updated_at`` on; when the last event
+disagrees with the ticket, the change to the current value happened at ``updated_at`` (as
+POLICY.md §2 places an unseen status change). Pure: no I/O, no clock.
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ class MetricTrace:
     calendar: str
     pause_on: frozenset[str]
     clocks: list[CycleClock]
-    # The current target's conditions (docs/policy.md decision 70), for explain's labels.
+    # The current target's conditions (docs/policy.md, "Pause and stop on conditions"),
+    # for explain's labels.
     pause_when: tuple[Condition, ...] = ()
     stop_when: tuple[Condition, ...] = ()
 
@@ -432,7 +433,8 @@ def _judge_each_cycle(
             entry = current.get(name) if stop is None else judged_at(stop).get(name)
             if entry is not None and entry[9]:
                 # The stop conditions of the target that judges the cycle without them; a stop
-                # they bring forward is judged at that stop (docs/policy.md decision 70).
+                # they bring forward is judged at that stop (docs/policy.md, "Pause and stop on
+                # conditions").
                 stopped = _stop_condition(ticket, now_ts, entry[9], conditions, start, stop)
                 if stopped != stop:
                     stop = stopped

@@ -122,8 +122,9 @@ class MetricTarget:
     seconds: int
     calendar: CalendarChoice | None = None
     pause_on: frozenset[str] = frozenset()
-    # Tag and field conditions (docs/policy.md decision 70): any of pause_when pauses the
-    # clock while it holds; the first instant any of stop_when holds stops the cycle.
+    # Tag and field conditions (docs/policy.md, "Pause and stop on conditions"): any of
+    # pause_when pauses the clock while it holds; the first instant any of stop_when holds
+    # stops the cycle.
     pause_when: tuple[Condition, ...] = ()
     stop_when: tuple[Condition, ...] = ()
 

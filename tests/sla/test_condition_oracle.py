@@ -2,12 +2,13 @@
 
 The random tickets of ``test_evaluate_oracle`` get random ``tags`` and ``field`` events (some
 saying what they replaced, some after ``now``), random current tags and fields, and the oracle
-reads docs/policy.md decision 70 literally, per 5-minute step: a condition's value at ``t`` is
-the last event about it at or before ``t``; before the first, what that event replaced (a field
-without ``from``: unknown, not holding); with no event, the current value from ``updated_at`` on;
-when the last event disagrees with the ticket, the current value from ``updated_at`` (or that
-last event, if later). A step counts when no pause condition holds; a cycle stops at the first
-step from its start at which a stop condition holds, and is judged (POLICY.md §3.4) at that stop.
+reads docs/policy.md ("Pause and stop on conditions") literally, per 5-minute step: a
+condition's value at ``t`` is the last event about it at or before ``t``; before the first, what
+that event replaced (a field without ``from``: unknown, not holding); with no event, the current
+value from ``updated_at`` on; when the last event disagrees with the ticket, the current value
+from ``updated_at`` (or that last event, if later). A step counts when no pause condition
+holds; a cycle stops at the first step from its start at which a stop condition holds, and is
+judged (POLICY.md §3.4) at that stop.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pause and stop on tag/field conditions (docs/policy.md decision 70), worked by hand.
+"""Pause and stop on tag/field conditions (docs/policy.md, "Pause and stop on conditions").
 
 The arithmetic of each example is in its comments; times are UTC unless a comment says local.
 """
