@@ -158,9 +158,7 @@ class JiraConfig(HttpConnectorConfig):
     notify_users: bool = True
     mapping: JiraMapping = JiraMapping()
     # JSM SLA name -> slabridge metric, for `slabridge shadow` (default: JSM's standard names).
-    sla_names: dict[str, SlaMetric] = Field(
-        default_factory=lambda: dict(DEFAULT_SLA_NAMES)
-    )
+    sla_names: dict[str, SlaMetric] = Field(default_factory=lambda: dict(DEFAULT_SLA_NAMES))
 
     @field_validator("site")
     @classmethod
