@@ -6,7 +6,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from slabridge_jira.config import JiraMapping
+import pytest
+from jira_support import TOKEN
+from pydantic import ValidationError
+from slabridge_jira.config import JiraConfig, JiraMapping
+from slabridge_jira.connector import JiraConnector
+from slabridge_jira.fake import FakeJira
 from slabridge_jira.mapping import SiteMeta, history_events, map_issue
 
 from slabridge.sla.conditions import Condition
@@ -102,3 +107,21 @@ def test_a_custom_field_change_pauses_a_clock_until_it_changes_again() -> None:
     policies = PolicySet([Policy("p", (), CalendarChoice("24x7"), {"default": block})])
     now = datetime(2025, 3, 10, 11, 0, tzinfo=UTC)
     assert evaluate_json(ticket, policies, now)["metrics"]["resolution"]["elapsed_seconds"] == 3600
+
+
+def test_the_bulk_changelog_asks_for_labels_and_the_configured_history_fields() -> None:
+    with FakeJira(token=TOKEN) as fake:
+        fake.transition(fake.create_issue(), "In Progress")
+        config = fake.connector_config(history_fields=["customfield_10050"])
+        list(JiraConnector("jira-test", config, sleep=lambda _s: None).read(None))
+        [request] = fake.requests_to("POST", "/changelog/bulkfetch")
+        assert request.json()["fieldIds"] == ["status", "priority", "labels", "customfield_10050"]
+
+
+@pytest.mark.parametrize(
+    "bad", [["Waiting on"], ["customfield_x"], [f"customfield_{n}" for n in range(8)]]
+)
+def test_history_fields_take_at_most_seven_custom_field_ids(bad: list[str]) -> None:
+    with FakeJira(token=TOKEN) as fake, pytest.raises(ValidationError) as caught:
+        JiraConfig.model_validate(fake.connector_config(history_fields=bad))
+    assert "history_fields" in str(caught.value)
