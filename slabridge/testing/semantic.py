@@ -170,6 +170,8 @@ def describe_event(event: Event) -> str:
         return f"{kind} reply by {event.author} at {when}"
     if event.type == "status":
         return f"status change to {event.status} at {when}"
+    if event.type in CONDITION_EVENT_TYPES:
+        return f"{event.type} change at {when}"
     replaced = f" from {event.from_priority}" if event.has_from else ""
     return f"priority change to {event.priority}{replaced} at {when}"
 
