@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "sla": 1,
     "connectors": 2,
     "config": 3,
+    "config_conditions": 3,  # pause_when/stop_when parsing (moves into the config package)
     "customers": 3,
     "plugins": 4,
     "hookspecs": 4,
