@@ -305,3 +305,30 @@ def test_a_condition_that_is_never_true_changes_nothing(
     assert evaluate_json(ticket, with_never, moment) == evaluate_json(
         ticket, _plain(with_never), moment
     )
+
+
+def test_a_cycle_a_stop_condition_stopped_keeps_the_priority_it_had_then() -> None:
+    # Resolution: normal 4h, urgent 1h; stops when handed to the vendor. The tag goes on at
+    # 10:00 (1h counted) and the ticket is raised to urgent at 12:00. The cycle stopped at
+    # 10:00 under normal: achieved (1h of 4h), not breached by urgent's 1h (POLICY.md §3.4).
+    urgent = {"resolution": MetricTarget("resolution", H, None, frozenset(), (), (HANDED_OVER,))}
+    normal = {
+        "resolution": MetricTarget("resolution", 4 * H, None, frozenset(), (), (HANDED_OVER,))
+    }
+    policies = PolicySet(
+        [Policy("p", (), CalendarChoice("always"), {"urgent": urgent, "default": normal})],
+        CALENDARS,
+        Settings(),
+    )
+    ticket = _ticket(
+        _tags("10:00", added=("handed_to_vendor",)),
+        {"at": "12:00", "type": "priority", "priority": "urgent", "from": "normal"},
+        tags=["handed_to_vendor"],
+        priority="urgent",
+    )
+    resolution = _metric(ticket, "2026-03-02T13:00:00Z", policies, "resolution")
+    assert (resolution["status"], resolution["target_seconds"]) == ("achieved", 4 * H)
+    assert (resolution["stopped_at"], resolution["elapsed_seconds"]) == (
+        "2026-03-02T10:00:00Z",
+        H,
+    )
