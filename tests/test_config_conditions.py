@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from slabridge.config import ConfigError, load_config_text
@@ -94,3 +96,20 @@ def test_an_unknown_key_of_a_target_lists_the_condition_keys() -> None:
         "policies[0].targets.default.resolution.pause_if: unknown key "
         "(valid: within, calendar, pause_on, pause_when, stop_when)"
     ]
+
+
+def test_the_example_in_the_policy_reference_loads() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "policy.md").read_text()
+    section = text.split("### Pause and stop on conditions\n", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    indented = "".join(f"    {line}\n" for line in block.splitlines())
+    config = load_config_text(f"policies:\n  - name: p\n{indented}")
+    targets = config.policy_set.policies[0].targets["default"]
+    assert targets["resolution"].pause_when == (
+        Condition("tag", "waiting_vendor"),
+        Condition("field", "waiting_on", ("vendor",)),
+    )
+    assert targets["next_response"].stop_when == (Condition("tag", "handed_to_vendor"),)
+    assert targets["first_response"].pause_when == (
+        Condition("field", "360001234", ("vendor", "partner")),
+    )
