@@ -10,7 +10,7 @@ from slabridge.sla.durations import format_duration
 from slabridge.sla.evaluate import MetricTrace, Trace, judged_by, to_evaluation
 from slabridge.sla.metrics import CycleClock, Segment
 from slabridge.sla.policy import PolicySet
-from slabridge.sla.ticket import BY_SLABRIDGE, STOPPED_STATUSES, Event
+from slabridge.sla.ticket import BY_SLABRIDGE, STOPPED_STATUSES, Event, FieldEvent, TagsEvent
 
 MAX_INTERVALS = 12  # per cycle; the rest is summarized so a long ticket stays readable
 
@@ -67,6 +67,11 @@ def explain_lines(result: Trace, policies: PolicySet) -> list[str]:
             lines.append(
                 f"  {_utc(event.at.timestamp())}  {event.priority or 'none'}{replaced}{own}"
             )
+    if any(metric.pause_when or metric.stop_when for metric in result.metrics):
+        lines += ["", "Tag and field changes (for pause and stop conditions):"]
+        lines += _condition_changes(result) or [
+            "  none recorded: current values count from updated_at"
+        ]
     if not result.metrics:
         lines += ["", f"Policy {result.policy.name} sets no target for priority {result.priority}."]
     for metric in result.metrics:
@@ -224,6 +229,23 @@ def _condition_pauses(
             if a < b:
                 out.append((a, b, condition.describe()))
     return out
+
+
+def _condition_changes(result: Trace) -> list[str]:
+    """The ticket's ``tags`` and ``field`` events up to ``now``, one line each."""
+    lines: list[str] = []
+    for event in result.ticket.events:
+        if event.at.timestamp() > result.now:
+            continue
+        if isinstance(event, TagsEvent):
+            change = " ".join([*(f"+{t}" for t in event.added), *(f"-{t}" for t in event.removed)])
+            lines.append(f"  {_utc(event.at.timestamp())}  tags {change}")
+        elif isinstance(event, FieldEvent):
+            replaced = f" (from {event.from_value!r})" if event.has_from else ""
+            lines.append(
+                f"  {_utc(event.at.timestamp())}  field {event.field} = {event.value!r}{replaced}"
+            )
+    return lines
 
 
 def _utc(instant: float) -> str:

@@ -218,6 +218,7 @@ def test_explain_shows_each_pause_with_its_cause_and_the_stop_condition() -> Non
         _tags("11:30", removed=("waiting_vendor",)),
         {"at": "12:00", "type": "status", "status": "open"},
         _tags("13:00", added=("handed_to_vendor",)),
+        _field("13:30", "customer", **{"from": None}),
         updated_at="2026-03-02T13:00:00Z",
         tags=["handed_to_vendor"],
     )
@@ -230,6 +231,13 @@ def test_explain_shows_each_pause_with_its_cause_and_the_stop_condition() -> Non
     assert "    paused by tag waiting_vendor: Mon 2026-03-02 10:00 UTC → Mon 11:30 UTC" in lines
     assert "    not counted while pending: Mon 2026-03-02 10:30 UTC → Mon 12:00 UTC" in lines
     assert "    stopped by stop_when: tag handed_to_vendor" in lines
+    changes = lines.index("Tag and field changes (for pause and stop conditions):")
+    assert lines[changes + 1 : changes + 5] == [
+        "  2026-03-02T10:00:00Z  tags +waiting_vendor",
+        "  2026-03-02T11:30:00Z  tags -waiting_vendor",
+        "  2026-03-02T13:00:00Z  tags +handed_to_vendor",
+        "  2026-03-02T13:30:00Z  field waiting_on = 'customer' (from None)",
+    ]
     # Counted 09:00-10:00 and 12:00-13:00: the two pauses overlap and count once.
     assert "    elapsed 2h of 8h, remaining 6h" in lines
 
@@ -332,3 +340,12 @@ def test_a_cycle_a_stop_condition_stopped_keeps_the_priority_it_had_then() -> No
         "2026-03-02T10:00:00Z",
         H,
     )
+
+
+def test_explain_says_when_no_tag_or_field_change_is_recorded() -> None:
+    ticket = parse_ticket(_ticket(tags=["waiting_vendor"], updated_at="2026-03-02T11:00:00Z"))
+    policies = _policies(resolution=4 * H)
+    lines = explain_lines(trace(ticket, policies, datetime(2026, 3, 2, 12, tzinfo=UTC)), policies)
+    changes = lines.index("Tag and field changes (for pause and stop conditions):")
+    assert lines[changes + 1] == "  none recorded: current values count from updated_at"
+    assert "    paused by tag waiting_vendor: Mon 2026-03-02 11:00 UTC → Mon 12:00 UTC" in lines
