@@ -116,7 +116,7 @@ policies:
         "policies[0].targets.high.resolution.pause_on[1]: 'solved' stops the clock, not a pause "
         "(use new/open/pending/on_hold)",
         "policies[0].targets.default.resolution.colour: unknown key (valid: within, calendar, "
-        "pause_on)",
+        "pause_on, pause_when, stop_when)",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slabridge.config.checking import Checker, key_path, key_text, kind_of, show_value
+from slabridge.config.conditions import parse_conditions
 from slabridge.sla.policy import (
     BUILTIN_CALENDAR,
     DEFAULT_PAUSE_ON,
@@ -183,7 +184,7 @@ class PolicyChecks(Checker):
             seconds = self.duration(raw, path)
             return None if seconds is None else MetricTarget(metric, seconds, None, pause_on)
         data = self.mapping(raw, path) or {}
-        self.known_keys(data, path, ("within", "calendar", "pause_on"))
+        self.known_keys(data, path, ("within", "calendar", "pause_on", "pause_when", "stop_when"))
         ok = True
         seconds = None
         if "within" not in data:
@@ -224,6 +225,16 @@ class PolicyChecks(Checker):
                 else:
                     found.add(status)
             pause_on = frozenset(found)
+        # Tag and field conditions (docs/policy.md, "Pause and stop on conditions").
+        pause_when, problems = parse_conditions(
+            data.get("pause_when"), key_path(path, "pause_when")
+        )
+        stop_when, stop_problems = parse_conditions(
+            data.get("stop_when"), key_path(path, "stop_when")
+        )
+        for where, message in [*problems, *stop_problems]:
+            self.add(where, message)
+            ok = False
         if not ok or seconds is None:
             return None
-        return MetricTarget(metric, seconds, choice, pause_on)
+        return MetricTarget(metric, seconds, choice, pause_on, pause_when, stop_when)

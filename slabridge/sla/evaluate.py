@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from slabridge.sla.conditions import Condition, any_spans, cut, first_hold, holds_at
 from slabridge.sla.metrics import (
     ClockRow,
     CycleClock,
+    Segment,
     Timeline,
     build_timeline,
     count_clock,
@@ -46,6 +48,10 @@ class MetricTrace:
     calendar: str
     pause_on: frozenset[str]
     clocks: list[CycleClock]
+    # The current target's conditions (docs/policy.md, "Pause and stop on conditions"),
+    # for explain's labels.
+    pause_when: tuple[Condition, ...] = ()
+    stop_when: tuple[Condition, ...] = ()
 
 
 @dataclass(slots=True)
@@ -66,9 +72,18 @@ MetricRows = tuple[str, str, frozenset[str], list[ClockRow]]
 # What the engine needs of one metric of a (policy, priority), worked out once per policy set:
 # (metric, target seconds, calendar choice, its calendar name when fixed, pause_on, warn
 # threshold, statuses that stop the clock (resolution only), whether a reopen starts a new
-# resolution cycle).
+# resolution cycle, its pause_when and stop_when conditions).
 _MetricPlan = tuple[
-    str, int, CalendarChoice, str | None, frozenset[str], float | None, frozenset[str] | None, bool
+    str,
+    int,
+    CalendarChoice,
+    str | None,
+    frozenset[str],
+    float | None,
+    frozenset[str] | None,
+    bool,
+    tuple[Condition, ...],
+    tuple[Condition, ...],
 ]
 
 
@@ -81,10 +96,20 @@ def evaluate(ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime) -
 def trace(ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime) -> Trace:
     """Run the engine and keep its working (segments, calendars) for ``explain``."""
     now_ts, timeline, priority, policy, metrics = _run(ticket, policies, now)
-    traces = [
-        MetricTrace(name, calendar, pause_on, [CycleClock(*row) for row in rows])
-        for name, calendar, pause_on, rows in metrics
-    ]
+    targets = {} if policy is None else policy.targets_for(priority)
+    traces = []
+    for name, calendar, pause_on, rows in metrics:
+        target = targets.get(name)
+        traces.append(
+            MetricTrace(
+                name,
+                calendar,
+                pause_on,
+                [CycleClock(*row) for row in rows],
+                () if target is None else target.pause_when,
+                () if target is None else target.stop_when,
+            )
+        )
     return Trace(ticket, now_ts, timeline, priority, policy, traces)
 
 
@@ -143,7 +168,20 @@ def _plan(policy_set: PolicySet, policy: Policy, priority: str) -> tuple[_Metric
             if holes is None:
                 holes = target.pause_on | STOPPED_STATUSES
         fixed = choice.default if choice.by is None else None
-        plans.append((name, seconds, choice, fixed, target.pause_on, threshold, holes, new_cycle))
+        plans.append(
+            (
+                name,
+                seconds,
+                choice,
+                fixed,
+                target.pause_on,
+                threshold,
+                holes,
+                new_cycle,
+                target.pause_when,
+                target.stop_when,
+            )
+        )
     plan = tuple(plans)
     policy_set.plans[key] = (policy, settings, plan)
     return plan
@@ -180,16 +218,29 @@ def _run(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, one call per t
         # No cycle stops before the first response does (its stop is the first public agent
         # reply or solve), so when that comes after the last change every cycle is judged by
         # the current priority: the usual loop below gives the same result, cheaper.
+        # A stop condition can stop a cycle earlier than that, so then each is judged too.
         earliest_stop = first_response_window(timeline)[1]
-        if earliest_stop is not None and earliest_stop <= changes[-1][0]:
+        if (earliest_stop is not None and earliest_stop <= changes[-1][0]) or any(
+            entry[9] for entry in _plan(policy_set, policy, priority)
+        ):
             _judge_each_cycle(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
             return now_ts, timeline, priority, policy, metrics
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
     resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
-    for name, seconds, choice, fixed, pause_on, threshold, holes, new_cycle in _plan(
-        policy_set, policy, priority
-    ):
+    conditions: dict[tuple[Condition, ...], list[Segment]] = {}  # their spans, once per ticket
+    for (
+        name,
+        seconds,
+        choice,
+        fixed,
+        pause_on,
+        threshold,
+        holes,
+        new_cycle,
+        pause_when,
+        stop_when,
+    ) in _plan(policy_set, policy, priority):
         calendar_name = fixed or resolved.get(id(choice))
         if calendar_name is None:
             calendar_name = resolved[id(choice)] = choice.resolve(ticket)
@@ -197,7 +248,7 @@ def _run(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, one call per t
         windows: list[tuple[float, float | None, bool]] | list[tuple[float, float | None]]
         if holes is not None:  # resolution: its clock also stops while solved or closed
             windows = resolution_windows(timeline, new_cycle)
-            cut = holes
+            holes_of = holes
         else:
             if name == "first_response":
                 windows = [first_response_window(timeline)]
@@ -205,20 +256,26 @@ def _run(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, one call per t
                 windows = next_response_windows(timeline)
             else:
                 windows = update_windows(timeline)
-            cut = pause_on
+            holes_of = pause_on
         count_cycle = calendar.count_cycle
         rows: list[ClockRow] = []
         for window in windows:
             start = window[0]
             stop = window[1]
+            if stop_when:
+                stop = _stop_condition(ticket, now_ts, stop_when, conditions, start, stop)
             end = stop if stop is not None else (now_ts if now_ts > start else start)
-            if cut:
-                segments = running_segments(timeline, start, end, cut)
+            if holes_of:
+                segments = running_segments(timeline, start, end, holes_of)
                 # A running cycle ends at now, after every status change: the last status holds.
                 paused = stop is None and last_status in pause_on
             else:
                 segments = [(start, end)]
                 paused = False
+            if pause_when:
+                segments, paused = _pause_conditions(
+                    ticket, now_ts, pause_when, conditions, segments, paused, stop, end
+                )
             # metrics.count_clock, inline (one call less per cycle on the hot path).
             if stop is not None:
                 elapsed, due, warn = count_cycle(segments, seconds, stop, None)
@@ -250,6 +307,51 @@ def _run(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, one call per t
         if rows:
             metrics.append((name, calendar_name, pause_on, rows))
     return now_ts, timeline, priority, policy, metrics
+
+
+def _condition_spans(
+    ticket: Ticket,
+    now: float,
+    conditions: tuple[Condition, ...],
+    cache: dict[tuple[Condition, ...], list[Segment]],
+) -> list[Segment]:
+    found = cache.get(conditions)
+    if found is None:
+        found = cache[conditions] = any_spans(ticket, now, conditions)
+    return found
+
+
+def _stop_condition(
+    ticket: Ticket,
+    now: float,
+    stop_when: tuple[Condition, ...],
+    cache: dict[tuple[Condition, ...], list[Segment]],
+    start: float,
+    stop: float | None,
+) -> float | None:
+    """The cycle's stop: its own, or the first instant from its start a stop condition holds."""
+    limit = stop if stop is not None else now
+    found = first_hold(_condition_spans(ticket, now, stop_when, cache), start, limit)
+    return stop if found is None else found
+
+
+def _pause_conditions(
+    ticket: Ticket,
+    now: float,
+    pause_when: tuple[Condition, ...],
+    cache: dict[tuple[Condition, ...], list[Segment]],
+    segments: list[Segment],
+    paused: bool,
+    stop: float | None,
+    end: float,
+) -> tuple[list[Segment], bool]:
+    """Segments without the spans a pause condition holds; a running cycle in one is paused."""
+    holes = _condition_spans(ticket, now, pause_when, cache)
+    if not holes:
+        return segments, paused
+    if stop is None and not paused:
+        paused = holds_at(holes, end)
+    return cut(segments, holes), paused
 
 
 def judged_by(
@@ -291,9 +393,27 @@ def _judge_each_cycle(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, o
     default = policy_set.settings.default_priority
     at_stop: dict[float, dict[str, _MetricPlan]] = {}
     resolved: dict[int, str] = {}  # calendar choice -> name, resolved once per ticket
+    conditions: dict[tuple[Condition, ...], list[Segment]] = {}
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
     new_cycle = policy_set.settings.reopen == "new_cycle"
+
+    def judged_at(stop: float) -> dict[str, _MetricPlan]:
+        """judged_by(), with the match and plan of each priority worked out once."""
+        judged = at_stop.get(stop)
+        if judged is None:
+            at_priority = priority_before(timeline, stop) or default
+            judged = plans.get(at_priority)
+            if judged is None:
+                at_policy = policy_set.match(ticket, at_priority)
+                judged = plans[at_priority] = (
+                    {}
+                    if at_policy is None
+                    else {entry[0]: entry for entry in _plan(policy_set, at_policy, at_priority)}
+                )
+            at_stop[stop] = judged
+        return judged
+
     for name in METRICS:
         windows: list[tuple[float, float | None, bool]] | list[tuple[float, float | None]]
         if name == "resolution":
@@ -310,29 +430,18 @@ def _judge_each_cycle(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, o
         for window in windows:
             start = window[0]
             stop = window[1]
-            if stop is None:
-                entry = current.get(name)
-            else:
-                judged = at_stop.get(stop)
-                if judged is None:
-                    # judged_by(), with the match and plan of each priority worked out once.
-                    at_priority = priority_before(timeline, stop) or default
-                    judged = plans.get(at_priority)
-                    if judged is None:
-                        at_policy = policy_set.match(ticket, at_priority)
-                        judged = plans[at_priority] = (
-                            {}
-                            if at_policy is None
-                            else {
-                                entry[0]: entry
-                                for entry in _plan(policy_set, at_policy, at_priority)
-                            }
-                        )
-                    at_stop[stop] = judged
-                entry = judged.get(name)
+            entry = current.get(name) if stop is None else judged_at(stop).get(name)
+            if entry is not None and entry[9]:
+                # The stop conditions of the target that judges the cycle without them; a stop
+                # they bring forward is judged at that stop (docs/policy.md, "Pause and stop on
+                # conditions").
+                stopped = _stop_condition(ticket, now_ts, entry[9], conditions, start, stop)
+                if stopped != stop:
+                    stop = stopped
+                    entry = None if stop is None else judged_at(stop).get(name)
             if entry is None:
                 continue
-            _, seconds, choice, fixed, pause_on, threshold, holes, _ = entry
+            _, seconds, choice, fixed, pause_on, threshold, holes, _, pause_when, _ = entry
             chosen = fixed or resolved.get(id(choice))
             if chosen is None:
                 chosen = resolved[id(choice)] = choice.resolve(ticket)
@@ -346,6 +455,10 @@ def _judge_each_cycle(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, o
             else:
                 segments = [(start, end)]
                 paused = False
+            if pause_when:
+                segments, paused = _pause_conditions(
+                    ticket, now_ts, pause_when, conditions, segments, paused, stop, end
+                )
             rows.append(
                 count_clock(calendar, seconds, start, stop, segments, paused, now_ts, threshold)
             )

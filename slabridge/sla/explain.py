@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from slabridge.sla.conditions import holds_at, spans
 from slabridge.sla.durations import format_duration
 from slabridge.sla.evaluate import MetricTrace, Trace, judged_by, to_evaluation
 from slabridge.sla.metrics import CycleClock, Segment
 from slabridge.sla.policy import PolicySet
-from slabridge.sla.ticket import BY_SLABRIDGE, STOPPED_STATUSES, Event
+from slabridge.sla.ticket import BY_SLABRIDGE, STOPPED_STATUSES, Event, FieldEvent, TagsEvent
 
 MAX_INTERVALS = 12  # per cycle; the rest is summarized so a long ticket stays readable
 
@@ -66,6 +67,11 @@ def explain_lines(result: Trace, policies: PolicySet) -> list[str]:
             lines.append(
                 f"  {_utc(event.at.timestamp())}  {event.priority or 'none'}{replaced}{own}"
             )
+    if any(metric.pause_when or metric.stop_when for metric in result.metrics):
+        lines += ["", "Tag and field changes (for pause and stop conditions):"]
+        lines += _condition_changes(result) or [
+            "  none recorded: current values count from updated_at"
+        ]
     if not result.metrics:
         lines += ["", f"Policy {result.policy.name} sets no target for priority {result.priority}."]
     for metric in result.metrics:
@@ -82,11 +88,17 @@ def _metric_lines(metric: MetricTrace, result: Trace, policies: PolicySet) -> li
     spec = policies.calendar_specs[metric.calendar]
     zone = ZoneInfo(spec.timezone)
     target = metric.clocks[0].target
-    pauses = ", ".join(sorted(metric.pause_on)) or "nothing"
+    pauses = ", ".join(
+        [*sorted(metric.pause_on), *(condition.describe() for condition in metric.pause_when)]
+    )
+    pauses = pauses or "nothing"
     lines = [
         f"{metric.name}: target {format_duration(target)} ({target}s) on calendar "
         f"{metric.calendar} ({spec.timezone}); pauses on: {pauses}",
     ]
+    if metric.stop_when:
+        stops = ", ".join(condition.describe() for condition in metric.stop_when)
+        lines.append(f"  also stops when: {stops}")
     for number, c in enumerate(metric.clocks, 1):
         cycle = _cycle_lines(number, c, metric, result, zone)
         lines += [cycle[0], "    " + judged_line(c, result, policies, zone), *cycle[1:]]
@@ -136,10 +148,7 @@ def _own_raises(result: Trace) -> list[Event]:
     return [event for event in _changes(result) if _is_own(event)]
 
 
-def _cycle_lines(
-    number: int, c: CycleClock, metric: MetricTrace, result: Trace, zone: ZoneInfo
-) -> list[str]:
-    end = c.stop if c.stop is not None else max(result.now, c.start)
+def _state_text(c: CycleClock, zone: ZoneInfo) -> str:
     if c.breached:
         state = f"BREACHED at {_local(c.due, zone)}" if c.due is not None else "BREACHED"
     elif c.stop is not None:
@@ -148,8 +157,14 @@ def _cycle_lines(
         state = "paused"
     else:
         state = "running"
-    if c.at_risk:
-        state += ", AT RISK"
+    return state + ", AT RISK" if c.at_risk else state
+
+
+def _cycle_lines(
+    number: int, c: CycleClock, metric: MetricTrace, result: Trace, zone: ZoneInfo
+) -> list[str]:
+    end = c.stop if c.stop is not None else max(result.now, c.start)
+    state = _state_text(c, zone)
     stop = f"stopped {_local(c.stop, zone)}" if c.stop is not None else "not stopped"
     lines = [f"  cycle {number}: started {_local(c.start, zone)}, {stop}: {state}"]
     counted: list[Segment] = []
@@ -164,10 +179,21 @@ def _cycle_lines(
         rest = sum(b - a for a, b in counted[MAX_INTERVALS:])
         lines.append(f"      … {len(counted) - MAX_INTERVALS} more ({format_duration(rest)})")
     holes = metric.pause_on | (STOPPED_STATUSES if metric.name == "resolution" else frozenset())
-    for a, b, status in _pauses(result, c.start, end, holes):
-        lines.append(
-            f"    not counted while {status}: {_local(a, zone)} → {_local(b, zone, short=True)}"
-        )
+    pauses = [
+        (a, b, f"not counted while {status}")
+        for a, b, status in _pauses(result, c.start, end, holes)
+    ]
+    pauses += [(a, b, f"paused by {cause}") for a, b, cause in _condition_pauses(result, metric, c)]
+    for a, b, why in sorted(pauses):
+        lines.append(f"    {why}: {_local(a, zone)} → {_local(b, zone, short=True)}")
+    if c.stop is not None:
+        causes = [
+            condition.describe()
+            for condition in metric.stop_when
+            if holds_at(spans(result.ticket, result.now, condition), c.stop)
+        ]
+        if causes:
+            lines.append(f"    stopped by stop_when: {', '.join(causes)}")
     remaining = c.target - round(c.elapsed)
     lines.append(
         f"    elapsed {format_duration(c.elapsed)} of {format_duration(c.target)}, "
@@ -192,6 +218,37 @@ def _pauses(
         if status in holes and a < b:
             out.append((a, b, status))
     return out
+
+
+def _condition_pauses(
+    result: Trace, metric: MetricTrace, c: CycleClock
+) -> list[tuple[float, float, str]]:
+    """Each span of a pause condition inside the cycle, with the condition that caused it."""
+    end = c.stop if c.stop is not None else max(result.now, c.start)
+    out: list[tuple[float, float, str]] = []
+    for condition in metric.pause_when:
+        for a, b in spans(result.ticket, result.now, condition):
+            a, b = max(a, c.start), min(b, end)
+            if a < b:
+                out.append((a, b, condition.describe()))
+    return out
+
+
+def _condition_changes(result: Trace) -> list[str]:
+    """The ticket's ``tags`` and ``field`` events up to ``now``, one line each."""
+    lines: list[str] = []
+    for event in result.ticket.events:
+        if event.at.timestamp() > result.now:
+            continue
+        if isinstance(event, TagsEvent):
+            change = " ".join([*(f"+{t}" for t in event.added), *(f"-{t}" for t in event.removed)])
+            lines.append(f"  {_utc(event.at.timestamp())}  tags {change}")
+        elif isinstance(event, FieldEvent):
+            replaced = f" (from {event.from_value!r})" if event.has_from else ""
+            lines.append(
+                f"  {_utc(event.at.timestamp())}  field {event.field} = {event.value!r}{replaced}"
+            )
+    return lines
 
 
 def _utc(instant: float) -> str:

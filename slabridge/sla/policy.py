@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slabridge.sla.calendar import BusinessCalendar, CalendarSpec, compile_calendar
 from slabridge.sla.ticket import Ticket
+
+if TYPE_CHECKING:  # conditions.py imports match_text from here
+    from slabridge.sla.conditions import Condition
 
 # A built-in calendar every policy may name without defining it: always open, in UTC.
 BUILTIN_CALENDAR = "24x7"
@@ -119,6 +122,11 @@ class MetricTarget:
     seconds: int
     calendar: CalendarChoice | None = None
     pause_on: frozenset[str] = frozenset()
+    # Tag and field conditions (docs/policy.md, "Pause and stop on conditions"): any of
+    # pause_when pauses the clock while it holds; the first instant any of stop_when holds
+    # stops the cycle.
+    pause_when: tuple[Condition, ...] = ()
+    stop_when: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

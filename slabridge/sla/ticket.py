@@ -11,7 +11,9 @@ STATUSES: tuple[str, ...] = ("new", "open", "pending", "on_hold", "solved", "clo
 STOPPED_STATUSES: frozenset[str] = frozenset({"solved", "closed"})
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 AUTHORS: tuple[str, ...] = ("agent", "customer")
-EVENT_TYPES: tuple[str, ...] = ("status", "reply", "priority")
+EVENT_TYPES: tuple[str, ...] = ("status", "reply", "priority", "tags", "field")
+# Event types that carry data of their own, in a subclass of Event (TagsEvent, FieldEvent).
+CONDITION_EVENT_TYPES: frozenset[str] = frozenset({"tags", "field"})
 
 _TICKET_KEYS = frozenset(
     {
@@ -100,10 +102,51 @@ class Event:
             _check_choice(self.author, AUTHORS, "reply event: author")
             if self.public is not True and self.public is not False:
                 raise EventError(f"reply event: public {self.public!r} is not true or false")
+        elif self.type in CONDITION_EVENT_TYPES:
+            _check_condition_event(self)
         elif self.priority is not None:
             _check_choice(self.priority, PRIORITIES, "priority event: priority")
         if self.at.tzinfo is None or self.at.utcoffset() is None:
             raise EventError(f"{self.type} event: at {self.at.isoformat()} has no UTC offset")
+
+
+@dataclass(frozen=True, slots=True)
+class TagsEvent(Event):
+    """Tags added to and removed from a ticket at ``at`` (``type`` ``"tags"``).
+
+    ``TagsEvent(at, "tags", added=("waiting_vendor",))``; a tag may not be in both lists. The
+    history of a tag drives ``pause_when``/``stop_when`` conditions (docs/policy.md).
+    """
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEvent(Event):
+    """A custom field set at ``at`` (``type`` ``"field"``): ``fields[field]`` became ``value``.
+
+    ``value`` is the JSON value (null when cleared); ``from_value`` with ``has_from`` True says
+    what it replaced, which is the field's value before its first event.
+    """
+
+    field: str = ""
+    value: Any = None
+    from_value: Any = None
+
+
+def _check_condition_event(event: Event) -> None:
+    if event.type == "tags":
+        if not isinstance(event, TagsEvent):
+            raise EventError("tags event: build it as TagsEvent(at, 'tags', added=(...))")
+        for tag in (*event.added, *event.removed):
+            if not isinstance(tag, str):
+                raise EventError(f"tags event: tag {tag!r} is not a string")
+        both = set(event.added) & set(event.removed)
+        if both:
+            raise EventError(f"tags event: tag {sorted(both)[0]!r} is both added and removed")
+    elif not isinstance(event, FieldEvent) or not isinstance(event.field, str) or not event.field:
+        raise EventError("field event: build it as FieldEvent(at, 'field', field=NAME, value=...)")
 
 
 # ``Event.by`` of a priority change slabridge wrote itself (it never counts for targets).
@@ -242,6 +285,14 @@ def _event_json(event: Event) -> dict[str, Any]:
     elif event.type == "reply":
         data["author"] = event.author
         data["public"] = event.public
+    elif isinstance(event, TagsEvent):
+        data["added"] = list(event.added)
+        data["removed"] = list(event.removed)
+    elif isinstance(event, FieldEvent):
+        data["field"] = event.field
+        data["value"] = event.value
+        if event.has_from:
+            data["from"] = event.from_value
     return data
 
 
@@ -395,12 +446,49 @@ def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:  # noqa: C901, 
         if by is not None and by.__class__ is not str:
             raise TicketError(ticket_id, f"events[{index}].by", "expected a string")
         return _make_event(at, kind, None, priority, None, True, previous, has_from, by)
-    # POLICY.md §2 defines these three types and no others: an unknown one (an agent reply
-    # typed "comment") is an error, not an event the engine would silently ignore.
+    if kind in CONDITION_EVENT_TYPES:
+        return _parse_condition_event(raw, ticket_id, index, at, kind)
+    # POLICY.md §2 defines these types and no others: an unknown one (an agent reply typed
+    # "comment") is an error, not an event the engine would silently ignore.
     raise TicketError(
         ticket_id,
         f"events[{index}].type",
         f"unknown event type {kind!r}; must be one of {', '.join(EVENT_TYPES)}",
+    )
+
+
+def _parse_condition_event(
+    raw: Mapping[str, Any], ticket_id: str, index: int, at: datetime, kind: str
+) -> Event:
+    """A ``tags`` or ``field`` event (docs/plugins/ticket.md), checked key by key."""
+    where = f"events[{index}]"
+    if kind == "tags":
+        lists: list[tuple[str, ...]] = []
+        for key in ("added", "removed"):
+            items = raw.get(key) or []
+            if not isinstance(items, list) or not all(isinstance(tag, str) for tag in items):
+                raise TicketError(ticket_id, f"{where}.{key}", "expected a list of strings")
+            lists.append(tuple(items))
+        both = set(lists[0]) & set(lists[1])
+        if both:
+            problem = f"tag {sorted(both)[0]!r} is both added and removed"
+            raise TicketError(ticket_id, f"{where}.removed", problem)
+        return TagsEvent(at, kind, added=lists[0], removed=lists[1])
+    name = raw.get("field", _MISSING)
+    if name is _MISSING:
+        raise TicketError(ticket_id, f"{where}.field", "missing required key")
+    if not isinstance(name, str) or not name:
+        raise TicketError(ticket_id, f"{where}.field", "expected a field name")
+    if "value" not in raw:
+        raise TicketError(ticket_id, f"{where}.value", "missing required key (null clears it)")
+    has_from = "from" in raw
+    return FieldEvent(
+        at,
+        kind,
+        has_from=has_from,
+        field=name,
+        value=raw["value"],
+        from_value=raw.get("from"),
     )
 
 
@@ -519,6 +607,7 @@ def parse_ticket(data: Any) -> Ticket:  # noqa: C901, PLR0912, PLR0915  the bulk
 __all__ = [
     "AUTHORS",
     "BY_SLABRIDGE",
+    "CONDITION_EVENT_TYPES",
     "EVENT_TYPES",
     "PRIORITIES",
     "STATUSES",
@@ -526,6 +615,8 @@ __all__ = [
     "Customer",
     "Event",
     "EventError",
+    "FieldEvent",
+    "TagsEvent",
     "Ticket",
     "TicketError",
     "format_timestamp",

@@ -27,7 +27,7 @@ import pytest
 
 from slabridge.connectors.base import ChangeSet, Checkpoint, Connector, ReadItem
 from slabridge.connectors.http import HttpError
-from slabridge.sla.ticket import Event, Ticket
+from slabridge.sla.ticket import CONDITION_EVENT_TYPES, Event, Ticket
 from slabridge.testing.fake_protocol import (
     LIMIT_CUSTOMER_REPLIES,
     LIMIT_INTERNAL_REPLIES,
@@ -170,6 +170,8 @@ def describe_event(event: Event) -> str:
         return f"{kind} reply by {event.author} at {when}"
     if event.type == "status":
         return f"status change to {event.status} at {when}"
+    if event.type in CONDITION_EVENT_TYPES:
+        return f"{event.type} change at {when}"
     replaced = f" from {event.from_priority}" if event.has_from else ""
     return f"priority change to {event.priority}{replaced} at {when}"
 
@@ -227,6 +229,8 @@ def comparable_events(
     A ``new`` status at ``created_at`` says what POLICY.md §2 already implies (before its first
     status event a ticket was new), so a connector may emit it or not. Where the service keeps
     no status (or priority) history, the events a connector infers for it are not compared.
+    ``tags`` and ``field`` events (the history a service keeps of them, or not) are not
+    compared either: the ticket's tags and fields are.
     """
     kept = []
     for event in events:
@@ -237,6 +241,8 @@ def comparable_events(
             continue
         if event.type == "priority" and LIMIT_PRIORITY_HISTORY in limits:
             continue
+        if event.type in CONDITION_EVENT_TYPES:
+            continue  # tag/field history: the tags and fields are compared as they are now
         kept.append(event)
     return kept
 

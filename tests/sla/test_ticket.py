@@ -10,7 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 from slabridge.cli import cli
-from slabridge.sla.ticket import Event, EventError, Ticket, TicketError, parse_ticket
+from slabridge.sla.ticket import (
+    Event,
+    EventError,
+    FieldEvent,
+    TagsEvent,
+    Ticket,
+    TicketError,
+    parse_ticket,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(ROOT / "docs" / "examples" / "slabridge.yaml")
@@ -66,7 +74,7 @@ def test_parsing_an_unknown_event_type_names_the_ticket_and_the_event() -> None:
         parse_ticket(data)
     assert str(caught.value) == (
         "ticket '4821': events[1].type: unknown event type 'comment'; "
-        "must be one of status, reply, priority"
+        "must be one of status, reply, priority, tags, field"
     )
 
 
@@ -79,3 +87,64 @@ def test_evaluate_exits_2_on_a_reply_typed_comment(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert "ticket '4821': events[1].type: unknown event type 'comment'" in result.stderr
+
+
+def test_tags_and_field_events_parse_and_serialize_back_the_same() -> None:
+    events = [
+        {"at": "2025-03-10T09:00:00Z", "type": "tags", "added": ["waiting_vendor"], "removed": []},
+        {"at": "2025-03-10T10:00:00Z", "type": "field", "field": "waiting_on", "value": "vendor"},
+        {
+            "at": "2025-03-10T11:00:00Z",
+            "type": "field",
+            "field": "waiting_on",
+            "value": None,
+            "from": "vendor",
+        },
+    ]
+    ticket = parse_ticket({**TICKET, "events": events})
+    tags, field_set, cleared = ticket.events
+    assert isinstance(tags, TagsEvent) and tags.added == ("waiting_vendor",)
+    assert isinstance(field_set, FieldEvent) and not field_set.has_from
+    assert isinstance(cleared, FieldEvent) and (cleared.value, cleared.from_value) == (
+        None,
+        "vendor",
+    )
+    assert ticket.to_json()["events"] == events
+    assert parse_ticket(ticket.to_json()) == ticket
+
+
+@pytest.mark.parametrize(
+    ("event", "key", "problem"),
+    [
+        ({"type": "tags", "added": "vip"}, "events[0].added", "expected a list of strings"),
+        ({"type": "tags", "removed": [1]}, "events[0].removed", "expected a list of strings"),
+        (
+            {"type": "tags", "added": ["a"], "removed": ["a"]},
+            "events[0].removed",
+            "tag 'a' is both added and removed",
+        ),
+        ({"type": "field", "value": "x"}, "events[0].field", "missing required key"),
+        ({"type": "field", "field": "", "value": "x"}, "events[0].field", "expected a field name"),
+        (
+            {"type": "field", "field": "f"},
+            "events[0].value",
+            "missing required key (null clears it)",
+        ),
+    ],
+)
+def test_a_bad_tags_or_field_event_names_the_ticket_and_the_key(
+    event: dict[str, object], key: str, problem: str
+) -> None:
+    with pytest.raises(TicketError) as caught:
+        parse_ticket({**TICKET, "events": [{"at": "2025-03-10T09:00:00Z", **event}]})
+    assert (caught.value.key, caught.value.problem) == (key, problem)
+
+
+def test_tags_and_field_events_are_built_as_their_own_classes() -> None:
+    with pytest.raises(EventError, match="build it as TagsEvent"):
+        Event(at=AT, type="tags")
+    with pytest.raises(EventError, match="build it as FieldEvent"):
+        Event(at=AT, type="field")
+    with pytest.raises(EventError, match="both added and removed"):
+        TagsEvent(at=AT, type="tags", added=("a",), removed=("a",))
+    assert FieldEvent(at=AT, type="field", field="f", value=3).value == 3

@@ -155,12 +155,21 @@ class JiraConfig(HttpConnectorConfig):
     lookback_minutes: int = Field(default=5, ge=1, le=24 * 60)
     page_size: int = Field(default=100, ge=1, le=5000)
     changelog: Literal["bulk", "per_issue"] = "bulk"
+    # Custom fields whose changes are read (besides status, priority and labels) for
+    # pause_when/stop_when conditions; the bulk changelog takes at most 10 field ids in all.
+    history_fields: list[str] = Field(default_factory=list, max_length=7)
     notify_users: bool = True
     mapping: JiraMapping = JiraMapping()
     # JSM SLA name -> slabridge metric, for `slabridge shadow` (default: JSM's standard names).
-    sla_names: dict[str, SlaMetric] = Field(
-        default_factory=lambda: dict(DEFAULT_SLA_NAMES)
-    )
+    sla_names: dict[str, SlaMetric] = Field(default_factory=lambda: dict(DEFAULT_SLA_NAMES))
+
+    @field_validator("history_fields")
+    @classmethod
+    def _history_fields_are_custom_fields(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.startswith("customfield_") or not name[12:].isdigit():
+                raise ValueError("history_fields takes custom field ids such as customfield_10050")
+        return value
 
     @field_validator("site")
     @classmethod

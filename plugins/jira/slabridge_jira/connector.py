@@ -66,7 +66,8 @@ BASE_FIELDS = (
     "project",
     "comment",
 )
-CHANGELOG_FIELDS = ("status", "priority")
+# Labels too: they are tags, for pause_when/stop_when conditions (plus `history_fields`).
+CHANGELOG_FIELDS = ("status", "priority", "labels")
 FETCH_CHUNK = 100  # ids per fetch batch (one bulk changelog)
 # Ids per fetch search: the most `reconcileIssues` takes (Jira's search is eventually
 # consistent; reconciling makes a just-written issue show as it is now, not missing or stale).
@@ -469,7 +470,7 @@ class JiraConnector(Connector):
             def bulkfetch(token: str | None, chunk: list[str] = chunk) -> Any:
                 body: dict[str, Any] = {
                     "issueIdsOrKeys": chunk,
-                    "fieldIds": list(CHANGELOG_FIELDS),
+                    "fieldIds": [*CHANGELOG_FIELDS, *self.jira.history_fields],
                     "maxResults": 1000,
                 }
                 if token is not None:

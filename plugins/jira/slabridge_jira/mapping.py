@@ -18,6 +18,7 @@ from slabridge.sla.ticket import (
     TicketError,
     format_timestamp,
 )
+from slabridge_jira.condition_events import condition_event
 from slabridge_jira.config import JiraMapping
 
 ORGANIZATIONS_SCHEMA = "com.atlassian.servicedesk:sd-customer-organizations"
@@ -257,9 +258,11 @@ def history_events(
     meta: SiteMeta,
     ticket_id: str | None = None,
 ) -> list[Event]:
-    """Status and priority change events from changelog histories (any order in, time order out).
+    """Status, priority, label and custom-field change events from changelog histories (any
+    order in, time order out).
 
     A priority event carries ``from``: the priority its ``fromString`` (or ``from`` id) names.
+    Labels and custom fields become ``tags`` and ``field`` events (:mod:`.condition_events`).
     """
     events: list[Event] = []
     for index, history in enumerate(histories):
@@ -286,6 +289,10 @@ def history_events(
                         has_from=True,
                     )
                 )
+            else:
+                found = condition_event(item, at)  # labels and custom fields: conditions
+                if found is not None:
+                    events.append(found)
     events.sort(key=lambda event: event.at)
     return events
 

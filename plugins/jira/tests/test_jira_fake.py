@@ -64,7 +64,7 @@ def test_every_read_response_validates_against_the_official_spec(
         (
             "POST",
             "/rest/api/3/changelog/bulkfetch",
-            {"issueIdsOrKeys": [issue], "fieldIds": ["status", "priority"]},
+            {"issueIdsOrKeys": [issue], "fieldIds": ["status", "priority", "labels"]},
             "",
         ),
     ]

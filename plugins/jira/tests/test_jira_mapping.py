@@ -24,7 +24,7 @@ from slabridge_jira.mapping import (
     user_time_zone,
 )
 
-from slabridge.sla.ticket import Event, TicketError, parse_ticket
+from slabridge.sla.ticket import Event, TagsEvent, TicketError, parse_ticket
 
 DEFAULT = JiraMapping()
 NO_META = SiteMeta()
@@ -359,6 +359,7 @@ def test_history_gives_status_and_priority_events_and_the_initial_status() -> No
         Event(at(0), "status", status="open"),
         Event(at(10), "reply", author="agent"),
         Event(at(20), "status", status="pending"),
+        TagsEvent(at(20), "tags", added=("x",)),  # labels are tags (for pause/stop conditions)
         Event(at(40), "priority", priority="urgent", from_priority="normal", has_from=True),
         Event(at(50), "reply", author="customer"),
     ]

@@ -37,6 +37,7 @@ from slabridge_zendesk.auth import (
     warn_if_api_token,
     zendesk_auth,
 )
+from slabridge_zendesk.condition_events import is_condition_field
 from slabridge_zendesk.config import DEFAULT_PRIORITIES, ZendeskConfig
 from slabridge_zendesk.helpdesk_sla import read_helpdesk_slas
 from slabridge_zendesk.mapping import (
@@ -66,9 +67,11 @@ KNOWN_USERS = 10_000
 # forgotten, and a repeated copy of one of those is yielded again (the sync is idempotent).
 SEEN_AT_BOUNDARY = 10_000
 _EVENT_FIELDS = frozenset({"status", "priority"})
-_CHILD_KEYS = ("type", "field_name", "value", "author_id", "public")
-# A pruned audit: (id, created_at, ((type, field_name, value, author_id, public), ...)).
+_CHILD_KEYS = ("type", "field_name", "value", "author_id", "public", "previous_value")
+# A pruned audit: (id, created_at, ((type, field_name, value, author_id, public,
+# previous_value), ...)).
 _Audit = tuple[Any, Any, tuple[tuple[Any, ...], ...]]
+_ABSENT: Any = object()  # a key the audit event did not have (``previous_value`` of a Create)
 EXCLUSION_SECONDS = 60  # the export leaves out changes of the last minute
 CACHE_CATCH_UP_SECONDS = 3600  # read the stream at most this far back for cached histories
 # Per-ticket job errors that will not go away by retrying (anything else is retried).
@@ -206,12 +209,15 @@ def _prune(audits: Sequence[Mapping[str, Any]]) -> tuple[_Audit, ...]:
     kept: list[_Audit] = []
     for audit in audits:
         children = tuple(
-            tuple(child.get(key) for key in _CHILD_KEYS)
+            tuple(child.get(key, _ABSENT) for key in _CHILD_KEYS)
             for child in audit.get("events") or []
             if (child.get("type") == "Comment" and not is_merge_notice(audit, child))
             or (
                 child.get("type") in ("Create", "Change")
-                and child.get("field_name") in _EVENT_FIELDS
+                and (
+                    child.get("field_name") in _EVENT_FIELDS
+                    or is_condition_field(child.get("field_name"))
+                )
             )
         )
         if children:
@@ -225,7 +231,14 @@ def _expand(history: Sequence[_Audit]) -> list[dict[str, Any]]:
         {
             "id": audit_id,
             "created_at": created_at,
-            "events": [dict(zip(_CHILD_KEYS, child, strict=True)) for child in children],
+            "events": [
+                {
+                    key: value
+                    for key, value in zip(_CHILD_KEYS, child, strict=True)
+                    if value is not _ABSENT
+                }
+                for child in children
+            ],
         }
         for audit_id, created_at, children in history
     ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from slabridge.connectors.mapping import MappingRule
 from slabridge.sla.ticket import Ticket, TicketError, parse_ticket
+from slabridge_zendesk.condition_events import condition_event, is_condition_field
 from slabridge_zendesk.config import (
     DEFAULT_PRIORITIES,
     DEFAULT_REGION_RULE,
@@ -119,7 +120,8 @@ def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> lis
     """Incremental ticket events (``include=comment_events``) in the shape of ticket audits.
 
     Child events carry ``event_type`` (Create, Change, Comment); a change names its field either
-    with ``field_name``/``value`` or as ``{"<field>": value, "previous_value": ...}``.
+    with ``field_name``/``value`` or as ``{"<field>": value, "previous_value": ...}`` (status,
+    priority, tags, or a custom field's numeric id).
     """
     audits: list[dict[str, Any]] = []
     for event in ticket_events:
@@ -141,7 +143,10 @@ def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> lis
                 if name is not None:
                     value = child.get("value")
                 else:
-                    name = next((k for k in ("status", "priority") if k in child), None)
+                    name = next(
+                        (k for k in child if k in ("status", "priority") or is_condition_field(k)),
+                        None,
+                    )
                     value = child.get(name) if name else None
                 if name is not None:
                     entry = {"type": kind, "field_name": name, "value": value}
@@ -172,7 +177,8 @@ def events_from_audits(
     a ticket was created with is its baseline, not an event), with ``from`` mapped from the
     change's ``previous_value`` when the audit carries one (POLICY.md §3.4). Replies: every
     comment except the one in the creating audit (the ticket's description) and merge notices
-    (:func:`is_merge_notice`).
+    (:func:`is_merge_notice`). Tags and custom fields: every Create/Change, as ``tags`` and
+    ``field`` events (:func:`~slabridge_zendesk.condition_events.condition_event`).
     """
     ticket_id = str(ticket.get("id"))
     ordered = sorted(
@@ -218,6 +224,10 @@ def events_from_audits(
                 if "previous_value" in child:  # null: the ticket had no priority before
                     event["from"] = rules.priority(child["previous_value"], DEFAULT_PRIORITIES)
                 events.append(event)
+            elif kind in ("Create", "Change") and is_condition_field(name):
+                found = condition_event(child, stamp)  # tags and custom fields: conditions
+                if found is not None:
+                    events.append(found)
     return events
 
 

@@ -15,7 +15,7 @@ from slabridge_zendesk.fake import FakeZendesk
 from zendesk_helpers import EMAIL, TOKEN, Clock, normalized, seed
 
 from slabridge.connectors.base import ChangeSet, Checkpoint, Skipped
-from slabridge.sla.ticket import Ticket, parse_ticket
+from slabridge.sla.ticket import FieldEvent, TagsEvent, Ticket, parse_ticket
 from slabridge.testing.fakeapi import FakeRequest
 
 Connect = Callable[..., ZendeskConnector]
@@ -545,9 +545,20 @@ def test_a_normalized_ticket_survives_the_trip_through_the_fake(
         "channel",
         "product",
         "tags",
-        "events",
     ):
         assert getattr(back, key) == getattr(original, key), key
+    # The history, plus what the creating audit says of the tags and the custom field.
+    created = original.created_at
+    assert back.events == (
+        original.events[0],
+        TagsEvent(created, "tags", added=("vip", "billing")),
+        *(e for e in back.events[2:4] if e.type == "field" and e.at == created),
+        *original.events[1:],
+    )
+    assert {e.field for e in back.events if isinstance(e, FieldEvent)} == {
+        "360009999",
+        str(fake.PRODUCT_FIELD_ID),
+    }
 
 
 # -- pacing -------------------------------------------------------------------------------
@@ -1043,13 +1054,21 @@ def test_reading_back_our_own_tag_writes_makes_no_audits_calls(
     again = _tickets(list(connector.read(items[-1].cursor)))
     assert sorted(t.id for t in again) == sorted(ids)
     assert _history_calls(fake, before)["audits"] == 0
-    assert _events(again) == first
+    # The history gained only the tag write itself (a tags event, for pause/stop conditions).
+    for ticket in again:
+        new = [e for e in ticket.events if e not in first[ticket.id]]
+        assert [(e.type, getattr(e, "added", ())) for e in new] == [("tags", ("sla_policy_gold",))]
+    assert _without_tag_events(again) == first
     assert all("sla_policy_gold" in t.tags for t in again)
     # A new process without the cache pays one audits call per ticket, with the same result.
     before = len(fake.calls)
     fresh = _tickets(list(connect(per_page=4).read(items[-1].cursor)))
     assert _history_calls(fake, before)["audits"] == 6
-    assert _events(fresh) == first
+    assert _events(fresh) == _events(again)
+
+
+def _without_tag_events(tickets: list[Ticket]) -> dict[str, list[Any]]:
+    return {t.id: [e for e in t.events if not isinstance(e, TagsEvent)] for t in tickets}
 
 
 def test_a_cached_history_gets_the_changes_made_since_from_the_stream(
