@@ -26,6 +26,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "new_connector",
     "status",
     "alerts",
+    "serve",
 )
 
 

@@ -55,6 +55,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "credits",
     "customers",
     "alerts",
+    "serve",  # read by `slabridge serve` only (slabridge/serve/settings.py)
 )
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PAUSABLE: tuple[str, ...] = tuple(s for s in STATUSES if s not in STOPPED_STATUSES)
@@ -420,6 +421,8 @@ class _Checker:
             key: self.substitute(value, key)
             for key, value in data.items()
             if key in TOP_LEVEL_KEYS
+            # serve: has its own secrets; only `slabridge serve` needs them in the environment.
+            and key != "serve"
             and (key in engine_keys or not engine_only)
             # Reports need no helpdesk token and no alert channel secret in the environment.
             and not (skip_connectors and key in ("connectors", "alerts"))
