@@ -34,7 +34,7 @@ from slabridge.serve.board import (
 from slabridge.serve.payload import PayloadError, ticket_id_of
 from slabridge.serve.queue import WebhookQueue
 from slabridge.serve.settings import ServeSettings
-from slabridge.serve.signatures import ReplayGuard, Unauthorized, verify
+from slabridge.serve.signatures import Unauthorized, verify
 from slabridge.serve.signatures.shared_secret import basic_credentials, equal
 from slabridge.sync.runtime import Runtime
 
@@ -55,7 +55,6 @@ class ServeState:
     runtime: Runtime
     settings: ServeSettings
     queue: WebhookQueue
-    guard: ReplayGuard
     clock: Any = field(default=time.time)  # epoch seconds; tests move it
     _rows: tuple[float, list[BoardRow]] | None = None
     _goals: tuple[float, list[GoalLine]] | None = None
@@ -114,7 +113,7 @@ async def webhook(request: Request) -> Response:
     now = state.clock()
     window = state.settings.replay_window_seconds
     try:
-        key = verify(auth, _headers(request), body, now=now, window=window, guard=state.guard)
+        verify(auth, _headers(request), body, now=now, window=window)
     except Unauthorized as refusal:
         log.warning("webhook_refused", connector=connector, reason=str(refusal))
         return JSONResponse({"error": "unauthorized"}, 401)
@@ -125,8 +124,6 @@ async def webhook(request: Request) -> Response:
     outcome = state.queue.offer(connector, ticket_id)
     if outcome == "full":
         return JSONResponse({"error": "the queue is full, retry later"}, 503, {"Retry-After": "30"})
-    if key is not None:
-        state.guard.remember(key, now)
     return JSONResponse({"ticket": ticket_id, "queue": outcome}, 202)
 
 

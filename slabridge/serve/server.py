@@ -12,7 +12,6 @@ import uvicorn
 from slabridge.serve.app import ServeState, build_app
 from slabridge.serve.queue import WebhookQueue
 from slabridge.serve.settings import ServeSettings
-from slabridge.serve.signatures import ReplayGuard
 from slabridge.serve.worker import ServeWorker
 from slabridge.sync.runtime import Runtime
 
@@ -54,9 +53,7 @@ class ServeServer:
         sync_at_start: bool = True,
     ) -> None:
         self.queue = WebhookQueue(settings.max_pending)
-        self.state = ServeState(
-            runtime, settings, self.queue, ReplayGuard(settings.replay_window_seconds)
-        )
+        self.state = ServeState(runtime, settings, self.queue)
         self.worker = ServeWorker(
             runtime,
             self.queue,

@@ -136,7 +136,8 @@ def serving(
     runtime: Runtime | None = None
     server: ServeServer | None = None
     try:
-        start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+        # Every seeded event in the past (the third ticket is answered 10 minutes after it opened).
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
         for kind in kinds:
             fake = fake_class(kind)()
             fake.clock = WallClock()

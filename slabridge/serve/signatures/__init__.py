@@ -6,34 +6,26 @@ from collections.abc import Mapping
 
 from slabridge.serve.settings import WebhookAuth
 from slabridge.serve.signatures import jira, shared_secret, zendesk
-from slabridge.serve.signatures.replay import ReplayGuard, Unauthorized
+from slabridge.serve.signatures.refusal import Unauthorized
 
 
 def verify(
-    auth: WebhookAuth,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    now: float,
-    window: int,
-    guard: ReplayGuard,
-) -> str | None:
-    """Check one request; return its replay key (None: the scheme cannot tell a replay).
+    auth: WebhookAuth, headers: Mapping[str, str], body: bytes, *, now: float, window: int
+) -> None:
+    """Check one request; ``headers`` are keyed in lower case.
 
-    ``headers`` are keyed in lower case. Raises :class:`Unauthorized` (answer 401) when the
-    proof is missing, wrong, outside the ``window`` seconds around ``now``, or already used;
-    the caller records the key with ``guard.remember`` once the webhook is accepted.
+    Raises :class:`Unauthorized` (answer 401) when the proof is missing or wrong, or when the
+    signed time is more than ``window`` seconds from ``now`` (a replay). A copy replayed
+    inside the window is let through: it only asks to re-read a ticket, which changes nothing
+    that is already right, while refusing exact copies would drop a genuine second event the
+    helpdesk signed in the same second (docs/serve.md, "Replays").
     """
     if auth.scheme == "zendesk":
-        key: str | None = zendesk.verify(auth, headers, body, now=now, window=window)
+        zendesk.verify(auth, headers, body, now=now, window=window)
     elif auth.scheme == "jira":
-        key = jira.verify(auth, headers, body, now=now, window=window)
+        jira.verify(auth, headers, body, now=now, window=window)
     else:
         shared_secret.verify(auth, headers)
-        key = None
-    if key is not None and guard.seen(key, now):
-        raise Unauthorized("replayed: this signature was accepted before")
-    return key
 
 
-__all__ = ["ReplayGuard", "Unauthorized", "verify"]
+__all__ = ["Unauthorized", "verify"]

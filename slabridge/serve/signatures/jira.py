@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 
 from slabridge.serve.settings import WebhookAuth
-from slabridge.serve.signatures.replay import Unauthorized
+from slabridge.serve.signatures.refusal import Unauthorized
 
 SIGNATURE = "x-hub-signature"
 
@@ -36,7 +36,7 @@ def _signed_timestamp(body: bytes) -> float | None:
 
 def verify(
     auth: WebhookAuth, headers: Mapping[str, str], body: bytes, *, now: float, window: int
-) -> str:
+) -> None:
     signature = (headers.get(SIGNATURE) or "").strip()
     if not signature:
         raise Unauthorized("unsigned: no X-Hub-Signature header")
@@ -50,7 +50,6 @@ def verify(
     stamp = _signed_timestamp(body)
     if stamp is not None and abs(now - stamp) > window:
         raise Unauthorized(f"replayed: the event's timestamp is more than {window}s away")
-    return f"jira:{given.lower()}"
 
 
 __all__ = ["SIGNATURE", "sign", "verify"]

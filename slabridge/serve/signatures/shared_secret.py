@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Mapping
 
 from slabridge.serve.settings import WebhookAuth
-from slabridge.serve.signatures.replay import Unauthorized
+from slabridge.serve.signatures.refusal import Unauthorized
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from slabridge.serve.settings import WebhookAuth
-from slabridge.serve.signatures.replay import Unauthorized
+from slabridge.serve.signatures.refusal import Unauthorized
 
 SIGNATURE = "x-zendesk-webhook-signature"
 TIMESTAMP = "x-zendesk-webhook-signature-timestamp"
@@ -42,7 +42,7 @@ def parse_timestamp(text: str) -> float:
 
 def verify(
     auth: WebhookAuth, headers: Mapping[str, str], body: bytes, *, now: float, window: int
-) -> str:
+) -> None:
     signature = headers.get(SIGNATURE)
     timestamp = headers.get(TIMESTAMP)
     if not signature or not timestamp:
@@ -53,7 +53,6 @@ def verify(
         raise Unauthorized("wrong signature")
     if abs(now - parse_timestamp(timestamp)) > window:
         raise Unauthorized(f"replayed: the signature timestamp is more than {window}s away")
-    return f"zendesk:{signature.strip()}"
 
 
 __all__ = ["SIGNATURE", "TIMESTAMP", "parse_timestamp", "sign", "verify"]
