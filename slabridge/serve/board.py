@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from slabridge.report.compute import GoalResult, build_report, data_start
 from slabridge.report.history import SourceCounter, store_history
 from slabridge.report.models import Goal, format_seconds
-from slabridge.report.periods import period_containing
+from slabridge.report.periods import goal_windows, period_containing
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import TicketError, parse_ticket
 from slabridge.sync.runtime import Runtime
@@ -112,7 +112,7 @@ def board_rows(runtime: Runtime, now: datetime, team_field: str = "team") -> lis
     return rows
 
 
-def goal_budget(result: GoalResult) -> str:
+def goal_budget(goal: Goal, result: GoalResult | None) -> str:
     """The goal's error budget (#17). Until ``slabridge.report.budget`` is merged the board
     shows the compliance only; this is the one place to wire the budget in."""
     return "-"
@@ -129,17 +129,23 @@ def goal_lines(runtime: Runtime, now: datetime) -> list[GoalLine]:
             runtime.store, runtime.evaluate, data_start(span, chosen), now, SourceCounter()
         )
         report = build_report(outcomes, span, goals=chosen, as_of=now)
-        for result in report.goal_results:
-            if result.key or not (result.window.start <= now < result.window.end):
-                continue
+        current = {
+            result.goal_index: result
+            for result in report.goal_results
+            if not result.key and result.window.start <= now < result.window.end
+        }
+        for index, goal in enumerate(chosen):
+            result = current.get(index)
+            # A goal with no cycle decided yet this period still has its line: n/a, not gone.
+            window = next(w for w in goal_windows(kind, span) if w.start <= now < w.end)
             lines.append(
                 GoalLine(
-                    label=result.goal.label,
-                    window=result.window.label,
-                    met=result.met_cycles,
-                    decided=result.decided_cycles,
-                    target=float(result.goal.share),
-                    budget=goal_budget(result),
+                    label=goal.label,
+                    window=window.label,
+                    met=0 if result is None else result.met_cycles,
+                    decided=0 if result is None else result.decided_cycles,
+                    target=float(goal.share),
+                    budget=goal_budget(goal, result),
                 )
             )
     return lines
@@ -157,9 +163,11 @@ def select(rows: Iterable[BoardRow], chosen: Mapping[str, str], sort: str) -> li
 
 
 def time_left_text(seconds: float) -> str:
+    """``12m left``, ``under 1m left``, ``overdue 1h 5m``: whole minutes, as a board reads."""
+    minutes = int(abs(seconds) // 60) * 60
     if seconds < 0:
-        return f"overdue {format_seconds(-seconds)}"
-    return f"{format_seconds(seconds)} left" if seconds >= 60 else "under 1m left"
+        return f"overdue {format_seconds(minutes)}" if minutes else "overdue under 1m"
+    return f"{format_seconds(minutes)} left" if minutes else "under 1m left"
 
 
 _STYLE = """
