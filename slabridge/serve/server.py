@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 import threading
 import time
+from types import FrameType
 
+import structlog
 import uvicorn
 
 from slabridge.serve.app import ServeState, build_app
@@ -14,6 +17,8 @@ from slabridge.serve.queue import WebhookQueue
 from slabridge.serve.settings import ServeSettings
 from slabridge.serve.worker import ServeWorker
 from slabridge.sync.runtime import Runtime
+
+log = structlog.get_logger("slabridge.serve")
 
 
 def is_loopback(host: str) -> bool:
@@ -38,6 +43,10 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def _stop_noted(signum: int, _frame: FrameType | None) -> None:
+    log.info("serve_stopping", signal=signal.Signals(signum).name)
 
 
 class ServeServer:
@@ -93,13 +102,23 @@ class ServeServer:
             time.sleep(0.02)
 
     def run(self) -> None:
-        """Serve in this thread until SIGINT/SIGTERM (uvicorn's handlers), then stop all."""
+        """Serve in this (main) thread until SIGINT/SIGTERM, then stop the worker too.
+
+        uvicorn handles the signals while it serves and raises them again once it has shut
+        down, for the handlers that were there before: ours only note it, so that the worker
+        finishes the run in hand and the store is closed before the process exits (status 0).
+        """
+        stopping = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _stop_noted)
         self.worker.start()
         try:
             self.server.run(sockets=[self.socket])
         finally:
             self.worker.stop()
             self.socket.close()
+            signal.signal(signal.SIGTERM, stopping[0])
+            signal.signal(signal.SIGINT, stopping[1])
 
     def stop(self) -> None:
         self.server.should_exit = True
