@@ -161,7 +161,7 @@ def customers_section(ids: dict[str, list[str]], others: Iterable[str]) -> str:
         else ""
     )
     return (
-        "\n# One company across helpdesks (docs/reports.md, \"Customers across helpdesks\").\n"
+        '\n# One company across helpdesks (docs/reports.md, "Customers across helpdesks").\n'
         "# Ids differ per helpdesk and collide between them, so a customer is keyed\n"
         "# <connector>:<id> unless joined here. The demo wrote this entry after its sync,\n"
         f"# with the ids the fake helpdesks gave {JOINED_NAME}: its tickets there are one\n"

@@ -240,12 +240,12 @@ def render_board(
         or '<tr><td colspan="6" class="muted">No goals: in the config.</td></tr>'
     )
     breached = sum(1 for row in shown if row.state == "breached")
+    counts = f"{len(shown)} ticket(s): {breached} breached, {len(shown) - breached} at risk"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SLA board - slabridge</title>
 <meta http-equiv="refresh" content="60"><style>{_STYLE}</style></head><body>
 <h1>SLA board</h1><p class="muted">As of {now:%Y-%m-%d %H:%M:%S} UTC, refreshed every
-minute. <span id="counts">{len(shown)} ticket(s): {breached} breached,
-{len(shown) - breached} at risk</span>.</p>
+minute. <span id="counts">{counts}</span>.</p>
 <form method="get" id="filters">{filters}{hidden}<button type="submit">Filter</button></form>
 <table id="tickets"><thead><tr><th>Connector</th><th>Ticket</th><th>State</th><th>Metric</th>
 <th><a id="sort-time-left" href="{html.escape(link)}">Time left {arrow}</a></th><th>Due</th>
