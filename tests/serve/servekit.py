@@ -127,6 +127,7 @@ def serving(
     first_sync: bool = True,
     overrides: Mapping[str, dict[str, Any]] | None = None,
     seed: Any = None,
+    sync_at_start: bool = False,
 ) -> Iterator[Served]:
     """Fakes seeded with open tickets, a config naming them, and ``serve`` running on it."""
     fakes: dict[str, Any] = {}
@@ -164,7 +165,7 @@ def serving(
             assert all(s.status == "ok" for s in outcome.summaries), outcome.summaries
         types = {name: c.type_name for name, c in runtime.connectors.items()}
         settings = read_serve_settings(path, types)
-        server = ServeServer(runtime, settings, "127.0.0.1", 0, sync_at_start=False)
+        server = ServeServer(runtime, settings, "127.0.0.1", 0, sync_at_start=sync_at_start)
         server.start()
         yield Served(server, runtime, fakes, ids, path)
     finally:
