@@ -93,11 +93,19 @@ def _row(
 
 
 def board_rows(runtime: Runtime, now: datetime, team_field: str = "team") -> list[BoardRow]:
-    """Every open tracked ticket with a cycle at risk or breached at ``now``, most urgent first."""
+    """Every open tracked ticket with a cycle at risk or breached at ``now``, most urgent first.
+
+    Only tickets stored at risk or breached, or whose next interesting instant has passed, are
+    evaluated again: the others are as the last sync found them (DESIGN.md, principle 5).
+    """
     rows: list[BoardRow] = []
     for tracked in runtime.store.iter_tickets():
         if not tracked.is_open:
             continue
+        if not (tracked.at_risk or tracked.breached) and (
+            tracked.next_instant is None or tracked.next_instant > now
+        ):
+            continue  # ok when synced, and nothing changes by the clock before next_instant
         try:
             ticket = parse_ticket(tracked.snapshot)
             evaluation = runtime.evaluate(ticket, now)

@@ -8,6 +8,7 @@ from anywhere but the server itself.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -246,3 +247,25 @@ def test_with_basic_auth_the_browser_asks_for_a_login(browser: Any, tmp_path: Pa
         assert logged_in is not None and logged_in.status == 200
         assert page.inner_text("h1") == "SLA board"
         context.close()
+
+
+def test_the_board_shows_what_is_at_risk_at_the_moment_it_is_asked(
+    board: tuple[Served, dict[str, str]],
+) -> None:
+    """No sync has run since; forty minutes on, z-fresh (50 min open) is at risk too."""
+    served, labels = board
+    state = served.server.state
+    real_clock = state.clock
+    try:
+        state.clock = lambda: real_clock() + 40 * 60
+        state.forget_board()
+        page = served.session.get(f"{served.url}/", params={"token": SECRETS["BOARD_TOKEN"]})
+        assert page.status_code == 200
+        rows = re.findall(
+            r"<tr class=\"[a-z-]+\"><td>(\w+)</td><td><a [^>]*>([^<]+)</a>", page.text
+        )
+        shown = {labels[f"{connector}:{ticket}"] for connector, ticket in rows}
+        assert "z-fresh" in shown and "z-answered" not in shown
+    finally:
+        state.clock = real_clock
+        state.forget_board()
