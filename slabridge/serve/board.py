@@ -20,7 +20,7 @@ from slabridge.report.history import SourceCounter, store_history
 from slabridge.report.models import Goal, format_seconds
 from slabridge.report.periods import goal_windows, period_containing
 from slabridge.sla.results import Evaluation
-from slabridge.sla.ticket import TicketError, parse_ticket
+from slabridge.sla.ticket import parse_ticket
 from slabridge.sync.runtime import Runtime
 
 FILTERS: tuple[str, ...] = ("connector", "policy", "tier", "team")
@@ -109,8 +109,8 @@ def board_rows(runtime: Runtime, now: datetime, team_field: str = "team") -> lis
         try:
             ticket = parse_ticket(tracked.snapshot)
             evaluation = runtime.evaluate(ticket, now)
-        except (TicketError, ValueError):
-            continue  # the sync reports an unreadable ticket; the board shows what it can
+        except Exception:  # the sync reports an unreadable ticket; the board goes on
+            continue
         connector = runtime.connectors.get(tracked.connector)
         url = connector.ticket_url(ticket.id) if connector is not None else None
         row = _row(tracked.connector, ticket, evaluation, now, team_field, url)
