@@ -31,6 +31,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "policy_test",
     "shadow",
     "slo",
+    "serve",
 )
 
 

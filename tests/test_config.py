@@ -171,7 +171,7 @@ def test_an_unknown_subdivision_lists_the_valid_ones() -> None:
 def test_unknown_top_level_keys_list_the_sections() -> None:
     assert _issues("polices: []\n") == [
         "polices: unknown key (valid: version, calendars, settings, policies, state, connectors, "
-        "actions, goals, credits, customers, alerts)"
+        "actions, goals, credits, customers, alerts, serve)"
     ]
 
 

@@ -42,6 +42,8 @@ LAYERS: dict[str, int] = {
     "metrics_http": 5,
     "report": 6,
     "commands": 7,
+    # serve runs the sync and renders report figures (the board), like a command does.
+    "serve": 7,
     "cli": 7,
     "demo": 7,
     "testing": 7,

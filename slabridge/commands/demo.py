@@ -40,7 +40,13 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Keep the fake helpdesks running afterwards (until Ctrl-C), to try every command on.",
 )
-def command(directory: Path, tickets_per_helpdesk: int, serve: bool) -> None:
+@click.option(
+    "--board",
+    is_flag=True,
+    help="With --serve: also run `slabridge serve` on loopback, to see the live SLA board "
+    "and send webhooks (implies --serve).",
+)
+def command(directory: Path, tickets_per_helpdesk: int, serve: bool, board: bool) -> None:
     """Run fake Zendesk, Freshdesk and Jira on loopback, sync them and write a report.
 
     Every installed connector plugin that registers its fake (hook register_fakes) joins in.
@@ -52,6 +58,7 @@ def command(directory: Path, tickets_per_helpdesk: int, serve: bool) -> None:
     # The demo tells its own story; per-request logs would drown it (sync logs stay for real runs).
     configure_logging(level=logging.WARNING)
     started = time.monotonic()
+    serve = serve or board
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -62,7 +69,7 @@ def command(directory: Path, tickets_per_helpdesk: int, serve: bool) -> None:
         directory,
         tickets_per_helpdesk=tickets_per_helpdesk,
         say=click.echo,
-        serve=(lambda result: _serve(result, started)) if serve else None,
+        serve=(lambda result: _serve(result, started, board=board)) if serve else None,
     )
     if not serve:
         _summarise(result, started)
@@ -123,8 +130,31 @@ def _show_alerts(result: DemoResult) -> None:
         )
 
 
-def _serve(result: DemoResult, started: float) -> None:
+def _serve(result: DemoResult, started: float, *, board: bool = False) -> None:
     _summarise(result, started)
+    if not board:
+        _try_commands(result)
+        return
+    from slabridge.demo.board import BOARD_URL, running_board
+
+    with running_board(result) as running:
+        # The login and the webhook secret stay in demo.env: the shell that sourced it has them.
+        lines = [
+            "",
+            f"The live SLA board (slabridge serve) listens on {running.url.split('?')[0]}",
+            f'  open "${BOARD_URL}" in a browser (from demo.env; it carries the login)',
+        ]
+        if running.webhook_url and running.webhook_secret_name:
+            ticket = next(h for h in result.helpdesks if h.connector.type_name == "freshdesk")
+            lines += [
+                "  send a Freshdesk webhook; its ticket is synced within seconds:",
+                f'  curl -X POST -H "X-Slabridge-Webhook-Secret: ${running.webhook_secret_name}" '
+                f"-d '{{\"ticket_id\": {ticket.ticket_ids[0]}}}' {running.webhook_url}",
+            ]
+        _try_commands(result, lines)
+
+
+def _try_commands(result: DemoResult, more: list[str] | None = None) -> None:
     program = hints.program()
     config = result.config_path
     first = result.helpdesks[0]
@@ -140,6 +170,8 @@ def _serve(result: DemoResult, started: float) -> None:
         f"report --config {config} --period $(date +%Y-%m) --format text",
     ):
         click.echo(f"  {program} {line}")
+    for line in more or []:
+        click.echo(line)
     wait_for_interrupt()
 
 

@@ -158,6 +158,8 @@ class ConfigChecker(
             key: self.substitute(value, key)
             for key, value in data.items()
             if key in TOP_LEVEL_KEYS
+            # serve: has its own secrets; only `slabridge serve` needs them in the environment.
+            and key != "serve"
             and (key in engine_keys or not engine_only)
             # Reports need no helpdesk token and no alert channel secret in the environment.
             and not (skip_connectors and key in ("connectors", "alerts"))

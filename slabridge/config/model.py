@@ -28,6 +28,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "credits",
     "customers",
     "alerts",
+    "serve",  # read by `slabridge serve` only (slabridge/serve/settings.py)
 )
 
 

@@ -53,6 +53,13 @@ def _v5_outbox_sends(connection: sa.Connection) -> None:
     outbox_sends.create(connection, checkfirst=True)
 
 
+def _v6_targeted_runs(connection: sa.Connection) -> None:
+    """Runs that synced named tickets (a webhook), not the changes since the cursor (#26)."""
+    from slabridge.sync.single import targeted_runs
+
+    targeted_runs.create(connection, checkfirst=True)
+
+
 # Append only: a released migration is never edited, a change is a new function at the end.
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
@@ -60,6 +67,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v3_auth_tokens,
     _v4_priority_writes,
     _v5_outbox_sends,
+    _v6_targeted_runs,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_KEY = 7_242_001  # pg_advisory_xact_lock key of slabridge migrations

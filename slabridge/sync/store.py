@@ -609,7 +609,12 @@ class StateStore:
             )
 
     def synced_since(self, connector: str, since: datetime, *, except_owner_run: int = 0) -> bool:
-        """True when a run of ``connector`` started at or after ``since`` and has finished."""
+        """True when a run of ``connector`` started at or after ``since`` and has finished.
+
+        A run that synced named tickets only (a webhook, ``slabridge.sync.single``) does not count.
+        """
+        from slabridge.sync.single import targeted_runs
+
         r = schema.runs
         with self.engine.connect() as connection:
             found = connection.execute(
@@ -619,6 +624,7 @@ class StateStore:
                     r.c.started_at >= since,
                     r.c.finished_at.is_not(None),
                     r.c.id != except_owner_run,
+                    r.c.id.not_in(sa.select(targeted_runs.c.run_id)),
                 )
                 .limit(1)
             ).first()

@@ -170,6 +170,8 @@ def test_check_asks_the_connector_about_the_fields_actions_write(
     assert asked == [{"due_at": "sla_due"}]
     assert code == 1
     assert "FAIL   desk (example): actions.fields.desk.due_at: field 'sla_due' is a date" in output
+
+
 def _store_customers(database: Path, customers: list[tuple[str, str, str]]) -> None:
     from datetime import UTC, datetime
 
