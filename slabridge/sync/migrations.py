@@ -55,7 +55,7 @@ def _v5_outbox_sends(connection: sa.Connection) -> None:
 
 def _v6_targeted_runs(connection: sa.Connection) -> None:
     """Runs that synced named tickets (a webhook), not the changes since the cursor (#26)."""
-    from slabridge.sync.single import targeted_runs
+    from slabridge.sync.schema import targeted_runs
 
     targeted_runs.create(connection, checkfirst=True)
 

@@ -157,6 +157,14 @@ leases = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False),
 )
 
+# Runs that synced named tickets only (a webhook, slabridge.sync.single): migration v6.
+targeted_runs = sa.Table(
+    "targeted_runs",
+    metadata,
+    sa.Column("run_id", sa.Integer, primary_key=True),
+    sa.Column("reason", sa.String(40), nullable=False),  # webhook
+)
+
 __all__ = [
     "UTCDateTime",
     "cursors",
@@ -168,6 +176,7 @@ __all__ = [
     "runs",
     "schema_version",
     "sla_events",
+    "targeted_runs",
     "tickets",
     "utcnow",
 ]

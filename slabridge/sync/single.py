@@ -17,22 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-import sqlalchemy as sa
-
 from slabridge.connectors.base import Connector, ReadItem
-from slabridge.sync import schema
 from slabridge.sync.syncer import RunSummary, Syncer
 
 if TYPE_CHECKING:
     from slabridge.sync.runtime import Runtime
-
-targeted_runs = sa.Table(
-    "targeted_runs",
-    schema.metadata,
-    sa.Column("run_id", sa.Integer, primary_key=True),
-    sa.Column("reason", sa.String(40), nullable=False),  # webhook
-)
-
 
 class _JustThese:
     """The connector, except that its read yields only ``ticket_ids`` (and no checkpoint)."""
@@ -80,11 +69,8 @@ def sync_tickets(
     """
     summary = syncer.sync(name, cast(Connector, _JustThese(connector, ticket_ids)))
     if summary.run_id and not syncer.dry_run:
-        with syncer.store.begin() as connection:
-            connection.execute(
-                sa.insert(targeted_runs).values(run_id=int(summary.run_id), reason=reason)
-            )
+        syncer.store.mark_targeted_run(int(summary.run_id), reason)
     return summary
 
 
-__all__ = ["sync_tickets", "syncer_for", "targeted_runs"]
+__all__ = ["sync_tickets", "syncer_for"]

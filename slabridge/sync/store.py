@@ -608,14 +608,19 @@ class StateStore:
                 .values(finished_at=utcnow(), status=status, summary_json=json.dumps(summary))
             )
 
+    def mark_targeted_run(self, run_id: int, reason: str) -> None:
+        """Record that run ``run_id`` synced named tickets only (``reason``: e.g. webhook)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.insert(schema.targeted_runs).values(run_id=run_id, reason=reason)
+            )
+
     def synced_since(self, connector: str, since: datetime, *, except_owner_run: int = 0) -> bool:
         """True when a run of ``connector`` started at or after ``since`` and has finished.
 
         A run that synced named tickets only (a webhook, ``slabridge.sync.single``) does not count.
         """
-        from slabridge.sync.single import targeted_runs
-
-        r = schema.runs
+        r, targeted_runs = schema.runs, schema.targeted_runs
         with self.engine.connect() as connection:
             found = connection.execute(
                 sa.select(r.c.id)
