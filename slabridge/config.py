@@ -21,6 +21,8 @@ from pydantic import BaseModel, ValidationError
 from slabridge.alerts.settings import AlertsSettings, validate_alerts
 from slabridge.connectors.base import Connector, ConnectorConfig
 from slabridge.customers import CustomerDirectory, credit_key_problems, validate_customers
+from slabridge.ola_config import METRIC as OLA_METRIC
+from slabridge.ola_config import group_ownership_target
 from slabridge.redaction import redact_text, register_secrets
 from slabridge.report.models import CreditSettings, Goal, validate_credits, validate_goals
 from slabridge.sla.calendar import CalendarSpec, holiday_support, validate_timezone
@@ -912,10 +914,14 @@ class _Checker:
                     out[priority][metric] = target
         return out
 
-    def target(self, metric: str, raw: Any, path: str, calendars: set[str]) -> MetricTarget | None:
+    def target(
+        self, metric: str, raw: Any, path: str, calendars: set[str], plain: bool = False
+    ) -> MetricTarget | None:
         if metric not in METRICS:
             self.add(path, f"{metric!r} is not a metric (valid: {', '.join(METRICS)})")
             return None
+        if metric == OLA_METRIC and not plain:  # targets by group (slabridge/ola_config.py)
+            return group_ownership_target(self, raw, path, calendars)
         pause_on = DEFAULT_PAUSE_ON[metric]
         if not isinstance(raw, dict):
             seconds = self.duration(raw, path)

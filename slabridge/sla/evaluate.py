@@ -20,6 +20,8 @@ from slabridge.sla.metrics import (
     update_windows,
     warn_threshold,
 )
+from slabridge.sla.ola import METRIC as GROUP_OWNERSHIP
+from slabridge.sla.ola import OwnedRows, group_ownership_rows
 from slabridge.sla.policy import CalendarChoice, Policy, PolicySet
 from slabridge.sla.results import METRICS, Cycle, CycleStatus, Evaluation, MetricResult
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket, format_timestamp
@@ -46,6 +48,8 @@ class MetricTrace:
     calendar: str
     pause_on: frozenset[str]
     clocks: list[CycleClock]
+    # group_ownership: each clock's (group, agent); None for the other metrics.
+    owners: list[tuple[str, str | None]] | None = None
 
 
 @dataclass(slots=True)
@@ -82,7 +86,13 @@ def trace(ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime) -> T
     """Run the engine and keep its working (segments, calendars) for ``explain``."""
     now_ts, timeline, priority, policy, metrics = _run(ticket, policies, now)
     traces = [
-        MetricTrace(name, calendar, pause_on, [CycleClock(*row) for row in rows])
+        MetricTrace(
+            name,
+            calendar,
+            pause_on,
+            [CycleClock(*row) for row in rows],
+            rows.owners if isinstance(rows, OwnedRows) else None,
+        )
         for name, calendar, pause_on, rows in metrics
     ]
     return Trace(ticket, now_ts, timeline, priority, policy, traces)
@@ -90,10 +100,15 @@ def trace(ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime) -> T
 
 def to_evaluation(result: Trace) -> Evaluation:
     """Turn a trace into the §4 result, with the next instant the verdict changes by itself."""
-    metrics: list[MetricRows] = [
-        (metric.name, metric.calendar, metric.pause_on, [_row(c) for c in metric.clocks])
-        for metric in result.metrics
-    ]
+    metrics: list[MetricRows] = []
+    for metric in result.metrics:
+        rows: list[ClockRow] = [_row(c) for c in metric.clocks]
+        if metric.owners is not None:
+            owned = OwnedRows()
+            owned.extend(rows)
+            owned.owners.extend(metric.owners)
+            rows = owned
+        metrics.append((metric.name, metric.calendar, metric.pause_on, rows))
     return _evaluation(result.ticket.id, result.policy, result.timeline, result.now, metrics)
 
 
@@ -128,7 +143,7 @@ def _plan(policy_set: PolicySet, policy: Policy, priority: str) -> tuple[_Metric
     plans: list[_MetricPlan] = []
     for name in METRICS:
         target = targets.get(name)
-        if target is None:
+        if target is None or name == GROUP_OWNERSHIP:  # group ownership has its own loop (ola)
             continue
         choice = target.calendar if target.calendar is not None else policy.calendar
         seconds = target.seconds
@@ -183,6 +198,10 @@ def _run(
         earliest_stop = first_response_window(timeline)[1]
         if earliest_stop is not None and earliest_stop <= changes[-1][0]:
             _judge_each_cycle(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
+            if timeline.assignments:
+                _add_group_ownership(
+                    ticket, policy_set, timeline, now_ts, policy, priority, metrics
+                )
             return now_ts, timeline, priority, policy, metrics
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
@@ -249,7 +268,26 @@ def _run(
             )
         if rows:
             metrics.append((name, calendar_name, pause_on, rows))
+    if timeline.assignments:  # only tickets with assignment events can have group stints
+        _add_group_ownership(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
     return now_ts, timeline, priority, policy, metrics
+
+
+def _add_group_ownership(
+    ticket: Ticket,
+    policy_set: PolicySet,
+    timeline: Timeline,
+    now_ts: float,
+    policy: Policy,
+    priority: str,
+    metrics: list[MetricRows],
+) -> None:
+    """Append the group_ownership cycles (slabridge.sla.ola), when any stint is measured."""
+    calendar_name, pause_on, rows = group_ownership_rows(
+        ticket, policy_set, timeline, now_ts, policy, priority
+    )
+    if rows:
+        metrics.append((GROUP_OWNERSHIP, calendar_name, pause_on, rows))
 
 
 def judged_by(
@@ -295,6 +333,8 @@ def _judge_each_cycle(
     last_status = timeline.statuses[-1]
     new_cycle = policy_set.settings.reopen == "new_cycle"
     for name in METRICS:
+        if name == GROUP_OWNERSHIP:  # its own loop: _add_group_ownership
+            continue
         windows: list[tuple[float, float | None, bool]] | list[tuple[float, float | None]]
         if name == "resolution":
             windows = resolution_windows(timeline, new_cycle)
@@ -371,6 +411,7 @@ def _evaluation(
     utc = UTC
     for name, _calendar, _pause_on, rows in metric_rows:
         cycles: list[Cycle] = []
+        owners = rows.owners if name == GROUP_OWNERSHIP and isinstance(rows, OwnedRows) else None
         for (
             start,
             stop,
@@ -419,6 +460,10 @@ def _evaluation(
                     instants,
                 )
             )
+        if owners is not None:
+            for cycle, (group, agent) in zip(cycles, owners, strict=True):
+                cycle.group = group
+                cycle.agent = agent
         metrics[name] = MetricResult(name, tuple(cycles))
     # Filled slot by slot: the frozen dataclass's __init__ pays one object.__setattr__ per field.
     result: Evaluation = _new(Evaluation)
@@ -522,6 +567,10 @@ def evaluate_json(
                     "at_risk": c_at_risk,
                 }
             )
+        if name == GROUP_OWNERSHIP and isinstance(rows, OwnedRows):
+            for cycle_json, (group, agent) in zip(cycles, rows.owners, strict=True):
+                cycle_json["group"] = group
+                cycle_json["agent"] = agent
         data = dict(cycles[-1])
         data["cycles"] = cycles
         metrics[name] = data

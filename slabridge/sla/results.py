@@ -17,6 +17,9 @@ METRICS: tuple[str, ...] = (
     # replies while the ticket is unsolved (docs/policy.md, decision 62).
     "periodic_update",
     "pausable_update",
+    # One cycle per stint of a ticket with a group, judged by that group's target and calendar
+    # (an OLA, as Zendesk's group SLAs; docs/policy.md, "Group ownership").
+    "group_ownership",
 )
 
 
@@ -52,9 +55,11 @@ class Cycle:
         "_instants",
         "_started",
         "_stopped",
+        "agent",
         "at_risk",
         "calendar",
         "elapsed_seconds",
+        "group",
         "remaining_seconds",
         "status",
         "target_seconds",
@@ -73,6 +78,8 @@ class Cycle:
         remaining_seconds: int,
         at_risk: bool,
         instants: dict[float, datetime] = _NO_INSTANTS,
+        group: str | None = None,
+        agent: str | None = None,
     ) -> None:
         self.status = status
         self.calendar = calendar
@@ -85,6 +92,9 @@ class Cycle:
         self.remaining_seconds = remaining_seconds
         self.at_risk = at_risk
         self._instants = instants
+        # group_ownership cycles: the group of the stint and its agent at the stop (or now).
+        self.group = group
+        self.agent = agent
 
     def _moment(self, instant: float) -> datetime:
         return self._instants.get(instant) or datetime.fromtimestamp(instant, UTC)
@@ -118,7 +128,7 @@ class Cycle:
         return value
 
     def _fields(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _CYCLE_FIELDS)
+        return (*(getattr(self, name) for name in _CYCLE_FIELDS), self.group, self.agent)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Cycle) or other.__class__ is not Cycle:
@@ -128,11 +138,12 @@ class Cycle:
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(_CYCLE_FIELDS, self._fields(), strict=True))
+        names = _CYCLE_FIELDS if self.group is None else (*_CYCLE_FIELDS, "group", "agent")
+        inner = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=False))
         return f"Cycle({inner})"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "status": self.status,
             "calendar": self.calendar,
             "target_seconds": self.target_seconds,
@@ -144,6 +155,10 @@ class Cycle:
             "remaining_seconds": self.remaining_seconds,
             "at_risk": self.at_risk,
         }
+        if self.group is not None:  # a group_ownership cycle says whose stint it was
+            data["group"] = self.group
+            data["agent"] = self.agent
+        return data
 
 
 @dataclass(slots=True)

@@ -11,7 +11,9 @@ STATUSES: tuple[str, ...] = ("new", "open", "pending", "on_hold", "solved", "clo
 STOPPED_STATUSES: frozenset[str] = frozenset({"solved", "closed"})
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 AUTHORS: tuple[str, ...] = ("agent", "customer")
-EVENT_TYPES: tuple[str, ...] = ("status", "reply", "priority")
+# ``assignment``: the ticket was (re)assigned to a group and/or agent (docs/policy.md, "Group
+# ownership").
+EVENT_TYPES: tuple[str, ...] = ("status", "reply", "priority", "assignment")
 
 _TICKET_KEYS = frozenset(
     {
@@ -71,7 +73,8 @@ class Event:
     """One entry of a ticket's history (POLICY.md §2); public API, see docs/plugins/ticket.md.
 
     ``type`` is one of :data:`EVENT_TYPES`: ``status`` (with ``status``), ``reply`` (with
-    ``author`` and ``public``) or ``priority`` (with ``priority``, None for "no priority").
+    ``author`` and ``public``), ``priority`` (with ``priority``, None for "no priority") or
+    ``assignment`` (with ``group`` and ``agent``, either None for "none": who owns it now).
     Anything else raises :class:`EventError` here, so a connector that maps an internal note to
     ``"comment"`` fails loudly instead of its replies being ignored.
 
@@ -91,6 +94,9 @@ class Event:
     from_priority: str | None = None
     has_from: bool = False
     by: str | None = None
+    # An assignment event's owner from now on (None: no group, no agent).
+    group: str | None = None
+    agent: str | None = None
 
     def __post_init__(self) -> None:
         _check_choice(self.type, EVENT_TYPES, "event type")
@@ -100,6 +106,10 @@ class Event:
             _check_choice(self.author, AUTHORS, "reply event: author")
             if self.public is not True and self.public is not False:
                 raise EventError(f"reply event: public {self.public!r} is not true or false")
+        elif self.type == "assignment":
+            for name, value in (("group", self.group), ("agent", self.agent)):
+                if value is not None and not isinstance(value, str):
+                    raise EventError(f"assignment event: {name} {value!r} is not a string")
         elif self.priority is not None:
             _check_choice(self.priority, PRIORITIES, "priority event: priority")
         if self.at.tzinfo is None or self.at.utcoffset() is None:
@@ -242,6 +252,9 @@ def _event_json(event: Event) -> dict[str, Any]:
     elif event.type == "reply":
         data["author"] = event.author
         data["public"] = event.public
+    elif event.type == "assignment":
+        data["group"] = event.group
+        data["agent"] = event.agent
     return data
 
 
@@ -279,6 +292,8 @@ assert Event.__slots__ == (
     "from_priority",
     "has_from",
     "by",
+    "group",
+    "agent",
 )
 assert Customer.__slots__ == ("id", "name", "tier", "region", "extra")
 assert Ticket.__slots__ == (
@@ -314,6 +329,8 @@ def _make_event(
     from_priority: str | None = None,
     has_from: bool = False,
     by: str | None = None,
+    group: str | None = None,
+    agent: str | None = None,
 ) -> Event:
     """``Event(at, kind, status, priority, ...)`` without the frozen ``__init__``."""
     event: Event = _new(Event)
@@ -327,6 +344,8 @@ def _make_event(
         set_from,
         set_has_from,
         set_by,
+        set_group,
+        set_agent,
     ) = _EVENT_SLOTS
     set_at(event, at)
     set_type(event, kind)
@@ -337,6 +356,8 @@ def _make_event(
     set_from(event, from_priority)
     set_has_from(event, has_from)
     set_by(event, by)
+    set_group(event, group)
+    set_agent(event, agent)
     return event
 
 
@@ -395,8 +416,14 @@ def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:
         if by is not None and by.__class__ is not str:
             raise TicketError(ticket_id, f"events[{index}].by", "expected a string")
         return _make_event(at, kind, None, priority, None, True, previous, has_from, by)
-    # POLICY.md §2 defines these three types and no others: an unknown one (an agent reply
-    # typed "comment") is an error, not an event the engine would silently ignore.
+    if kind == "assignment":
+        # Missing and null both mean "none"; ids given as numbers (Zendesk's) become text.
+        group = _optional_str(raw, "group", ticket_id, f"events[{index}].group")
+        agent = _optional_str(raw, "agent", ticket_id, f"events[{index}].agent")
+        return _make_event(at, kind, None, None, None, True, None, False, None, group, agent)
+    # POLICY.md §2 defines the first three types, docs/policy.md ("Group ownership") the fourth,
+    # and there are no others: an unknown one (an agent reply typed "comment") is an error, not
+    # an event the engine would silently ignore.
     raise TicketError(
         ticket_id,
         f"events[{index}].type",

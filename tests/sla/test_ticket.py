@@ -66,7 +66,7 @@ def test_parsing_an_unknown_event_type_names_the_ticket_and_the_event() -> None:
         parse_ticket(data)
     assert str(caught.value) == (
         "ticket '4821': events[1].type: unknown event type 'comment'; "
-        "must be one of status, reply, priority"
+        "must be one of status, reply, priority, assignment"
     )
 
 
