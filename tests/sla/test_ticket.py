@@ -79,3 +79,37 @@ def test_evaluate_exits_2_on_a_reply_typed_comment(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert "ticket '4821': events[1].type: unknown event type 'comment'" in result.stderr
+
+
+def test_an_assignment_event_parses_and_serializes_with_its_group_and_agent() -> None:
+    data = {
+        "id": "9",
+        "created_at": "2025-03-10T08:00:00Z",
+        "status": "open",
+        "events": [
+            {"at": "2025-03-10T08:00:00Z", "type": "assignment", "group": "billing", "agent": 17},
+            {"at": "2025-03-10T09:00:00+01:00", "type": "assignment", "group": None},
+        ],
+    }
+    ticket = parse_ticket(data)
+    first, second = ticket.events
+    assert (first.type, first.group, first.agent) == ("assignment", "billing", "17")
+    assert (second.group, second.agent) == (None, None)  # a missing key means none, like null
+    assert ticket.to_json()["events"] == [
+        {"at": "2025-03-10T08:00:00Z", "type": "assignment", "group": "billing", "agent": "17"},
+        {"at": "2025-03-10T08:00:00Z", "type": "assignment", "group": None, "agent": None},
+    ]
+    assert parse_ticket(ticket.to_json()) == ticket  # round trip
+
+
+def test_an_assignment_with_a_group_that_is_not_text_names_the_key() -> None:
+    data = {
+        "id": "9",
+        "created_at": "2025-03-10T08:00:00Z",
+        "status": "open",
+        "events": [{"at": "2025-03-10T08:00:00Z", "type": "assignment", "group": ["a", "b"]}],
+    }
+    with pytest.raises(TicketError, match=r"ticket '9': events\[0\].group: expected a string"):
+        parse_ticket(data)
+    with pytest.raises(EventError, match="assignment event: agent 5 is not a string"):
+        Event(at=AT, type="assignment", group="billing", agent=5)  # type: ignore[arg-type]
