@@ -115,6 +115,10 @@ def is_merge_notice(audit: Mapping[str, Any], comment: Mapping[str, Any]) -> boo
     return isinstance(body, str) and MERGE_NOTICE.match(body) is not None
 
 
+# The fields a ticket event's child may name by key (``{"status": "open", ...}``).
+_EVENT_FIELDS = ("status", "priority", "group_id", "assignee_id")
+
+
 def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Incremental ticket events (``include=comment_events``) in the shape of ticket audits.
 
@@ -141,7 +145,7 @@ def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> lis
                 if name is not None:
                     value = child.get("value")
                 else:
-                    name = next((k for k in ("status", "priority") if k in child), None)
+                    name = next((k for k in _EVENT_FIELDS if k in child), None)
                     value = child.get(name) if name else None
                 if name is not None:
                     entry = {"type": kind, "field_name": name, "value": value}
@@ -172,7 +176,9 @@ def events_from_audits(
     a ticket was created with is its baseline, not an event), with ``from`` mapped from the
     change's ``previous_value`` when the audit carries one (POLICY.md §3.4). Replies: every
     comment except the one in the creating audit (the ticket's description) and merge notices
-    (:func:`is_merge_notice`).
+    (:func:`is_merge_notice`). Assignment: one ``assignment`` event per audit that creates or
+    changes ``group_id`` or ``assignee_id``, with the group and agent ids in force after it
+    (docs/connectors/zendesk.md, "Assignments").
     """
     ticket_id = str(ticket.get("id"))
     ordered = sorted(
@@ -183,15 +189,21 @@ def events_from_audits(
         ),
     )
     events: list[dict[str, Any]] = []
+    owner: dict[str, str | None] = {"group_id": None, "assignee_id": None}
     for audit in ordered:
         at = zendesk_time(audit.get("created_at"), ticket_id, "audit.created_at")
         stamp = at.isoformat().replace("+00:00", "Z")
         children = audit.get("events") or []
         creating = any(child.get("type") == "Create" for child in children)
+        reassigned = False
         for child in children:
             kind = child.get("type")
             name = child.get("field_name")
-            if kind == "Comment":
+            if kind in ("Create", "Change") and name in owner:
+                value = child.get("value")
+                owner[name] = None if value is None or value == "" else str(value)
+                reassigned = True
+            elif kind == "Comment":
                 if creating or is_merge_notice(audit, child):
                     continue
                 events.append(
@@ -218,6 +230,15 @@ def events_from_audits(
                 if "previous_value" in child:  # null: the ticket had no priority before
                     event["from"] = rules.priority(child["previous_value"], DEFAULT_PRIORITIES)
                 events.append(event)
+        if reassigned:  # group and assignee change in one audit: one event, after the audit's
+            events.append(
+                {
+                    "at": stamp,
+                    "type": "assignment",
+                    "group": owner["group_id"],
+                    "agent": owner["assignee_id"],
+                }
+            )
     return events
 
 
