@@ -65,8 +65,9 @@ BASE_FIELDS = (
     "components",
     "project",
     "comment",
+    "assignee",
 )
-CHANGELOG_FIELDS = ("status", "priority")
+CHANGELOG_FIELDS = ("status", "priority", "assignee")
 FETCH_CHUNK = 100  # ids per fetch batch (one bulk changelog)
 # Ids per fetch search: the most `reconcileIssues` takes (Jira's search is eventually
 # consistent; reconciling makes a just-written issue show as it is now, not missing or stale).
@@ -463,13 +464,14 @@ class JiraConnector(Connector):
 
     def _bulk_changelogs(self, ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
         found: dict[str, list[Mapping[str, Any]]] = {issue_id: [] for issue_id in ids}
+        group_field = [self.jira.mapping.group_field] if self.jira.mapping.group_field else []
         for start in range(0, len(ids), BULK_CHANGELOG_MAX_ISSUES):
             chunk = list(ids[start : start + BULK_CHANGELOG_MAX_ISSUES])
 
             def bulkfetch(token: str | None, chunk: list[str] = chunk) -> Any:
                 body: dict[str, Any] = {
                     "issueIdsOrKeys": chunk,
-                    "fieldIds": list(CHANGELOG_FIELDS),
+                    "fieldIds": [*CHANGELOG_FIELDS, *group_field],
                     "maxResults": 1000,
                 }
                 if token is not None:
