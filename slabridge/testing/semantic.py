@@ -227,6 +227,7 @@ def comparable_events(
     A ``new`` status at ``created_at`` says what POLICY.md §2 already implies (before its first
     status event a ticket was new), so a connector may emit it or not. Where the service keeps
     no status (or priority) history, the events a connector infers for it are not compared.
+    Assignment events are not compared: the canonical scenarios set no group or agent.
     """
     kept = []
     for event in events:
@@ -237,6 +238,8 @@ def comparable_events(
             continue
         if event.type == "priority" and LIMIT_PRIORITY_HISTORY in limits:
             continue
+        if event.type == "assignment":
+            continue  # the canonical scenarios load no owner; a fake may still hold one
         kept.append(event)
     return kept
 
