@@ -40,7 +40,10 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--period", required=True, help="2026-10 (month), 2026-W43 (ISO week), 2026-Q4.")
 @click.option(
-    "--by", "by_text", default=None, help="Group by: tier,product,metric,customer,connector."
+    "--by",
+    "by_text",
+    default=None,
+    help="Group by: tier,product,metric,customer,connector,group,agent.",
 )
 @click.option(
     "--tickets",

@@ -16,7 +16,16 @@ from slabridge.report.outcomes import Outcome, TicketFacts
 from slabridge.report.periods import Period, Window, goal_windows, weeks_of
 from slabridge.report.stats import median, percentile_nearest_rank, share
 
-GROUP_KEYS: tuple[str, ...] = ("tier", "product", "metric", "customer", "connector")
+# `group`/`agent`: the owner of a group_ownership cycle (docs/reports.md); "(none)" otherwise.
+GROUP_KEYS: tuple[str, ...] = (
+    "tier",
+    "product",
+    "metric",
+    "customer",
+    "connector",
+    "group",
+    "agent",
+)
 NONE_LABEL = "(none)"
 TOTAL_KEY: tuple[str, ...] = ()
 
@@ -317,6 +326,8 @@ def _group_value(name: str, outcome: Outcome, customer: str | None) -> str:
         value = customer
     elif name == "connector":
         value = facts.connector
+    elif name in ("group", "agent"):
+        value = outcome.group if name == "group" else outcome.agent
     else:
         value = getattr(facts, name)
     return NONE_LABEL if value is None else str(value)
