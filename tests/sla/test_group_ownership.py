@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from slabridge.sla.calendar import CalendarSpec
 from slabridge.sla.evaluate import evaluate, evaluate_json, to_evaluation, trace
+from slabridge.sla.explain import explain_lines
 from slabridge.sla.metrics import build_timeline, status_at
 from slabridge.sla.ola import ownership_stints
 from slabridge.sla.policy import (
@@ -235,6 +236,30 @@ def test_explain_traces_carry_the_owners_through_to_the_evaluation() -> None:
     assert to_evaluation(trace(ticket, policies, now)) == evaluate(ticket, policies, now)
     cycles = evaluate(ticket, policies, now).to_json()["metrics"]["group_ownership"]["cycles"]
     assert [(c["group"], c["agent"]) for c in cycles] == [("billing", "a-1"), ("l2", None)]
+
+
+def test_explain_shows_each_stint_in_its_own_groups_calendar_and_zone() -> None:
+    policies = _policies(
+        {"emea": _target(2 * 3600, "berlin"), "amer": _target(2 * 3600, "new_york")}
+    )
+    data = _ticket(_assign("02T08:00:00", "emea", "b-1"), _assign("02T15:00:00", "amer"))
+    data["created_at"] = "2026-03-02T08:00:00Z"
+    now = datetime.fromisoformat("2026-03-02T16:00:00Z")
+    lines = explain_lines(trace(parse_ticket(data), policies, now), policies)
+    text = "\n".join(lines)
+    assert (
+        "group_ownership: one cycle per group stint, each on its group's target and calendar"
+        in (text)
+    )
+    # emea in Berlin time (CET), amer in New York time (EST), each naming its owner.
+    assert (
+        "  cycle 1: started Mon 2026-03-02 09:00 CET, stopped Mon 2026-03-02 16:00 CET: BREACHED"
+        " at Mon 2026-03-02 11:00 CET (group emea, agent b-1, calendar berlin)"
+    ) in lines
+    assert (
+        "  cycle 2: started Mon 2026-03-02 10:00 EST, not stopped: running"
+        " (group amer, agent none, calendar new_york)"
+    ) in lines
 
 
 _GROUPS = st.sampled_from([None, "billing", "l2", "apac"])
