@@ -23,7 +23,14 @@ from slabridge.sla.metrics import (
 from slabridge.sla.ola import METRIC as GROUP_OWNERSHIP
 from slabridge.sla.ola import OwnedRows, group_ownership_rows
 from slabridge.sla.policy import CalendarChoice, Policy, PolicySet
-from slabridge.sla.results import METRICS, Cycle, CycleStatus, Evaluation, MetricResult
+from slabridge.sla.results import (
+    METRICS,
+    Cycle,
+    CycleStatus,
+    Evaluation,
+    MetricResult,
+    OwnedCycle,
+)
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket, format_timestamp
 
 
@@ -412,6 +419,7 @@ def _evaluation(
     for name, _calendar, _pause_on, rows in metric_rows:
         cycles: list[Cycle] = []
         owners = rows.owners if name == GROUP_OWNERSHIP and isinstance(rows, OwnedRows) else None
+        make: type[Cycle] = Cycle if owners is None else OwnedCycle
         for (
             start,
             stop,
@@ -446,7 +454,7 @@ def _evaluation(
             whole = round(elapsed)
             # Epoch floats: the cycle turns them into datetimes when (if ever) they are read.
             cycles.append(
-                Cycle(
+                make(
                     status,
                     cycle_calendar.name,  # a stopped cycle may have run on another calendar
                     target,
@@ -462,8 +470,9 @@ def _evaluation(
             )
         if owners is not None:
             for cycle, (group, agent) in zip(cycles, owners, strict=True):
-                cycle.group = group
-                cycle.agent = agent
+                if isinstance(cycle, OwnedCycle):  # always, by `make`
+                    cycle.group = group
+                    cycle.agent = agent
         metrics[name] = MetricResult(name, tuple(cycles))
     # Filled slot by slot: the frozen dataclass's __init__ pays one object.__setattr__ per field.
     result: Evaluation = _new(Evaluation)

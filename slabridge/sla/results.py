@@ -55,11 +55,9 @@ class Cycle:
         "_instants",
         "_started",
         "_stopped",
-        "agent",
         "at_risk",
         "calendar",
         "elapsed_seconds",
-        "group",
         "remaining_seconds",
         "status",
         "target_seconds",
@@ -78,8 +76,6 @@ class Cycle:
         remaining_seconds: int,
         at_risk: bool,
         instants: dict[float, datetime] = _NO_INSTANTS,
-        group: str | None = None,
-        agent: str | None = None,
     ) -> None:
         self.status = status
         self.calendar = calendar
@@ -92,9 +88,11 @@ class Cycle:
         self.remaining_seconds = remaining_seconds
         self.at_risk = at_risk
         self._instants = instants
-        # group_ownership cycles: the group of the stint and its agent at the stop (or now).
-        self.group = group
-        self.agent = agent
+
+    # Only an OwnedCycle (group_ownership) has an owner; class defaults keep other cycles as
+    # cheap to build as before.
+    group: str | None = None
+    agent: str | None = None
 
     def _moment(self, instant: float) -> datetime:
         return self._instants.get(instant) or datetime.fromtimestamp(instant, UTC)
@@ -131,7 +129,7 @@ class Cycle:
         return (*(getattr(self, name) for name in _CYCLE_FIELDS), self.group, self.agent)
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Cycle) or other.__class__ is not Cycle:
+        if not isinstance(other, Cycle) or other.__class__ not in (Cycle, OwnedCycle):
             return NotImplemented
         return self._fields() == other._fields()
 
@@ -159,6 +157,18 @@ class Cycle:
             data["group"] = self.group
             data["agent"] = self.agent
         return data
+
+
+class OwnedCycle(Cycle):
+    """A group_ownership cycle: a :class:`Cycle` with the ``group`` of its stint and the
+    ``agent`` assigned at its stop (or now); both are set after it is built."""
+
+    __slots__ = ("agent", "group")
+
+    def __init__(self, *args: Any, group: str | None = None, agent: str | None = None) -> None:
+        super().__init__(*args)
+        self.group = group
+        self.agent = agent
 
 
 @dataclass(slots=True)
@@ -226,4 +236,4 @@ def _ts(moment: datetime | None) -> str | None:
     return format_timestamp(moment)
 
 
-__all__ = ["METRICS", "Cycle", "CycleStatus", "Evaluation", "MetricResult"]
+__all__ = ["METRICS", "Cycle", "CycleStatus", "Evaluation", "MetricResult", "OwnedCycle"]

@@ -262,6 +262,23 @@ def test_explain_shows_each_stint_in_its_own_groups_calendar_and_zone() -> None:
     ) in lines
 
 
+def test_cycles_of_the_other_metrics_carry_no_owner_and_print_no_owner_keys() -> None:
+    first = MetricTarget("first_response", 3600, None, frozenset())
+    ola = _policies({"billing": _target(3600)}).policies[0].targets["default"]["group_ownership"]
+    block = {"default": {"first_response": first, "group_ownership": ola}}
+    policies = _policies({}, extra=block)
+    ticket = parse_ticket(_ticket(_assign("02T09:00:00", "billing", "a-1")))
+    result = evaluate(ticket, policies, datetime.fromisoformat("2026-03-02T09:30:00Z"))
+    cycle = result.metrics["first_response"].latest
+    assert (cycle.group, cycle.agent) == (None, None)
+    printed = result.to_json()["metrics"]
+    assert "group" not in printed["first_response"]
+    assert (printed["group_ownership"]["group"], printed["group_ownership"]["agent"]) == (
+        "billing",
+        "a-1",
+    )
+
+
 _GROUPS = st.sampled_from([None, "billing", "l2", "apac"])
 _STATUSES = st.sampled_from(["open", "pending", "solved", "open"])
 
