@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "connectors": 2,
     "config": 3,
     "customers": 3,
+    "ola_config": 3,  # group_ownership targets: config parsing (the engine parses none)
     "plugins": 4,
     "hookspecs": 4,
     "sync": 5,
