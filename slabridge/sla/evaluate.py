@@ -418,8 +418,6 @@ def _evaluation(
     utc = UTC
     for name, _calendar, _pause_on, rows in metric_rows:
         cycles: list[Cycle] = []
-        owners = rows.owners if name == GROUP_OWNERSHIP and isinstance(rows, OwnedRows) else None
-        make: type[Cycle] = Cycle if owners is None else OwnedCycle
         for (
             start,
             stop,
@@ -454,7 +452,7 @@ def _evaluation(
             whole = round(elapsed)
             # Epoch floats: the cycle turns them into datetimes when (if ever) they are read.
             cycles.append(
-                make(
+                Cycle(
                     status,
                     cycle_calendar.name,  # a stopped cycle may have run on another calendar
                     target,
@@ -468,12 +466,9 @@ def _evaluation(
                     instants,
                 )
             )
-        if owners is not None:
-            for cycle, (group, agent) in zip(cycles, owners, strict=True):
-                if isinstance(cycle, OwnedCycle):  # always, by `make`
-                    cycle.group = group
-                    cycle.agent = agent
         metrics[name] = MetricResult(name, tuple(cycles))
+    if timeline.assignments:  # once per ticket: the other metrics' loop stays as it was
+        _name_owners(metrics, metric_rows)
     # Filled slot by slot: the frozen dataclass's __init__ pays one object.__setattr__ per field.
     result: Evaluation = _new(Evaluation)
     _set_ticket_id(result, ticket_id)
@@ -485,6 +480,18 @@ def _evaluation(
         None if next_instant is None else known(next_instant) or from_epoch(next_instant, utc),
     )
     return result
+
+
+def _name_owners(metrics: dict[str, MetricResult], metric_rows: list[MetricRows]) -> None:
+    """Give the group_ownership cycles their owners (OwnedCycle), from the engine's rows."""
+    result = metrics.get(GROUP_OWNERSHIP)
+    rows = metric_rows[-1][3] if metric_rows else None  # group ownership comes last
+    if result is None or not isinstance(rows, OwnedRows):
+        return
+    result.cycles = tuple(
+        OwnedCycle.of(cycle, group, agent)
+        for cycle, (group, agent) in zip(result.cycles, rows.owners, strict=True)
+    )
 
 
 _new = object.__new__
@@ -576,13 +583,17 @@ def evaluate_json(
                     "at_risk": c_at_risk,
                 }
             )
-        if name == GROUP_OWNERSHIP and isinstance(rows, OwnedRows):
-            for cycle_json, (group, agent) in zip(cycles, rows.owners, strict=True):
-                cycle_json["group"] = group
-                cycle_json["agent"] = agent
         data = dict(cycles[-1])
         data["cycles"] = cycles
         metrics[name] = data
+    if timeline.assignments:  # group ownership comes last: its cycles name their owners
+        last = metric_rows[-1][3] if metric_rows else None
+        owned = metrics.get(GROUP_OWNERSHIP)
+        if owned is not None and isinstance(last, OwnedRows):
+            for cycle_json, (group, agent) in zip(owned["cycles"], last.owners, strict=True):
+                cycle_json["group"] = group
+                cycle_json["agent"] = agent
+            owned["group"], owned["agent"] = last.owners[-1]
     evaluated_at = _NOW_TEXT.get(now_ts)
     if evaluated_at is None:
         evaluated_at = format_timestamp(moment(now_ts))

@@ -170,6 +170,16 @@ class OwnedCycle(Cycle):
         self.group = group
         self.agent = agent
 
+    @classmethod
+    def of(cls, cycle: Cycle, group: str | None, agent: str | None) -> OwnedCycle:
+        """``cycle`` with an owner (its instants stay as they are: floats until read)."""
+        owned: OwnedCycle = object.__new__(cls)
+        for name in Cycle.__slots__:
+            setattr(owned, name, getattr(cycle, name))
+        owned.group = group
+        owned.agent = agent
+        return owned
+
 
 @dataclass(slots=True)
 class MetricResult:
