@@ -110,7 +110,8 @@ policies:
         "policies[0].calendar: unknown calendar 'nowhere' (defined: 24x7, berlin, x)",
         "policies[0].targets.critical: not a priority (valid: low, normal, high, urgent, default)",
         "policies[0].targets.high.first_reply: 'first_reply' is not a metric (valid: "
-        "first_response, next_response, resolution, periodic_update, pausable_update)",
+        "first_response, next_response, resolution, periodic_update, pausable_update, "
+        "group_ownership)",
         "policies[0].targets.high.resolution.pause_on[0]: 'waiting' is not a status to pause on "
         "(valid: new, open, pending, on_hold)",
         "policies[0].targets.high.resolution.pause_on[1]: 'solved' stops the clock, not a pause "

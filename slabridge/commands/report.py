@@ -28,7 +28,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--by",
     "by_text",
     default=None,
-    help="Group by: tier,product,metric,customer,connector,channel,type.",
+    help="Group by: tier,product,metric,customer,connector,channel,type,group,agent.",
 )
 @click.option(
     "--format",

@@ -6,6 +6,8 @@ from typing import Any
 
 from slabridge.config.checking import Checker, key_path, key_text, kind_of, show_value
 from slabridge.config.conditions import parse_conditions
+from slabridge.config.ola import METRIC as OLA_METRIC
+from slabridge.config.ola import group_ownership_target
 from slabridge.sla.policy import (
     BUILTIN_CALENDAR,
     DEFAULT_PAUSE_ON,
@@ -175,10 +177,14 @@ class PolicyChecks(Checker):
                     out[priority][metric] = target
         return out
 
-    def target(self, metric: str, raw: Any, path: str, calendars: set[str]) -> MetricTarget | None:
+    def target(
+        self, metric: str, raw: Any, path: str, calendars: set[str], plain: bool = False
+    ) -> MetricTarget | None:
         if metric not in METRICS:
             self.add(path, f"{metric!r} is not a metric (valid: {', '.join(METRICS)})")
             return None
+        if metric == OLA_METRIC and not plain:  # targets by group (slabridge/config/ola.py)
+            return group_ownership_target(self, raw, path, calendars)
         pause_on = DEFAULT_PAUSE_ON[metric]
         if not isinstance(raw, dict):
             seconds = self.duration(raw, path)

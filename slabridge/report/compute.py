@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # Report group keys; each but `metric`, `customer` and `connector` is a TicketFacts attribute
 # of the same name (so a new fact key only needs adding here and to TicketFacts).
+# `group`/`agent`: the owner of a group_ownership cycle (docs/reports.md); "(none)" otherwise.
 GROUP_KEYS: tuple[str, ...] = (
     "tier",
     "product",
@@ -35,6 +36,8 @@ GROUP_KEYS: tuple[str, ...] = (
     "connector",
     "channel",
     "type",
+    "group",
+    "agent",
 )
 NONE_LABEL = "(none)"
 TOTAL_KEY: tuple[str, ...] = ()
@@ -291,6 +294,8 @@ def _group_value(name: str, outcome: Outcome, customer: str | None) -> str:
         value = customer
     elif name == "connector":
         value = facts.connector
+    elif name in ("group", "agent"):
+        value = outcome.group if name == "group" else outcome.agent
     else:
         value = getattr(facts, name)
     return NONE_LABEL if value is None else str(value)

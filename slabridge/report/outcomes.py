@@ -26,6 +26,9 @@ class Outcome:
     due_at: datetime | None
     elapsed_seconds: int
     target_seconds: int
+    # The stint's group and agent (group_ownership cycles only; None for the other metrics).
+    group: str | None = None
+    agent: str | None = None
 
     @property
     def decided(self) -> bool:
@@ -95,6 +98,8 @@ def outcomes_from_evaluation(
                 due_at=cycle.due_at,
                 elapsed_seconds=cycle.elapsed_seconds,
                 target_seconds=cycle.target_seconds,
+                group=cycle.group,
+                agent=cycle.agent,
             )
 
 
@@ -119,6 +124,8 @@ def outcomes_from_result_json(
                 due_at=due,
                 elapsed_seconds=int(cycle.get("elapsed_seconds") or 0),
                 target_seconds=int(cycle.get("target_seconds") or 0),
+                group=_text(cycle.get("group")),
+                agent=_text(cycle.get("agent")),
             )
 
 

@@ -22,8 +22,17 @@ from slabridge.sla.metrics import (
     update_windows,
     warn_threshold,
 )
+from slabridge.sla.ola import METRIC as GROUP_OWNERSHIP
+from slabridge.sla.ola import OwnedRows, group_ownership_rows
 from slabridge.sla.policy import CalendarChoice, Policy, PolicySet
-from slabridge.sla.results import METRICS, Cycle, CycleStatus, Evaluation, MetricResult
+from slabridge.sla.results import (
+    METRICS,
+    Cycle,
+    CycleStatus,
+    Evaluation,
+    MetricResult,
+    OwnedCycle,
+)
 from slabridge.sla.ticket import STOPPED_STATUSES, Ticket, format_timestamp
 
 
@@ -52,6 +61,8 @@ class MetricTrace:
     # for explain's labels.
     pause_when: tuple[Condition, ...] = ()
     stop_when: tuple[Condition, ...] = ()
+    # group_ownership: each clock's (group, agent); None for the other metrics.
+    owners: list[tuple[str, str | None]] | None = None
 
 
 @dataclass(slots=True)
@@ -108,6 +119,7 @@ def trace(ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime) -> T
                 [CycleClock(*row) for row in rows],
                 () if target is None else target.pause_when,
                 () if target is None else target.stop_when,
+                rows.owners if isinstance(rows, OwnedRows) else None,
             )
         )
     return Trace(ticket, now_ts, timeline, priority, policy, traces)
@@ -115,10 +127,15 @@ def trace(ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime) -> T
 
 def to_evaluation(result: Trace) -> Evaluation:
     """Turn a trace into the §4 result, with the next instant the verdict changes by itself."""
-    metrics: list[MetricRows] = [
-        (metric.name, metric.calendar, metric.pause_on, [_row(c) for c in metric.clocks])
-        for metric in result.metrics
-    ]
+    metrics: list[MetricRows] = []
+    for metric in result.metrics:
+        rows: list[ClockRow] = [_row(c) for c in metric.clocks]
+        if metric.owners is not None:
+            owned = OwnedRows()
+            owned.extend(rows)
+            owned.owners.extend(metric.owners)
+            rows = owned
+        metrics.append((metric.name, metric.calendar, metric.pause_on, rows))
     return _evaluation(result.ticket.id, result.policy, result.timeline, result.now, metrics)
 
 
@@ -153,7 +170,7 @@ def _plan(policy_set: PolicySet, policy: Policy, priority: str) -> tuple[_Metric
     plans: list[_MetricPlan] = []
     for name in METRICS:
         target = targets.get(name)
-        if target is None:
+        if target is None or name == GROUP_OWNERSHIP:  # group ownership has its own loop (ola)
             continue
         choice = target.calendar if target.calendar is not None else policy.calendar
         seconds = target.seconds
@@ -224,6 +241,10 @@ def _run(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, one call per t
             entry[9] for entry in _plan(policy_set, policy, priority)
         ):
             _judge_each_cycle(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
+            if timeline.assignments:
+                _add_group_ownership(
+                    ticket, policy_set, timeline, now_ts, policy, priority, metrics
+                )
             return now_ts, timeline, priority, policy, metrics
     compiled = policy_set.compiled
     last_status = timeline.statuses[-1]
@@ -306,6 +327,8 @@ def _run(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, one call per t
             )
         if rows:
             metrics.append((name, calendar_name, pause_on, rows))
+    if timeline.assignments:  # only tickets with assignment events can have group stints
+        _add_group_ownership(ticket, policy_set, timeline, now_ts, policy, priority, metrics)
     return now_ts, timeline, priority, policy, metrics
 
 
@@ -352,6 +375,23 @@ def _pause_conditions(
     if stop is None and not paused:
         paused = holds_at(holes, end)
     return cut(segments, holes), paused
+
+
+def _add_group_ownership(
+    ticket: Ticket,
+    policy_set: PolicySet,
+    timeline: Timeline,
+    now_ts: float,
+    policy: Policy,
+    priority: str,
+    metrics: list[MetricRows],
+) -> None:
+    """Append the group_ownership cycles (slabridge.sla.ola), when any stint is measured."""
+    calendar_name, pause_on, rows = group_ownership_rows(
+        ticket, policy_set, timeline, now_ts, policy, priority
+    )
+    if rows:
+        metrics.append((GROUP_OWNERSHIP, calendar_name, pause_on, rows))
 
 
 def judged_by(
@@ -415,6 +455,8 @@ def _judge_each_cycle(  # noqa: C901, PLR0912, PLR0915  the engine's hot path, o
         return judged
 
     for name in METRICS:
+        if name == GROUP_OWNERSHIP:  # its own loop: _add_group_ownership
+            continue
         windows: list[tuple[float, float | None, bool]] | list[tuple[float, float | None]]
         if name == "resolution":
             windows = resolution_windows(timeline, new_cycle)
@@ -533,6 +575,8 @@ def _evaluation(
                 )
             )
         metrics[name] = MetricResult(name, tuple(cycles))
+    if timeline.assignments:  # once per ticket: the other metrics' loop stays as it was
+        _name_owners(metrics, metric_rows)
     # Filled slot by slot: the frozen dataclass's __init__ pays one object.__setattr__ per field.
     result: Evaluation = _new(Evaluation)
     _set_ticket_id(result, ticket_id)
@@ -544,6 +588,18 @@ def _evaluation(
         None if next_instant is None else known(next_instant) or from_epoch(next_instant, utc),
     )
     return result
+
+
+def _name_owners(metrics: dict[str, MetricResult], metric_rows: list[MetricRows]) -> None:
+    """Give the group_ownership cycles their owners (OwnedCycle), from the engine's rows."""
+    result = metrics.get(GROUP_OWNERSHIP)
+    rows = metric_rows[-1][3] if metric_rows else None  # group ownership comes last
+    if result is None or not isinstance(rows, OwnedRows):
+        return
+    result.cycles = tuple(
+        OwnedCycle.of(cycle, group, agent)
+        for cycle, (group, agent) in zip(result.cycles, rows.owners, strict=True)
+    )
 
 
 _new = object.__new__
@@ -565,7 +621,7 @@ _HOUR_TEXT = tuple(f"{hour:02d}:" for hour in range(24))
 _MINUTE_SECOND_TEXT = tuple(f"{second // 60:02d}:{second % 60:02d}Z" for second in range(3600))
 
 
-def evaluate_json(  # noqa: C901  the engine's hot path, one call per ticket: inline on purpose (docs/benchmarks.md, Evaluate)
+def evaluate_json(  # noqa: C901, PLR0912  the engine's hot path, one call per ticket: inline on purpose (docs/benchmarks.md, Evaluate)
     ticket: Ticket, policies: PolicySet | HasPolicies, now: datetime
 ) -> dict[str, Any]:
     """``evaluate(...).to_json()`` without the intermediate objects (the bulk command's path).
@@ -638,6 +694,14 @@ def evaluate_json(  # noqa: C901  the engine's hot path, one call per ticket: in
         data = dict(cycles[-1])
         data["cycles"] = cycles
         metrics[name] = data
+    if timeline.assignments:  # group ownership comes last: its cycles name their owners
+        last = metric_rows[-1][3] if metric_rows else None
+        owned = metrics.get(GROUP_OWNERSHIP)
+        if owned is not None and isinstance(last, OwnedRows):
+            for cycle_json, (group, agent) in zip(owned["cycles"], last.owners, strict=True):
+                cycle_json["group"] = group
+                cycle_json["agent"] = agent
+            owned["group"], owned["agent"] = last.owners[-1]
     evaluated_at = _NOW_TEXT.get(now_ts)
     if evaluated_at is None:
         evaluated_at = format_timestamp(moment(now_ts))

@@ -96,12 +96,21 @@ def _metric_lines(metric: MetricTrace, result: Trace, policies: PolicySet) -> li
         f"{metric.name}: target {format_duration(target)} ({target}s) on calendar "
         f"{metric.calendar} ({spec.timezone}); pauses on: {pauses}",
     ]
+    if metric.owners is not None:  # each stint has its group's target, calendar and pauses
+        lines = [
+            f"{metric.name}: one cycle per group stint, each on its group's target and calendar"
+        ]
     if metric.stop_when:
         stops = ", ".join(condition.describe() for condition in metric.stop_when)
         lines.append(f"  also stops when: {stops}")
     for number, c in enumerate(metric.clocks, 1):
-        cycle = _cycle_lines(number, c, metric, result, zone)
-        lines += [cycle[0], "    " + judged_line(c, result, policies, zone), *cycle[1:]]
+        # A cycle may run on another calendar than the latest (group_ownership: its group's).
+        own = zone if c.calendar.name == metric.calendar else c.calendar.zone
+        cycle = _cycle_lines(number, c, metric, result, own)
+        if metric.owners is not None:
+            group, agent = metric.owners[number - 1]
+            cycle[0] += f" (group {group}, agent {agent or 'none'}, calendar {c.calendar.name})"
+        lines += [cycle[0], "    " + judged_line(c, result, policies, own), *cycle[1:]]
     return lines
 
 

@@ -30,6 +30,9 @@ class Timeline:
     ``priorities`` is the priority history when the priority changed by ``now``:
     ``(instant, priority)`` pairs in time order, the first at ``-inf`` (the priority before the
     first change); None when it did not change, so every cycle is judged by ``priority``.
+
+    ``assignments`` holds the ``assignment`` events up to ``now`` as ``(at, group, agent)`` in
+    time order (empty for most tickets: only group ownership reads it).
     """
 
     created: float
@@ -42,6 +45,7 @@ class Timeline:
     instants: dict[float, datetime]
     ties: dict[float, int] | None = None
     priorities: tuple[tuple[float, str | None], ...] | None = None
+    assignments: tuple[tuple[float, str | None, str | None], ...] = ()
 
     def moment(self, instant: float) -> datetime:
         """The aware UTC datetime of an epoch float (the ticket's own object when it has one)."""
@@ -80,6 +84,7 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:  # noqa: C901, PLR09
     ties: dict[float, int] | None = None
     seen_priority = False
     changes: list[tuple[float, str | None]] | None = None
+    assignments: list[tuple[float, str | None, str | None]] | None = None
     for event in ticket.events:
         kind = event.type
         moment = event.at
@@ -121,6 +126,10 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:  # noqa: C901, PLR09
                     changes = [(-_INF, priority)]
                 changes.append((at, became))
                 priority = became
+        elif kind == "assignment" and at <= now:
+            if assignments is None:
+                assignments = []
+            assignments.append((at, event.group, event.agent))
     if last_status is None:
         initial = ticket.status
     else:
@@ -154,6 +163,7 @@ def build_timeline(ticket: Ticket, now: float) -> Timeline:  # noqa: C901, PLR09
         instants,
         ties,
         None if changes is None else tuple(changes),
+        () if assignments is None else tuple(assignments),
     )
 
 

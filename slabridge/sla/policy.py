@@ -32,6 +32,7 @@ DEFAULT_PAUSE_ON: Mapping[str, frozenset[str]] = {
     "resolution": frozenset({"pending"}),
     "periodic_update": frozenset(),
     "pausable_update": frozenset({"pending", "on_hold"}),
+    "group_ownership": frozenset(),
 }
 
 
@@ -127,6 +128,25 @@ class MetricTarget:
     # stops the cycle.
     pause_when: tuple[Condition, ...] = ()
     stop_when: tuple[Condition, ...] = ()
+    # group_ownership only: the target of each group (docs/policy.md, "Group ownership").
+    groups: GroupTargets | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTargets:
+    """The targets of ``group_ownership`` by group: a group's own, else ``other`` (or none).
+
+    Each is a complete :class:`MetricTarget` (its calendar and ``pause_on`` already include
+    what the group inherits from the metric), so the engine needs no defaults here.
+    """
+
+    by_group: Mapping[str, MetricTarget] = field(default_factory=dict)
+    other: MetricTarget | None = None
+
+    def for_group(self, group: str) -> MetricTarget | None:
+        """The target a stint of ``group`` is judged by; None: that group is not measured."""
+        found = self.by_group.get(group)
+        return self.other if found is None else found
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +255,7 @@ __all__ = [
     "MATCH_KEYS",
     "TARGET_KEYS",
     "CalendarChoice",
+    "GroupTargets",
     "MatchRule",
     "MatchStep",
     "MetricTarget",

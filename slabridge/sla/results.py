@@ -17,6 +17,9 @@ METRICS: tuple[str, ...] = (
     # replies while the ticket is unsolved (docs/policy.md, decision 62).
     "periodic_update",
     "pausable_update",
+    # One cycle per stint of a ticket with a group, judged by that group's target and calendar
+    # (an OLA, as Zendesk's group SLAs; docs/policy.md, "Group ownership").
+    "group_ownership",
 )
 
 
@@ -86,6 +89,11 @@ class Cycle:
         self.at_risk = at_risk
         self._instants = instants
 
+    # Only an OwnedCycle (group_ownership) has an owner; class defaults keep other cycles as
+    # cheap to build as before.
+    group: str | None = None
+    agent: str | None = None
+
     def _moment(self, instant: float) -> datetime:
         return self._instants.get(instant) or datetime.fromtimestamp(instant, UTC)
 
@@ -118,21 +126,22 @@ class Cycle:
         return value
 
     def _fields(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _CYCLE_FIELDS)
+        return (*(getattr(self, name) for name in _CYCLE_FIELDS), self.group, self.agent)
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Cycle) or other.__class__ is not Cycle:
+        if not isinstance(other, Cycle) or other.__class__ not in (Cycle, OwnedCycle):
             return NotImplemented
         return self._fields() == other._fields()
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(_CYCLE_FIELDS, self._fields(), strict=True))
+        names = _CYCLE_FIELDS if self.group is None else (*_CYCLE_FIELDS, "group", "agent")
+        inner = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=False))
         return f"Cycle({inner})"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "status": self.status,
             "calendar": self.calendar,
             "target_seconds": self.target_seconds,
@@ -144,6 +153,32 @@ class Cycle:
             "remaining_seconds": self.remaining_seconds,
             "at_risk": self.at_risk,
         }
+        if self.group is not None:  # a group_ownership cycle says whose stint it was
+            data["group"] = self.group
+            data["agent"] = self.agent
+        return data
+
+
+class OwnedCycle(Cycle):
+    """A group_ownership cycle: a :class:`Cycle` with the ``group`` of its stint and the
+    ``agent`` assigned at its stop (or now); both are set after it is built."""
+
+    __slots__ = ("agent", "group")
+
+    def __init__(self, *args: Any, group: str | None = None, agent: str | None = None) -> None:
+        super().__init__(*args)
+        self.group = group
+        self.agent = agent
+
+    @classmethod
+    def of(cls, cycle: Cycle, group: str | None, agent: str | None) -> OwnedCycle:
+        """``cycle`` with an owner (its instants stay as they are: floats until read)."""
+        owned: OwnedCycle = object.__new__(cls)
+        for name in Cycle.__slots__:
+            setattr(owned, name, getattr(cycle, name))
+        owned.group = group
+        owned.agent = agent
+        return owned
 
 
 @dataclass(slots=True)
@@ -211,4 +246,4 @@ def _ts(moment: datetime | None) -> str | None:
     return format_timestamp(moment)
 
 
-__all__ = ["METRICS", "Cycle", "CycleStatus", "Evaluation", "MetricResult"]
+__all__ = ["METRICS", "Cycle", "CycleStatus", "Evaluation", "MetricResult", "OwnedCycle"]

@@ -11,7 +11,10 @@ STATUSES: tuple[str, ...] = ("new", "open", "pending", "on_hold", "solved", "clo
 STOPPED_STATUSES: frozenset[str] = frozenset({"solved", "closed"})
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 AUTHORS: tuple[str, ...] = ("agent", "customer")
-EVENT_TYPES: tuple[str, ...] = ("status", "reply", "priority", "tags", "field")
+# ``tags``/``field``: tag and field changes (docs/policy.md, "Pause and stop on conditions");
+# ``assignment``: the ticket was (re)assigned to a group and/or agent (docs/policy.md, "Group
+# ownership").
+EVENT_TYPES: tuple[str, ...] = ("status", "reply", "priority", "tags", "field", "assignment")
 # Event types that carry data of their own, in a subclass of Event (TagsEvent, FieldEvent).
 CONDITION_EVENT_TYPES: frozenset[str] = frozenset({"tags", "field"})
 
@@ -73,7 +76,8 @@ class Event:
     """One entry of a ticket's history (POLICY.md §2); public API, see docs/plugins/ticket.md.
 
     ``type`` is one of :data:`EVENT_TYPES`: ``status`` (with ``status``), ``reply`` (with
-    ``author`` and ``public``) or ``priority`` (with ``priority``, None for "no priority").
+    ``author`` and ``public``), ``priority`` (with ``priority``, None for "no priority") or
+    ``assignment`` (with ``group`` and ``agent``, either None for "none": who owns it now).
     Anything else raises :class:`EventError` here, so a connector that maps an internal note to
     ``"comment"`` fails loudly instead of its replies being ignored.
 
@@ -93,6 +97,9 @@ class Event:
     from_priority: str | None = None
     has_from: bool = False
     by: str | None = None
+    # An assignment event's owner from now on (None: no group, no agent).
+    group: str | None = None
+    agent: str | None = None
 
     def __post_init__(self) -> None:
         _check_choice(self.type, EVENT_TYPES, "event type")
@@ -104,6 +111,10 @@ class Event:
                 raise EventError(f"reply event: public {self.public!r} is not true or false")
         elif self.type in CONDITION_EVENT_TYPES:
             _check_condition_event(self)
+        elif self.type == "assignment":
+            for name, value in (("group", self.group), ("agent", self.agent)):
+                if value is not None and not isinstance(value, str):
+                    raise EventError(f"assignment event: {name} {value!r} is not a string")
         elif self.priority is not None:
             _check_choice(self.priority, PRIORITIES, "priority event: priority")
         if self.at.tzinfo is None or self.at.utcoffset() is None:
@@ -293,6 +304,9 @@ def _event_json(event: Event) -> dict[str, Any]:
         data["value"] = event.value
         if event.has_from:
             data["from"] = event.from_value
+    elif event.type == "assignment":
+        data["group"] = event.group
+        data["agent"] = event.agent
     return data
 
 
@@ -330,6 +344,8 @@ assert Event.__slots__ == (
     "from_priority",
     "has_from",
     "by",
+    "group",
+    "agent",
 )
 assert Customer.__slots__ == ("id", "name", "tier", "region", "extra")
 assert Ticket.__slots__ == (
@@ -365,6 +381,8 @@ def _make_event(
     from_priority: str | None = None,
     has_from: bool = False,
     by: str | None = None,
+    group: str | None = None,
+    agent: str | None = None,
 ) -> Event:
     """``Event(at, kind, status, priority, ...)`` without the frozen ``__init__``."""
     event: Event = _new(Event)
@@ -378,6 +396,8 @@ def _make_event(
         set_from,
         set_has_from,
         set_by,
+        set_group,
+        set_agent,
     ) = _EVENT_SLOTS
     set_at(event, at)
     set_type(event, kind)
@@ -388,10 +408,12 @@ def _make_event(
     set_from(event, from_priority)
     set_has_from(event, has_from)
     set_by(event, by)
+    set_group(event, group)
+    set_agent(event, agent)
     return event
 
 
-def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:  # noqa: C901, PLR0912  the bulk parser, one call per ticket/event: inline on purpose (docs/benchmarks.md)
+def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:  # noqa: C901, PLR0912, PLR0915  the bulk parser, one call per ticket/event: inline on purpose (docs/benchmarks.md)
     if raw.__class__ is not dict and not isinstance(raw, Mapping):
         raise TicketError(ticket_id, f"events[{index}]", "expected an object")
     raw_at = raw.get("at", _MISSING)
@@ -448,8 +470,14 @@ def _parse_event(raw: Any, ticket_id: str, index: int) -> Event:  # noqa: C901, 
         return _make_event(at, kind, None, priority, None, True, previous, has_from, by)
     if kind in CONDITION_EVENT_TYPES:
         return _parse_condition_event(raw, ticket_id, index, at, kind)
-    # POLICY.md §2 defines these types and no others: an unknown one (an agent reply typed
-    # "comment") is an error, not an event the engine would silently ignore.
+    if kind == "assignment":
+        # Missing and null both mean "none"; ids given as numbers (Zendesk's) become text.
+        group = _optional_str(raw, "group", ticket_id, f"events[{index}].group")
+        agent = _optional_str(raw, "agent", ticket_id, f"events[{index}].agent")
+        return _make_event(at, kind, None, None, None, True, None, False, None, group, agent)
+    # POLICY.md §2 defines the first three types, docs/policy.md the others (conditions, group
+    # ownership), and there are no more: an unknown one (an agent reply typed "comment") is an
+    # error, not an event the engine would silently ignore.
     raise TicketError(
         ticket_id,
         f"events[{index}].type",

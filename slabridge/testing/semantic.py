@@ -231,6 +231,7 @@ def comparable_events(
     no status (or priority) history, the events a connector infers for it are not compared.
     ``tags`` and ``field`` events (the history a service keeps of them, or not) are not
     compared either: the ticket's tags and fields are.
+    Assignment events are not compared: the canonical scenarios set no group or agent.
     """
     kept = []
     for event in events:
@@ -241,8 +242,10 @@ def comparable_events(
             continue
         if event.type == "priority" and LIMIT_PRIORITY_HISTORY in limits:
             continue
-        if event.type in CONDITION_EVENT_TYPES:
-            continue  # tag/field history: the tags and fields are compared as they are now
+        if event.type in CONDITION_EVENT_TYPES or event.type == "assignment":
+            # tag/field history: the tags and fields are compared as they are now; the
+            # canonical scenarios load no owner, though a fake may still hold one
+            continue
         kept.append(event)
     return kept
 

@@ -288,8 +288,8 @@ NEVER = (Condition("tag", "never_seen"), Condition("field", "waiting_on", ("nobo
 
 def _never_policies(calendar: str, reopen: str) -> PolicySet:
     block = {
-        metric: MetricTarget(metric, seconds, None, PAUSES[metric], NEVER, NEVER)
-        for metric, seconds in zip(METRICS, (2 * H, H, 12 * H, 4 * H, H), strict=True)
+        metric: MetricTarget(metric, seconds, None, PAUSES.get(metric, frozenset()), NEVER, NEVER)
+        for metric, seconds in zip(METRICS, (2 * H, H, 12 * H, 4 * H, H, 2 * H), strict=True)
     }
     policy = Policy("p", (), CalendarChoice(calendar), {"default": block})
     return PolicySet([policy], CALENDARS, Settings(reopen=reopen))

@@ -74,7 +74,7 @@ def test_parsing_an_unknown_event_type_names_the_ticket_and_the_event() -> None:
         parse_ticket(data)
     assert str(caught.value) == (
         "ticket '4821': events[1].type: unknown event type 'comment'; "
-        "must be one of status, reply, priority, tags, field"
+        "must be one of status, reply, priority, tags, field, assignment"
     )
 
 
@@ -148,3 +148,37 @@ def test_tags_and_field_events_are_built_as_their_own_classes() -> None:
     with pytest.raises(EventError, match="both added and removed"):
         TagsEvent(at=AT, type="tags", added=("a",), removed=("a",))
     assert FieldEvent(at=AT, type="field", field="f", value=3).value == 3
+
+
+def test_an_assignment_event_parses_and_serializes_with_its_group_and_agent() -> None:
+    data = {
+        "id": "9",
+        "created_at": "2025-03-10T08:00:00Z",
+        "status": "open",
+        "events": [
+            {"at": "2025-03-10T08:00:00Z", "type": "assignment", "group": "billing", "agent": 17},
+            {"at": "2025-03-10T09:00:00+01:00", "type": "assignment", "group": None},
+        ],
+    }
+    ticket = parse_ticket(data)
+    first, second = ticket.events
+    assert (first.type, first.group, first.agent) == ("assignment", "billing", "17")
+    assert (second.group, second.agent) == (None, None)  # a missing key means none, like null
+    assert ticket.to_json()["events"] == [
+        {"at": "2025-03-10T08:00:00Z", "type": "assignment", "group": "billing", "agent": "17"},
+        {"at": "2025-03-10T08:00:00Z", "type": "assignment", "group": None, "agent": None},
+    ]
+    assert parse_ticket(ticket.to_json()) == ticket  # round trip
+
+
+def test_an_assignment_with_a_group_that_is_not_text_names_the_key() -> None:
+    data = {
+        "id": "9",
+        "created_at": "2025-03-10T08:00:00Z",
+        "status": "open",
+        "events": [{"at": "2025-03-10T08:00:00Z", "type": "assignment", "group": ["a", "b"]}],
+    }
+    with pytest.raises(TicketError, match=r"ticket '9': events\[0\].group: expected a string"):
+        parse_ticket(data)
+    with pytest.raises(EventError, match="assignment event: agent 5 is not a string"):
+        Event(at=AT, type="assignment", group="billing", agent=5)  # type: ignore[arg-type]

@@ -189,6 +189,30 @@ def status_events(
     return events
 
 
+def current_assignment(raw: Mapping[str, Any], created_at: datetime) -> list[Event]:
+    """The ticket's group and agent (``group_id``, ``responder_id``) as one assignment event.
+
+    Freshdesk v2 keeps no assignment history, so the current owner is taken to have held the
+    ticket since ``created_at`` (docs/connectors/freshdesk.md, "Assignments"): group ownership
+    on Freshdesk is one stint of the current group. None assigned: no event.
+    """
+    group, agent = raw.get("group_id"), raw.get("responder_id")
+    if group is None and agent is None:
+        return []
+    return [
+        Event(
+            created_at,
+            "assignment",
+            group=None if group is None else str(group),
+            agent=None if agent is None else str(agent),
+        )
+    ]
+
+
+def _at(event: Event) -> datetime:
+    return event.at
+
+
 def sideloaded_record(raw: Mapping[str, Any], lookups: Lookups) -> dict[str, Any]:
     """The record mapping ``from`` paths resolve in: the ticket plus company, group, product."""
     record = dict(raw)
@@ -254,7 +278,7 @@ def map_ticket(
         customer_reply_reopens=mapping.customer_reply_reopens,
         ticket_id=ticket_id,
     )
-    events = sorted([*statuses, *replies], key=lambda event: event.at)
+    events = sorted([*statuses, *replies, *current_assignment(raw, created_at)], key=_at)
 
     record = sideloaded_record(raw, lookups)
     tier = mapping.tier_of(record)
@@ -305,6 +329,7 @@ __all__ = [
     "Lookups",
     "conversation_event",
     "conversation_events",
+    "current_assignment",
     "map_ticket",
     "needs_conversations",
     "sideloaded_record",

@@ -86,6 +86,9 @@ class JiraMapping(ConnectorMapping):
     agent_account_ids: list[str] = Field(default_factory=list)
     customer_account_ids: list[str] = Field(default_factory=list)
     app_comments: Literal["ignore", "agent"] = "ignore"
+    # The custom field that names the owning team/group (e.g. Atlassian Team, a select list);
+    # its changes become assignment events beside the assignee's (docs/connectors/jira.md).
+    group_field: str | None = None
 
     def status_for(self, status_id: str | None, name: str | None) -> str | None:
         """The normalized status configured for a Jira status id or name (None: use category)."""
@@ -122,6 +125,8 @@ class JiraMapping(ConnectorMapping):
     def custom_fields(self) -> list[str]:
         """Every custom field id this mapping reads (``check`` verifies they exist)."""
         ids = [self.organizations_field] if self.organizations_field else []
+        if self.group_field and self.group_field.startswith("customfield_"):
+            ids.append(self.group_field)
         for path in self.source_paths().values():
             head, _, rest = path.partition(".")
             if head == "fields" and rest.startswith("customfield_"):
@@ -157,7 +162,7 @@ class JiraConfig(HttpConnectorConfig):
     changelog: Literal["bulk", "per_issue"] = "bulk"
     # Custom fields whose changes are read (besides status, priority and labels) for
     # pause_when/stop_when conditions; the bulk changelog takes at most 10 field ids in all.
-    history_fields: list[str] = Field(default_factory=list, max_length=7)
+    history_fields: list[str] = Field(default_factory=list, max_length=5)
     notify_users: bool = True
     mapping: JiraMapping = JiraMapping()
     # JSM SLA name -> slabridge metric, for `slabridge shadow` (default: JSM's standard names).

@@ -65,9 +65,11 @@ BASE_FIELDS = (
     "components",
     "project",
     "comment",
+    "assignee",
 )
-# Labels too: they are tags, for pause_when/stop_when conditions (plus `history_fields`).
-CHANGELOG_FIELDS = ("status", "priority", "labels")
+# Labels too: they are tags, for pause_when/stop_when conditions (plus `history_fields`);
+# the assignee for group ownership (plus the mapping's `group_field`).
+CHANGELOG_FIELDS = ("status", "priority", "labels", "assignee")
 FETCH_CHUNK = 100  # ids per fetch batch (one bulk changelog)
 # Ids per fetch search: the most `reconcileIssues` takes (Jira's search is eventually
 # consistent; reconciling makes a just-written issue show as it is now, not missing or stale).
@@ -464,13 +466,14 @@ class JiraConnector(Connector):
 
     def _bulk_changelogs(self, ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
         found: dict[str, list[Mapping[str, Any]]] = {issue_id: [] for issue_id in ids}
+        group_field = [self.jira.mapping.group_field] if self.jira.mapping.group_field else []
         for start in range(0, len(ids), BULK_CHANGELOG_MAX_ISSUES):
             chunk = list(ids[start : start + BULK_CHANGELOG_MAX_ISSUES])
 
             def bulkfetch(token: str | None, chunk: list[str] = chunk) -> Any:
                 body: dict[str, Any] = {
                     "issueIdsOrKeys": chunk,
-                    "fieldIds": [*CHANGELOG_FIELDS, *self.jira.history_fields],
+                    "fieldIds": [*CHANGELOG_FIELDS, *self.jira.history_fields, *group_field],
                     "maxResults": 1000,
                 }
                 if token is not None:

@@ -404,6 +404,10 @@ def map_issue(
         if author is not None:
             events.append(Event(at, "reply", author=author, public=comment_is_public(comment)))
     events.extend(changes)
+    # Imported here: the assignments module reads this module's helpers (user ids, times).
+    from slabridge_jira.assignments import assignment_events
+
+    events.extend(assignment_events(histories, fields, mapping, created_at, ticket_id))
     events.sort(key=lambda event: event.at)
 
     raw_priority = fields.get("priority")

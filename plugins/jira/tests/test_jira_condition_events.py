@@ -115,13 +115,19 @@ def test_the_bulk_changelog_asks_for_labels_and_the_configured_history_fields() 
         config = fake.connector_config(history_fields=["customfield_10050"])
         list(JiraConnector("jira-test", config, sleep=lambda _s: None).read(None))
         [request] = fake.requests_to("POST", "/changelog/bulkfetch")
-        assert request.json()["fieldIds"] == ["status", "priority", "labels", "customfield_10050"]
+        assert request.json()["fieldIds"] == [
+            "status",
+            "priority",
+            "labels",
+            "assignee",
+            "customfield_10050",
+        ]
 
 
 @pytest.mark.parametrize(
-    "bad", [["Waiting on"], ["customfield_x"], [f"customfield_{n}" for n in range(8)]]
+    "bad", [["Waiting on"], ["customfield_x"], [f"customfield_{n}" for n in range(6)]]
 )
-def test_history_fields_take_at_most_seven_custom_field_ids(bad: list[str]) -> None:
+def test_history_fields_take_at_most_five_custom_field_ids(bad: list[str]) -> None:
     with FakeJira(token=TOKEN) as fake, pytest.raises(ValidationError) as caught:
         JiraConfig.model_validate(fake.connector_config(history_fields=bad))
     assert "history_fields" in str(caught.value)

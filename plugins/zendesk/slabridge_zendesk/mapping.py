@@ -116,6 +116,10 @@ def is_merge_notice(audit: Mapping[str, Any], comment: Mapping[str, Any]) -> boo
     return isinstance(body, str) and MERGE_NOTICE.match(body) is not None
 
 
+# The fields a ticket event's child may name by key (``{"status": "open", ...}``).
+_EVENT_FIELDS = ("status", "priority", "group_id", "assignee_id")
+
+
 def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Incremental ticket events (``include=comment_events``) in the shape of ticket audits.
 
@@ -144,7 +148,7 @@ def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> lis
                     value = child.get("value")
                 else:
                     name = next(
-                        (k for k in child if k in ("status", "priority") or is_condition_field(k)),
+                        (k for k in child if k in _EVENT_FIELDS or is_condition_field(k)),
                         None,
                     )
                     value = child.get(name) if name else None
@@ -179,6 +183,9 @@ def events_from_audits(
     comment except the one in the creating audit (the ticket's description) and merge notices
     (:func:`is_merge_notice`). Tags and custom fields: every Create/Change, as ``tags`` and
     ``field`` events (:func:`~slabridge_zendesk.condition_events.condition_event`).
+    Assignment: one ``assignment`` event per audit that creates or changes ``group_id`` or
+    ``assignee_id``, with the group and agent ids in force after it
+    (docs/connectors/zendesk.md, "Assignments").
     """
     ticket_id = str(ticket.get("id"))
     ordered = sorted(
@@ -189,15 +196,21 @@ def events_from_audits(
         ),
     )
     events: list[dict[str, Any]] = []
+    owner: dict[str, str | None] = {"group_id": None, "assignee_id": None}
     for audit in ordered:
         at = zendesk_time(audit.get("created_at"), ticket_id, "audit.created_at")
         stamp = at.isoformat().replace("+00:00", "Z")
         children = audit.get("events") or []
         creating = any(child.get("type") == "Create" for child in children)
+        reassigned = False
         for child in children:
             kind = child.get("type")
             name = child.get("field_name")
-            if kind == "Comment":
+            if kind in ("Create", "Change") and name in owner:
+                value = child.get("value")
+                owner[name] = None if value is None or value == "" else str(value)
+                reassigned = True
+            elif kind == "Comment":
                 if creating or is_merge_notice(audit, child):
                     continue
                 events.append(
@@ -228,6 +241,15 @@ def events_from_audits(
                 found = condition_event(child, stamp)  # tags and custom fields: conditions
                 if found is not None:
                     events.append(found)
+        if reassigned:  # group and assignee change in one audit: one event, after the audit's
+            events.append(
+                {
+                    "at": stamp,
+                    "type": "assignment",
+                    "group": owner["group_id"],
+                    "agent": owner["assignee_id"],
+                }
+            )
     return events
 
 
