@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
 from slabridge.sections.figures import Percent, short_percent
 from slabridge.sections.validation import Problem, StrictModel, problems_of
-from slabridge.sla.results import METRICS
+from slabridge.sla.results import METRICS, MetricName
 
 
 class CreditStep(StrictModel):
@@ -23,7 +23,7 @@ class CreditStep(StrictModel):
 class CreditRule(StrictModel):
     """A credit schedule with an optional cap, for one tier or one customer."""
 
-    metrics: list[Literal["first_response", "next_response", "resolution"]] | None = None
+    metrics: list[MetricName] | None = None
     schedule: list[CreditStep]
     cap: Percent | None = None
 

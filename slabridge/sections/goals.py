@@ -10,6 +10,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from slabridge.sections.figures import DurationSeconds, Percent, format_seconds, short_percent
 from slabridge.sections.scope import Scope
 from slabridge.sections.validation import Problem, StrictModel, problems_of
+from slabridge.sla.results import MetricName
 
 GoalPeriod = Literal["week", "month", "quarter"]
 
@@ -18,7 +19,7 @@ class Goal(StrictModel):
     """`N% of <metric> cycles achieved (or stopped within a threshold) per period`."""
 
     name: str | None = None
-    metric: Literal["first_response", "next_response", "resolution"]
+    metric: MetricName
     share: Percent
     within: DurationSeconds | None = None
     period: GoalPeriod = "month"

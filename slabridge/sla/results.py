@@ -21,6 +21,16 @@ METRICS: tuple[str, ...] = (
     # (an OLA, as Zendesk's group SLAs; docs/policy.md, "Group ownership").
     "group_ownership",
 )
+# The same names as a type, for the config models that name a metric (goals:, credits:);
+# tests/sla/test_results.py keeps the two equal.
+MetricName = Literal[
+    "first_response",
+    "next_response",
+    "resolution",
+    "periodic_update",
+    "pausable_update",
+    "group_ownership",
+]
 
 
 _NO_INSTANTS: dict[float, datetime] = {}
