@@ -20,8 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-from fakekit import T0, Clock, make_setup
+from click.testing import CliRunner, Result
+from fakekit import T0, Clock, Setup, make_setup
 
 from slabridge.cli import cli
 from slabridge.sla.ticket import Customer, Event, Ticket
@@ -56,6 +56,16 @@ def _seed(fake: Any, _clock: Clock) -> list[str]:
     return ids
 
 
+def _sync_then_audit(setup: Setup) -> Result:
+    """A sync (the store learns the open tickets), then `slabridge shadow` judged at NOW."""
+    runtime = build_runtime(setup.config_path)
+    try:
+        assert sync_all(runtime, now=setup.clock.now).summaries[0].status == "ok"
+    finally:
+        runtime.close()
+    return CliRunner().invoke(cli, ["shadow", "--config", str(setup.config_path), "--now", NOW])
+
+
 def _metric(name: str, stage: str, breach_at: str | None, hours: int) -> dict[str, Any]:
     return {"breach_at": breach_at, "stage": stage, "metric": name, "hours": hours}
 
@@ -76,13 +86,8 @@ def test_shadow_lists_each_disagreement_with_the_command_that_explains_it(tmp_pa
             _metric("agent_work_time", "active", "2026-03-02T17:00:00Z", 8),
             _metric("requester_wait_time", "active", "2026-03-02T17:00:00Z", 8),
         ]
-        runtime = build_runtime(setup.config_path)  # the store learns the open tickets
-        try:
-            assert sync_all(runtime, now=setup.clock.now).summaries[0].status == "ok"
-        finally:
-            runtime.close()
+        result = _sync_then_audit(setup)
         config = str(setup.config_path)
-        result = CliRunner().invoke(cli, ["shadow", "--config", config, "--now", NOW])
         assert result.exit_code == 1, result.output
         out = result.stdout
         assert "3 tickets compared (zendesk 3)" in out
@@ -185,14 +190,7 @@ def test_shadow_on_jira_service_management_sla_fields(tmp_path: Path) -> None:
             _jsm("Time to resolution", ongoing={"paused": True}),
             _jsm("Time to approve", ongoing={"due": T0}),
         ]
-        runtime = build_runtime(setup.config_path)
-        try:
-            assert sync_all(runtime, now=setup.clock.now).summaries[0].status == "ok"
-        finally:
-            runtime.close()
-        result = CliRunner().invoke(
-            cli, ["shadow", "--config", str(setup.config_path), "--now", NOW]
-        )
+        result = _sync_then_audit(setup)
         assert result.exit_code == 1, result.output
         out = result.stdout
         assert "2 tickets compared (jira 2)" in out
@@ -221,14 +219,7 @@ def test_shadow_on_freshdesk_due_by_fields(tmp_path: Path) -> None:
         for number, first in ((f1, "10:00"), (f2, "13:00"), (f3, "10:00")):
             setup.fake.tickets[number]["fr_due_by"] = f"2026-03-02T{first}:00Z"
             setup.fake.tickets[number]["due_by"] = "2026-03-02T17:00:00Z"
-        runtime = build_runtime(setup.config_path)
-        try:
-            assert sync_all(runtime, now=setup.clock.now).summaries[0].status == "ok"
-        finally:
-            runtime.close()
-        result = CliRunner().invoke(
-            cli, ["shadow", "--config", str(setup.config_path), "--now", NOW]
-        )
+        result = _sync_then_audit(setup)
         assert result.exit_code == 1, result.output
         out = result.stdout
         assert "3 tickets compared (freshdesk 3)" in out
