@@ -10,6 +10,8 @@ import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import Node, ScalarNode
 
+from slabridge.errors import InputError
+
 # A real slabridge.yaml uses a handful of aliases and a dozen levels; these bounds are far above
 # that and far below what makes a "billion laughs" file hang or the composer overflow the stack.
 MAX_ALIASES = 100
@@ -19,7 +21,7 @@ MAX_INT_DIGITS = 1000
 _INTEGER = re.compile(r"[-+]?(0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)")
 
 
-class YamlLimitError(yaml.YAMLError):
+class YamlLimitError(InputError, yaml.YAMLError):
     """A file that is valid YAML but beyond what a config may be; ``path`` is its key path."""
 
     def __init__(self, path: str, problem: str) -> None:

@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from slabridge.errors import SlabridgeError
 
-class DeliveryError(Exception):
+
+class DeliveryError(SlabridgeError):
     """A notifier could not deliver; its message must already be free of secrets."""
 
 

@@ -19,6 +19,7 @@ import yaml
 from slabridge.commands.evaluate import load_engine_config
 from slabridge.commands.options import config_option
 from slabridge.config import AppConfig
+from slabridge.errors import InputError
 from slabridge.report import running
 from slabridge.report.backtest import Backtest, Side, compare_credits, render_backtest_text
 from slabridge.report.credits import CreditResult
@@ -34,13 +35,8 @@ CASE_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_DIRECTORY = Path("tests") / "sla"
 
 
-class GoldenInputError(click.ClickException):
+class GoldenInputError(InputError):
     """A case file or option that cannot be used: on standard error, exit status 2."""
-
-    exit_code = EXIT_INPUT
-
-    def format_message(self) -> str:
-        return self.message
 
 
 def case_files(paths: Sequence[Path]) -> list[Path]:

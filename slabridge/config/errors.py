@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slabridge.errors import InputError
+
 
 @dataclass(frozen=True, slots=True)
 class ConfigIssue:
@@ -16,7 +18,7 @@ class ConfigIssue:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError, ValueError):
     """The config cannot be used; ``issues`` lists every problem found, in file order."""
 
     def __init__(self, issues: list[ConfigIssue]) -> None:

@@ -13,10 +13,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from slabridge.errors import SlabridgeError
 from slabridge.sla.ticket import format_timestamp
 
 
-class CursorError(ValueError):
+class CursorError(SlabridgeError, ValueError):
     """A cursor string this connector did not write (or from an incompatible version)."""
 
 

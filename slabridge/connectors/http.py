@@ -23,6 +23,7 @@ from tenacity import (
 )
 
 from slabridge.connectors.auth import AuthStrategy
+from slabridge.errors import SlabridgeError
 from slabridge.logs import redact_text
 from slabridge.telemetry import record_api_call
 
@@ -31,7 +32,7 @@ log = structlog.get_logger("slabridge.http")
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class HttpError(Exception):
+class HttpError(SlabridgeError):
     """An HTTP call that failed; the message never contains credentials."""
 
     def __init__(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 
+from slabridge.errors import InputError
 
-class TokenKeyError(ValueError):
+
+class TokenKeyError(InputError, ValueError):
     """The token key is malformed, or is not the key the stored token was encrypted with."""
 
 

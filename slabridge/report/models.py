@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from slabridge.errors import InputError
 from slabridge.sections.credits import CreditRule, CreditSettings, CreditStep, validate_credits
 from slabridge.sections.figures import (
     DurationSeconds,
@@ -25,7 +26,7 @@ from slabridge.sections.scope import SCOPE_KEYS, Scope, StrOrList
 from slabridge.sections.validation import Problem, error_path
 
 
-class ReportSettingsError(ValueError):
+class ReportSettingsError(InputError, ValueError):
     """`goals:` or `credits:` is invalid; `problems` holds every (key path, message)."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

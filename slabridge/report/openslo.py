@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from slabridge.errors import InputError
 from slabridge.report.models import Goal, short_percent
 from slabridge.report.periods import period_containing
 from slabridge.sla.policy import Policy
@@ -26,7 +27,7 @@ TOTAL_METRIC = "slabridge_goal_cycles_total"
 _NOT_DNS = re.compile(r"[^a-z0-9]+")
 
 
-class ExportError(ValueError):
+class ExportError(InputError, ValueError):
     """A goal OpenSLO cannot express; names the goal's key path."""
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
+from slabridge.errors import InputError
+
 PeriodKind = Literal["week", "month", "quarter"]
 _KIND_ORDER: dict[str, int] = {"week": 0, "month": 1, "quarter": 2}
 
@@ -15,7 +17,7 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
-class PeriodError(ValueError):
+class PeriodError(InputError, ValueError):
     """A period that cannot be parsed; says what would be valid."""
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from slabridge.errors import InputError
 from slabridge.report.compute import parse_group_keys
 from slabridge.report.models import ReportSettingsError
 from slabridge.report.periods import Period, PeriodError, parse_period
@@ -25,13 +26,8 @@ if TYPE_CHECKING:
 FORMATS: tuple[str, ...] = ("html", "csv", "json")
 
 
-class ReportUsageError(click.ClickException):
+class ReportUsageError(InputError):
     """Bad input to a report command: printed on standard error, exit status 2."""
-
-    exit_code = 2
-
-    def format_message(self) -> str:
-        return self.message
 
 
 def load(path: Path) -> AppConfig:

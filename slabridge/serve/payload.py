@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from slabridge.errors import InputError
+
 # Where each scheme's body carries the ticket id, tried in order (dotted paths).
 ID_PATHS: dict[str, tuple[str, ...]] = {
     # A trigger/automation webhook with the body docs/serve.md gives, or an event webhook.
@@ -17,7 +19,7 @@ ID_PATHS: dict[str, tuple[str, ...]] = {
 MAX_ID_LENGTH = 200
 
 
-class PayloadError(ValueError):
+class PayloadError(InputError, ValueError):
     """The body names no ticket (HTTP 400); the message says where it looked."""
 
 

@@ -53,6 +53,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from slabridge.errors import InputError
+
 Ranges = tuple[tuple[int, int], ...]
 
 _DAY = 86_400
@@ -67,7 +69,7 @@ _FULL_DAY: Ranges = ((0, 1440),)
 _INF = math.inf
 
 
-class NoBusinessTimeError(ValueError):
+class NoBusinessTimeError(InputError, ValueError):
     """A due time can never be reached because the calendar has no business time left."""
 
 

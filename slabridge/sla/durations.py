@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from slabridge.errors import InputError
+
 # Units from largest to smallest; ``1d`` is 24 hours of the metric's clock, ``1w`` is 7 days.
 UNITS: tuple[tuple[str, int], ...] = (
     ("w", 604_800),
@@ -26,7 +28,7 @@ _WORDY = re.compile(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]+)")
 HINT = "a duration is digits with units w, d, h, m, s, largest first, e.g. 90s, 30m, 4h, 1h30m, 3d"
 
 
-class DurationError(ValueError):
+class DurationError(InputError, ValueError):
     """A text that is not a duration; the message says what would be valid."""
 
 

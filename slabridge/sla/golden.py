@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from slabridge.errors import InputError
 from slabridge.sla.evaluate import evaluate_json
 from slabridge.sla.policy import PolicySet
 from slabridge.sla.results import METRICS
@@ -29,7 +30,7 @@ STATUSES: tuple[str, ...] = ("active", "paused", "achieved", "breached")
 ABSENT = "absent"
 
 
-class GoldenError(ValueError):
+class GoldenError(InputError, ValueError):
     """A golden case that cannot be run: names the file and the key path, and what is valid."""
 
     def __init__(self, where: str, problem: str) -> None:

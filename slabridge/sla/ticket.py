@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from slabridge.errors import InputError
+
 STATUSES: tuple[str, ...] = ("new", "open", "pending", "on_hold", "solved", "closed")
 STOPPED_STATUSES: frozenset[str] = frozenset({"solved", "closed"})
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
@@ -51,7 +53,7 @@ def _path_parts(path: str) -> tuple[str, ...]:
     return found
 
 
-class TicketError(ValueError):
+class TicketError(InputError, ValueError):
     """A ticket that cannot be evaluated; names the ticket and the offending key."""
 
     def __init__(self, ticket_id: str | None, key: str, problem: str) -> None:
@@ -62,7 +64,7 @@ class TicketError(ValueError):
         super().__init__(f"{who}: {key}: {problem}")
 
 
-class EventError(ValueError):
+class EventError(InputError, ValueError):
     """An ``Event`` or ``Ticket`` built with a value POLICY.md §2 does not define."""
 
 

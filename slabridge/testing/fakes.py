@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from slabridge.errors import InputError
 from slabridge.sla.ticket import Ticket
 from slabridge.testing.fakeapi import FakeAPI
 
@@ -88,7 +89,7 @@ class FakeHelpdesk(Generic[FakeT]):
         return {**self.connector_config(fake), **overrides, "type": self.connector_type}
 
 
-class FakeRegistrationError(Exception):
+class FakeRegistrationError(InputError):
     """A ``register_fakes`` call that cannot be used; the message names the plugin's object."""
 
 

@@ -22,13 +22,14 @@ from typing import Any, ClassVar
 import pytest
 
 from slabridge.connectors.base import ChangeSet, Connector, ConnectorConfig
+from slabridge.errors import InputError
 from slabridge.plugins import SlabridgePluginManager, connector_types, fake_helpdesks
 from slabridge.sla.ticket import Customer, Event, Ticket
 from slabridge.testing.fakeapi import FakeAPI
 from slabridge.testing.fakes import Clock, FakeHelpdesk
 
 
-class NoRegisteredFake(LookupError):
+class NoRegisteredFake(InputError, LookupError):
     """No installed plugin registers a fake (or a connector) for the connector type asked for."""
 
 

@@ -25,6 +25,7 @@ from slabridge.connectors.helpdesk_sla import HelpdeskSla
 from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
 from slabridge.connectors.paging import LinkPages
 from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
+from slabridge.errors import SlabridgeError
 from slabridge.logs import register_secrets
 from slabridge.sla.ticket import Ticket, TicketError, format_timestamp
 from slabridge_freshdesk.config import FreshdeskConfig
@@ -43,7 +44,7 @@ PAGE_CAP_MESSAGE = "beyond the 300th page"
 MAX_TAG_LENGTH = 32
 
 
-class FreshdeskReadError(RuntimeError):
+class FreshdeskReadError(SlabridgeError, RuntimeError):
     """A read that cannot make progress (not a single bad record: those are skipped)."""
 
 
