@@ -23,7 +23,7 @@ from slabridge.connectors.base import (
 )
 from slabridge.sla.ticket import Ticket
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "slabridge.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "slabridge.yaml"
 SECRET = "s3cr3t-token-value-42"
 
 

@@ -99,7 +99,7 @@ def test_an_unknown_key_of_a_target_lists_the_condition_keys() -> None:
 
 
 def test_the_example_in_the_policy_reference_loads() -> None:
-    text = (Path(__file__).resolve().parents[1] / "docs" / "policy.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text()
     section = text.split("### Pause and stop on conditions\n", 1)[1]
     block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     indented = "".join(f"    {line}\n" for line in block.splitlines())

@@ -29,7 +29,7 @@ from slabridge.plugins import connector_types
 from slabridge.redaction import secrets_kept_apart
 from slabridge.yaml_loader import SlabridgeLoader
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "slabridge.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "slabridge.yaml"
 
 
 @pytest.fixture(autouse=True)
