@@ -143,7 +143,7 @@ def test_run_serves_metrics_and_healthz_while_it_loops(setup: Setup) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # the first run, on a loaded machine
         health: dict[str, str] = {}
         while time.monotonic() < deadline:
             try:
@@ -167,7 +167,11 @@ def test_run_serves_metrics_and_healthz_while_it_loops(setup: Setup) -> None:
     # test in this worker with "Cannot operate on a closed database".
     statuses = [run.status for run in store.iter_runs()]
     store.close()
-    assert set(statuses) == {"ok"}, statuses
+    # SIGTERM can land in the middle of a run (likelier on a loaded machine): that one run ends
+    # "interrupted" and the loop stops; every other run finished "ok".
+    assert statuses.count("ok") >= 1, statuses
+    assert statuses.count("interrupted") <= 1, statuses
+    assert set(statuses) <= {"ok", "interrupted"}, statuses
 
 
 def test_run_exits_2_when_the_metrics_port_is_taken(setup: Setup) -> None:
