@@ -28,6 +28,11 @@ DEFAULT_SYNC_EVERY = 300
 DEFAULT_MAX_PENDING = 100_000
 WEBHOOK_KEYS = ("scheme", "secret", "header", "username", "password")
 BOARD_KEYS = ("token", "username", "password", "team_field")
+# The address is chosen on the command line, where "beyond loopback" is a visible choice.
+UNKNOWN_KEY_HINTS: Mapping[str, str] = {
+    "serve.host": "; the address is `slabridge serve --host` (loopback unless told)",
+    "serve.port": "; the port is `slabridge serve --port` (0-65535, default 8787)",
+}
 SERVE_KEYS = ("webhooks", "board", "max_body_bytes", "replay_window", "sync_every", "max_pending")
 
 
@@ -92,7 +97,8 @@ class _Reader:
             return {}
         for key in raw:
             if str(key) not in keys:
-                self.add(f"{path}.{key}", f"unknown key (known: {', '.join(keys)})")
+                hint = UNKNOWN_KEY_HINTS.get(f"{path}.{key}", "")
+                self.add(f"{path}.{key}", f"unknown key (known: {', '.join(keys)}){hint}")
         return {str(key): value for key, value in raw.items()}
 
     def text(self, raw: Any, path: str) -> str | None:

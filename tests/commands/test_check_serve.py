@@ -85,7 +85,12 @@ BAD = [
     (
         with_("port", 8787),
         "serve.port: unknown key (known: webhooks, board, max_body_bytes, replay_window, "
-        "sync_every, max_pending)",
+        "sync_every, max_pending); the port is `slabridge serve --port` (0-65535, default 8787)",
+    ),
+    (
+        with_("host", "0.0.0.0"),
+        "serve.host: unknown key (known: webhooks, board, max_body_bytes, replay_window, "
+        "sync_every, max_pending); the address is `slabridge serve --host` (loopback unless told)",
     ),
     (with_("board.colour", "red"), "serve.board.colour: unknown key (known: token, username,"),
     (with_("max_body_bytes", -1), "serve.max_body_bytes: expected a whole number above 0"),
