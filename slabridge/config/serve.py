@@ -2,7 +2,7 @@
 
 ``slabridge serve`` reads it whole (``${ENV}`` substituted: slabridge/serve/settings.py);
 every other command's config load checks its shape only, without the environment (decision
-93). Every error names its key path and never quotes a value that may be a secret.
+99). Every error names its key path and never quotes a value that may be a secret.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def parse_serve_settings(raw: Any, connector_types: Mapping[str, str]) -> ServeS
 def serve_section_issues(raw: Any, connector_types: Mapping[str, str | None]) -> list[ConfigIssue]:
     """What is wrong in a raw ``serve:`` mapping, without reading ``${ENV}``.
 
-    For every command's config load (decision 93: no webhook secret needs to be in a cron
+    For every command's config load (decisions 93 and 99: no webhook secret needs to be in a cron
     job's environment): unknown keys, wrong types, durations, schemes, webhooks naming no
     connector, a board without a login. A value written as ``${NAME}`` counts as given; that
     the variable is set is checked by ``slabridge check`` and ``slabridge serve``. A connector
