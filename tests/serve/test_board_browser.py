@@ -29,7 +29,6 @@ from slabridge.sla.ticket import Customer, Event, Ticket
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 TEAM_FIELD = 9300
-NOW = datetime.now(UTC).replace(microsecond=0)
 
 # label -> (minutes since it opened, minutes to its first reply or None, tier, team)
 ZENDESK = {
@@ -73,12 +72,14 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def tickets_of(kind: str) -> list[Ticket]:
+def tickets_of(kind: str, now: datetime) -> list[Ticket]:
+    """The seeded tickets, opened ``now`` minus their minutes (``now``: when the fixture seeds;
+    an instant taken at import would be minutes old once a long test run reaches this module)."""
     made = []
     for label, (opened, replied, tier, team) in (
         ZENDESK if kind == "zendesk" else FRESHDESK
     ).items():
-        created = NOW - timedelta(minutes=opened)
+        created = now - timedelta(minutes=opened)
         events: tuple[Event, ...] = (Event(created, "status", status="open"),)
         if replied is not None:
             events += (Event(created + timedelta(minutes=replied), "reply", author="agent"),)
@@ -107,12 +108,13 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, di
         "fields": {"team": {"from": "custom_field", "id": TEAM_FIELD}},
     }
     document = {**POLICY, "goals": GOALS}
+    now = datetime.now(UTC).replace(microsecond=0)
     with serving(
         tmp_path_factory.mktemp("board"),
         ("zendesk", "freshdesk"),
         document=document,
         overrides={"zendesk": {"mapping": mapping}},
-        seed=lambda kind, _fake: tickets_of(kind),
+        seed=lambda kind, _fake: tickets_of(kind, now),
     ) as served:
         labels = {}
         for kind in ("zendesk", "freshdesk"):
