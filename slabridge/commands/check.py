@@ -200,6 +200,7 @@ def command(
             opened.append(open_store(url, base_dir=base))
         return opened[0]
 
+    _check_serve(config_path, config)
     _check_credit_keys(config_path, config, open_state, opened)
     from slabridge.sync.runtime import settings_from_config
 
@@ -272,6 +273,38 @@ def _load(config_path: Path) -> tuple[dict[str, Any], Any]:
             click.echo(f"  {issue}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
     return types, config
+
+
+def _check_serve(config_path: Path, config: AppConfig) -> None:
+    """``serve:`` as ``slabridge serve`` reads it: every ``${ENV}`` set, then every key.
+
+    The config load checked its shape without the environment (decision 93); here a variable
+    that is not set is a config error (exit 2), and a secret written in the file a warning.
+    """
+    from slabridge.config import substitute_environment
+    from slabridge.serve.settings import (
+        literal_secret_paths,
+        parse_serve_settings,
+        read_serve_section,
+    )
+
+    try:
+        raw = read_serve_section(config_path)
+        if raw is None:
+            return
+        types = {name: getattr(entry, "type", "") for name, entry in config.connectors.items()}
+        parse_serve_settings(substitute_environment(raw, "serve"), types)
+    except ConfigError as exc:
+        click.echo(f"{config_path}: the config is invalid:", err=True)
+        for issue in exc.issues:
+            click.echo(f"  {issue}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    for path in literal_secret_paths(raw):
+        click.echo(
+            f"warning: {path}: a secret written in the file; set it from the environment "
+            "instead, e.g. ${NAME} (docs/serve.md)",
+            err=True,
+        )
 
 
 def _check_channels(config_path: Path, as_json: bool) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from slabridge.config.environment import EnvironmentChecks
 from slabridge.config.errors import ConfigError, ConfigIssue
 from slabridge.config.model import DEFAULT_STATE, TOP_LEVEL_KEYS, AppConfig
 from slabridge.config.policies import PolicyChecks
+from slabridge.config.serve import serve_section_issues
 from slabridge.config.settings import SettingsChecks
 from slabridge.config.state import StateChecks
 from slabridge.connectors.base import Connector
@@ -63,6 +64,18 @@ def load_config(
 
 
 _Loader = SlabridgeLoader
+_ABSENT = object()  # a section not in the file (``serve:`` with nothing under it is None)
+
+
+def _types(raw_connectors: Any) -> dict[str, str | None]:
+    """Each connector instance's ``type`` as written, None where it is not a name."""
+    if not isinstance(raw_connectors, dict):
+        return {}
+    found: dict[str, str | None] = {}
+    for name, entry in raw_connectors.items():
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        found[key_text(name)] = kind if isinstance(kind, str) else None
+    return found
 
 
 def load_config_text(
@@ -154,6 +167,7 @@ class ConfigChecker(
         self.known_keys(data, "", TOP_LEVEL_KEYS)
         engine_keys = ("version", "calendars", "settings", "policies")
         raw_connectors = data.get("connectors")
+        raw_serve = data.get("serve", _ABSENT)
         data = {
             key: self.substitute(value, key)
             for key, value in data.items()
@@ -215,6 +229,10 @@ class ConfigChecker(
             goal_problems + credit_problems + customer_problems + alert_problems
         ):
             self.add(problem_path, problem)
+        if raw_serve is not _ABSENT and not engine_only:
+            # Its shape only, ${ENV} unread (decision 93): `serve` and `check` read the variables.
+            for issue in serve_section_issues(keys_as_text(raw_serve), _types(raw_connectors)):
+                self.add(issue.path, issue.message)
         if self.issues:
             return None
         return AppConfig(

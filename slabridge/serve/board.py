@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from slabridge.report.compute import GoalResult, build_report, data_start
+from slabridge.report.budget import GoalBudget
+from slabridge.report.compute import build_report, data_start
 from slabridge.report.history import SourceCounter, store_history
-from slabridge.report.models import Goal, format_seconds
+from slabridge.report.models import Goal, format_percent, format_seconds
 from slabridge.report.periods import goal_windows, period_containing
 from slabridge.sla.results import Evaluation
 from slabridge.sla.ticket import parse_ticket
@@ -55,7 +56,8 @@ class GoalLine:
     met: int
     decided: int
     target: float
-    budget: str  # the #17 error budget; see goal_budget()
+    budget: str  # the #17 error budget this period; see goal_budget()
+    budget_detail: str = ""  # the report's sentence for it (the cell's tooltip)
 
     @property
     def share(self) -> float | None:
@@ -120,32 +122,45 @@ def board_rows(runtime: Runtime, now: datetime, team_field: str = "team") -> lis
     return rows
 
 
-def goal_budget(goal: Goal, result: GoalResult | None) -> str:
-    """The goal's error budget (#17). Until ``slabridge.report.budget`` is merged the board
-    shows the compliance only; this is the one place to wire the budget in."""
-    return "-"
+def goal_budget(budget: GoalBudget | None) -> str:
+    """The goal's error budget as ``slabridge report`` counts it (slabridge.report.budget):
+    ``1 of 4 misses left (75.00% spent)``; negative once overspent, ``-`` without a budget."""
+    if budget is None:
+        return "-"
+    text = f"{budget.left} of {budget.allowed} misses left"
+    spent = budget.spent
+    return text if spent is None else f"{text} ({format_percent(spent)} spent)"
 
 
 def goal_lines(runtime: Runtime, now: datetime) -> list[GoalLine]:
-    """Each goal of the config, judged over its window that holds ``now``, all tickets."""
+    """Each goal of the config, judged over its window that holds ``now``, all tickets.
+
+    Read as ``slabridge report --now`` reads the store (same outcomes, customers and budgets),
+    from the previous goal period on, which the budget's projection needs.
+    """
     goals: Sequence[Goal] = list(getattr(runtime.config, "goals", None) or ())
+    customers = getattr(runtime.config, "customers", None)
     lines: list[GoalLine] = []
     for kind in dict.fromkeys(goal.period for goal in goals):
         chosen = [goal for goal in goals if goal.period == kind]
         span = period_containing(kind, now.date())
         outcomes = store_history(
-            runtime.store, runtime.evaluate, data_start(span, chosen), now, SourceCounter()
+            runtime.store, runtime.evaluate, data_start(span, chosen, now), now, SourceCounter()
         )
-        report = build_report(outcomes, span, goals=chosen, as_of=now)
+        report = build_report(outcomes, span, goals=chosen, as_of=now, customers=customers)
         current = {
             result.goal_index: result
             for result in report.goal_results
             if not result.key and result.window.start <= now < result.window.end
         }
+        budgets = {budget.goal_index: budget for budget in report.budgets}
         for index, goal in enumerate(chosen):
             result = current.get(index)
             # A goal with no cycle decided yet this period still has its line: n/a, not gone.
             window = next(w for w in goal_windows(kind, span) if w.start <= now < w.end)
+            budget = budgets.get(index)
+            if budget is not None and budget.period.start != window.start:
+                budget = None  # `now` is a period's first instant: the budget is the last one's
             lines.append(
                 GoalLine(
                     label=goal.label,
@@ -153,7 +168,8 @@ def goal_lines(runtime: Runtime, now: datetime) -> list[GoalLine]:
                     met=0 if result is None else result.met_cycles,
                     decided=0 if result is None else result.decided_cycles,
                     target=float(goal.share),
-                    budget=goal_budget(goal, result),
+                    budget=goal_budget(budget),
+                    budget_detail="" if budget is None else budget.sentence(),
                 )
             )
     return lines
@@ -242,7 +258,8 @@ def render_board(
             f"<tr><td>{html.escape(g.label)}</td><td>{html.escape(g.window)}</td>"
             f"<td>{'n/a' if g.share is None else f'{g.share * 100:.1f}%'}</td>"
             f"<td>{g.target * 100:g}%</td><td>{g.met} of {g.decided}</td>"
-            f"<td>{html.escape(g.budget)}</td></tr>"
+            f'<td class="budget" title="{html.escape(g.budget_detail)}">'
+            f"{html.escape(g.budget)}</td></tr>"
             for g in goals
         )
         or '<tr><td colspan="6" class="muted">No goals: in the config.</td></tr>'

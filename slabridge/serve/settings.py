@@ -1,216 +1,38 @@
-"""The ``serve:`` section: webhook secrets per connector, the board's login, limits, schedule.
+"""The ``serve:`` section as ``slabridge serve`` reads it: from the file, ``${ENV}`` substituted.
 
-Only ``slabridge serve`` reads it (``load_config`` leaves it alone), so a cron ``sync`` does
-not need the webhook secrets in its environment. Every error names its key path and never
-quotes a value (any of them may come from ``${ENV}``).
+The section's model and checks live in slabridge/config/serve.py (every command's config load
+checks its shape); this module adds reading it from a file with the environment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import SecretStr
 
 from slabridge.config import ConfigError, ConfigIssue, substitute_environment
-from slabridge.redaction import register_secrets
-from slabridge.sla.durations import DurationError, parse_duration
+from slabridge.config.serve import (
+    DEFAULT_SECRET_HEADER,
+    SCHEMES,
+    BoardAuth,
+    ServeSettings,
+    WebhookAuth,
+    literal_secret_paths,
+    parse_serve_settings,
+)
 from slabridge.yaml_loader import SlabridgeLoader
 
-# How each built-in helpdesk proves a webhook is its own (docs/serve.md).
-SCHEMES: tuple[str, ...] = ("zendesk", "jira", "shared_secret")
-DEFAULT_SCHEME: Mapping[str, str] = {"zendesk": "zendesk", "jira": "jira"}
-DEFAULT_SECRET_HEADER = "X-Slabridge-Webhook-Secret"
-DEFAULT_MAX_BODY = 1_048_576  # 1 MiB: a Jira issue event with a long description fits
-DEFAULT_REPLAY_WINDOW = 300
-DEFAULT_SYNC_EVERY = 300
-DEFAULT_MAX_PENDING = 100_000
-WEBHOOK_KEYS = ("scheme", "secret", "header", "username", "password")
-BOARD_KEYS = ("token", "username", "password", "team_field")
-SERVE_KEYS = ("webhooks", "board", "max_body_bytes", "replay_window", "sync_every", "max_pending")
 
-
-@dataclass(frozen=True, slots=True)
-class WebhookAuth:
-    """How ``POST /webhooks/<connector>`` proves it comes from that connector's helpdesk.
-
-    ``zendesk`` and ``jira`` check an HMAC signature keyed with ``secret``; ``shared_secret``
-    (Freshdesk, which does not sign) wants ``secret`` in ``header`` or HTTP basic auth with
-    ``username`` and ``password``.
-    """
-
-    connector: str
-    scheme: str
-    secret: SecretStr | None = None
-    header: str = DEFAULT_SECRET_HEADER
-    username: str | None = None
-    password: SecretStr | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BoardAuth:
-    """The board's login: a bearer ``token`` (also ``?token=``), or basic auth, or both."""
-
-    token: SecretStr | None = None
-    username: str | None = None
-    password: SecretStr | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ServeSettings:
-    """``serve:`` validated; see docs/serve.md for every key."""
-
-    board: BoardAuth
-    webhooks: Mapping[str, WebhookAuth] = field(default_factory=dict)
-    max_body_bytes: int = DEFAULT_MAX_BODY
-    replay_window_seconds: int = DEFAULT_REPLAY_WINDOW
-    sync_every_seconds: int = DEFAULT_SYNC_EVERY
-    max_pending: int = DEFAULT_MAX_PENDING
-    team_field: str = "team"
-
-
-class _Reader:
-    def __init__(self) -> None:
-        self.issues: list[ConfigIssue] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.issues.append(ConfigIssue(path, message))
-
-    def mapping(self, raw: Any, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
-        if raw is None:
-            return {}
-        if not isinstance(raw, dict):
-            self.add(path, "expected a mapping")
-            return {}
-        for key in raw:
-            if str(key) not in keys:
-                self.add(f"{path}.{key}", f"unknown key (known: {', '.join(keys)})")
-        return {str(key): value for key, value in raw.items()}
-
-    def text(self, raw: Any, path: str) -> str | None:
-        if raw is None:
-            return None
-        if not isinstance(raw, str) or not raw.strip():
-            self.add(path, "expected non-empty text")
-            return None
-        return str(raw)
-
-    def secret(self, raw: Any, path: str) -> SecretStr | None:
-        value = self.text(raw, path)
-        return None if value is None else SecretStr(value)
-
-    def count(self, raw: Any, path: str, default: int) -> int:
-        if raw is None:
-            return default
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
-            self.add(path, "expected a whole number above 0")
-            return default
-        return raw
-
-    def duration(self, raw: Any, path: str, default: int) -> int:
-        if raw is None:
-            return default
-        try:
-            return parse_duration(raw)
-        except DurationError as error:
-            self.add(path, str(error))
-            return default
-
-
-def parse_serve_settings(raw: Any, connector_types: Mapping[str, str]) -> ServeSettings:
-    """Validate a raw ``serve:`` mapping (after ``${ENV}`` substitution).
-
-    ``connector_types`` maps each configured connector instance to its type name; a webhook
-    entry must name one of them. Raises ConfigError naming every wrong key path.
-    """
-    reader = _Reader()
-    data = reader.mapping(raw, "serve", SERVE_KEYS)
-    webhooks: dict[str, WebhookAuth] = {}
-    raw_hooks = data.get("webhooks")
-    if raw_hooks is not None and not isinstance(raw_hooks, dict):
-        reader.add("serve.webhooks", "expected a mapping of connector names")
-        raw_hooks = {}
-    for name, body in (raw_hooks or {}).items():
-        path = f"serve.webhooks.{name}"
-        if str(name) not in connector_types:
-            known = ", ".join(connector_types) or "none"
-            reader.add(path, f"no connector of that name in connectors: (configured: {known})")
-            continue
-        auth = _webhook(reader, str(name), connector_types[str(name)], body, path)
-        if auth is not None:
-            webhooks[str(name)] = auth
-    board = reader.mapping(data.get("board"), "serve.board", BOARD_KEYS)
-    board_auth = BoardAuth(
-        token=reader.secret(board.get("token"), "serve.board.token"),
-        username=reader.text(board.get("username"), "serve.board.username"),
-        password=reader.secret(board.get("password"), "serve.board.password"),
-    )
-    if (board_auth.username is None) != (board_auth.password is None):
-        reader.add("serve.board", "give both username and password (basic auth), or neither")
-    if board_auth.token is None and board_auth.password is None:
-        reader.add(
-            "serve.board",
-            "set token (or username and password), e.g. token: ${SLABRIDGE_BOARD_TOKEN}: "
-            "the board shows ticket data and is never open without a login",
-        )
-    settings = ServeSettings(
-        board=board_auth,
-        webhooks=webhooks,
-        max_body_bytes=reader.count(
-            data.get("max_body_bytes"), "serve.max_body_bytes", DEFAULT_MAX_BODY
-        ),
-        replay_window_seconds=reader.duration(
-            data.get("replay_window"), "serve.replay_window", DEFAULT_REPLAY_WINDOW
-        ),
-        sync_every_seconds=reader.duration(
-            data.get("sync_every"), "serve.sync_every", DEFAULT_SYNC_EVERY
-        ),
-        max_pending=reader.count(data.get("max_pending"), "serve.max_pending", DEFAULT_MAX_PENDING),
-        team_field=reader.text(board.get("team_field"), "serve.board.team_field") or "team",
-    )
-    if reader.issues:
-        raise ConfigError(reader.issues)
-    register_secrets(secret.get_secret_value() for secret in _secrets(settings))
-    return settings
-
-
-def _webhook(reader: _Reader, name: str, type_name: str, raw: Any, path: str) -> WebhookAuth | None:
-    body = reader.mapping(raw, path, WEBHOOK_KEYS)
-    scheme = reader.text(body.get("scheme"), f"{path}.scheme") or DEFAULT_SCHEME.get(
-        type_name, "shared_secret"
-    )
-    if scheme not in SCHEMES:
-        reader.add(f"{path}.scheme", f"expected one of: {', '.join(SCHEMES)}")
-        return None
-    auth = WebhookAuth(
-        connector=name,
-        scheme=scheme,
-        secret=reader.secret(body.get("secret"), f"{path}.secret"),
-        header=reader.text(body.get("header"), f"{path}.header") or DEFAULT_SECRET_HEADER,
-        username=reader.text(body.get("username"), f"{path}.username"),
-        password=reader.secret(body.get("password"), f"{path}.password"),
-    )
-    if scheme != "shared_secret":
-        if auth.secret is None:
-            reader.add(f"{path}.secret", f"required: the {scheme} webhook's signing secret")
-        if auth.username is not None or auth.password is not None:
-            reader.add(path, f"username/password are for shared_secret, not {scheme}")
-        return auth
-    if (auth.username is None) != (auth.password is None):
-        reader.add(path, "give both username and password (basic auth), or neither")
-    if auth.secret is None and auth.password is None:
-        reader.add(path, "set secret (sent in the header) or username and password")
-    return auth
-
-
-def _secrets(settings: ServeSettings) -> list[SecretStr]:
-    found = [settings.board.token, settings.board.password]
-    for auth in settings.webhooks.values():
-        found += [auth.secret, auth.password]
-    return [secret for secret in found if secret is not None]
+def read_serve_section(config_path: Path) -> Any:
+    """The raw ``serve:`` section of the config file (None when there is none)."""
+    try:
+        document = yaml.load(config_path.read_text(encoding="utf-8"), Loader=SlabridgeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        problem = f"cannot read {config_path} ({type(error).__name__})"
+        raise ConfigError([ConfigIssue("", problem)]) from None
+    return document.get("serve") if isinstance(document, dict) else None
 
 
 def read_serve_settings(
@@ -220,12 +42,7 @@ def read_serve_settings(
     environ: Mapping[str, str] | None = None,
 ) -> ServeSettings:
     """The ``serve:`` section of the config file, ``${ENV}`` substituted and validated."""
-    try:
-        document = yaml.load(config_path.read_text(encoding="utf-8"), Loader=SlabridgeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        problem = f"cannot read {config_path} ({type(error).__name__})"
-        raise ConfigError([ConfigIssue("", problem)]) from None
-    raw = document.get("serve") if isinstance(document, dict) else None
+    raw = read_serve_section(config_path)
     if raw is None:
         raise ConfigError(
             [ConfigIssue("serve", "missing: slabridge serve needs at least serve.board's login")]
@@ -241,6 +58,8 @@ __all__ = [
     "BoardAuth",
     "ServeSettings",
     "WebhookAuth",
+    "literal_secret_paths",
     "parse_serve_settings",
+    "read_serve_section",
     "read_serve_settings",
 ]

@@ -67,6 +67,31 @@ MUTATIONS: tuple[tuple[str, Any], ...] = (
 )
 
 
+# serve: as docs/serve.md writes it, for the zendesk sample's connector. The load checks its
+# shape without reading ${ENV} (decision 93), so its variables are not in the environment here.
+SERVE: dict[str, Any] = {
+    "board": {
+        "token": "${SLABRIDGE_BOARD_TOKEN}",
+        "username": "lead",
+        "password": "${SLABRIDGE_BOARD_PASSWORD}",
+        "team_field": "team",
+    },
+    "webhooks": {
+        "zendesk": {
+            "scheme": "shared_secret",
+            "secret": "${ZENDESK_WEBHOOK_SECRET}",
+            "header": "X-Slabridge-Webhook-Secret",
+            "username": "zendesk",
+            "password": "${ZENDESK_WEBHOOK_PASSWORD}",
+        }
+    },
+    "sync_every": "5m",
+    "replay_window": "5m",
+    "max_body_bytes": 1048576,
+    "max_pending": 100000,
+}
+
+
 def _documents() -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
     types = connector_types()
     documents: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
@@ -78,7 +103,12 @@ def _documents() -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
         # Values that pass the connectors' own checks: tokens, and https URLs where asked.
         environ = {name: "Fz9-sample-secret-value" for name in environment_variables(text)}
         documents[f"sample-{kind}"] = (yaml.load(text, Loader=SlabridgeLoader), environ)
+    zendesk, environ = documents["sample-zendesk"]
+    documents[SERVE_DOCUMENT] = ({**zendesk, "serve": SERVE}, environ)
     return documents
+
+
+SERVE_DOCUMENT = "sample-zendesk-serve"
 
 
 DOCUMENTS = _documents()
@@ -174,6 +204,8 @@ def cases() -> Iterator[tuple[str, Any, dict[str, str]]]:
         for path in key_paths(document):
             if name in REPEATS and path[0] != "connectors":
                 continue  # the same policy sections as sample-zendesk: mutated there once
+            if name == SERVE_DOCUMENT and path[0] != "serve":
+                continue  # sample-zendesk with serve: only serve: is new
             where = "/".join(map(str, path))
             for label, replacement in MUTATIONS:
                 yield f"{name}:{where}:{label}", mutate(document, path, replacement), environ
@@ -229,6 +261,7 @@ THROUGH_COMMANDS = {
     ("actions", "escalate_priority", "on"): ("check", "sync"),
     ("state",): ("check", "sync", "report"),
     ("connectors", "zendesk", "per_page"): ("check", "sync"),
+    ("serve", "max_body_bytes"): ("check", "sync", "report"),
 }
 ARGUMENTS = {
     "check": ["check"],
@@ -243,7 +276,7 @@ def test_a_mutated_file_exits_2_through_every_command_naming_the_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: tuple[Any, ...]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    document, environ = DOCUMENTS["sample-zendesk"]
+    document, environ = DOCUMENTS[SERVE_DOCUMENT if path[0] == "serve" else "sample-zendesk"]
     config = tmp_path / "slabridge.yaml"
     config.write_text(yaml.safe_dump(mutate(document, path, -1)))
     expected = ".".join(str(part) for part in path).replace(".0.", "[0].")

@@ -7,23 +7,28 @@ from anywhere but the server itself.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from fakekit import POLICY
 from servekit import SECRETS, Served, serve_section, serving
 
+from slabridge.cli import cli
+from slabridge.report.models import format_percent
+from slabridge.report.periods import month_period
 from slabridge.sla.ticket import Customer, Event, Ticket
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 TEAM_FIELD = 9300
-NOW = datetime.now(UTC).replace(microsecond=0)
 
 # label -> (minutes since it opened, minutes to its first reply or None, tier, team)
 ZENDESK = {
@@ -67,12 +72,14 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def tickets_of(kind: str) -> list[Ticket]:
+def tickets_of(kind: str, now: datetime) -> list[Ticket]:
+    """The seeded tickets, opened ``now`` minus their minutes (``now``: when the fixture seeds;
+    an instant taken at import would be minutes old once a long test run reaches this module)."""
     made = []
     for label, (opened, replied, tier, team) in (
         ZENDESK if kind == "zendesk" else FRESHDESK
     ).items():
-        created = NOW - timedelta(minutes=opened)
+        created = now - timedelta(minutes=opened)
         events: tuple[Event, ...] = (Event(created, "status", status="open"),)
         if replied is not None:
             events += (Event(created + timedelta(minutes=replied), "reply", author="agent"),)
@@ -101,12 +108,13 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, di
         "fields": {"team": {"from": "custom_field", "id": TEAM_FIELD}},
     }
     document = {**POLICY, "goals": GOALS}
+    now = datetime.now(UTC).replace(microsecond=0)
     with serving(
         tmp_path_factory.mktemp("board"),
         ("zendesk", "freshdesk"),
         document=document,
         overrides={"zendesk": {"mapping": mapping}},
-        seed=lambda kind, _fake: tickets_of(kind),
+        seed=lambda kind, _fake: tickets_of(kind, now),
     ) as served:
         labels = {}
         for kind in ("zendesk", "freshdesk"):
@@ -269,3 +277,65 @@ def test_the_board_shows_what_is_at_risk_at_the_moment_it_is_asked(
     finally:
         state.clock = real_clock
         state.forget_board()
+
+
+def budget_text(left: int, allowed: int, missed: int) -> str:
+    spent = "" if allowed == 0 else f" ({format_percent(Fraction(missed, allowed))} spent)"
+    return f"{left} of {allowed} misses left{spent}"
+
+
+def test_each_goal_shows_its_error_budget_as_the_report_counts_it(
+    browser: Any, board: tuple[Served, dict[str, str]]
+) -> None:
+    """The budget a person reads in the goals table, worked out by hand for the monthly goal.
+
+    "first replies within the hour" (90%, this month) counts the 7 first-response cycles of the
+    seeded tickets (all opened in the last 3 hours, so this month): 1 met (z-answered), 2 missed
+    (z-breached-2h, f-breached-10m), 4 still open. No cycle last month, so the month so far is
+    scaled up: with f = seconds of the month behind now ÷ the month's seconds, projected =
+    ⌊7 ÷ f⌋, misses allowed = ⌊0.1 × projected⌋, left = allowed − 2, spent = 2 ÷ allowed
+    (on 7 December 15:30 UTC: f = 6d 15.5h ÷ 31d = 0.2137, projected 32, allowed 3, 1 left,
+    66.66% spent). The weekly resolution goal must match `slabridge report` for the same instant.
+    """
+    served, _ = board
+    state = served.server.state
+    real_clock = state.clock
+    frozen = int(real_clock())  # one instant for the board and the report
+    now = datetime.fromtimestamp(frozen, UTC)
+    month = month_period(now.year, now.month)
+    elapsed = Fraction(
+        frozen - int(month.start.timestamp()), int((month.end - month.start).total_seconds())
+    )
+    projected = int(7 / elapsed)
+    allowed = projected // 10
+    try:
+        state.clock = lambda: frozen
+        state.forget_board()
+        page = browser.new_page()
+        page.goto(f"{served.url}/?token={SECRETS['BOARD_TOKEN']}")
+        shown = page.eval_on_selector_all(
+            "#goals tbody tr", "rows => rows.map(r => r.querySelector('td.budget').innerText)"
+        )
+        page.close()
+    finally:
+        state.clock = real_clock
+        state.forget_board()
+    assert shown[0] == budget_text(allowed - 2, allowed, 2)
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--config",
+            str(served.config_path),
+            "--period",
+            f"{now:%Y-%m}",
+            "--now",
+            f"{now:%Y-%m-%dT%H:%M:%SZ}",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    budgets = json.loads(result.stdout)["budgets"]
+    assert [
+        budget_text(b["budget_left"], b["misses_allowed"], b["missed_cycles"]) for b in budgets
+    ] == shown
