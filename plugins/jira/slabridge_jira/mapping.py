@@ -435,14 +435,14 @@ def _customer_of(
 
 
 def _custom_fields(
-    fields: Mapping[str, Any], mapped: Mapping[str, str | None], rules: Mapping[str, Any]
+    normalized: Mapping[str, Any], mapped: Mapping[str, str | None], rules: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The custom fields, then the mapped tier, product and region, then ``mapping.fields``."""
-    custom = {
-        key: normalize_field_value(value)
-        for key, value in fields.items()
-        if key.startswith("customfield_")
-    }
+    """The custom fields, then the mapped tier, product and region, then ``mapping.fields``.
+
+    ``normalized`` is the record's ``fields`` (:func:`issue_record`), each value normalized
+    once already.
+    """
+    custom = {key: value for key, value in normalized.items() if key.startswith("customfield_")}
     for name, value in mapped.items():
         if value is not None:
             custom[name] = value
@@ -499,7 +499,7 @@ def map_issue(
     region = mapping.region_of(record)
     customer = _customer_of(mapping, orgs, reporter, tier, region)
     mapped = {"tier": tier, "product": product, "region": region}
-    custom = _custom_fields(fields, mapped, mapping.mapped_fields(record))
+    custom = _custom_fields(record["fields"], mapped, mapping.mapped_fields(record))
     issuetype = fields.get("issuetype")
     labels = _labels(fields, ticket_id)
     extra: dict[str, Any] = {"key": issue["key"]} if isinstance(issue.get("key"), str) else {}

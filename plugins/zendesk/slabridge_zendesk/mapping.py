@@ -229,17 +229,12 @@ def events_from_audits(
     (docs/connectors/zendesk.md, "Assignments").
     """
     ticket_id = str(ticket.get("id"))
-    ordered = sorted(
-        audits,
-        key=lambda a: (
-            zendesk_time(a.get("created_at"), ticket_id, "audit.created_at"),
-            a.get("id") or 0,
-        ),
-    )
+    # Each audit's time is parsed once, for the order and for its events' stamps.
+    timed = [(zendesk_time(a.get("created_at"), ticket_id, "audit.created_at"), a) for a in audits]
+    timed.sort(key=lambda pair: (pair[0], pair[1].get("id") or 0))
     events: list[dict[str, Any]] = []
     owner: dict[str, str | None] = {"group_id": None, "assignee_id": None}
-    for audit in ordered:
-        at = zendesk_time(audit.get("created_at"), ticket_id, "audit.created_at")
+    for at, audit in timed:
         stamp = at.isoformat().replace("+00:00", "Z")
         children = audit.get("events") or []
         creating = any(child.get("type") == "Create" for child in children)
