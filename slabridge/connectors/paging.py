@@ -197,6 +197,18 @@ class OffsetPages(Generic[ItemT]):
     else ``page_size``). A page whose content (``key`` of each item; the item itself by
     default) equals the page before it is not yielded and stops the read (``repeated``): a
     server that ignores the offset would otherwise hand back the same page forever.
+
+    With ``overlap``, for a list that moves while it is read (an edit moves an item from its
+    place to the end, a deletion pulls every later item one place forward, so the next offset
+    would step over one), each page after the first is asked one place early, from the last
+    item delivered (:attr:`anchor`). When the anchor comes back first it is dropped; anything
+    else means the list shifted: the read stops without yielding that page and ``shifted`` is
+    True, so the caller can search again from the anchor; unless ``stop_on_shift(anchor)``
+    says False (the caller cannot start again there), and the page is then taken as it came.
+    Pages smaller than two items are read without the overlap, which would take all of them.
+
+    ``has_next`` and ``anchor`` are set before a page is yielded, so a caller that leaves the
+    read after a page (to start again elsewhere) knows whether another page would follow.
     """
 
     def __init__(
@@ -205,41 +217,79 @@ class OffsetPages(Generic[ItemT]):
         *,
         page_size: int,
         key: Callable[[ItemT], Hashable] | None = None,
+        overlap: bool = False,
+        stop_on_shift: Callable[[ItemT], bool] | None = None,
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self._fetch = fetch
         self._page_size = page_size
         self._key = key
+        self._overlap = overlap
+        self._stop_on_shift = stop_on_shift
         self.repeated = False
+        self.shifted = False
+        self.has_next = True
+        self.anchor: ItemT | None = None
         self.pages = 0
         self.offset = 0
+        self.asked = 0
 
     def __iter__(self) -> Iterator[Sequence[ItemT]]:
         guard = RepeatedPageGuard()
-        key = self._key
         while True:
-            page = self._fetch(self.offset)
+            self.asked = self.offset - 1 if self.anchor is not None else self.offset
+            page = self._fetch(self.asked)
             self.pages += 1
-            items = page.items
-            if not items:
+            if not page.items and self.anchor is None:
                 return
-            if not guard.is_new(items if key is None else [key(item) for item in items]):
+            if page.items and not guard.is_new(self._content(page.items)):
                 self.repeated = True
                 return
-            self.offset += len(items)
-            yield items
-            if page.last is not None:
-                if page.last:
-                    return
-                continue
-            if page.total is not None:
-                if self.offset >= page.total:
-                    return
-                continue
-            size = page.limit if page.limit is not None and page.limit > 0 else self._page_size
-            if len(items) < size:
+            items = self._past_anchor(page.items)
+            if items is None:
+                self.shifted = True
                 return
+            self.offset = self.asked + len(page.items)
+            self.has_next = bool(items) and self._has_next(page)
+            self.anchor = items[-1] if self.has_next and self._overlaps(page) else None
+            if not items:
+                return
+            yield items
+            if not self.has_next:
+                return
+
+    def _content(self, items: Sequence[ItemT]) -> Sequence[object]:
+        key = self._key
+        return items if key is None else [key(item) for item in items]
+
+    def _same(self, item: ItemT, other: ItemT) -> bool:
+        key = self._key
+        return item == other if key is None else key(item) == key(other)
+
+    def _past_anchor(self, items: Sequence[ItemT]) -> Sequence[ItemT] | None:
+        """The page without the anchor it should start with; None when the list shifted."""
+        anchor = self.anchor
+        if anchor is None:
+            return items
+        if items and self._same(items[0], anchor):
+            return items[1:]
+        if self._stop_on_shift is None or self._stop_on_shift(anchor):
+            return None
+        return items
+
+    def _size(self, page: OffsetPage[ItemT]) -> int:
+        return page.limit if page.limit is not None and page.limit > 0 else self._page_size
+
+    def _overlaps(self, page: OffsetPage[ItemT]) -> bool:
+        return self._overlap and self._size(page) >= 2
+
+    def _has_next(self, page: OffsetPage[ItemT]) -> bool:
+        if page.last is not None:
+            return not page.last
+        if page.total is not None:
+            return self.offset < page.total
+        return len(page.items) >= self._size(page)
 
 
 __all__ = [

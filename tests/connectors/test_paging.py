@@ -143,6 +143,82 @@ def test_offset_pages_refuse_a_page_size_below_one() -> None:
         OffsetPages(lambda offset: OffsetPage([]), page_size=0)
 
 
+def test_offset_pages_with_overlap_ask_from_the_anchor_and_drop_it() -> None:
+    fetch, asked = _offset_api(list(range(7)))
+    reader = OffsetPages(fetch, page_size=3, overlap=True)
+    seen = []
+    for page in reader:
+        seen.append((list(page), reader.has_next, reader.anchor))
+    assert seen == [([0, 1, 2], True, 2), ([3, 4], True, 4), ([5, 6], True, 6)]
+    assert asked == [0, 2, 4, 6] and reader.offset == 7 and not reader.shifted
+
+
+def _shifting_api(items: list[int]) -> tuple[Callable[[int], OffsetPage[int]], list[int]]:
+    """Pages of three; after the first page the first item is deleted (the rest move up)."""
+    asked: list[int] = []
+
+    def fetch(offset: int) -> OffsetPage[int]:
+        asked.append(offset)
+        if len(asked) == 2:
+            del items[0]
+        return OffsetPage(items[offset : offset + 3])
+
+    return fetch, asked
+
+
+def test_offset_pages_with_overlap_stop_when_the_list_shifted_under_the_read() -> None:
+    fetch, asked = _shifting_api(list(range(9)))
+    reader = OffsetPages(fetch, page_size=3, overlap=True)
+    assert [list(page) for page in reader] == [[0, 1, 2]]  # [3, 4, 5] would skip item 3
+    assert reader.shifted and reader.anchor == 2 and asked == [0, 2] and not reader.repeated
+
+
+def test_offset_pages_take_a_shifted_page_as_it_came_when_told_not_to_stop() -> None:
+    fetch, _ = _shifting_api(list(range(9)))
+    told: list[int] = []
+
+    def stop_on_shift(anchor: int) -> bool:
+        told.append(anchor)
+        return False
+
+    reader = OffsetPages(fetch, page_size=3, overlap=True, stop_on_shift=stop_on_shift)
+    # The shifted page comes whole (item 0 was deleted), then the overlap goes on from 5.
+    assert [list(page) for page in reader] == [[0, 1, 2], [3, 4, 5], [6, 7], [8]]
+    assert told == [2] and not reader.shifted
+
+
+def test_offset_pages_with_overlap_treat_an_empty_answer_after_the_anchor_as_a_shift() -> None:
+    items = list(range(6))
+
+    def fetch(offset: int) -> OffsetPage[int]:
+        page = OffsetPage(items[offset : offset + 3], total=6)
+        if offset == 0:
+            del items[2:]  # all but two deleted after the first page
+        return page
+
+    reader = OffsetPages(fetch, page_size=3, overlap=True)
+    assert [list(page) for page in reader] == [[0, 1, 2]] and reader.shifted
+
+
+def test_offset_pages_of_one_item_are_read_without_the_overlap() -> None:
+    fetch, asked = _offset_api(list(range(3)), cap=1, limit=1)
+    reader = OffsetPages(fetch, page_size=5, overlap=True)
+    assert [list(page) for page in reader] == [[0], [1], [2]] and reader.anchor is None
+    assert asked == [0, 1, 2, 3]
+
+
+def test_offset_pages_with_overlap_compare_the_anchor_by_key() -> None:
+    pages = {0: [{"id": "1", "v": 1}, {"id": "2", "v": 1}], 1: [{"id": "2", "v": 2}]}
+    reader = OffsetPages(
+        lambda offset: OffsetPage(pages.get(offset, [])),
+        page_size=2,
+        key=lambda i: i["id"],
+        overlap=True,
+    )
+    assert [[item["id"] for item in page] for page in reader] == [["1", "2"]]
+    assert not reader.shifted and reader.offset == 2
+
+
 def test_the_page_guard_compares_with_the_page_before_only_and_can_be_reset() -> None:
     guard = RepeatedPageGuard()
     assert guard.is_new(["a", "b"]) and guard.is_new(["c"]) and guard.is_new(["a", "b"])

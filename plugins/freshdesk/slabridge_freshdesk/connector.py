@@ -314,31 +314,48 @@ class FreshdeskConnector(Connector):
     # -- the contract ---------------------------------------------------------------------
 
     def check(self) -> list[CheckProblem]:
-        problems: list[CheckProblem] = []
+        unreachable = self._agent_problem()
+        if unreachable is not None:
+            return [unreachable]
+        problems = self._ticket_list_problems()
+        wanted_ticket, wanted_company = self._mapped_field_names()
+        # Ticket fields are always read: they list the statuses.
+        problems += self._field_problems("ticket_fields", wanted_ticket, "ticket")
+        if wanted_company:
+            problems += self._field_problems("company_fields", wanted_company, "company")
+        return problems
+
+    def _agent_problem(self) -> CheckProblem | None:
+        """Why ``agents/me`` fails (a rejected key, an unreachable account), if it does."""
         try:
             self._get_json("agents/me")
         except HttpError as exc:
             if exc.status == 401:
-                return [
-                    CheckProblem(
-                        "Freshdesk rejected the API key (401)",
-                        hint="copy the key from the agent's Profile settings → 'Your API Key' "
-                        "and check the account domain",
-                    )
-                ]
-            return [CheckProblem(f"cannot reach Freshdesk at {self.settings.api_root}: {exc}")]
+                return CheckProblem(
+                    "Freshdesk rejected the API key (401)",
+                    hint="copy the key from the agent's Profile settings → 'Your API Key' "
+                    "and check the account domain",
+                )
+            return CheckProblem(f"cannot reach Freshdesk at {self.settings.api_root}: {exc}")
+        return None
+
+    def _ticket_list_problems(self) -> list[CheckProblem]:
         try:
             self._get_json(
                 "tickets",
                 {"updated_since": _api_time(datetime.now(UTC)), "per_page": 1, "include": "stats"},
             )
         except HttpError as exc:
-            problems.append(
+            return [
                 CheckProblem(
                     f"the agent cannot list tickets: {error_summary(exc)}",
                     hint="the incremental read needs an agent who can view all tickets",
                 )
-            )
+            ]
+        return []
+
+    def _mapped_field_names(self) -> tuple[set[str], set[str]]:
+        """The ticket and company custom fields the mapping reads."""
         wanted_ticket: set[str] = set()
         wanted_company: set[str] = set()
         for path in self.settings.mapping.source_paths().values():
@@ -349,28 +366,24 @@ class FreshdeskConnector(Connector):
                 name = rest.removeprefix("custom_fields.").split(".")[0]
                 if name not in ("id", "name", "domains", "custom_fields"):
                     wanted_company.add(name)
-        for path, wanted, what in (
-            ("ticket_fields", wanted_ticket, "ticket"),
-            ("company_fields", wanted_company, "company"),
-        ):
-            if not wanted and what != "ticket":
-                continue  # ticket fields are always read: they list the statuses
-            try:
-                fields = self._all(path)
-            except HttpError as exc:
-                problems.append(CheckProblem(f"cannot list {what} fields: {error_summary(exc)}"))
-                continue
-            if what == "ticket":
-                problems.extend(self._status_problems(status_choices(fields)))
-            names = {str(f.get("name")) for f in fields if isinstance(f, Mapping)}
-            for name in sorted(wanted - names):
-                problems.append(
-                    CheckProblem(
-                        f"mapping refers to {what} field {name!r}, which does not exist",
-                        hint=f"create it in Admin → {what.title()} Fields, or fix the mapping; "
-                        f"existing: {', '.join(sorted(names)[:12])}",
-                    )
-                )
+        return wanted_ticket, wanted_company
+
+    def _field_problems(self, path: str, wanted: set[str], what: str) -> list[CheckProblem]:
+        """The ``wanted`` fields missing from the ``path`` list; for tickets, the statuses too."""
+        try:
+            fields = self._all(path)
+        except HttpError as exc:
+            return [CheckProblem(f"cannot list {what} fields: {error_summary(exc)}")]
+        problems = self._status_problems(status_choices(fields)) if what == "ticket" else []
+        names = {str(f.get("name")) for f in fields if isinstance(f, Mapping)}
+        problems += [
+            CheckProblem(
+                f"mapping refers to {what} field {name!r}, which does not exist",
+                hint=f"create it in Admin → {what.title()} Fields, or fix the mapping; "
+                f"existing: {', '.join(sorted(names)[:12])}",
+            )
+            for name in sorted(wanted - names)
+        ]
         return problems
 
     def check_write_fields(self, wanted: Mapping[str, str]) -> list[CheckProblem]:

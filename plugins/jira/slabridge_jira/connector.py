@@ -417,27 +417,9 @@ class JiraConnector(Connector):
         histories = {} if self.data_center else self._changelogs(ids)
         for issue in issues:
             issue_id = str(issue.get("id")) if issue.get("id") is not None else None
-            if issue_id is not None and isinstance(issue.get("key"), str):
-                if len(self._keys) >= _MAX_KEYS:
-                    self._keys.clear()  # bounded; a link missing for an old id is harmless
-                self._keys[issue_id] = issue["key"]
+            self._remember_key(issue, issue_id)
             try:
-                if self.data_center and issue_id is not None:
-                    histories[issue_id] = self._expanded_changelog(issue, issue_id)
-                fields = issue.get("fields") or {}
-                comments, total = comments_of(fields if isinstance(fields, Mapping) else {})
-                if self.data_center and issue_id is not None:
-                    if needs_service_desk_view(fields, comments, total):
-                        comments = self._service_desk_comments(issue_id)
-                elif issue_id is not None and comments_may_be_truncated(comments, total):
-                    comments = self._all_comments(issue_id)
-                yield map_issue(
-                    issue,
-                    histories.get(issue_id or "", []),
-                    comments,
-                    self.jira.mapping,
-                    meta,
-                )
+                yield self._completed(issue, issue_id, histories, meta)
             except TicketError as exc:
                 log.warning("jira_issue_skipped", connector=self.instance, reason=str(exc))
                 yield Skipped(issue_id, str(exc))
@@ -450,6 +432,44 @@ class JiraConnector(Connector):
                 if exc.retryable or exc.status != 404:
                     raise
                 yield Skipped(issue_id, "issue deleted while it was being read", gone=True)
+
+    def _remember_key(self, issue: Mapping[str, Any], issue_id: str | None) -> None:
+        """Keep the issue's key by id (for links to it)."""
+        if issue_id is not None and isinstance(issue.get("key"), str):
+            if len(self._keys) >= _MAX_KEYS:
+                self._keys.clear()  # bounded; a link missing for an old id is harmless
+            self._keys[issue_id] = issue["key"]
+
+    def _completed(
+        self,
+        issue: Mapping[str, Any],
+        issue_id: str | None,
+        histories: dict[str, list[Mapping[str, Any]]],
+        meta: SiteMeta,
+    ) -> Ticket:
+        """One issue mapped, with its full changelog (Data Center: the expanded one) and
+        comments."""
+        if self.data_center and issue_id is not None:
+            histories[issue_id] = self._expanded_changelog(issue, issue_id)
+        fields = issue.get("fields") or {}
+        comments = self._issue_comments(issue_id, fields)
+        return map_issue(
+            issue, histories.get(issue_id or "", []), comments, self.jira.mapping, meta
+        )
+
+    def _issue_comments(self, issue_id: str | None, fields: Any) -> list[Mapping[str, Any]]:
+        """The embedded comments, or all of them when the embedded page may be cut short
+        (Data Center: the service desk's view, which says which are internal)."""
+        comments, total = comments_of(fields if isinstance(fields, Mapping) else {})
+        if issue_id is None:
+            return comments
+        if self.data_center:
+            if needs_service_desk_view(fields, comments, total):
+                return self._service_desk_comments(issue_id)
+            return comments
+        if comments_may_be_truncated(comments, total):
+            return self._all_comments(issue_id)
+        return comments
 
     def _changelogs(self, ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
         if self._bulk_changelog:

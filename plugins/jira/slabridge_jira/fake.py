@@ -1112,35 +1112,36 @@ class FakeJira(JiraScenarios):
                 ),
             )
         errors: dict[str, str] = {}
-        labels = list(issue.labels)
-        for operation in update.get("labels", []):
-            for verb, label in operation.items():
-                if not isinstance(label, str) or " " in label or not label:
-                    errors["labels"] = f"The label '{label}' contains spaces which is invalid."
-                elif verb == "add" and label not in labels:
-                    labels.append(label)
-                elif verb == "remove" and label in labels:
-                    labels.remove(label)
-                elif verb not in ("add", "remove", "set"):
-                    errors["labels"] = f"Operation '{verb}' is not supported for labels."
+        labels = _updated_labels(issue.labels, update.get("labels", []), errors)
         for name in update:
             if name != "labels":
                 errors[name] = _NOT_ON_SCREEN.format(name=name)
         if "labels" in fields:
             labels = list(fields["labels"])
+        priority, custom = self._set_fields(issue, fields, errors)
+        if errors:
+            return FakeResponse(400, error_collection(errors=errors))
+        items = self._edit_items(issue, labels, priority, custom)
+        if items:
+            issue.labels, issue.priority, issue.custom = labels, priority, custom
+            self._history(issue, self.clock(), items, author=API_USER_ID)
+            issue.updated = max(issue.updated, self.clock())
+            self._writes += 1
+        if request.arg("returnIssue") == "true":
+            return FakeResponse(200, self._issue_json(issue, ["*all"]))
+        return FakeResponse(204)
+
+    def _set_fields(
+        self, issue: _Issue, fields: Mapping[str, Any], errors: dict[str, str]
+    ) -> tuple[str | None, dict[str, Any]]:
+        """The priority and custom fields after a ``fields`` edit; each bad one in ``errors``."""
         priority = issue.priority
         custom = dict(issue.custom)
         for name, value in fields.items():
             if name == "labels":
                 continue
             if name == "priority":
-                ref_value = (
-                    value.get("id") or value.get("name") if isinstance(value, dict) else None
-                )
-                try:
-                    priority = self._priority_id(str(ref_value))
-                except KeyError:
-                    errors["priority"] = f"Priority '{ref_value}' is not valid"
+                priority = self._set_priority(value, errors) or priority
                 continue
             specs = (*CUSTOM_FIELDS, *self.scenario_fields)
             spec = next((f for f in specs if f[0] == name), None)
@@ -1152,8 +1153,21 @@ class FakeJira(JiraScenarios):
                 errors[name] = problem
             else:
                 custom[name] = self._stored_value(name, spec[2], value)
-        if errors:
-            return FakeResponse(400, error_collection(errors=errors))
+        return priority, custom
+
+    def _set_priority(self, value: Any, errors: dict[str, str]) -> str | None:
+        """The id of the priority ``{"id"}`` or ``{"name"}`` names; None (in ``errors``) if none."""
+        ref_value = value.get("id") or value.get("name") if isinstance(value, dict) else None
+        try:
+            return self._priority_id(str(ref_value))
+        except KeyError:
+            errors["priority"] = f"Priority '{ref_value}' is not valid"
+            return None
+
+    def _edit_items(
+        self, issue: _Issue, labels: list[str], priority: str | None, custom: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The changelog items of an edit: what differs from the issue as it is."""
         items: list[dict[str, Any]] = []
         if labels != issue.labels:
             items.append(
@@ -1178,14 +1192,7 @@ class FakeJira(JiraScenarios):
                         **_to(None, _show(value)),
                     }
                 )
-        if items:
-            issue.labels, issue.priority, issue.custom = labels, priority, custom
-            self._history(issue, self.clock(), items, author=API_USER_ID)
-            issue.updated = max(issue.updated, self.clock())
-            self._writes += 1
-        if request.arg("returnIssue") == "true":
-            return FakeResponse(200, self._issue_json(issue, ["*all"]))
-        return FakeResponse(204)
+        return items
 
     def _stored_value(self, name: str, kind: str, value: Any) -> Any:
         if value is None:
@@ -1196,6 +1203,25 @@ class FakeJira(JiraScenarios):
             moment = parse_jira_time(value)
             return format_jira_time(moment) if moment else value
         return value
+
+
+def _updated_labels(
+    current: list[str], operations: Iterable[Mapping[str, Any]], errors: dict[str, str]
+) -> list[str]:
+    """The labels after ``update.labels`` (``{"add": …}``, ``{"remove": …}``); bad ones in
+    ``errors``."""
+    labels = list(current)
+    for operation in operations:
+        for verb, label in operation.items():
+            if not isinstance(label, str) or " " in label or not label:
+                errors["labels"] = f"The label '{label}' contains spaces which is invalid."
+            elif verb == "add" and label not in labels:
+                labels.append(label)
+            elif verb == "remove" and label in labels:
+                labels.remove(label)
+            elif verb not in ("add", "remove", "set"):
+                errors["labels"] = f"Operation '{verb}' is not supported for labels."
+    return labels
 
 
 def _custom_value_problem(kind: str, value: Any) -> str | None:

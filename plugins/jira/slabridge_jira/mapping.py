@@ -336,6 +336,127 @@ def issue_record(issue: Mapping[str, Any], orgs: Sequence[Mapping[str, Any]]) ->
     }
 
 
+def _issue_id(issue: Mapping[str, Any]) -> str:
+    raw_id = issue.get("id")
+    if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or raw_id == "":
+        raise TicketError(None, "id", "missing issue id")
+    return str(raw_id)
+
+
+def _issue_times(fields: Mapping[str, Any], ticket_id: str) -> tuple[datetime, datetime | None]:
+    """``created`` (``updated`` when missing) and ``updated``; TicketError for a bad one."""
+    updated_at = parse_jira_time(fields.get("updated"))
+    created_at = parse_jira_time(fields.get("created"))
+    if fields.get("created") is not None and created_at is None:
+        raise TicketError(ticket_id, "fields.created", "not a Jira timestamp")
+    created_at = created_at or updated_at
+    if created_at is None:
+        raise TicketError(ticket_id, "fields.created", "missing or not a Jira timestamp")
+    if fields.get("updated") is not None and updated_at is None:
+        raise TicketError(ticket_id, "fields.updated", "not a Jira timestamp")
+    return created_at, updated_at
+
+
+def _current_status(
+    fields: Mapping[str, Any], changes: Sequence[Event], mapping: JiraMapping, meta: SiteMeta
+) -> str:
+    """The issue's status; without a ``status`` field, the latest status change, else new."""
+    raw_status = fields.get("status")
+    if isinstance(raw_status, Mapping):
+        category = raw_status.get("statusCategory")
+        return _status_of(
+            raw_status.get("id"),
+            raw_status.get("name"),
+            category.get("key") if isinstance(category, Mapping) else None,
+            mapping,
+            meta,
+        )
+    status_changes = [event for event in changes if event.type == "status"]
+    if status_changes and status_changes[-1].status in STATUSES:
+        return status_changes[-1].status
+    return "new"
+
+
+def _initial_status(
+    histories: Sequence[Mapping[str, Any]], current: str, mapping: JiraMapping, meta: SiteMeta
+) -> str:
+    """The status the issue was created in: where its first status change came from."""
+    first = _first_status_change(histories)
+    if first is None:
+        return current
+    return _status_of(first.get("from"), first.get("fromString"), None, mapping, meta)
+
+
+def _reply_events(
+    comments: Sequence[Mapping[str, Any]],
+    reporter_id: str | None,
+    mapping: JiraMapping,
+    ticket_id: str,
+) -> list[Event]:
+    replies = []
+    for index, comment in enumerate(comments):
+        at = parse_jira_time(comment.get("created"))
+        if at is None:
+            raise TicketError(ticket_id, f"comments[{index}].created", "not a Jira timestamp")
+        author = comment_author(comment, reporter_id, mapping)
+        if author is not None:
+            replies.append(Event(at, "reply", author=author, public=comment_is_public(comment)))
+    return replies
+
+
+def _priority_of(fields: Mapping[str, Any], mapping: JiraMapping) -> str | None:
+    raw_priority = fields.get("priority")
+    if not isinstance(raw_priority, Mapping):
+        return None
+    return mapping.priority_for(raw_priority.get("id"), raw_priority.get("name"))
+
+
+def _customer_of(
+    mapping: JiraMapping,
+    orgs: Sequence[Mapping[str, Any]],
+    reporter: Any,
+    tier: str | None,
+    region: str | None,
+) -> Customer | None:
+    """The first organization (``customer: organizations``), else the reporter."""
+    if mapping.customer == "organizations" and orgs:
+        customer_id, customer_name = value_strings(orgs[0].get("id")), orgs[0].get("name")
+        return Customer(
+            id=customer_id[0] if customer_id else None,
+            name=customer_name if isinstance(customer_name, str) else None,
+            tier=tier,
+            region=region,
+        )
+    if isinstance(reporter, Mapping):
+        return Customer(
+            id=user_id(reporter), name=reporter.get("displayName"), tier=tier, region=region
+        )
+    return Customer(tier=tier, region=region) if tier or region else None
+
+
+def _custom_fields(
+    normalized: Mapping[str, Any], mapped: Mapping[str, str | None], rules: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The custom fields, then the mapped tier, product and region, then ``mapping.fields``.
+
+    ``normalized`` is the record's ``fields`` (:func:`issue_record`), each value normalized
+    once already.
+    """
+    custom = {key: value for key, value in normalized.items() if key.startswith("customfield_")}
+    for name, value in mapped.items():
+        if value is not None:
+            custom[name] = value
+    custom.update(rules)
+    return custom
+
+
+def _labels(fields: Mapping[str, Any], ticket_id: str) -> tuple[str, ...]:
+    labels = fields.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise TicketError(ticket_id, "fields.labels", "expected a list of strings")
+    return tuple(labels)
+
+
 def map_issue(
     issue: Mapping[str, Any],
     histories: Sequence[Mapping[str, Any]],
@@ -349,115 +470,39 @@ def map_issue(
     falls back to ``updated`` (only the spec's illustrative examples lack it); a missing
     ``status`` to the latest status change, else ``new``.
     """
-    raw_id = issue.get("id")
-    if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or raw_id == "":
-        raise TicketError(None, "id", "missing issue id")
-    ticket_id = str(raw_id)
+    ticket_id = _issue_id(issue)
     fields = issue.get("fields")
     if not isinstance(fields, Mapping):
         raise TicketError(ticket_id, "fields", "missing (request the fields explicitly)")
-
-    updated_at = parse_jira_time(fields.get("updated"))
-    created_at = parse_jira_time(fields.get("created"))
-    if fields.get("created") is not None and created_at is None:
-        raise TicketError(ticket_id, "fields.created", "not a Jira timestamp")
-    created_at = created_at or updated_at
-    if created_at is None:
-        raise TicketError(ticket_id, "fields.created", "missing or not a Jira timestamp")
-    if fields.get("updated") is not None and updated_at is None:
-        raise TicketError(ticket_id, "fields.updated", "not a Jira timestamp")
-
+    created_at, updated_at = _issue_times(fields, ticket_id)
     reporter = fields.get("reporter")
-    reporter_id = user_id(reporter)
     if comments is None:
         comments = comments_of(fields)[0]
 
     changes = history_events(histories, mapping, meta, ticket_id)
-    status_changes = [event for event in changes if event.type == "status"]
-
-    raw_status = fields.get("status")
-    if isinstance(raw_status, Mapping):
-        category = raw_status.get("statusCategory")
-        status = _status_of(
-            raw_status.get("id"),
-            raw_status.get("name"),
-            category.get("key") if isinstance(category, Mapping) else None,
-            mapping,
-            meta,
-        )
-    elif status_changes and status_changes[-1].status in STATUSES:
-        status = status_changes[-1].status
-    else:
-        status = "new"
-
-    first = _first_status_change(histories)
-    if first is not None:
-        initial = _status_of(first.get("from"), first.get("fromString"), None, mapping, meta)
-    else:
-        initial = status
-    events: list[Event] = [Event(created_at, "status", status=initial)]
-    for index, comment in enumerate(comments):
-        at = parse_jira_time(comment.get("created"))
-        if at is None:
-            raise TicketError(ticket_id, f"comments[{index}].created", "not a Jira timestamp")
-        author = comment_author(comment, reporter_id, mapping)
-        if author is not None:
-            events.append(Event(at, "reply", author=author, public=comment_is_public(comment)))
-    events.extend(changes)
+    status = _current_status(fields, changes, mapping, meta)
+    initial = _initial_status(histories, status, mapping, meta)
+    events = [Event(created_at, "status", status=initial)]
+    events += _reply_events(comments, user_id(reporter), mapping, ticket_id)
+    events += changes
     # Imported here: the assignments module reads this module's helpers (user ids, times).
     from slabridge_jira.assignments import assignment_events
 
-    events.extend(assignment_events(histories, fields, mapping, created_at, ticket_id))
+    events += assignment_events(histories, fields, mapping, created_at, ticket_id)
     events.sort(key=lambda event: event.at)
 
-    raw_priority = fields.get("priority")
-    priority = (
-        mapping.priority_for(raw_priority.get("id"), raw_priority.get("name"))
-        if isinstance(raw_priority, Mapping)
-        else None
-    )
+    priority = _priority_of(fields, mapping)
     orgs = _organizations(fields, meta, mapping)
     record = issue_record(issue, orgs)
     tier = mapping.tier_of(record)
     product = mapping.product_of(record)
     region = mapping.region_of(record)
-
-    customer: Customer | None
-    if mapping.customer == "organizations" and orgs:
-        customer_id, customer_name = value_strings(orgs[0].get("id")), orgs[0].get("name")
-        customer = Customer(
-            id=customer_id[0] if customer_id else None,
-            name=customer_name if isinstance(customer_name, str) else None,
-            tier=tier,
-            region=region,
-        )
-    elif isinstance(reporter, Mapping):
-        customer = Customer(
-            id=user_id(reporter),
-            name=reporter.get("displayName"),
-            tier=tier,
-            region=region,
-        )
-    else:
-        customer = Customer(tier=tier, region=region) if tier or region else None
-
-    custom = {
-        key: normalize_field_value(value)
-        for key, value in fields.items()
-        if key.startswith("customfield_")
-    }
-    for name, mapped in (("tier", tier), ("product", product), ("region", region)):
-        if mapped is not None:
-            custom[name] = mapped
-    custom.update(mapping.mapped_fields(record))
-
+    customer = _customer_of(mapping, orgs, reporter, tier, region)
+    mapped = {"tier": tier, "product": product, "region": region}
+    custom = _custom_fields(record["fields"], mapped, mapping.mapped_fields(record))
     issuetype = fields.get("issuetype")
-    labels = fields.get("labels") or []
-    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-        raise TicketError(ticket_id, "fields.labels", "expected a list of strings")
-    extra: dict[str, Any] = {}
-    if isinstance(issue.get("key"), str):
-        extra["key"] = issue["key"]
+    labels = _labels(fields, ticket_id)
+    extra: dict[str, Any] = {"key": issue["key"]} if isinstance(issue.get("key"), str) else {}
     return Ticket(
         id=ticket_id,
         source="jira",
@@ -467,7 +512,7 @@ def map_issue(
         priority=priority,
         type=issuetype.get("name") if isinstance(issuetype, Mapping) else None,
         product=product,
-        tags=tuple(labels),
+        tags=labels,
         fields=custom,
         customer=customer,
         events=tuple(events),

@@ -11,6 +11,8 @@ the previous page ended with (the *anchor*). If it is not, the list shifted: the
 again at the anchor's ``updated`` (an issue not yet delivered sorts after the anchor, since
 edits only move issues later), and the cursor drops the versions already delivered. The same
 restart keeps offsets below :data:`OFFSET_WINDOW`, since Data Center refuses deep offsets.
+The paging itself, the overlap and the guard against a server that ignores ``startAt`` are the
+kit's :class:`~slabridge.connectors.paging.OffsetPages` (``overlap=True``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 import structlog
 
-from slabridge.connectors.paging import RepeatedPageGuard
+from slabridge.connectors.paging import OffsetPage, OffsetPages
 from slabridge_jira.mapping import parse_jira_time
 
 log = structlog.get_logger("slabridge.jira")
@@ -48,6 +50,50 @@ def _anchor_of(issue: Mapping[str, Any]) -> _Anchor:
     return _Anchor(str(issue.get("id")), updated)
 
 
+def _can_restart_at(anchor: _Anchor, restarted_at: _Anchor | None) -> bool:
+    """A search can start again at the anchor's ``updated``, unless it just did (no loop)."""
+    return anchor.updated is not None and anchor != restarted_at
+
+
+def _restartable_after(restarted_at: _Anchor | None) -> Callable[[Mapping[str, Any]], bool]:
+    """``stop_on_shift`` for :class:`OffsetPages`: stop (and start again) where it can."""
+
+    def restartable(issue: Mapping[str, Any]) -> bool:
+        return _can_restart_at(_anchor_of(issue), restarted_at)
+
+    return restartable
+
+
+def _page_asker(
+    search: SearchCall, jql: str, page_size: int
+) -> Callable[[int], OffsetPage[Mapping[str, Any]]]:
+    """``fetch`` for :class:`OffsetPages`: one search page at ``startAt``."""
+
+    def page(start: int) -> OffsetPage[Mapping[str, Any]]:
+        answer = search(jql, start)
+        issues = [i for i in answer.get("issues") or [] if isinstance(i, Mapping)]
+        size = answer.get("maxResults")
+        limit = min(size if isinstance(size, int) and size > 0 else page_size, page_size)
+        total = answer.get("total")
+        known = total if isinstance(total, int) else None
+        # The v2 search has no isLast: a short page ends the read, and so does the total
+        # (both, since the total moves with the list).
+        last = len(issues) < limit or (known is not None and start + len(issues) >= known)
+        return OffsetPage(issues, total=known, limit=limit, last=last)
+
+    return page
+
+
+def _window_restart(
+    pages: OffsetPages[Mapping[str, Any]], restarted_at: _Anchor | None
+) -> _Anchor | None:
+    """Where to start again when the next page would reach :data:`OFFSET_WINDOW`, if ever."""
+    if pages.anchor is None or pages.offset < OFFSET_WINDOW:
+        return None
+    anchor = _anchor_of(pages.anchor)
+    return anchor if _can_restart_at(anchor, restarted_at) else None
+
+
 def offset_pages(
     search: SearchCall,
     jql_since: Callable[[datetime | None], str],
@@ -69,48 +115,32 @@ def offset_pages(
     Pages may repeat issues after a restart; the caller's cursor drops versions it delivered.
     """
     jql = jql_since(since)
-    start = 0
-    anchor: _Anchor | None = None
     restarted_at: _Anchor | None = None
-    # A server that ignores startAt hands back the same page forever.
-    guard = RepeatedPageGuard()
     while True:
-        ask = start - 1 if anchor is not None else start
-        answer = search(jql, ask)
-        issues = [i for i in answer.get("issues") or [] if isinstance(i, Mapping)]
-        returned = [_anchor_of(issue) for issue in issues]
-        if not guard.is_new(returned) and returned:
-            log.warning("jira_search_no_progress", connector=connector, start_at=ask)
+        pages = OffsetPages(
+            _page_asker(search, jql, page_size),
+            page_size=page_size,
+            key=_anchor_of,
+            overlap=True,
+            stop_on_shift=_restartable_after(restarted_at),
+        )
+        restart: _Anchor | None = None
+        for issues in pages:
+            yield list(issues)
+            restart = _window_restart(pages, restarted_at)
+            if restart is not None:
+                log.info("jira_search_window_restart", connector=connector, at=str(restart.updated))
+                break
+        if pages.repeated:
+            # A server that ignores startAt hands back the same page forever.
+            log.warning("jira_search_no_progress", connector=connector, start_at=pages.asked)
+        elif pages.shifted and pages.anchor is not None:
+            # Something before the anchor moved away (edited or deleted): start again there.
+            restart = _anchor_of(pages.anchor)
+            log.info("jira_search_list_shifted", connector=connector, at=str(restart.updated))
+        if restart is None:
             return
-        if anchor is not None:
-            if returned and returned[0] == anchor:
-                issues = issues[1:]
-            elif anchor != restarted_at and anchor.updated is not None:
-                # Something before the anchor moved away (edited or deleted): start again there.
-                log.info("jira_search_list_shifted", connector=connector, at=str(anchor.updated))
-                jql, start, restarted_at, anchor = jql_since(anchor.updated), 0, anchor, None
-                guard.reset()
-                continue
-        yield issues
-        size = answer.get("maxResults")
-        limit = size if isinstance(size, int) and size > 0 else page_size
-        total = answer.get("total")
-        start = ask + len(returned)
-        if not returned or len(returned) < min(limit, page_size):
-            return
-        if isinstance(total, int) and start >= total:
-            return
-        # With pages of one the overlap would take the whole page: page without it then.
-        anchor = _anchor_of(issues[-1]) if issues and min(limit, page_size) >= 2 else None
-        if (
-            start >= OFFSET_WINDOW
-            and anchor is not None
-            and anchor.updated is not None
-            and anchor != restarted_at
-        ):
-            log.info("jira_search_window_restart", connector=connector, at=str(anchor.updated))
-            jql, start, restarted_at, anchor = jql_since(anchor.updated), 0, anchor, None
-            guard.reset()
+        jql, restarted_at = jql_since(restart.updated), restart
 
 
 __all__ = ["OFFSET_WINDOW", "SearchCall", "offset_pages"]

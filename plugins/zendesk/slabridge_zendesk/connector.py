@@ -385,65 +385,89 @@ class ZendeskConnector(Connector):
             self.settings.oauth.attach(self.auth, store, self.instance)
 
     def check(self) -> list[CheckProblem]:
-        problems: list[CheckProblem] = []
+        me, problems = self._who_am_i()
+        if problems:
+            return problems
+        problems = list(scope_problems(self.http, self.auth))
+        if problems:
+            return problems  # without `read` the field checks below would only repeat the 403
+        return [
+            *self._role_problems(me),
+            *self._missing_ticket_fields(),
+            *self._missing_organization_fields(),
+        ]
+
+    def _who_am_i(self) -> tuple[Mapping[str, Any], list[CheckProblem]]:
+        """The user the credentials stand for (``users/me``), or why there is none."""
         try:
             me = self.http.get("/api/v2/users/me.json").json().get("user") or {}
         except OAuthError as exc:
-            return [CheckProblem(f"Zendesk OAuth: {exc}")]
+            return {}, [CheckProblem(f"Zendesk OAuth: {exc}")]
         except HttpError as exc:
-            if exc.status == 401:
-                return [self._bad_credentials()]
-            if exc.status == 403 and self.settings.token is None:
-                # An OAuth token without `read` (or `users:read`) cannot even ask who it is.
-                return scope_problems(self.http, self.auth) or [CheckProblem(str(exc))]
-            return [CheckProblem(f"cannot reach Zendesk at {self.settings.url}: {exc}")]
+            return {}, self._who_am_i_failed(exc)
         if me.get("id") is None:  # Zendesk answers an anonymous user to unknown credentials
+            return me, [self._bad_credentials()]
+        return me, []
+
+    def _who_am_i_failed(self, exc: HttpError) -> list[CheckProblem]:
+        if exc.status == 401:
             return [self._bad_credentials()]
-        problems.extend(scope_problems(self.http, self.auth))
-        if problems:
-            return problems  # without `read` the field checks below would only repeat the 403
-        if me.get("role") != "admin":
-            problems.append(
-                CheckProblem(
-                    f"the user {me.get('email')!r} is a(n) {me.get('role')!r}: the incremental "
-                    "ticket export needs an Admin",
-                    hint="create the API token for an Admin (Admin Center > People > Team members)",
-                )
+        if exc.status == 403 and self.settings.token is None:
+            # An OAuth token without `read` (or `users:read`) cannot even ask who it is.
+            return scope_problems(self.http, self.auth) or [CheckProblem(str(exc))]
+        return [CheckProblem(f"cannot reach Zendesk at {self.settings.url}: {exc}")]
+
+    @staticmethod
+    def _role_problems(me: Mapping[str, Any]) -> list[CheckProblem]:
+        if me.get("role") == "admin":
+            return []
+        return [
+            CheckProblem(
+                f"the user {me.get('email')!r} is a(n) {me.get('role')!r}: the incremental "
+                "ticket export needs an Admin",
+                hint="create the API token for an Admin (Admin Center > People > Team members)",
             )
+        ]
+
+    def _missing_ticket_fields(self) -> list[CheckProblem]:
+        """The ``custom_fields.<id>`` the mapping reads that the account does not have."""
         wanted = {
             name: path.split(".", 1)[1]
             for name, path in self.rules.source_paths().items()
             if path.startswith("custom_fields.")
         }
-        if wanted:
-            existing = self._ticket_field_ids()
-            for name, field_id in sorted(wanted.items()):
-                if field_id not in existing:
-                    problems.append(
-                        CheckProblem(
-                            f"mapping.{name} reads ticket field {field_id}, which does not exist",
-                            hint="create it under Admin Center > Objects and rules > "
-                            "Ticket fields, or fix the id in the mapping",
-                        )
-                    )
-        org_wanted = {
+        if not wanted:
+            return []
+        existing = self._ticket_field_ids()
+        return [
+            CheckProblem(
+                f"mapping.{name} reads ticket field {field_id}, which does not exist",
+                hint="create it under Admin Center > Objects and rules > "
+                "Ticket fields, or fix the id in the mapping",
+            )
+            for name, field_id in sorted(wanted.items())
+            if field_id not in existing
+        ]
+
+    def _missing_organization_fields(self) -> list[CheckProblem]:
+        """The ``organization.fields.<key>`` the mapping reads that the account does not have."""
+        wanted = {
             name: path.split(".")[2]
             for name, path in self.rules.source_paths().items()
             if path.startswith("organization.fields.") and path.count(".") == 2
         }
-        if org_wanted:
-            existing = self._organization_field_keys()
-            for name, key in sorted(org_wanted.items()):
-                if key not in existing:
-                    problems.append(
-                        CheckProblem(
-                            f"mapping.{name} reads organization field {key!r}, which does not "
-                            "exist",
-                            hint="create it under Admin Center > People > Configuration > "
-                            "Organization fields, or fix the key in the mapping",
-                        )
-                    )
-        return problems
+        if not wanted:
+            return []
+        existing = self._organization_field_keys()
+        return [
+            CheckProblem(
+                f"mapping.{name} reads organization field {key!r}, which does not exist",
+                hint="create it under Admin Center > People > Configuration > "
+                "Organization fields, or fix the key in the mapping",
+            )
+            for name, key in sorted(wanted.items())
+            if key not in existing
+        ]
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
         after_cursor, start_time, since = self._parse_cursor(cursor)

@@ -784,6 +784,19 @@ class FakeZendesk(ZendeskScenarios):
             return _record_invalid(
                 "status", "Status: closed prevents ticket update", "ClosedPreventsUpdate"
             )
+        update = self._ticket_update(payload)
+        if isinstance(update, FakeResponse):
+            return update
+        audit = self._update(tid, update, self.ADMIN_ID)
+        if audit is not None:
+            self._writes += 1
+        headers["zendesk-rate-limit-tickets-update"] = self._ticket_update_limit(tid)
+        return FakeResponse(
+            200, {"ticket": dict(self.tickets[tid]), "audit": audit}, headers=headers
+        )
+
+    def _ticket_update(self, payload: Mapping[str, Any]) -> dict[str, Any] | FakeResponse:
+        """The changes a ``PUT tickets/{id}`` payload asks for, or the 422 for an invalid one."""
         update: dict[str, Any] = {}
         if "priority" in payload:
             if payload["priority"] not in (None, *PRIORITIES):
@@ -797,13 +810,7 @@ class FakeZendesk(ZendeskScenarios):
             if not isinstance(entry, dict) or int(entry.get("id", 0)) not in self.ticket_fields:
                 return _record_invalid("base", f"Custom field {entry!r} does not exist")
             update[str(entry["id"])] = entry.get("value")
-        audit = self._update(tid, update, self.ADMIN_ID)
-        if audit is not None:
-            self._writes += 1
-        headers["zendesk-rate-limit-tickets-update"] = self._ticket_update_limit(tid)
-        return FakeResponse(
-            200, {"ticket": dict(self.tickets[tid]), "audit": audit}, headers=headers
-        )
+        return update
 
     def _ticket_update_limit(self, tid: int) -> str:
         """The per-ticket update budget as recorded on a ticket PUT (2023-09, zenpy's

@@ -169,6 +169,47 @@ def audits_from_ticket_events(ticket_events: Iterable[Mapping[str, Any]]) -> lis
     return audits
 
 
+def _reply_event(
+    audit: Mapping[str, Any],
+    comment: Mapping[str, Any],
+    stamp: str,
+    ticket: Mapping[str, Any],
+    users: Mapping[int, Mapping[str, Any]],
+) -> dict[str, Any] | None:
+    """A comment as a reply, unless it is a merge notice."""
+    if is_merge_notice(audit, comment):
+        return None
+    return {
+        "at": stamp,
+        "type": "reply",
+        "author": author_kind(comment.get("author_id"), ticket, users),
+        "public": bool(comment.get("public", True)),
+    }
+
+
+def _status_event(
+    change: Mapping[str, Any], stamp: str, rules: ZendeskMapping
+) -> dict[str, Any] | None:
+    """A status Create/Change as an event; None for ``deleted``, SkipTicket for an unmapped one."""
+    status = rules.status(change.get("value"), DEFAULT_STATUSES)
+    if status is not None:
+        return {"at": stamp, "type": "status", "status": status}
+    if change.get("value") == "deleted":
+        return None
+    raise SkipTicket(f"status {change.get('value')!r} has no mapping")
+
+
+def _priority_event(change: Mapping[str, Any], stamp: str, rules: ZendeskMapping) -> dict[str, Any]:
+    event = {
+        "at": stamp,
+        "type": "priority",
+        "priority": rules.priority(change.get("value"), DEFAULT_PRIORITIES),
+    }
+    if "previous_value" in change:  # null: the ticket had no priority before
+        event["from"] = rules.priority(change["previous_value"], DEFAULT_PRIORITIES)
+    return event
+
+
 def events_from_audits(
     audits: Sequence[Mapping[str, Any]],
     ticket: Mapping[str, Any],
@@ -188,17 +229,12 @@ def events_from_audits(
     (docs/connectors/zendesk.md, "Assignments").
     """
     ticket_id = str(ticket.get("id"))
-    ordered = sorted(
-        audits,
-        key=lambda a: (
-            zendesk_time(a.get("created_at"), ticket_id, "audit.created_at"),
-            a.get("id") or 0,
-        ),
-    )
+    # Each audit's time is parsed once, for the order and for its events' stamps.
+    timed = [(zendesk_time(a.get("created_at"), ticket_id, "audit.created_at"), a) for a in audits]
+    timed.sort(key=lambda pair: (pair[0], pair[1].get("id") or 0))
     events: list[dict[str, Any]] = []
     owner: dict[str, str | None] = {"group_id": None, "assignee_id": None}
-    for audit in ordered:
-        at = zendesk_time(audit.get("created_at"), ticket_id, "audit.created_at")
+    for at, audit in timed:
         stamp = at.isoformat().replace("+00:00", "Z")
         children = audit.get("events") or []
         creating = any(child.get("type") == "Create" for child in children)
@@ -206,41 +242,24 @@ def events_from_audits(
         for child in children:
             kind = child.get("type")
             name = child.get("field_name")
+            event: dict[str, Any] | None
             if kind in ("Create", "Change") and name in owner:
                 value = child.get("value")
                 owner[name] = None if value is None or value == "" else str(value)
                 reassigned = True
-            elif kind == "Comment":
-                if creating or is_merge_notice(audit, child):
-                    continue
-                events.append(
-                    {
-                        "at": stamp,
-                        "type": "reply",
-                        "author": author_kind(child.get("author_id"), ticket, users),
-                        "public": bool(child.get("public", True)),
-                    }
-                )
+                continue
+            if kind == "Comment":
+                event = None if creating else _reply_event(audit, child, stamp, ticket, users)
             elif kind in ("Create", "Change") and name == "status":
-                status = rules.status(child.get("value"), DEFAULT_STATUSES)
-                if status is None:
-                    if child.get("value") == "deleted":
-                        continue
-                    raise SkipTicket(f"status {child.get('value')!r} has no mapping")
-                events.append({"at": stamp, "type": "status", "status": status})
+                event = _status_event(child, stamp, rules)
             elif kind == "Change" and name == "priority":
-                event = {
-                    "at": stamp,
-                    "type": "priority",
-                    "priority": rules.priority(child.get("value"), DEFAULT_PRIORITIES),
-                }
-                if "previous_value" in child:  # null: the ticket had no priority before
-                    event["from"] = rules.priority(child["previous_value"], DEFAULT_PRIORITIES)
-                events.append(event)
+                event = _priority_event(child, stamp, rules)
             elif kind in ("Create", "Change") and is_condition_field(name):
-                found = condition_event(child, stamp)  # tags and custom fields: conditions
-                if found is not None:
-                    events.append(found)
+                event = condition_event(child, stamp)  # tags and custom fields: conditions
+            else:
+                continue
+            if event is not None:
+                events.append(event)
         if reassigned:  # group and assignee change in one audit: one event, after the audit's
             events.append(
                 {
