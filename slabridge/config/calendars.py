@@ -84,7 +84,7 @@ class CalendarChecks(Checker):
             return None
         return weekly
 
-    def weekly(self, raw: Any, path: str) -> dict[int, tuple[tuple[int, int], ...]] | None:
+    def weekly(self, raw: Any, path: str) -> _Week | None:
         if isinstance(raw, str):
             self.add(
                 path, f"{show_value(raw)} is not a week of hours (use 24x7 or a mapping of days)"
@@ -93,7 +93,7 @@ class CalendarChecks(Checker):
         data = self.mapping(raw, path, "24x7 or a mapping like {mon-fri: '09:00-17:00'}")
         if data is None:
             return None
-        out: dict[int, tuple[tuple[int, int], ...]] = {}
+        out: _Week = {}
         ok = True
         for key, value in data.items():
             where = key_path(path, key)
