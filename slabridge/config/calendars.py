@@ -12,6 +12,10 @@ from slabridge.sla.calendar import CalendarSpec, holiday_support, validate_timez
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
+_Week = dict[int, tuple[tuple[int, int], ...]]  # weekday -> opening ranges in minutes
+_Special = dict[date, tuple[tuple[int, int], ...]]  # date -> that day's ranges in minutes
+_Holidays = tuple[str | None, str | None, frozenset[date], _Special]
+
 
 class CalendarChecks(Checker):
     """Checks ``calendars:`` into engine-ready :class:`CalendarSpec` objects."""
@@ -30,46 +34,16 @@ class CalendarChecks(Checker):
         if data is None:
             return None
         self.known_keys(data, path, ("timezone", "hours", "holidays"))
-        ok = True
         hours = data.get("hours")
         always = isinstance(hours, str) and hours.strip().lower() in ("24x7", "24/7")
-        timezone = data.get("timezone")
-        if timezone is None and always and "holidays" not in data:
-            timezone = "UTC"  # a 24x7 calendar without holidays is the same in every zone
-        if timezone is None:
-            self.add(key_path(path, "timezone"), "required (an IANA name such as Europe/Berlin)")
-            ok = False
-        elif not isinstance(timezone, str) or not validate_timezone(timezone):
-            self.add(
-                key_path(path, "timezone"),
-                f"{show_value(timezone)} is not an IANA time zone (e.g. Europe/Berlin, UTC)",
-            )
-            ok = False
-        weekly: dict[int, tuple[tuple[int, int], ...]] = {}
-        if hours is None:
-            self.add(key_path(path, "hours"), "required (e.g. {mon-fri: '09:00-17:00'} or 24x7)")
-            ok = False
-        elif not always:
-            parsed = self.weekly(hours, key_path(path, "hours"))
-            if parsed is None:
-                ok = False
-            else:
-                weekly = parsed
-                if not any(weekly.values()):
-                    self.add(key_path(path, "hours"), "the calendar is never open")
-                    ok = False
-        country: str | None = None
-        subdivision: str | None = None
-        closed: frozenset[date] = frozenset()
-        special: dict[date, tuple[tuple[int, int], ...]] = {}
+        timezone = self.calendar_timezone(data, path, always)
+        weekly = self.calendar_hours(hours, path, always)
+        holidays: _Holidays | None = (None, None, frozenset(), {})
         if "holidays" in data:
-            found = self.holidays(data["holidays"], key_path(path, "holidays"))
-            if found is None:
-                ok = False
-            else:
-                country, subdivision, closed, special = found
-        if not ok or not isinstance(timezone, str):
+            holidays = self.holidays(data["holidays"], key_path(path, "holidays"))
+        if timezone is None or weekly is None or holidays is None:
             return None
+        country, subdivision, closed, special = holidays
         return CalendarSpec(
             name=name,
             timezone=timezone,
@@ -81,7 +55,36 @@ class CalendarChecks(Checker):
             special_hours=special,
         )
 
-    def weekly(self, raw: Any, path: str) -> dict[int, tuple[tuple[int, int], ...]] | None:
+    def calendar_timezone(self, data: dict[str, Any], path: str, always: bool) -> str | None:
+        """The calendar's IANA time zone, or None (and an issue) when missing or unknown."""
+        timezone = data.get("timezone")
+        if timezone is None and always and "holidays" not in data:
+            return "UTC"  # a 24x7 calendar without holidays is the same in every zone
+        if timezone is None:
+            self.add(key_path(path, "timezone"), "required (an IANA name such as Europe/Berlin)")
+            return None
+        if not isinstance(timezone, str) or not validate_timezone(timezone):
+            self.add(
+                key_path(path, "timezone"),
+                f"{show_value(timezone)} is not an IANA time zone (e.g. Europe/Berlin, UTC)",
+            )
+            return None
+        return timezone
+
+    def calendar_hours(self, hours: Any, path: str, always: bool) -> _Week | None:
+        """The weekly opening hours (empty for 24x7), or None (and an issue) when invalid."""
+        if hours is None:
+            self.add(key_path(path, "hours"), "required (e.g. {mon-fri: '09:00-17:00'} or 24x7)")
+            return None
+        if always:
+            return {}
+        weekly = self.weekly(hours, key_path(path, "hours"))
+        if weekly is not None and not any(weekly.values()):
+            self.add(key_path(path, "hours"), "the calendar is never open")
+            return None
+        return weekly
+
+    def weekly(self, raw: Any, path: str) -> _Week | None:
         if isinstance(raw, str):
             self.add(
                 path, f"{show_value(raw)} is not a week of hours (use 24x7 or a mapping of days)"
@@ -90,7 +93,7 @@ class CalendarChecks(Checker):
         data = self.mapping(raw, path, "24x7 or a mapping like {mon-fri: '09:00-17:00'}")
         if data is None:
             return None
-        out: dict[int, tuple[tuple[int, int], ...]] = {}
+        out: _Week = {}
         ok = True
         for key, value in data.items():
             where = key_path(path, key)
@@ -184,29 +187,44 @@ class CalendarChecks(Checker):
         self.add(path, f"{show_value(raw)} is not a date (use YYYY-MM-DD)")
         return None
 
-    def holidays(
-        self, raw: Any, path: str
-    ) -> (
-        tuple[str | None, str | None, frozenset[date], dict[date, tuple[tuple[int, int], ...]]]
-        | None
-    ):
+    def holidays(self, raw: Any, path: str) -> _Holidays | None:
         data = self.mapping(raw, path)
         if data is None:
             return None
         self.known_keys(data, path, ("country", "subdivision", "dates", "hours"))
-        ok = True
-        country = data.get("country")
-        if isinstance(country, str):
-            country = country.strip().upper()  # ISO 3166 codes; `de` means DE
-        subdivision = data.get("subdivision")
-        if country is not None and not isinstance(country, str):
+        region = self.holiday_region(data, path)
+        closed, dates_ok = self.closed_dates(data.get("dates"), key_path(path, "dates"))
+        special = self.special_hours(data.get("hours"), key_path(path, "hours"), closed)
+        if region is None or not dates_ok or special is None:
+            return None
+        country, subdivision = region
+        return country, subdivision, frozenset(closed), special
+
+    def holiday_country(self, raw: Any, path: str) -> tuple[str | None, bool]:
+        """``holidays.country`` as an upper-case code, and whether it was valid."""
+        if isinstance(raw, str):
+            return raw.strip().upper(), True  # ISO 3166 codes; `de` means DE
+        if raw is not None:
             self.add(key_path(path, "country"), "expected a country code such as DE")
-            ok, country = False, None
-        if isinstance(subdivision, bool) or not isinstance(subdivision, str | int | None):
+            return None, False
+        return None, True
+
+    def holiday_subdivision(self, raw: Any, path: str) -> tuple[str | None, bool]:
+        """``holidays.subdivision`` as text, and whether it was valid."""
+        if isinstance(raw, bool) or not isinstance(raw, str | int | None):
             self.add(key_path(path, "subdivision"), "expected a subdivision code such as BE or NY")
-            ok, subdivision = False, None
-        elif subdivision is not None and not isinstance(subdivision, str):
-            subdivision = str(subdivision)  # numeric codes, e.g. 75 for Paris
+            return None, False
+        if raw is not None and not isinstance(raw, str):
+            return str(raw), True  # numeric codes, e.g. 75 for Paris
+        return raw, True
+
+    def holiday_region(
+        self, data: dict[str, Any], path: str
+    ) -> tuple[str | None, str | None] | None:
+        """The public-holiday country and subdivision, or None (and an issue) when unsupported."""
+        country, country_ok = self.holiday_country(data.get("country"), path)
+        subdivision, subdivision_ok = self.holiday_subdivision(data.get("subdivision"), path)
+        ok = country_ok and subdivision_ok
         if subdivision is not None and country is None and ok:
             self.add(key_path(path, "subdivision"), "needs holidays.country as well")
             ok = False
@@ -218,26 +236,31 @@ class CalendarChecks(Checker):
                     problem = f"the value from the environment is not a supported {where}"
                 self.add(key_path(path, where), problem)
                 ok = False
-        closed: set[date] = set()
-        raw_dates = data.get("dates") or []
+        return (country, subdivision) if ok else None
+
+    def closed_dates(self, raw: Any, path: str) -> tuple[set[date], bool]:
+        """``holidays.dates``: every valid date, and whether all of them were valid."""
+        raw_dates = raw or []
         if not isinstance(raw_dates, list):
-            self.add(key_path(path, "dates"), "expected a list of dates (YYYY-MM-DD)")
-            ok = False
-            raw_dates = []
+            self.add(path, "expected a list of dates (YYYY-MM-DD)")
+            return set(), False
+        closed: set[date] = set()
+        ok = True
         for index, item in enumerate(raw_dates):
-            day = self.a_date(item, key_path(key_path(path, "dates"), index))
+            day = self.a_date(item, key_path(path, index))
             if day is None:
                 ok = False
             else:
                 closed.add(day)
-        special: dict[date, tuple[tuple[int, int], ...]] = {}
-        hours = self.mapping(
-            data.get("hours"), key_path(path, "hours"), "a mapping of dates to hours"
-        )
-        if hours is None:
-            ok = False
+        return closed, ok
+
+    def special_hours(self, raw: Any, path: str, closed: set[date]) -> _Special | None:
+        """``holidays.hours``: the hours of days that are neither usual nor closed."""
+        hours = self.mapping(raw, path, "a mapping of dates to hours")
+        ok = hours is not None
+        special: _Special = {}
         for key, value in (hours or {}).items():
-            where = key_path(key_path(path, "hours"), key)
+            where = key_path(path, key)
             day = self.a_date(key, where)
             ranges = self.ranges(value, where)
             if day is None or ranges is None:
@@ -250,6 +273,4 @@ class CalendarChecks(Checker):
                 )
                 ok = False
             special[day] = ranges
-        if not ok:
-            return None
-        return country, subdivision, frozenset(closed), special
+        return special if ok else None

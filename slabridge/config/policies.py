@@ -203,34 +203,9 @@ class PolicyChecks(Checker):
             choice = self.calendar_choice(data["calendar"], key_path(path, "calendar"), calendars)
             ok = ok and choice is not None
         if "pause_on" in data:
-            statuses = data["pause_on"]
-            items = (
-                [] if statuses is None else ([statuses] if isinstance(statuses, str) else statuses)
-            )
-            if not isinstance(items, list):
-                self.add(key_path(path, "pause_on"), "expected a list of statuses")
-                ok = False
-                items = []
-            found: set[str] = set()
-            for index, status in enumerate(items):
-                # A single status written as text is named by its key, not as item [0].
-                where = key_path(path, "pause_on")
-                if not isinstance(statuses, str):
-                    where = key_path(where, index)
-                if not isinstance(status, str):
-                    self.add(where, f"expected a status (valid: {', '.join(PAUSABLE)})")
-                    ok = False
-                elif status in STOPPED_STATUSES:
-                    self.add(
-                        where,
-                        f"{status!r} stops the clock, not a pause (use {'/'.join(PAUSABLE)})",
-                    )
-                    ok = False
-                elif self.choice(status, where, PAUSABLE, "status to pause on") is None:
-                    ok = False
-                else:
-                    found.add(status)
-            pause_on = frozenset(found)
+            paused = self.pause_statuses(data["pause_on"], key_path(path, "pause_on"))
+            ok = ok and paused is not None
+            pause_on = paused or frozenset()
         # Tag and field conditions (docs/policy.md, "Pause and stop on conditions").
         pause_when, problems = parse_conditions(
             data.get("pause_when"), key_path(path, "pause_when")
@@ -244,3 +219,30 @@ class PolicyChecks(Checker):
         if not ok or seconds is None:
             return None
         return MetricTarget(metric, seconds, choice, pause_on, pause_when, stop_when)
+
+    def pause_statuses(self, statuses: Any, path: str) -> frozenset[str] | None:
+        """A target's ``pause_on``: one status or a list, each one that can pause the clock."""
+        items = [] if statuses is None else ([statuses] if isinstance(statuses, str) else statuses)
+        if not isinstance(items, list):
+            self.add(path, "expected a list of statuses")
+            return None
+        found: set[str] = set()
+        ok = True
+        for index, status in enumerate(items):
+            # A single status written as text is named by its key, not as item [0].
+            where = path if isinstance(statuses, str) else key_path(path, index)
+            if self.pause_status(status, where):
+                found.add(status)
+            else:
+                ok = False
+        return frozenset(found) if ok else None
+
+    def pause_status(self, status: Any, where: str) -> bool:
+        """Whether ``status`` is one the clock can pause on (an issue when not)."""
+        if not isinstance(status, str):
+            self.add(where, f"expected a status (valid: {', '.join(PAUSABLE)})")
+            return False
+        if status in STOPPED_STATUSES:
+            self.add(where, f"{status!r} stops the clock, not a pause (use {'/'.join(PAUSABLE)})")
+            return False
+        return self.choice(status, where, PAUSABLE, "status to pause on") is not None

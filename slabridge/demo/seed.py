@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slabridge.sla.ticket import Customer, Event, Ticket
@@ -55,58 +55,94 @@ def _priority(rng: random.Random) -> str:
     return rng.choices(names, weights)[0]
 
 
+@dataclass(slots=True)
+class _History:
+    """A ticket's events as they are drawn, in order; events at or after ``now`` are dropped."""
+
+    rng: random.Random
+    now: datetime
+    median: float  # minutes to a public agent reply, set by the priority the ticket opened with
+    priority: str
+    at: datetime
+    status: str = "new"
+    events: list[Event] = field(default_factory=list)
+
+    def add(self, event: Event) -> bool:
+        if event.at >= self.now:
+            return False
+        self.at = event.at
+        self.events.append(event)
+        return True
+
+    def after(self, median_minutes: float, spread: float = 1.0) -> datetime:
+        return self.at + _delay(self.rng, median_minutes, spread)
+
+    def first_reply(self) -> bool:
+        """The first public agent reply opens the ticket; False when it is still to come."""
+        if not self.add(Event(self.after(self.median), "reply", author="agent", public=True)):
+            return False
+        self.status = "open"
+        self.add(Event(self.at, "status", status="open"))
+        return True
+
+    def maybe_escalate(self) -> None:
+        if self.rng.random() < 0.15:
+            self.add(Event(self.after(30), "priority", priority="urgent"))
+            self.priority = "urgent"
+
+    def customer_wait(self) -> bool:
+        """Wait for the customer (the resolution clock pauses), then they answer and an agent
+        replies; False when the history reaches ``now`` on the way."""
+        if not self.add(Event(self.after(10), "status", status="pending")):
+            return False
+        self.status = "pending"
+        if not self.add(Event(self.after(600, 1.2), "reply", author="customer", public=True)):
+            return False
+        self.add(Event(self.at, "status", status="open"))
+        self.status = "open"
+        if self.rng.random() < 0.3:
+            self.add(Event(self.after(15), "reply", author="agent", public=False))
+        return self.add(Event(self.after(self.median), "reply", author="agent", public=True))
+
+    def solve(self) -> None:
+        """Most tickets get solved; a few of those are reopened by the customer."""
+        if self.rng.random() < 0.7 and self.add(
+            Event(self.after(240, 1.3), "status", status="solved")
+        ):
+            self.status = "solved"
+            if self.rng.random() < 0.12 and self.add(
+                Event(self.after(600), "reply", author="customer", public=True)
+            ):
+                self.reopen()
+
+    def reopen(self) -> None:
+        self.add(Event(self.at, "status", status="open"))
+        self.status = "open"
+        if self.add(Event(self.after(self.median), "reply", author="agent", public=True)) and (
+            self.add(Event(self.after(60), "status", status="solved"))
+        ):
+            self.status = "solved"
+
+
 def demo_ticket(rng: random.Random, number: int, source: str, now: datetime, days: int) -> Ticket:
     """One ticket with a plausible history: replies, pending waits, solves, reopens."""
     customer = rng.choice(CUSTOMERS)
     created = now - timedelta(seconds=rng.uniform(3600, days * 86400))
     created = created.replace(microsecond=0)
     priority = _priority(rng)
-    events: list[Event] = [Event(created, "status", status="new")]
-    status = "new"
-    at = created
-
-    def add(event: Event) -> bool:
-        nonlocal at
-        if event.at >= now:
-            return False
-        at = event.at
-        events.append(event)
-        return True
-
     # First public agent reply: faster for urgent work, with a long tail.
     median = {"urgent": 20, "high": 60, "normal": 180, "low": 480}[priority]
-    if not add(Event(at + _delay(rng, median), "reply", author="agent", public=True)):
-        return _ticket(number, source, created, status, priority, customer, rng, events)
-    status = "open"
-    add(Event(at, "status", status="open"))
-    if rng.random() < 0.15:
-        add(Event(at + _delay(rng, 30), "priority", priority="urgent"))
-        priority = "urgent"
-    for _ in range(rng.choice((0, 1, 1, 2))):
-        # Wait for the customer (the resolution clock pauses), then they answer.
-        if not add(Event(at + _delay(rng, 10), "status", status="pending")):
-            break
-        status = "pending"
-        if not add(Event(at + _delay(rng, 600, 1.2), "reply", author="customer", public=True)):
-            break
-        add(Event(at, "status", status="open"))
-        status = "open"
-        if rng.random() < 0.3:
-            add(Event(at + _delay(rng, 15), "reply", author="agent", public=False))
-        if not add(Event(at + _delay(rng, median), "reply", author="agent", public=True)):
-            break
-    if rng.random() < 0.7 and add(Event(at + _delay(rng, 240, 1.3), "status", status="solved")):
-        status = "solved"
-        if rng.random() < 0.12 and add(
-            Event(at + _delay(rng, 600), "reply", author="customer", public=True)
-        ):
-            add(Event(at, "status", status="open"))
-            status = "open"
-            if add(Event(at + _delay(rng, median), "reply", author="agent", public=True)) and add(
-                Event(at + _delay(rng, 60), "status", status="solved")
-            ):
-                status = "solved"
-    return _ticket(number, source, created, status, priority, customer, rng, events)
+    history = _History(rng, now, median, priority, created)
+    history.events.append(Event(created, "status", status="new"))
+    if history.first_reply():
+        history.maybe_escalate()
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            if not history.customer_wait():
+                break
+        history.solve()
+    return _ticket(
+        number, source, created, history.status, history.priority, customer, rng, history.events
+    )
 
 
 def _ticket(

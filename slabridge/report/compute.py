@@ -301,6 +301,223 @@ def _group_value(name: str, outcome: Outcome, customer: str | None) -> str:
     return NONE_LABEL if value is None else str(value)
 
 
+class _PeriodTally:
+    """The figures of the cycles that start in the period: groups, weeks, histogram, breaches."""
+
+    __slots__ = (
+        "breaches_by",
+        "bucket_bounds",
+        "groups",
+        "histogram",
+        "targets",
+        "total",
+        "week_overall",
+    )
+
+    def __init__(self, weeks: int) -> None:
+        self.total = _Accumulator()
+        self.groups: dict[tuple[str, ...], _Accumulator] = defaultdict(_Accumulator)
+        self.week_overall = [[0, 0] for _ in range(weeks)]
+        self.histogram = [[0, 0] for _ in HISTOGRAM_BOUNDS]
+        self.bucket_bounds = [upper for _, upper in HISTOGRAM_BOUNDS if upper is not None]
+        self.targets: Counter[int] = Counter()
+        self.breaches_by: dict[str, Counter[str]] = {"product": Counter(), "tier": Counter()}
+
+    def add(self, outcome: Outcome, key: tuple[str, ...], week: int) -> None:
+        facts = outcome.facts
+        stopped = outcome.stopped_at
+        wall = 0 if stopped is None else int((stopped - outcome.started_at).total_seconds())
+        self.total.add(outcome, wall)
+        self.groups[key].add(outcome, wall)
+        status = outcome.status
+        if status != "open":
+            self.week_overall[week][0] += status == "achieved"
+            self.week_overall[week][1] += 1
+        if status == "breached":
+            self.breaches_by["product"][facts.product or NONE_LABEL] += 1
+            self.breaches_by["tier"][facts.tier or NONE_LABEL] += 1
+        if outcome.metric == "first_response" and stopped is not None:
+            # Bucket i holds (bound[i-1], bound[i]]; past the last bound is the open bucket.
+            bucket = bisect_left(self.bucket_bounds, outcome.elapsed_seconds)
+            self.histogram[bucket][0 if status == "achieved" else 1] += 1
+            self.targets[outcome.target_seconds] += 1
+
+    def first_response_histogram(self) -> list[HistogramBucket]:
+        return [
+            HistogramBucket(label, upper, achieved, breached)
+            for (label, upper), (achieved, breached) in zip(
+                HISTOGRAM_BOUNDS, self.histogram, strict=True
+            )
+        ]
+
+    def first_response_target(self) -> int | None:
+        """The most common first-response target (the histogram's reference line)."""
+        return self.targets.most_common(1)[0][0] if self.targets else None
+
+
+class _CustomerTally:
+    """Per customer key: names, helpdesk aliases, latest tier and cycles per metric."""
+
+    __slots__ = ("aliases", "customers", "names", "per_customer", "tiers")
+
+    def __init__(self, customers: CustomerDirectory | None) -> None:
+        self.customers = customers
+        self.per_customer: dict[str, dict[str, list[int]]] = defaultdict(
+            lambda: defaultdict(lambda: [0, 0])
+        )
+        self.names: dict[str, str] = {}
+        self.tiers: dict[str, tuple[float, str | None]] = {}
+        # The helpdesk ids and names behind each customer key: what a bare credit key may mean.
+        self.aliases: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, outcome: Outcome, customer: str, started: float) -> None:
+        facts = outcome.facts
+        joined_name = self.customers.name_of(customer) if self.customers else None
+        if joined_name is not None:
+            self.names[customer] = joined_name
+        elif facts.customer_name is not None and facts.customer_id is not None:
+            self.names[customer] = facts.customer_name
+        aliases = self.aliases[customer]
+        for alias in (facts.customer_id, facts.customer_name):
+            if alias is not None:
+                aliases.add(alias)
+        seen = self.tiers.get(customer)
+        if seen is None or started >= seen[0]:
+            self.tiers[customer] = (started, facts.tier)
+        status = outcome.status
+        if status != "open":
+            counts = self.per_customer[customer][outcome.metric]
+            counts[0] += status == "achieved"
+            counts[1] += 1
+
+    def credits_owed(self, settings: CreditSettings) -> tuple[list[CreditResult], list[str]]:
+        """The credits owed and the warnings about ``credits.customers`` keys.
+
+        Raises ReportSettingsError when a bare key names customers of several helpdesks.
+        """
+        tiers = {customer: tier for customer, (_, tier) in self.tiers.items()}
+        resolution = resolve_rule_keys(settings.customers, self.aliases, self.names)
+        if resolution.problems:
+            raise ReportSettingsError(resolution.problems)
+        owed = credits_owed(self.per_customer, tiers, self.names, settings, resolution.rules)
+        return owed, resolution.warnings
+
+    def cycles(self) -> dict[str, tuple[int, int]]:
+        """Per customer key: (achieved, decided) cycles of every metric."""
+        return {
+            customer: (
+                sum(counts[0] for counts in metrics.values()),
+                sum(counts[1] for counts in metrics.values()),
+            )
+            for customer, metrics in self.per_customer.items()
+        }
+
+
+class _GoalTally:
+    """Met and decided cycles per goal, window and group, and per goal and week of the period."""
+
+    __slots__ = (
+        "counts",
+        "goals",
+        "in_scope",
+        "week_goals",
+        "window_ends",
+        "window_starts",
+        "windows",
+    )
+
+    def __init__(
+        self, goals: Sequence[Goal], period: Period, weeks: int, identify: CustomerIdentity
+    ) -> None:
+        self.goals = list(enumerate(goals))
+        self.windows = [goal_windows(goal.period, period) for goal in goals]
+        self.window_starts = [[w.start.timestamp() for w in ws] for ws in self.windows]
+        self.window_ends = [[w.end.timestamp() for w in ws] for ws in self.windows]
+        self.in_scope = [
+            scope_predicate(goal.scope, identify) if goal.scope.conditions() else None
+            for goal in goals
+        ]
+        self.counts: dict[tuple[int, int, tuple[str, ...]], list[int]] = defaultdict(lambda: [0, 0])
+        self.week_goals = [[[0, 0] for _ in goals] for _ in range(weeks)]
+
+    def add(
+        self,
+        outcome: Outcome,
+        started: float,
+        groups: tuple[tuple[str, ...], ...],
+        week: int | None,
+    ) -> None:
+        """Count the cycle for each goal it meets or misses; ``week`` is None outside the period."""
+        facts = outcome.facts
+        for index, goal in self.goals:
+            if outcome.metric != goal.metric:
+                continue
+            predicate = self.in_scope[index]
+            if predicate is not None and not predicate(facts):
+                continue
+            verdict = goal_verdict(goal, outcome)
+            if verdict is None:
+                continue
+            window_index = bisect_right(self.window_starts[index], started) - 1
+            if window_index >= 0 and started < self.window_ends[index][window_index]:
+                for group in groups:
+                    counts = self.counts[(index, window_index, group)]
+                    counts[0] += verdict
+                    counts[1] += 1
+            if week is not None:
+                self.week_goals[week][index][0] += verdict
+                self.week_goals[week][index][1] += 1
+
+    def results(self) -> list[GoalResult]:
+        results = [
+            GoalResult(
+                index, self.goals[index][1], group, self.windows[index][window], met, decided
+            )
+            for (index, window, group), (met, decided) in self.counts.items()
+        ]
+        results.sort(key=lambda r: (r.goal_index, r.key != TOTAL_KEY, r.key, r.window.start))
+        return results
+
+
+def _gather(
+    outcomes: Iterable[Outcome],
+    period: Period,
+    by: tuple[str, ...],
+    identify: CustomerIdentity,
+    week_starts: list[float],
+    tallies: tuple[_PeriodTally, _CustomerTally, _GoalTally],
+) -> None:
+    """One pass over the records, counting each cycle in the period, customer and goal tallies."""
+    period_tally, customer_tally, goal_tally = tallies
+    # Instants as POSIX seconds: float comparisons and bisection are far cheaper per record than
+    # comparing aware datetimes, which matters at a million records.
+    period_start, period_end = period.start.timestamp(), period.end.timestamp()
+    for outcome in outcomes:
+        started = outcome.started_at.timestamp()
+        customer = identify(outcome.facts)
+        key = tuple(_group_value(name, outcome, customer) for name in by)
+        week: int | None = None
+        if period_start <= started < period_end:
+            week = bisect_right(week_starts, started) - 1
+            period_tally.add(outcome, key, week)
+            if customer is not None:
+                customer_tally.add(outcome, customer, started)
+        goal_tally.add(outcome, started, (TOTAL_KEY, key) if by else (TOTAL_KEY,), week)
+
+
+def _week_points(
+    weeks: Sequence[Period], period_tally: _PeriodTally, goal_tally: _GoalTally
+) -> list[WeekPoint]:
+    return [
+        WeekPoint(
+            label=week.label,
+            overall=share(*period_tally.week_overall[i]),
+            goals=tuple(share(*counts) for counts in goal_tally.week_goals[i]),
+        )
+        for i, week in enumerate(weeks)
+    ]
+
+
 def build_report(
     outcomes: Iterable[Outcome],
     period: Period,
@@ -328,145 +545,42 @@ def build_report(
         # Budgets count in the same pass; their outcomes may reach back to the previous period.
         tally = budget.BudgetTally(goals, as_of, period.zone, identify=identify)
         outcomes = tally.observe(outcomes)
-    # Instants as POSIX seconds: float comparisons and bisection are far cheaper per record than
-    # comparing aware datetimes, which matters at a million records.
-    period_start, period_end = period.start.timestamp(), period.end.timestamp()
-    windows = [goal_windows(goal.period, period) for goal in goals]
-    window_starts = [[w.start.timestamp() for w in ws] for ws in windows]
-    window_ends = [[w.end.timestamp() for w in ws] for ws in windows]
-    in_scope = [
-        scope_predicate(goal.scope, identify) if goal.scope.conditions() else None for goal in goals
-    ]
-    goal_list = list(enumerate(goals))
     # A week that has not begun at `as_of` has no data yet: it is not drawn as an empty week.
     weeks = [w for w in weeks_of(period) if as_of is None or w.start < as_of]
     week_starts = [week.start.timestamp() for week in weeks]
-    bucket_bounds = [upper for _, upper in HISTOGRAM_BOUNDS if upper is not None]
+    period_tally = _PeriodTally(len(weeks))
+    customer_tally = _CustomerTally(customers)
+    goal_tally = _GoalTally(goals, period, len(weeks), identify)
+    tallies = (period_tally, customer_tally, goal_tally)
+    _gather(outcomes, period, by, identify, week_starts, tallies)
 
-    total = _Accumulator()
-    groups: dict[tuple[str, ...], _Accumulator] = defaultdict(_Accumulator)
-    goal_counts: dict[tuple[int, int, tuple[str, ...]], list[int]] = defaultdict(lambda: [0, 0])
-    week_overall = [[0, 0] for _ in weeks]
-    week_goals = [[[0, 0] for _ in goals] for _ in weeks]
-    histogram = [[0, 0] for _ in HISTOGRAM_BOUNDS]
-    targets: Counter[int] = Counter()
-    breaches_by: dict[str, Counter[str]] = {"product": Counter(), "tier": Counter()}
-    per_customer: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    customer_names: dict[str, str] = {}
-    customer_tiers: dict[str, tuple[float, str | None]] = {}
-    # The helpdesk ids and names behind each customer key: what a bare credit key may mean.
-    customer_aliases: dict[str, set[str]] = defaultdict(set)
-
-    for outcome in outcomes:
-        started = outcome.started_at.timestamp()
-        facts = outcome.facts
-        customer = identify(facts)
-        key = tuple(_group_value(name, outcome, customer) for name in by)
-        in_period = period_start <= started < period_end
-        week = bisect_right(week_starts, started) - 1
-        if in_period:
-            stopped = outcome.stopped_at
-            wall = 0 if stopped is None else int((stopped - outcome.started_at).total_seconds())
-            total.add(outcome, wall)
-            groups[key].add(outcome, wall)
-            status = outcome.status
-            if status != "open":
-                week_overall[week][0] += status == "achieved"
-                week_overall[week][1] += 1
-            if status == "breached":
-                breaches_by["product"][facts.product or NONE_LABEL] += 1
-                breaches_by["tier"][facts.tier or NONE_LABEL] += 1
-            if outcome.metric == "first_response" and outcome.stopped_at is not None:
-                # Bucket i holds (bound[i-1], bound[i]]; past the last bound is the open bucket.
-                bucket = bisect_left(bucket_bounds, outcome.elapsed_seconds)
-                histogram[bucket][0 if status == "achieved" else 1] += 1
-                targets[outcome.target_seconds] += 1
-            if customer is not None:
-                joined_name = customers.name_of(customer) if customers else None
-                if joined_name is not None:
-                    customer_names[customer] = joined_name
-                elif facts.customer_name is not None and facts.customer_id is not None:
-                    customer_names[customer] = facts.customer_name
-                aliases = customer_aliases[customer]
-                for alias in (facts.customer_id, facts.customer_name):
-                    if alias is not None:
-                        aliases.add(alias)
-                seen = customer_tiers.get(customer)
-                if seen is None or started >= seen[0]:
-                    customer_tiers[customer] = (started, facts.tier)
-                if status != "open":
-                    counts = per_customer[customer][outcome.metric]
-                    counts[0] += status == "achieved"
-                    counts[1] += 1
-        for index, goal in goal_list:
-            if outcome.metric != goal.metric:
-                continue
-            predicate = in_scope[index]
-            if predicate is not None and not predicate(facts):
-                continue
-            verdict = goal_verdict(goal, outcome)
-            if verdict is None:
-                continue
-            window_index = bisect_right(window_starts[index], started) - 1
-            if window_index >= 0 and started < window_ends[index][window_index]:
-                for group in (TOTAL_KEY, key) if by else (TOTAL_KEY,):
-                    counts = goal_counts[(index, window_index, group)]
-                    counts[0] += verdict
-                    counts[1] += 1
-            if in_period:
-                week_goals[week][index][0] += verdict
-                week_goals[week][index][1] += 1
-
-    goal_results = [
-        GoalResult(index, goals[index], group, windows[index][window_index], met, decided)
-        for (index, window_index, group), (met, decided) in goal_counts.items()
-    ]
-    goal_results.sort(key=lambda r: (r.goal_index, r.key != TOTAL_KEY, r.key, r.window.start))
-    tiers = {customer: tier for customer, (_, tier) in customer_tiers.items()}
+    goal_results = goal_tally.results()
     settings = credits or CreditSettings()
-    resolution = resolve_rule_keys(settings.customers, customer_aliases, customer_names)
-    if resolution.problems:
-        raise ReportSettingsError(resolution.problems)
-    owed = credits_owed(per_customer, tiers, customer_names, settings, resolution.rules)
+    owed, warnings = customer_tally.credits_owed(settings)
+    groups = period_tally.groups
     return Report(
         period=period,
         by=by,
         goals=tuple(goals),
         groups=[groups[key].summary(key) for key in sorted(groups)],
-        total=total.summary(TOTAL_KEY),
+        total=period_tally.total.summary(TOTAL_KEY),
         goal_results=goal_results,
         credits=owed,
-        weeks=[
-            WeekPoint(
-                label=week.label,
-                overall=share(*week_overall[i]),
-                goals=tuple(share(*counts) for counts in week_goals[i]),
-            )
-            for i, week in enumerate(weeks)
-        ],
-        first_response_histogram=[
-            HistogramBucket(label, upper, achieved, breached)
-            for (label, upper), (achieved, breached) in zip(
-                HISTOGRAM_BOUNDS, histogram, strict=True
-            )
-        ],
-        first_response_target=targets.most_common(1)[0][0] if targets else None,
-        breaches_by={name: dict(counter.most_common()) for name, counter in breaches_by.items()},
-        customer_names=customer_names,
+        weeks=_week_points(weeks, period_tally, goal_tally),
+        first_response_histogram=period_tally.first_response_histogram(),
+        first_response_target=period_tally.first_response_target(),
+        breaches_by={
+            name: dict(counter.most_common()) for name, counter in period_tally.breaches_by.items()
+        },
+        customer_names=customer_tally.names,
         source=source,
         problems=list(problems),
         as_of=as_of,
         credits_configured=bool(credits),
-        warnings=resolution.warnings,
+        warnings=warnings,
         budgets=tally.budgets() if tally is not None else [],
         credits_at_risk=at_risk.credits_at_risk(owed, settings),
-        customer_cycles={
-            customer: (
-                sum(counts[0] for counts in metrics.values()),
-                sum(counts[1] for counts in metrics.values()),
-            )
-            for customer, metrics in per_customer.items()
-        },
+        customer_cycles=customer_tally.cycles(),
     )
 
 
