@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -76,14 +76,19 @@ def colors_wanted() -> bool:
     return not os.environ.get("NO_COLOR")
 
 
-def configure_logging(*, json: bool | None = None, level: int = logging.INFO) -> None:
+def configure_logging(
+    *, json: bool | None = None, level: int = logging.INFO, file: TextIO | None = None
+) -> None:
     """Set up structlog for the CLI; ``json`` defaults to "stderr is not a terminal".
+
+    Lines go to ``file``, standard error unless given (a test passes its own buffer).
 
     ``level`` is the command's default; ``--quiet``/``--verbose``/``--log-level`` and the
     ``SLABRIDGE_LOG_LEVEL`` environment variable override it. ``NO_COLOR`` turns colours off.
     """
     if json is None:
         json = not sys.stderr.isatty()
+    file = sys.stderr if file is None else file
     level = effective_level(level)
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -101,7 +106,7 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=file),
         cache_logger_on_first_use=False,
     )
 
