@@ -1,0 +1,41 @@
+"""No module grows into a hub: each does one thing, so each stays under a thousand lines.
+
+Issue #22 found hubs (a 1,149-line config module, fakes of ~1.1k lines) that every change had
+to read and that merges fought over. Modules split by concern stay small; this test keeps it so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MAX_LINES = 1000
+# Modules over the limit, each to be split. Shrink this, never grow it.
+KNOWN_HUBS: set[str] = {
+    "plugins/jira/slabridge_jira/fake.py",
+    "plugins/zendesk/slabridge_zendesk/connector.py",
+    "plugins/zendesk/slabridge_zendesk/fake.py",
+}
+
+
+def module_lines() -> dict[str, int]:
+    """Lines per module of the core and the bundled connectors (tests excluded)."""
+    paths = [*(REPO / "slabridge").rglob("*.py"), *REPO.glob("plugins/*/slabridge_*/**/*.py")]
+    return {
+        path.relative_to(REPO).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+        for path in paths
+    }
+
+
+def test_no_module_is_a_hub() -> None:
+    sizes = module_lines()
+    assert len(sizes) > 100, "the walk found too few modules"
+    hubs = {name: lines for name, lines in sizes.items() if lines > MAX_LINES}
+    new = {name: lines for name, lines in hubs.items() if name not in KNOWN_HUBS}
+    assert new == {}, f"modules over {MAX_LINES} lines: split them by concern: {new}"
+
+
+def test_the_list_of_known_hubs_only_shrinks() -> None:
+    sizes = module_lines()
+    split = sorted(name for name in KNOWN_HUBS if sizes.get(name, 0) <= MAX_LINES)
+    assert split == [], f"split already: remove from KNOWN_HUBS: {split}"
