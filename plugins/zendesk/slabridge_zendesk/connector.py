@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, ClassVar
@@ -15,37 +14,44 @@ import structlog
 
 from slabridge.connectors.base import (
     Capabilities,
-    ChangeSet,
     Checkpoint,
-    CheckProblem,
     Connector,
     ConnectorConfig,
     ReadItem,
     Skipped,
-    WriteOutcome,
-    WriteResult,
 )
 from slabridge.connectors.helpdesk_sla import HelpdeskSla
-from slabridge.connectors.http import HttpClient, HttpError, RetryableHttpError
-from slabridge.connectors.oauth import OAuth2, OAuthError
-from slabridge.connectors.paging import LinkPages, TokenPages
-from slabridge.connectors.write_fields import HelpdeskField, write_field_problems
+from slabridge.connectors.http import HttpClient, HttpError
+from slabridge.connectors.oauth import OAuth2
+from slabridge.connectors.paging import TokenPages
 from slabridge.sla.ticket import Ticket
 from slabridge_zendesk.auth import (
-    api_token_notice,
-    scope_problems,
     warn_if_api_token,
     zendesk_auth,
 )
-from slabridge_zendesk.condition_events import is_condition_field
 from slabridge_zendesk.config import DEFAULT_PRIORITIES, ZendeskConfig
+from slabridge_zendesk.connector_check import ZendeskCheck
+from slabridge_zendesk.connector_state import (
+    MAX_IDS,
+    _cursor_json,
+    _event_second,
+    _EventStream,
+    _ExportRead,
+    _Known,
+    _merge,
+    _newest_second,
+    _next_audits_cursor,
+    _next_export_cursor,
+    _prune,
+    _starts_at_creation,
+    _version,
+)
+from slabridge_zendesk.connector_writes import PERMANENT_JOB_ERRORS, ZendeskWriteBack
 from slabridge_zendesk.helpdesk_sla import read_helpdesk_slas
 from slabridge_zendesk.mapping import (
     SkipTicket,
     audits_from_ticket_events,
-    custom_field_values,
     events_from_audits,
-    is_merge_notice,
     normalize_ticket,
     zendesk_time,
 )
@@ -54,7 +60,6 @@ log = structlog.get_logger("slabridge.zendesk")
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 TICKET_EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
-MAX_IDS = 100  # show_many, update_many and users/show_many take at most 100 ids
 # Last-seen ticket states (and cut-down histories) kept to skip no-op writes and audits calls,
 # least recently used dropped first. About 1.7 KB each for a ticket with two audits and a few
 # custom fields (measured): 10,000 bound the cache near 17 MB however many tickets a sync reads.
@@ -66,226 +71,11 @@ KNOWN_USERS = 10_000
 # A bulk change can put any number of tickets on one second; past this many the oldest are
 # forgotten, and a repeated copy of one of those is yielded again (the sync is idempotent).
 SEEN_AT_BOUNDARY = 10_000
-_EVENT_FIELDS = frozenset({"status", "priority"})
-_CHILD_KEYS = ("type", "field_name", "value", "author_id", "public", "previous_value")
-# A pruned audit: (id, created_at, ((type, field_name, value, author_id, public,
-# previous_value), ...)).
-_Audit = tuple[Any, Any, tuple[tuple[Any, ...], ...]]
-_ABSENT: Any = object()  # a key the audit event did not have (``previous_value`` of a Create)
 EXCLUSION_SECONDS = 60  # the export leaves out changes of the last minute
 CACHE_CATCH_UP_SECONDS = 3600  # read the stream at most this far back for cached histories
-# Per-ticket job errors that will not go away by retrying (anything else is retried).
-PERMANENT_JOB_ERRORS = frozenset(
-    {
-        "RecordNotFound",
-        "TicketNotFound",
-        "RecordInvalid",
-        "InvalidValue",
-        "PermissionDenied",
-        "Forbidden",
-        "ClosedPreventsUpdate",
-    }
-)
 
 
-@dataclass(slots=True)
-class _Known:
-    """The state of a ticket as last read or written, to skip changes that are already done."""
-
-    tags: set[str]
-    priority: str | None
-    fields: dict[str, Any]
-    updated_at: str | None
-    # The ticket's history (audits cut down to what events are built from), complete before
-    # the Unix second ``through``: with the ticket-events stream from then on it rebuilds the
-    # whole history without an audits call (e.g. when our own write-back comes back changed).
-    history: tuple[_Audit, ...] | None = None
-    through: int = 0
-
-
-@dataclass(slots=True)
-class _Plan:
-    """What is left of one change set once what the ticket already has is taken out."""
-
-    index: int
-    ticket_id: int
-    add: frozenset[str]
-    remove: frozenset[str]
-    priority: str | None
-    fields: dict[str, Any]
-    stamp: str | None
-    outcome: WriteOutcome | None = None
-    error: str | None = None
-
-
-@dataclass(slots=True)
-class _EventStream:
-    """The incremental ticket-events stream from ``start``, consumed only as far as needed."""
-
-    start: int
-    keep_from: int  # before this second, only events of tickets with a cached history are kept
-    by_ticket: dict[int, list[Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    seen: set[Any] = field(default_factory=set)
-    position: int = 0
-    done: bool = False
-    stalled: bool = False
-    checked: int = 0  # the stream was read to its end after copies up to this second were made
-
-
-@dataclass(slots=True)
-class _ExportRead:
-    """One read of the export: its window, what it yielded, and its ticket-events stream."""
-
-    window_start: int  # the cursor's ``since``: tickets created from then have it all in the stream
-    stream_start: int  # where the stream is read from (a little earlier for cached histories)
-    newest_seen: int
-    seen: dict[int, int] = field(default_factory=dict)  # ids at the newest second, see _dedupe
-    stream: _EventStream | None = None
-
-    def stream_usable(self) -> bool:
-        """False once the stream stalled (the tickets still waiting get their audits)."""
-        return self.stream is None or not self.stream.stalled
-
-    def open_stream(self) -> _EventStream:
-        """The read's stream, opened at ``stream_start`` when first needed."""
-        if self.stream is None:
-            self.stream = _EventStream(
-                self.stream_start, self.window_start, position=self.stream_start
-            )
-        return self.stream
-
-
-def _next_export_cursor(page: Any) -> str | None:
-    """The cursor of the export page after ``page``; None at the end of the stream."""
-    if not isinstance(page, Mapping) or page.get("end_of_stream", True):
-        return None
-    after = page.get("after_cursor")
-    return after if isinstance(after, str) and after else None
-
-
-def _next_audits_cursor(body: Any) -> str | None:
-    """The ``page[after]`` of the audits page after ``body``; None when there are no more."""
-    meta = body.get("meta") if isinstance(body, Mapping) else None
-    if not isinstance(meta, Mapping) or not meta.get("has_more"):
-        return None
-    after = meta.get("after_cursor")
-    return after if isinstance(after, str) and after else None
-
-
-def _starts_at_creation(events: Sequence[Mapping[str, Any]], created: int | None) -> bool:
-    """Whether the stream's events of a ticket reach back to its creation (a whole history).
-
-    A ticket changed during a read comes again; its earlier events went with its first copy, so
-    what is left starts after the creation second (the stream was read past that copy's
-    version, which is at or after the creation). That copy then needs its cached history or its
-    audits. Telling it by time keeps no set of the read's tickets (memory stays flat).
-    """
-    if created is None or not events:
-        return False
-    seconds = [second for second in map(_event_second, events) if second is not None]
-    return bool(seconds) and min(seconds) <= created
-
-
-def _cursor_json(after_cursor: str | None, start_time: int | None, since: int) -> str:
-    return json.dumps(
-        {"after_cursor": after_cursor, "start_time": start_time, "since": since}, sort_keys=True
-    )
-
-
-def _event_second(event: Mapping[str, Any]) -> int | None:
-    """The Unix second of a ticket event (``timestamp``, else ``created_at``), None if unknown."""
-    stamp = event.get("timestamp")
-    if isinstance(stamp, int) and not isinstance(stamp, bool):
-        return stamp
-    try:
-        return int(zendesk_time(event.get("created_at"), "?", "created_at").timestamp())
-    except SkipTicket:
-        return None
-
-
-def _prune(audits: Sequence[Mapping[str, Any]]) -> tuple[_Audit, ...]:
-    """Audits cut down to what events are built from (status/priority changes, comments),
-    as tuples: a cached history costs a few hundred bytes, not the audits' kilobytes."""
-    kept: list[_Audit] = []
-    for audit in audits:
-        children = tuple(
-            tuple(child.get(key, _ABSENT) for key in _CHILD_KEYS)
-            for child in audit.get("events") or []
-            if (child.get("type") == "Comment" and not is_merge_notice(audit, child))
-            or (
-                child.get("type") in ("Create", "Change")
-                and (
-                    child.get("field_name") in _EVENT_FIELDS
-                    or is_condition_field(child.get("field_name"))
-                )
-            )
-        )
-        if children:
-            kept.append((audit.get("id"), audit.get("created_at"), children))
-    return tuple(kept)
-
-
-def _expand(history: Sequence[_Audit]) -> list[dict[str, Any]]:
-    """A pruned history back in the shape of audits."""
-    return [
-        {
-            "id": audit_id,
-            "created_at": created_at,
-            "events": [
-                {
-                    key: value
-                    for key, value in zip(_CHILD_KEYS, child, strict=True)
-                    if value is not _ABSENT
-                }
-                for child in children
-            ],
-        }
-        for audit_id, created_at, children in history
-    ]
-
-
-def _merge(
-    history: Sequence[_Audit],
-    stream_events: Sequence[Mapping[str, Any]],
-    through: int,
-) -> list[dict[str, Any]]:
-    """A cached history (complete before the second ``through``) plus the stream's events,
-    each audit once: older events are in the history already, same-second ones go by id."""
-    merged = _expand(history)
-    ids = {audit[0] for audit in history}
-    for event in stream_events:
-        second = _event_second(event)
-        if (second is not None and second < through) or event.get("id") in ids:
-            continue
-        merged.extend(audits_from_ticket_events([event]))
-    return merged
-
-
-def _newest_second(audits: Sequence[Mapping[str, Any]]) -> int:
-    """The newest audit's Unix second: audits just read hold every change up to then."""
-    newest = 0
-    for audit in audits:
-        try:
-            moment = zendesk_time(audit.get("created_at"), "?", "audit.created_at")
-        except SkipTicket:
-            return 0  # cannot tell how far the history goes: do not cache it
-        newest = max(newest, int(moment.timestamp()))
-    return newest
-
-
-def _version(ticket: Mapping[str, Any]) -> int:
-    """The export's ordering stamp; 0 for a record whose stamp is missing or not a number."""
-    try:
-        return int(ticket.get("generated_timestamp") or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class ZendeskConnector(Connector):
+class ZendeskConnector(ZendeskCheck, ZendeskWriteBack, Connector):
     """Zendesk Support: cursor export reads, bulk tag writes, safe_update for the rest."""
 
     type_name: ClassVar[str] = "zendesk"
@@ -384,91 +174,6 @@ class ZendeskConnector(Connector):
         if self.settings.oauth is not None and isinstance(self.auth, OAuth2):
             self.settings.oauth.attach(self.auth, store, self.instance)
 
-    def check(self) -> list[CheckProblem]:
-        me, problems = self._who_am_i()
-        if problems:
-            return problems
-        problems = list(scope_problems(self.http, self.auth))
-        if problems:
-            return problems  # without `read` the field checks below would only repeat the 403
-        return [
-            *self._role_problems(me),
-            *self._missing_ticket_fields(),
-            *self._missing_organization_fields(),
-        ]
-
-    def _who_am_i(self) -> tuple[Mapping[str, Any], list[CheckProblem]]:
-        """The user the credentials stand for (``users/me``), or why there is none."""
-        try:
-            me = self.http.get("/api/v2/users/me.json").json().get("user") or {}
-        except OAuthError as exc:
-            return {}, [CheckProblem(f"Zendesk OAuth: {exc}")]
-        except HttpError as exc:
-            return {}, self._who_am_i_failed(exc)
-        if me.get("id") is None:  # Zendesk answers an anonymous user to unknown credentials
-            return me, [self._bad_credentials()]
-        return me, []
-
-    def _who_am_i_failed(self, exc: HttpError) -> list[CheckProblem]:
-        if exc.status == 401:
-            return [self._bad_credentials()]
-        if exc.status == 403 and self.settings.token is None:
-            # An OAuth token without `read` (or `users:read`) cannot even ask who it is.
-            return scope_problems(self.http, self.auth) or [CheckProblem(str(exc))]
-        return [CheckProblem(f"cannot reach Zendesk at {self.settings.url}: {exc}")]
-
-    @staticmethod
-    def _role_problems(me: Mapping[str, Any]) -> list[CheckProblem]:
-        if me.get("role") == "admin":
-            return []
-        return [
-            CheckProblem(
-                f"the user {me.get('email')!r} is a(n) {me.get('role')!r}: the incremental "
-                "ticket export needs an Admin",
-                hint="create the API token for an Admin (Admin Center > People > Team members)",
-            )
-        ]
-
-    def _missing_ticket_fields(self) -> list[CheckProblem]:
-        """The ``custom_fields.<id>`` the mapping reads that the account does not have."""
-        wanted = {
-            name: path.split(".", 1)[1]
-            for name, path in self.rules.source_paths().items()
-            if path.startswith("custom_fields.")
-        }
-        if not wanted:
-            return []
-        existing = self._ticket_field_ids()
-        return [
-            CheckProblem(
-                f"mapping.{name} reads ticket field {field_id}, which does not exist",
-                hint="create it under Admin Center > Objects and rules > "
-                "Ticket fields, or fix the id in the mapping",
-            )
-            for name, field_id in sorted(wanted.items())
-            if field_id not in existing
-        ]
-
-    def _missing_organization_fields(self) -> list[CheckProblem]:
-        """The ``organization.fields.<key>`` the mapping reads that the account does not have."""
-        wanted = {
-            name: path.split(".")[2]
-            for name, path in self.rules.source_paths().items()
-            if path.startswith("organization.fields.") and path.count(".") == 2
-        }
-        if not wanted:
-            return []
-        existing = self._organization_field_keys()
-        return [
-            CheckProblem(
-                f"mapping.{name} reads organization field {key!r}, which does not exist",
-                hint="create it under Admin Center > People > Configuration > "
-                "Organization fields, or fix the key in the mapping",
-            )
-            for name, key in sorted(wanted.items())
-            if key not in existing
-        ]
-
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
         after_cursor, start_time, since = self._parse_cursor(cursor)
         if after_cursor is None:
@@ -527,28 +232,6 @@ class ZendeskConnector(Connector):
     def helpdesk_slas(self, ticket_ids: Sequence[str]) -> Iterator[HelpdeskSla | Skipped]:
         """Zendesk's own SLA verdicts (``include=slas``), for ``slabridge shadow``."""
         return read_helpdesk_slas(self.http, ticket_ids)
-
-    def apply(self, changes: Sequence[ChangeSet]) -> list[WriteResult]:
-        plans = [self._plan(index, change) for index, change in enumerate(changes)]
-        for plan in plans:
-            if plan.outcome is None and (plan.priority is not None or plan.fields):
-                self._write_single(plan)
-        groups: dict[tuple[frozenset[str], frozenset[str]], list[_Plan]] = defaultdict(list)
-        for plan in plans:
-            if plan.outcome is None and (plan.add or plan.remove):
-                groups[(plan.add, plan.remove)].append(plan)
-        for (add, remove), members in groups.items():
-            for start in range(0, len(members), MAX_IDS):
-                chunk = members[start : start + MAX_IDS]
-                if len(chunk) == 1 and not (add and remove):
-                    self._write_tags_single(chunk[0], add, remove)
-                else:
-                    self._write_tags_bulk(chunk, add, remove)
-        results = []
-        for plan, change in zip(plans, changes, strict=True):
-            outcome: WriteOutcome = plan.outcome or "applied"
-            results.append(WriteResult(change.ticket_id, outcome, plan.error))
-        return results
 
     # -- reading helpers ----------------------------------------------------------------
 
@@ -891,247 +574,5 @@ class ZendeskConnector(Connector):
                 known.history, known.through = _prune(audits), through
         return normalized
 
-    def _ticket_field_ids(self) -> set[str]:
-        return {str(field.get("id")) for field in self._ticket_fields()}
 
-    def _ticket_fields(self) -> list[Mapping[str, Any]]:
-        return [
-            item
-            for body in self._linked_pages("/api/v2/ticket_fields.json")
-            for item in body.get("ticket_fields") or []
-            if isinstance(item, Mapping)
-        ]
-
-    def _linked_pages(self, first: str) -> Iterator[Any]:
-        """The bodies of a list endpoint paged by ``next_page`` URLs, from ``first`` on."""
-
-        def page(url: str | None) -> tuple[Any, str | None]:
-            body = self.http.get(url or first).json()
-            next_page = body.get("next_page")
-            return body, next_page if isinstance(next_page, str) else None
-
-        return (page.body for page in LinkPages(page))
-
-    def check_write_fields(self, wanted: Mapping[str, str]) -> list[CheckProblem]:
-        """The ticket fields ``actions.fields`` names exist, are active and fit the value.
-
-        A ``date`` field keeps only the day of the timestamp slabridge writes, so the due time
-        needs a text field; the breached flag fits a checkbox (or text).
-        """
-        if not wanted:
-            return []
-        try:
-            listed = self._ticket_fields()
-        except HttpError as exc:
-            return [CheckProblem(f"cannot list ticket fields: {exc}")]
-        found = {
-            str(f.get("id")): HelpdeskField(
-                str(f.get("id")), str(f.get("type")), bool(f.get("active", True))
-            )
-            for f in listed
-        }
-        accepts = {
-            "due_at": frozenset({"text", "textarea"}),
-            "breached": frozenset({"checkbox", "text"}),
-        }
-        return write_field_problems(self.instance, wanted, found, accepts, "Zendesk ticket field")
-
-    def _organization_field_keys(self) -> set[str]:
-        return {
-            str(item.get("key"))
-            for body in self._linked_pages("/api/v2/organization_fields.json")
-            for item in body.get("organization_fields") or []
-        }
-
-    def _bad_credentials(self) -> CheckProblem:
-        if self.settings.token is None:
-            return CheckProblem(
-                f"Zendesk at {self.settings.url} rejected the OAuth token",
-                hint="check the OAuth client (Admin Center > Apps and integrations > APIs > "
-                "OAuth clients) and that the token has not been revoked",
-            )
-        return CheckProblem(
-            f"Zendesk at {self.settings.url} rejected the email/API token",
-            hint="check the credentials, and that token access is enabled under Admin Center > "
-            "Apps and integrations > APIs > Zendesk API; "
-            + api_token_notice(self._clock().astimezone(UTC).date()),
-        )
-
-    # -- writing helpers ----------------------------------------------------------------
-
-    def _plan(self, index: int, change: ChangeSet) -> _Plan:
-        """Drop what the ticket already has (by its last known state): re-applying sends nothing."""
-        known = self._known.get(change.ticket_id)
-        # Zendesk lowercases tags: send them so, and compare them so with what it has.
-        add = frozenset(tag.lower() for tag in change.add_tags)
-        remove = frozenset(tag.lower() for tag in change.remove_tags)
-        priority = self._native_priority.get(change.priority) if change.priority else None
-        unknown_priority = change.priority is not None and priority is None
-        fields = dict(change.fields)
-        if known is not None:
-            add = frozenset(add - known.tags)
-            remove = frozenset(remove & known.tags)
-            if priority == known.priority:
-                priority = None
-            fields = {k: v for k, v in fields.items() if known.fields.get(k) != v}
-        stamp = None
-        if change.expected_updated_at is not None:
-            stamp = _stamp(change.expected_updated_at)
-        elif known is not None:
-            stamp = known.updated_at
-        plan = _Plan(index, 0, add, remove, priority, fields, stamp)
-        if not change.ticket_id.isdigit():
-            plan.outcome, plan.error = "rejected", "not a Zendesk ticket id"
-        elif unknown_priority:
-            plan.outcome, plan.error = "rejected", f"unknown priority {change.priority!r}"
-        elif any(not str(key).isdigit() for key in fields):
-            bad = sorted(str(k) for k in fields if not str(k).isdigit())
-            plan.outcome = "rejected"
-            plan.error = f"field keys must be numeric Zendesk ticket field ids, got {bad}"
-        else:
-            plan.ticket_id = int(change.ticket_id)
-        return plan
-
-    def _single_body(self, plan: _Plan) -> dict[str, Any]:
-        ticket: dict[str, Any] = {}
-        if plan.priority is not None:
-            ticket["priority"] = plan.priority
-        if plan.fields:
-            ticket["custom_fields"] = [
-                {"id": int(key), "value": value} for key, value in sorted(plan.fields.items())
-            ]
-        if plan.stamp is not None:
-            ticket["safe_update"] = True
-            ticket["updated_stamp"] = plan.stamp
-        return {"ticket": ticket}
-
-    def _write_single(self, plan: _Plan) -> None:
-        """PUT priority and custom fields with safe_update; on 409 re-read, re-plan, retry once."""
-        path = f"/api/v2/tickets/{plan.ticket_id}.json"
-        for attempt in (1, 2):
-            try:
-                body = self.http.put(path, json=self._single_body(plan)).json()
-            except HttpError as exc:
-                if exc.status == 409 and attempt == 1:
-                    if not self._replan(plan):
-                        return
-                    continue
-                self._fail(plan, exc)
-                return
-            self._remember_state(body.get("ticket") or {})
-            return
-
-    def _replan(self, plan: _Plan) -> bool:
-        """After a 409: is the write still needed on the ticket as it is now? False when decided."""
-        planned_priority = self._known.get(str(plan.ticket_id))
-        try:
-            current = self.http.get(f"/api/v2/tickets/{plan.ticket_id}.json").json()["ticket"]
-        except HttpError as exc:
-            self._fail(plan, exc)
-            return False
-        before = planned_priority.priority if planned_priority is not None else plan.priority
-        if plan.priority is not None and current.get("priority") not in (before, plan.priority):
-            # An agent set the priority meanwhile (or, with the ticket's earlier state no longer
-            # in the bounded cache, may have): let the sync re-plan instead of overriding.
-            plan.outcome, plan.error = "conflict", "an agent changed the priority meanwhile"
-            return False
-        self._remember_state(current)
-        if plan.priority == current.get("priority"):
-            plan.priority = None
-        values = custom_field_values(current)
-        plan.fields = {k: v for k, v in plan.fields.items() if values.get(k) != v}
-        plan.stamp = current.get("updated_at")
-        # Nothing left to write means the ticket is already as wanted: applied.
-        return plan.priority is not None or bool(plan.fields)
-
-    def _fail(self, plan: _Plan, exc: HttpError) -> None:
-        if exc.status == 409:
-            plan.outcome = "conflict"
-        elif isinstance(exc, RetryableHttpError) or exc.retryable:
-            plan.outcome = "retry"
-        else:
-            plan.outcome = "rejected"
-        plan.error = str(exc)
-
-    def _remember_state(self, ticket: Mapping[str, Any]) -> None:
-        if not isinstance(ticket.get("id"), int):
-            return
-        key = str(ticket["id"])
-        previous = self._known.get(key)
-        self._known[key] = _Known(
-            tags={str(tag).lower() for tag in ticket.get("tags") or []},
-            priority=ticket.get("priority"),
-            fields=custom_field_values(ticket),
-            updated_at=ticket.get("updated_at"),
-            # A write of ours does not change the history read so far; the stream brings it.
-            history=previous.history if previous is not None else None,
-            through=previous.through if previous is not None else 0,
-        )
-        self._known.move_to_end(key)
-        while len(self._known) > self.known_limit:
-            self._known.popitem(last=False)
-
-    def _write_tags_single(self, plan: _Plan, add: frozenset[str], remove: frozenset[str]) -> None:
-        """One ticket, one kind of tag change: the tags endpoint does it in a single call."""
-        path = f"/api/v2/tickets/{plan.ticket_id}/tags.json"
-        try:
-            if add:
-                body = self.http.put(path, json={"tags": sorted(add)}).json()
-            else:
-                body = self.http.delete(path, json={"tags": sorted(remove)}).json()
-        except HttpError as exc:
-            self._fail(plan, exc)
-            return
-        known = self._known.get(str(plan.ticket_id))
-        if known is not None and isinstance(body.get("tags"), list):
-            known.tags = {str(tag).lower() for tag in body["tags"]}
-
-    def _write_tags_bulk(
-        self, chunk: list[_Plan], add: frozenset[str], remove: frozenset[str]
-    ) -> None:
-        """update_many with additional_tags/remove_tags, then poll the job; check every result."""
-        change: dict[str, Any] = {}
-        if add:
-            change["additional_tags"] = sorted(add)
-        if remove:
-            change["remove_tags"] = sorted(remove)
-        ids = ",".join(str(plan.ticket_id) for plan in chunk)
-        try:
-            job = self.http.put(
-                "/api/v2/tickets/update_many.json", params={"ids": ids}, json={"ticket": change}
-            ).json()["job_status"]
-            polls = 0
-            while job.get("status") not in ("completed", "failed"):
-                if polls >= self.settings.job_poll_attempts:
-                    for plan in chunk:
-                        plan.outcome = "retry"
-                        plan.error = (
-                            f"job {job.get('id')} still {job.get('status')} after {polls} polls"
-                        )
-                    return
-                self._sleep(self.settings.job_poll_interval)
-                polls += 1
-                job = self.http.get(f"/api/v2/job_statuses/{job['id']}.json").json()["job_status"]
-        except HttpError as exc:
-            for plan in chunk:
-                self._fail(plan, exc)
-            return
-        by_id = {r.get("id"): r for r in job.get("results") or [] if isinstance(r, Mapping)}
-        for plan in chunk:
-            result = by_id.get(plan.ticket_id)
-            if result is not None and result.get("success") is True:
-                known = self._known.get(str(plan.ticket_id))
-                if known is not None:
-                    known.tags = (known.tags | add) - remove
-                continue
-            if result is None:
-                plan.outcome = "retry"
-                plan.error = f"job {job.get('id')} {job.get('status')}: no result for this ticket"
-                continue
-            code = str(result.get("error") or result.get("status") or "failed")
-            details = result.get("details") or result.get("errors") or ""
-            plan.outcome = "rejected" if code in PERMANENT_JOB_ERRORS else "retry"
-            plan.error = f"job {job.get('id')}: {code}: {details}".rstrip(": ")
-
-
-__all__ = ["ZendeskConnector"]
+__all__ = ["MAX_IDS", "PERMANENT_JOB_ERRORS", "ZendeskConnector"]
