@@ -24,7 +24,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slabridge.testing.fakeapi import FakeRequest, FakeResponse
-from slabridge_jira.fake import FakeJira, _Issue, error_collection
+from slabridge_jira.fake import FakeJira
+from slabridge_jira.fake_catalog import _Issue, error_collection
 from slabridge_jira.fake_jql import JqlQuery
 from slabridge_jira.fake_scenarios import JiraDataCenterScenarios
 from slabridge_jira.mapping import format_jira_time

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from slabridge.sla.ticket import Ticket
 from slabridge.testing.fakeapi import FakeRequest, FakeResponse
 from slabridge.testing.scenario_pages import ListPageHooks
+from slabridge_jira.fake_catalog import CUSTOM_FIELDS
 
 if TYPE_CHECKING:
-    from slabridge_jira.fake import _Issue
+    from slabridge_jira.fake_catalog import _Issue
 
 # What a corrupt issue's ``created`` reads: a local time with no offset, which no Jira
 # timestamp parser can place (the connector must skip the issue, not guess).
@@ -108,8 +109,6 @@ class JiraScenarios(ListPageHooks):
             return self.load_normalized(ticket)
 
     def _builtin_field_ids(self) -> set[str]:
-        from slabridge_jira.fake import CUSTOM_FIELDS  # the fake imports this module
-
         return {spec[0] for spec in CUSTOM_FIELDS}
 
     def corrupt_ticket(self, ticket_id: str) -> None:
