@@ -269,7 +269,9 @@ def write_report(config_path: Path, report_path: Path, now: datetime) -> None:
     from slabridge.cli import cli
 
     try:
-        cli.main(
+        # Outside standalone mode click returns the exit code the command group set for a
+        # slabridge error (``ctx.exit``) and raises SystemExit for others: both mean failure.
+        code = cli.main(
             [
                 "report",
                 "--config",
@@ -287,8 +289,9 @@ def write_report(config_path: Path, report_path: Path, now: datetime) -> None:
             standalone_mode=False,
         )
     except SystemExit as exit_:
-        if exit_.code not in (0, None):
-            raise RuntimeError(f"the report failed (exit {exit_.code})") from None
+        code = exit_.code
+    if code not in (0, None):
+        raise RuntimeError(f"the report failed (exit {code})")
 
 
 __all__ = [
