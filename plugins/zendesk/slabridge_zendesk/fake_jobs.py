@@ -106,36 +106,14 @@ class ZendeskJobs(ZendeskStore):
         failed = self.job_failures.get(tid)
         if failed:
             error, details = failed.pop(0)
-            return {
-                "index": index,
-                "id": tid,
-                "action": "update",
-                "success": False,
-                "status": "Failed",
-                "error": error,
-                "details": details,
-            }
+            return _failed_item(index, tid, error, details)
         ticket = self.tickets.get(tid)
         if ticket is None:
-            return {
-                "index": index,
-                "id": tid,
-                "action": "update",
-                "success": False,
-                "status": "Failed",
-                "error": "RecordNotFound",
-                "details": f"Ticket {tid} not found",
-            }
+            return _failed_item(index, tid, "RecordNotFound", f"Ticket {tid} not found")
         if ticket.get("status") == "closed":
-            return {
-                "index": index,
-                "id": tid,
-                "action": "update",
-                "success": False,
-                "status": "Failed",
-                "error": "ClosedPreventsUpdate",
-                "details": "Status: closed prevents ticket update",
-            }
+            return _failed_item(
+                index, tid, "ClosedPreventsUpdate", "Status: closed prevents ticket update"
+            )
         update: dict[str, Any] = {}
         tags = list(ticket.get("tags") or [])
         if "tags" in change:
@@ -150,6 +128,19 @@ class ZendeskJobs(ZendeskStore):
         if self._update(tid, update, self.ADMIN_ID) is not None:
             self._job_changed = True
         return {"action": "update", "status": "Updated", "success": True, "id": tid}
+
+
+def _failed_item(index: int, tid: int, error: str, details: Any) -> dict[str, Any]:
+    """One failed item of a job's ``results``, as Zendesk reports it."""
+    return {
+        "index": index,
+        "id": tid,
+        "action": "update",
+        "success": False,
+        "status": "Failed",
+        "error": error,
+        "details": details,
+    }
 
 
 __all__ = ["ZendeskJobs"]

@@ -45,13 +45,9 @@ class ZendeskWrites(ZendeskStore):
                 '{:allowed_parameters=>{:controller=>"tickets", :action=>"update", '
                 ':unpermitted_keys=>["ticket.id"], :invalid_values=>[]}}'
             )
-        conflict = self._stale(ticket, payload)
-        if conflict is not None:
-            return conflict
-        if ticket.get("status") == "closed":
-            return _record_invalid(
-                "status", "Status: closed prevents ticket update", "ClosedPreventsUpdate"
-            )
+        refused = self._refused_write(ticket, payload)
+        if refused is not None:
+            return refused
         update = self._ticket_update(payload)
         if isinstance(update, FakeResponse):
             return update
@@ -102,13 +98,9 @@ class ZendeskWrites(ZendeskStore):
         given = payload.get("tags")
         if not isinstance(given, list) or not all(isinstance(t, str) for t in given):
             return _error(400, "InvalidValue", "tags must be a list of strings")
-        conflict = self._stale(ticket, payload)
-        if conflict is not None:
-            return conflict
-        if ticket.get("status") == "closed":
-            return _record_invalid(
-                "status", "Status: closed prevents ticket update", "ClosedPreventsUpdate"
-            )
+        refused = self._refused_write(ticket, payload)
+        if refused is not None:
+            return refused
         # Zendesk folds case on every tag write (a removal of "Gold" takes "gold" off).
         current = list(ticket.get("tags") or [])
         given = fold_tags(given)
@@ -121,6 +113,20 @@ class ZendeskWrites(ZendeskStore):
         if self._update(tid, {"tags": tags}, self.ADMIN_ID) is not None:
             self._writes += 1
         return FakeResponse(201 if request.method == "POST" else 200, {"tags": tags})
+
+    def _refused_write(
+        self, ticket: Mapping[str, Any], payload: Mapping[str, Any]
+    ) -> FakeResponse | None:
+        """What Zendesk answers to a write it refuses before looking at the change: a stale
+        ``safe_update`` (409), then a closed ticket (422); None when the write may go on."""
+        conflict = self._stale(ticket, payload)
+        if conflict is not None:
+            return conflict
+        if ticket.get("status") == "closed":
+            return _record_invalid(
+                "status", "Status: closed prevents ticket update", "ClosedPreventsUpdate"
+            )
+        return None
 
     def _stale(self, ticket: Mapping[str, Any], payload: Mapping[str, Any]) -> FakeResponse | None:
         """safe_update: a stale ``updated_stamp`` is a 409 (body as seen for collisions)."""
